@@ -1,1 +1,11 @@
-export {};
+export type { CriLogEntry } from './cri-log-reader.js';
+export { readCriLog } from './cri-log-reader.js';
+export { registerKubeMetrics } from './kube-metrics.js';
+export { checkPortFree, findListener, PortInUseError } from './ports.js';
+export type { RunRecord } from './run-lock.js';
+export { AlreadyRunningError, acquireRunLock, isRunning, RunLock, readRunRecord } from './run-lock.js';
+export type { ComponentSpec, InitStepSpec, PortSpec, ProbeSpec, RestartPolicy } from './spec.js';
+export { SpecError, validateSpecs } from './spec.js';
+export type { ComponentState, ComponentStatus, TerminationReason } from './status.js';
+export type { SupervisorEventMap, SupervisorOptions } from './supervisor.js';
+export { ComponentFailingError, Supervisor } from './supervisor.js';

@@ -1,0 +1,100 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** One process as /proc/<pid>/stat describes it. */
+export interface ProcStat {
+  pid: number;
+  comm: string;
+  state: string;
+  ppid: number;
+  session: number;
+  /** user + system CPU time of the process and of its reaped children, in clock ticks. */
+  cpuTicks: number;
+  /** Start time after boot, in clock ticks: with the pid, identifies a process across pid reuse. */
+  startTicks: number;
+}
+
+/** Clock ticks per second (USER_HZ); 100 on every mainstream Linux architecture. */
+export const CLOCK_TICKS = 100;
+
+/** Reads /proc/<pid>/stat; undefined when the process is gone. */
+export function readStat(pid: number): ProcStat | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  } catch {
+    return undefined;
+  }
+  const close = text.lastIndexOf(')');
+  const f = text.slice(close + 2).split(' ');
+  const n = (i: number) => Number(f[i - 3]);
+  return {
+    pid,
+    comm: text.slice(text.indexOf('(') + 1, close),
+    state: f[0] ?? '?',
+    ppid: n(4),
+    session: n(6),
+    cpuTicks: n(14) + n(15) + n(16) + n(17),
+    startTicks: n(22),
+  };
+}
+
+/** Every process on the machine (those that vanish while being read are left out). */
+export function listProcesses(): ProcStat[] {
+  const out: ProcStat[] = [];
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid)) continue;
+    const stat = readStat(pid);
+    if (stat) out.push(stat);
+  }
+  return out;
+}
+
+/** Live (non-zombie) members of a session. */
+export function sessionMembers(session: number, all: ProcStat[] = listProcesses()): ProcStat[] {
+  return all.filter((p) => p.session === session && p.state !== 'Z');
+}
+
+const PAGE_SIZE = 4096;
+
+/**
+ * Memory a process really uses: its proportional set size (shared pages divided among the processes that
+ * map them, so a tree of PostgreSQL backends sharing a buffer pool is not counted once per backend).
+ * Falls back to the resident set size where smaps_rollup is not available. Bytes; 0 when gone.
+ */
+export function memoryBytes(pid: number): number {
+  try {
+    const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'latin1');
+    const m = /^Pss:\s+(\d+) kB/m.exec(rollup);
+    if (m) return Number(m[1]) * 1024;
+  } catch {
+    // fall through to statm
+  }
+  try {
+    const statm = readFileSync(`/proc/${pid}/statm`, 'latin1').split(' ');
+    return Number(statm[1]) * PAGE_SIZE;
+  } catch {
+    return 0;
+  }
+}
+
+/** True while the process exists and, when `startTicks` is given, is the same process (no pid reuse). */
+export function isAlive(pid: number, startTicks?: number): boolean {
+  const stat = readStat(pid);
+  if (!stat || stat.state === 'Z') return false;
+  return startTicks === undefined || stat.startTicks === startTicks;
+}
+
+/** Sends a signal to every live member of a session; returns how many were signalled. */
+export function signalSession(session: number, signal: NodeJS.Signals): number {
+  let n = 0;
+  for (const p of sessionMembers(session)) {
+    try {
+      process.kill(p.pid, signal);
+      n++;
+    } catch {
+      // already gone
+    }
+  }
+  return n;
+}

@@ -1,0 +1,305 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { Component } from './internal/component.js';
+import { listProcesses } from './internal/proc.js';
+import { registerKubeMetrics } from './kube-metrics.js';
+import { checkPortFree, findListener, PortInUseError } from './ports.js';
+import { acquireRunLock, type RunLock } from './run-lock.js';
+import { type ComponentSpec, validateSpecs } from './spec.js';
+import type { ComponentStatus } from './status.js';
+
+/** Options of {@link Supervisor}. */
+export interface SupervisorOptions {
+  /** Components to run. */
+  components: ComponentSpec[];
+  /** Root of the pod log tree: `<logDir>/<namespace>_<pod>_<uid>/<container>/<restart>.log`. */
+  logDir: string;
+  /**
+   * Run lock file; a second supervisor with the same lock refuses to start.
+   * @default no lock
+   */
+  lockFile?: string;
+  /**
+   * Address of the HTTP API (`/metrics`, `/api/v1/components`, `/healthz`). Port 0 picks a free port.
+   * @default { host: '127.0.0.1', port: 9100 }
+   */
+  listen?: { host?: string; port: number };
+  /**
+   * Interval of CPU and memory sampling (and memory-limit enforcement).
+   * @default 1000
+   */
+  sampleIntervalMs?: number;
+}
+
+/** Events of {@link Supervisor}. */
+export interface SupervisorEventMap {
+  /** A component changed state, readiness, pid or restart count. */
+  change: [ComponentStatus];
+  /** A component failed `failureThreshold` starts in a row. */
+  failing: [ComponentStatus];
+  /** A note for the operator (stale lock cleaned, …). */
+  notice: [string];
+}
+
+/**
+ * Runs components like a kubelet runs a node's containers: in dependency order with readiness gating,
+ * restarts with back-off, memory limits, CRI-format logs, Kubernetes-named metrics, and a graceful stop in
+ * reverse dependency order that leaves no process behind.
+ */
+export class Supervisor extends EventEmitter<SupervisorEventMap> {
+  readonly registry = new Registry();
+  private readonly components = new Map<string, Component>();
+  private readonly order: string[];
+  private server: Server | undefined;
+  private sampler: NodeJS.Timeout | undefined;
+  private lock: RunLock | undefined;
+  private stopped: Promise<void> | undefined;
+  private started = false;
+
+  constructor(private readonly options: SupervisorOptions) {
+    super();
+    validateSpecs(options.components);
+    this.order = topologicalOrder(options.components);
+    for (const spec of options.components) {
+      const component = new Component(spec, randomUUID(), options.logDir, {
+        changed: (c) => this.onChange(c),
+        failing: (c) => this.emit('failing', c.status()),
+      });
+      this.components.set(spec.name, component);
+    }
+  }
+
+  /** Base URL of the HTTP API once started. */
+  get url(): string {
+    const address = this.server?.address() as AddressInfo | null;
+    if (!address) throw new Error('supervisor is not started');
+    return `http://${address.address}:${address.port}`;
+  }
+
+  /**
+   * Checks every declared port, takes the lock, starts the HTTP API, then starts components as their
+   * dependencies become satisfied. Resolves once startup has begun; use {@link Supervisor.waitUntilReady}.
+   * Throws {@link PortInUseError} or {@link AlreadyRunningError} before anything was started.
+   */
+  async start(): Promise<void> {
+    if (this.started) throw new Error('supervisor already started');
+    this.started = true;
+    const listen = this.options.listen ?? { port: 9100 };
+    const host = listen.host ?? '127.0.0.1';
+    if (this.options.lockFile) {
+      this.lock = acquireRunLock(this.options.lockFile, `http://${host}:${listen.port}`, (m) =>
+        this.emit('notice', m),
+      );
+    }
+    try {
+      await this.checkPorts([
+        { component: 'supervisor', name: 'http', port: listen.port, host },
+        ...this.options.components.flatMap((s) =>
+          (s.ports ?? []).map((p) => ({
+            component: s.name,
+            name: p.name,
+            port: p.port,
+            host: p.host ?? '127.0.0.1',
+          })),
+        ),
+      ]);
+      await this.listen(host, listen.port);
+    } catch (err) {
+      this.lock?.release();
+      throw err;
+    }
+    this.registerMetrics();
+    this.sampler = setInterval(() => this.sample(), this.options.sampleIntervalMs ?? 1000);
+    this.sampler.unref();
+    this.writePodMetadata();
+    this.startSatisfied();
+  }
+
+  /** Current status of every component, in dependency order. */
+  status(): ComponentStatus[] {
+    return this.order.map((name) => this.components.get(name)!.status());
+  }
+
+  /** One component's status. */
+  component(name: string): ComponentStatus | undefined {
+    return this.components.get(name)?.status();
+  }
+
+  /**
+   * Resolves once every service is ready and every job completed; rejects when a component is failing
+   * (with its status) or after `timeoutMs`.
+   */
+  waitUntilReady(timeoutMs = 300_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if ([...this.components.values()].every((c) => c.satisfied)) finish(resolve);
+      };
+      const onFailing = (s: ComponentStatus) => finish(() => reject(new ComponentFailingError(s)));
+      const timer = setTimeout(() => {
+        const waiting = [...this.components.values()].filter((c) => !c.satisfied).map((c) => c.name);
+        finish(() => reject(new Error(`not ready after ${timeoutMs} ms: ${waiting.join(', ')}`)));
+      }, timeoutMs);
+      const finish = (fn: () => void) => {
+        clearTimeout(timer);
+        this.off('change', check);
+        this.off('failing', onFailing);
+        fn();
+      };
+      this.on('change', check);
+      this.on('failing', onFailing);
+      check();
+    });
+  }
+
+  /**
+   * Stops every component in reverse dependency order (a component stops before what it depends on),
+   * each with its stop signal and grace period, then the HTTP API; releases the lock. Idempotent.
+   */
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      if (this.sampler) clearInterval(this.sampler);
+      const remaining = new Set(this.order);
+      while (remaining.size > 0) {
+        // Stop, together, every component that no remaining component depends on.
+        const wave = [...remaining].filter(
+          (name) =>
+            ![...remaining].some((other) => this.components.get(other)!.spec.dependsOn?.includes(name)),
+        );
+        await Promise.all(wave.map((name) => this.components.get(name)!.stop()));
+        for (const name of wave) remaining.delete(name);
+      }
+      await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+      this.server?.closeAllConnections();
+      this.lock?.release();
+    })();
+    return this.stopped;
+  }
+
+  private async checkPorts(
+    ports: { component: string; name: string; port: number; host: string }[],
+  ): Promise<void> {
+    for (const p of ports) {
+      if (p.port === 0) continue;
+      try {
+        await checkPortFree(p.port, p.host);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code !== 'EADDRINUSE' && code !== 'EACCES') throw err;
+        throw new PortInUseError(p.component, p.name, p.port, p.host, findListener(p.port));
+      }
+    }
+  }
+
+  private listen(host: string, port: number): Promise<void> {
+    const server = createServer(async (req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (req.method !== 'GET') {
+        res
+          .writeHead(405, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { code: 'METHOD_NOT_ALLOWED', message: 'only GET is served' } }));
+      } else if (path === '/metrics') {
+        res.writeHead(200, { 'content-type': this.registry.contentType }).end(await this.registry.metrics());
+      } else if (path === '/api/v1/components') {
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ components: this.status() }));
+      } else if (path === '/healthz') {
+        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+      } else {
+        res
+          .writeHead(404, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ error: { code: 'NOT_FOUND', message: `no route ${path}` } }));
+      }
+    });
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host, port }, () => resolve());
+    });
+  }
+
+  private registerMetrics(): void {
+    collectDefaultMetrics({ register: this.registry, prefix: 'opsight_supervisor_' });
+    registerKubeMetrics(this.registry, () => this.status());
+  }
+
+  /** Writes `labels.json` in each pod's log directory, so that log collectors can label the streams. */
+  private writePodMetadata(): void {
+    for (const c of this.components.values()) {
+      mkdirSync(c.podLogDir, { recursive: true });
+      writeFileSync(
+        join(c.podLogDir, 'labels.json'),
+        `${JSON.stringify({
+          namespace: c.namespace,
+          pod: c.pod,
+          uid: c.uid,
+          app: c.app,
+          container: c.name,
+          labels: { app: c.app, ...c.spec.labels },
+        })}\n`,
+      );
+    }
+  }
+
+  private startSatisfied(): void {
+    if (this.stopped) return;
+    for (const name of this.order) {
+      const c = this.components.get(name)!;
+      if (c.state !== 'Pending') continue;
+      const deps = c.spec.dependsOn ?? [];
+      if (deps.every((d) => this.components.get(d)!.satisfied)) {
+        c.state = 'Initializing';
+        c.start().catch((err: Error) => {
+          c.state = 'Failed';
+          c.message = err.message;
+          this.emit('failing', c.status());
+        });
+      } else {
+        const waiting = deps.filter((d) => !this.components.get(d)!.satisfied);
+        c.message = `waiting for ${waiting.join(', ')}`;
+      }
+    }
+  }
+
+  private onChange(c: Component): void {
+    this.lock?.update(
+      [...this.components.values()]
+        .filter((x) => x.pid !== undefined && x.startTicks !== undefined && x.state !== 'Stopped')
+        .map((x) => ({ name: x.name, pid: x.pid!, startTicks: x.startTicks! })),
+    );
+    this.emit('change', c.status());
+    if (c.satisfied) this.startSatisfied();
+  }
+
+  private sample(): void {
+    const all = listProcesses();
+    for (const c of this.components.values()) c.sample(all);
+  }
+}
+
+/** Rejection of {@link Supervisor.waitUntilReady} when a component keeps failing. */
+export class ComponentFailingError extends Error {
+  override readonly name = 'ComponentFailingError';
+  constructor(readonly component: ComponentStatus) {
+    super(`component "${component.name}" is failing: ${component.message}`);
+  }
+}
+
+function topologicalOrder(specs: readonly ComponentSpec[]): string[] {
+  const byName = new Map(specs.map((s) => [s.name, s]));
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const visit = (name: string) => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    for (const dep of byName.get(name)?.dependsOn ?? []) visit(dep);
+    out.push(name);
+  };
+  for (const s of specs) visit(s.name);
+  return out;
+}
