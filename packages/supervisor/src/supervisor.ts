@@ -30,6 +30,11 @@ export interface SupervisorOptions {
    */
   listen?: { host?: string; port: number };
   /**
+   * Runs after the lock is taken and every port is checked, before any component starts: the place to
+   * write configuration and state files, which a second, refused supervisor must never touch.
+   */
+  prepare?: () => void | Promise<void>;
+  /**
    * Interval of CPU and memory sampling (and memory-limit enforcement).
    * @default 1000
    */
@@ -108,6 +113,7 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
           })),
         ),
       ]);
+      await this.options.prepare?.();
       await this.listen(host, listen.port);
     } catch (err) {
       this.lock?.release();

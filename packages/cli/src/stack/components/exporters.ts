@@ -1,0 +1,48 @@
+import { join } from 'node:path';
+import type { ComponentSpec } from '@opsight/supervisor';
+import type { StackContext } from '../context.js';
+import { POSTGRES } from './postgres.js';
+
+/**
+ * prometheus-postgres-exporter against the primary. Besides its built-in collectors it runs the queries in
+ * observability/postgres-exporter/queries.yaml (replication lag per standby, pg_stat_statements).
+ */
+export function postgresExporter(ctx: StackContext): ComponentSpec {
+  const { postgresPrimary: port, postgresExporter: listen } = ctx.ports;
+  return {
+    name: 'postgres-exporter',
+    namespace: 'data',
+    command: '/usr/bin/prometheus-postgres-exporter',
+    args: [
+      `--web.listen-address=127.0.0.1:${listen}`,
+      `--extend.query-path=${join(ctx.paths.root, 'observability/postgres-exporter/queries.yaml')}`,
+    ],
+    env: {
+      DATA_SOURCE_URI: `127.0.0.1:${port}/${POSTGRES.database}?sslmode=disable`,
+      DATA_SOURCE_USER: POSTGRES.exporterUser,
+      DATA_SOURCE_PASS_FILE: join(ctx.paths.secrets, 'postgres-exporter'),
+    },
+    ports: [{ name: 'metrics', port: listen }],
+    metrics: { port: listen },
+    dependsOn: ['postgres-setup'],
+    readinessProbe: { http: { port: listen, path: '/' }, periodMs: 300 },
+    resources: { limits: { cpu: 0.2, memoryBytes: 128 * 1024 * 1024 } },
+  };
+}
+
+/** prometheus-redis-exporter against the local Redis. */
+export function redisExporter(ctx: StackContext): ComponentSpec {
+  const listen = ctx.ports.redisExporter;
+  return {
+    name: 'redis-exporter',
+    namespace: 'data',
+    command: '/usr/bin/prometheus-redis-exporter',
+    args: [`--redis.addr=redis://127.0.0.1:${ctx.ports.redis}`, `--web.listen-address=127.0.0.1:${listen}`],
+    env: { REDIS_PASSWORD: ctx.secrets.redis },
+    ports: [{ name: 'metrics', port: listen }],
+    metrics: { port: listen },
+    dependsOn: ['redis'],
+    readinessProbe: { http: { port: listen, path: '/' }, periodMs: 300 },
+    resources: { limits: { cpu: 0.2, memoryBytes: 128 * 1024 * 1024 } },
+  };
+}

@@ -1,0 +1,71 @@
+import { mkdirSync } from 'node:fs';
+import type { ComponentSpec } from '@opsight/supervisor';
+import { postgresExporter, redisExporter } from './components/exporters.js';
+import { alertmanager, preparePrometheus, prometheus } from './components/monitoring.js';
+import {
+  POSTGRES,
+  postgresPrimary,
+  postgresReplica,
+  postgresSetup,
+  preparePostgres,
+} from './components/postgres.js';
+import { prepareRedis, redis } from './components/redis.js';
+import type { StackContext } from './context.js';
+
+/** A URL to print once the stack is up. */
+export interface Endpoint {
+  name: string;
+  url: string;
+}
+
+/** The local stack: its components, what to write before they start, and where to reach them. */
+export interface LocalStack {
+  components: ComponentSpec[];
+  /** Writes configuration and creates directories; call only while holding the run lock. */
+  prepare(): void;
+  endpoints: Endpoint[];
+}
+
+/**
+ * Every component of the local stack. A new component is one more spec here (and its ports in
+ * ports.ts): the supervisor runs it, Prometheus scrapes it when it declares `metrics`.
+ */
+export function localStack(ctx: StackContext): LocalStack {
+  const components = [
+    postgresPrimary(ctx),
+    postgresSetup(ctx),
+    postgresReplica(ctx),
+    redis(ctx),
+    postgresExporter(ctx),
+    redisExporter(ctx),
+    prometheus(ctx),
+    alertmanager(ctx),
+  ];
+  const { ports } = ctx;
+  return {
+    components,
+    prepare() {
+      for (const dir of [ctx.paths.data, ctx.paths.config, ctx.paths.podLogs, ctx.paths.run]) {
+        mkdirSync(dir, { recursive: true });
+      }
+      preparePostgres(ctx);
+      prepareRedis(ctx);
+      preparePrometheus(ctx, components);
+    },
+    endpoints: [
+      { name: 'Prometheus', url: `http://127.0.0.1:${ports.prometheus}` },
+      { name: 'Alertmanager', url: `http://127.0.0.1:${ports.alertmanager}` },
+      { name: 'Supervisor metrics', url: `http://127.0.0.1:${ports.supervisor}/metrics` },
+      {
+        name: 'PostgreSQL primary',
+        url: `postgresql://${POSTGRES.appUser}@127.0.0.1:${ports.postgresPrimary}/${POSTGRES.database}`,
+      },
+      {
+        name: 'PostgreSQL replica',
+        url: `postgresql://${POSTGRES.appUser}@127.0.0.1:${ports.postgresReplica}/${POSTGRES.database}`,
+      },
+      { name: 'Redis', url: `redis://127.0.0.1:${ports.redis}` },
+      { name: 'Passwords', url: ctx.paths.secrets },
+    ],
+  };
+}
