@@ -1,5 +1,7 @@
 export type { CriLogEntry } from './cri-log-reader.js';
 export { readCriLog } from './cri-log-reader.js';
+export type { ProcStat } from './internal/proc.js';
+export { processTree } from './internal/proc.js';
 export { registerKubeMetrics } from './kube-metrics.js';
 export { checkPortFree, findListener, PortInUseError } from './ports.js';
 export type { RunRecord } from './run-lock.js';

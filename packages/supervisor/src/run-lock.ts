@@ -9,7 +9,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { dirname } from 'node:path';
-import { isAlive, readStat, signalSession } from './internal/proc.js';
+import { isAlive, readStat, signalTree } from './internal/proc.js';
 
 /** What the lock file records: the supervisor and the processes it started. */
 export interface RunRecord {
@@ -64,7 +64,7 @@ export function acquireRunLock(
       const record = readRunRecord(path);
       if (record && isRunning(record)) throw new AlreadyRunningError(record);
       const leftovers = (record?.processes ?? []).filter((p) => isAlive(p.pid, p.startTicks));
-      for (const p of leftovers) signalSession(p.pid, 'SIGKILL');
+      for (const p of leftovers) signalTree(p.pid, 'SIGKILL');
       onStale(
         `removed a stale lock${record ? ` (supervisor pid ${record.pid} is gone)` : ' (unreadable)'}` +
           (leftovers.length

@@ -5,7 +5,15 @@ import type { ComponentSpec, InitStepSpec, ProbeSpec } from '../spec.js';
 import type { ComponentState, ComponentStatus, TerminationReason } from '../status.js';
 import { CriLogWriter } from './cri-log-writer.js';
 import { runProbe } from './probe.js';
-import { CLOCK_TICKS, listProcesses, memoryBytes, readStat, sessionMembers, signalSession } from './proc.js';
+import {
+  CLOCK_TICKS,
+  listProcesses,
+  memoryBytes,
+  type ProcStat,
+  processTree,
+  readStat,
+  signalTree,
+} from './proc.js';
 import { lookupUser, type SystemUser, setprivAvailable, wrapCommand } from './system-user.js';
 
 /** What a component tells its supervisor. */
@@ -42,6 +50,8 @@ export class Component {
   private consecutiveFailures = 0;
   private cpuBase = 0;
   private runCpuTicks = 0;
+  /** Every process seen in the tree during this run, so that none escapes the final kill. */
+  private seen = new Map<number, ProcStat>();
   private oomKilled = false;
   private livenessKilled = false;
   private stopping = false;
@@ -108,13 +118,16 @@ export class Component {
     this.stopping = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
-    if (this.initChild?.pid !== undefined) signalSession(this.initChild.pid, 'SIGKILL');
+    if (this.initChild?.pid !== undefined) signalTree(this.initChild.pid, 'SIGKILL');
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) {
       this.setState('Stopped', '');
       return;
     }
     this.setState('Terminating', '');
+    // Record the tree while its root is alive: once it exits, children are re-parented and only these
+    // records still find them.
+    if (this.pid !== undefined) for (const p of processTree(this.pid)) this.seen.set(p.pid, p);
     try {
       child.kill(this.spec.stopSignal ?? 'SIGTERM');
     } catch {
@@ -126,7 +139,7 @@ export class Component {
       this.exited,
       new Promise<void>((resolve) => {
         timer = setTimeout(() => {
-          if (this.pid !== undefined) signalSession(this.pid, 'SIGKILL');
+          this.killTree();
           resolve();
         }, grace);
       }),
@@ -138,7 +151,8 @@ export class Component {
   /** Measures CPU and memory of the process tree and enforces the memory limit. */
   sample(all = listProcesses()): void {
     if (this.pid === undefined || !this.child || this.child.exitCode !== null) return;
-    const members = sessionMembers(this.pid, all);
+    const members = processTree(this.pid, all);
+    for (const p of members) this.seen.set(p.pid, p);
     const ticks = members.reduce((sum, p) => sum + p.cpuTicks, 0);
     this.runCpuTicks = Math.max(this.runCpuTicks, ticks);
     this.cpuSeconds = this.cpuBase + this.runCpuTicks / CLOCK_TICKS;
@@ -149,7 +163,7 @@ export class Component {
       this.log?.note(
         `opsight-supervisor: OOMKilled: memory ${mib(this.memoryBytes)} MiB is over the limit of ${mib(limit)} MiB`,
       );
-      signalSession(this.pid, 'SIGKILL');
+      this.killTree();
     }
   }
 
@@ -207,7 +221,7 @@ export class Component {
         log.note(`opsight-supervisor: cannot start ${step.command}: ${err.message}`),
       );
       child.once('exit', () => {
-        if (child.pid !== undefined) signalSession(child.pid, 'SIGKILL');
+        if (child.pid !== undefined) signalTree(child.pid, 'SIGKILL');
       });
       child.once('close', (code) => {
         log.close();
@@ -225,6 +239,7 @@ export class Component {
     this.oomKilled = false;
     this.livenessKilled = false;
     this.runCpuTicks = 0;
+    this.seen.clear();
     this.ready = false;
     const [cmd, args] = this.wrap(this.spec.command, this.spec.args ?? []);
     const child = spawn(cmd, args, { ...this.spawnOptions(), stdio: ['ignore', 'pipe', 'pipe'] });
@@ -244,8 +259,14 @@ export class Component {
       log.note(`opsight-supervisor: cannot start ${this.spec.command}: ${err.message}`);
     });
     child.once('exit', () => {
-      // The main process is gone: whatever it left behind in its session goes too, as with a container.
-      if (child.pid !== undefined) signalSession(child.pid, 'SIGKILL');
+      // The main process is gone: whatever it left behind goes too, as with a container.
+      this.killTree();
+      // A process that escaped the kill may still hold the output pipes; do not wait on it for ever.
+      const t = setTimeout(() => {
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+      }, 2000);
+      child.once('close', () => clearTimeout(t));
     });
     child.once('close', (code, signal) => {
       log.close();
@@ -256,6 +277,11 @@ export class Component {
       this.setState(this.isJob ? 'Running' : 'Starting', '');
       this.startProbes();
     }
+  }
+
+  /** SIGKILL to the main process, its session, its descendants and every process seen in its tree. */
+  private killTree(): void {
+    if (this.pid !== undefined) signalTree(this.pid, 'SIGKILL', [...this.seen.values()]);
   }
 
   private startProbes(): void {
@@ -299,7 +325,7 @@ export class Component {
           this.log?.note(
             `opsight-supervisor: liveness probe failed ${failures} times (${result.detail}); restarting`,
           );
-          signalSession(this.pid, 'SIGKILL');
+          this.killTree();
           return;
         }
       }

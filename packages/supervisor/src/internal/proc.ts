@@ -55,6 +55,31 @@ export function sessionMembers(session: number, all: ProcStat[] = listProcesses(
   return all.filter((p) => p.session === session && p.state !== 'Z');
 }
 
+/**
+ * Live processes of a component: its main process `root`, every member of the session it leads, and all
+ * their descendants. Descendants matter because some programs start a session per child (PostgreSQL's
+ * backends call setsid), so the session alone misses them.
+ */
+export function processTree(root: number, all: ProcStat[] = listProcesses()): ProcStat[] {
+  const children = new Map<number, ProcStat[]>();
+  for (const p of all) {
+    const list = children.get(p.ppid);
+    if (list) list.push(p);
+    else children.set(p.ppid, [p]);
+  }
+  const out = new Map<number, ProcStat>();
+  const seen = new Set<number>();
+  const queue = all.filter((p) => p.pid === root || p.session === root);
+  while (queue.length > 0) {
+    const p = queue.pop()!;
+    if (seen.has(p.pid)) continue;
+    seen.add(p.pid);
+    if (p.state !== 'Z') out.set(p.pid, p);
+    queue.push(...(children.get(p.pid) ?? []));
+  }
+  return [...out.values()];
+}
+
 const PAGE_SIZE = 4096;
 
 /**
@@ -85,10 +110,14 @@ export function isAlive(pid: number, startTicks?: number): boolean {
   return startTicks === undefined || stat.startTicks === startTicks;
 }
 
-/** Sends a signal to every live member of a session; returns how many were signalled. */
-export function signalSession(session: number, signal: NodeJS.Signals): number {
+/** Sends a signal to every process of {@link processTree}; returns how many were signalled. */
+export function signalTree(root: number, signal: NodeJS.Signals, extra: ProcStat[] = []): number {
   let n = 0;
-  for (const p of sessionMembers(session)) {
+  const all = listProcesses();
+  const targets = new Map(processTree(root, all).map((p) => [p.pid, p]));
+  // Processes seen earlier in the tree that have since been re-parented away, if still the same process.
+  for (const p of extra) if (isAlive(p.pid, p.startTicks)) targets.set(p.pid, p);
+  for (const p of targets.values()) {
     try {
       process.kill(p.pid, signal);
       n++;
