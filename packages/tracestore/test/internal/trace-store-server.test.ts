@@ -226,14 +226,12 @@ describe('TraceStoreServer', () => {
     const [line] = (await once(child.stdout!, 'data')) as [Buffer];
     const address = (JSON.parse(line.toString()) as { otlpHttp: string }).otlpHttp;
     const acknowledged: string[] = [];
-    let sent = 0;
     const sender = async (): Promise<void> => {
       for (;;) {
         const traceId = hexId(16);
         const request = otlpProtobufRequest(
           Array.from({ length: 50 }, (_, i) => ({ traceId, spanId: hexId(8), name: `op-${i}` })),
         );
-        sent++;
         try {
           const response = await fetch(`http://${address}/v1/traces`, {
             method: 'POST',
