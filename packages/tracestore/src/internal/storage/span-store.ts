@@ -424,10 +424,14 @@ export class SpanStore {
       deleted += n;
       if (n < 5000) break;
     }
-    while (this.usedBytes() > this.retention.maxBytes) {
+    for (let used = this.usedBytes(); used > this.retention.maxBytes; used = this.usedBytes()) {
       const count = this.spanCount();
       if (count === 0) break;
-      deleted += this.stmts.deleteOldestIngested.run(Math.max(1000, Math.ceil(count * 0.05))).changes;
+      // Delete about as many of the oldest spans as the excess holds, at the average span size, plus 10%.
+      const excessSpans = ((used - this.retention.maxBytes) / (used / count)) * 1.1;
+      deleted += this.stmts.deleteOldestIngested.run(
+        Math.min(count, Math.max(10, Math.ceil(excessSpans))),
+      ).changes;
     }
     if (deleted > 0) this.db.pragma('incremental_vacuum');
     return deleted;
