@@ -36,22 +36,26 @@ export function createOtlpGrpcServer(options: OtlpGrpcOptions): grpc.Server {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': options.maxRequestBytes,
   });
+  const fail = (callback: grpc.sendUnaryData<ExportOutcome>, error: unknown): void => {
+    const e =
+      error instanceof TraceStoreError
+        ? error
+        : new TraceStoreError('STORAGE_FAILED', (error as Error).message);
+    callback({ code: e.grpcCode, details: `${e.code}: ${e.message}` });
+  };
   const handler: grpc.handleUnaryCall<Buffer, ExportOutcome> = (call, callback) => {
-    try {
-      const authorization = call.metadata.get('authorization')[0];
-      if (
-        !bearerAllowed(options.bearerToken, typeof authorization === 'string' ? authorization : undefined)
-      ) {
-        throw new TraceStoreError('UNAUTHORIZED', 'a valid bearer token is required', 'authorization');
-      }
-      callback(null, options.ingester.export(call.request, 'protobuf', 'grpc'));
-    } catch (error) {
-      const e =
-        error instanceof TraceStoreError
-          ? error
-          : new TraceStoreError('STORAGE_FAILED', (error as Error).message);
-      callback({ code: e.grpcCode, details: `${e.code}: ${e.message}` });
+    const authorization = call.metadata.get('authorization')[0];
+    if (!bearerAllowed(options.bearerToken, typeof authorization === 'string' ? authorization : undefined)) {
+      fail(
+        callback,
+        new TraceStoreError('UNAUTHORIZED', 'a valid bearer token is required', 'authorization'),
+      );
+      return;
     }
+    options.ingester.export(call.request, 'protobuf', 'grpc').then(
+      (outcome) => callback(null, outcome),
+      (error: unknown) => fail(callback, error),
+    );
   };
   server.addService(traceService, { Export: handler });
   return server;

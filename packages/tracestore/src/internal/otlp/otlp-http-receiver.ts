@@ -118,7 +118,7 @@ export function createOtlpHttpReceiver(options: OtlpHttpOptions): FastifyInstanc
     }
     const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const body = await decompress(raw, request.headers['content-encoding'], options.maxRequestBytes);
-    const outcome = options.ingester.export(body, format, 'http');
+    const outcome = await options.ingester.export(body, format, 'http');
     return sendOutcome(reply, format, outcome);
   });
   return app;

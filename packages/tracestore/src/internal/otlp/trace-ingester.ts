@@ -1,11 +1,11 @@
-// One OTLP export request from bytes to storage, shared by the HTTP and gRPC receivers: decode, validate,
-// store in one transaction, count, and answer with OTLP's full or partial success.
+// OTLP export requests from bytes to storage, shared by the HTTP and gRPC receivers: decode, validate,
+// store, count, and answer with OTLP's full or partial success.
 import type { Counter } from 'prom-client';
 import { TraceStoreError } from '../error-codes.js';
 import type { SpanMetrics } from '../metrics/span-metrics.js';
-import type { SpanStore } from '../storage/span-store.js';
+import type { IngestResult, SpanStore } from '../storage/span-store.js';
 import { otlpJsonToProtobuf } from './decode-json.js';
-import { decodeExportRequest, OtlpDecodeError } from './ingest-batch.js';
+import { decodeExportRequest, type IngestBatch, OtlpDecodeError } from './ingest-batch.js';
 import type { SpanLimits } from './validate-span.js';
 
 export interface ExportOutcome {
@@ -21,7 +21,22 @@ export interface IngestCounters {
   requests: Counter<'transport' | 'outcome'>;
 }
 
+interface Pending {
+  batch: IngestBatch;
+  transport: string;
+  resolve: (outcome: ExportOutcome) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Decodes and validates each request at once, then stores the requests that arrived in the same turn of the
+ * event loop in one transaction (group commit) and answers each after that commit. A request is still
+ * stored wholly or not at all: if the group's transaction fails, each request is retried alone.
+ */
 export class TraceIngester {
+  private pending: Pending[] = [];
+  private flushScheduled = false;
+
   constructor(
     private readonly store: SpanStore,
     private readonly limits: SpanLimits,
@@ -29,22 +44,26 @@ export class TraceIngester {
     private readonly counters: IngestCounters,
   ) {}
 
-  /** Ingests an encoded request (protobuf, or OTLP/JSON text when `json`); throws TraceStoreError. */
-  export(body: Uint8Array, format: 'protobuf' | 'json', transport: string): ExportOutcome {
+  /** Ingests an encoded request (protobuf, or OTLP/JSON text); rejects with TraceStoreError. */
+  export(body: Uint8Array, format: 'protobuf' | 'json', transport: string): Promise<ExportOutcome> {
+    let batch: IngestBatch;
     try {
-      const outcome = this.exportUnchecked(body, format);
-      this.counters.requests.inc({ transport, outcome: outcome.rejected > 0 ? 'partial' : 'ok' });
-      this.counters.spans.inc({ transport, outcome: 'stored' }, outcome.stored);
-      this.counters.spans.inc({ transport, outcome: 'rejected' }, outcome.rejected);
-      return outcome;
+      batch = this.decode(body, format);
     } catch (error) {
       this.counters.requests.inc({ transport, outcome: 'error' });
-      throw error;
+      return Promise.reject(error);
     }
+    return new Promise((resolve, reject) => {
+      this.pending.push({ batch, transport, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
   }
 
-  private exportUnchecked(body: Uint8Array, format: 'protobuf' | 'json'): ExportOutcome {
-    let batch: ReturnType<typeof decodeExportRequest>;
+  private decode(body: Uint8Array, format: 'protobuf' | 'json'): IngestBatch {
+    let batch: IngestBatch;
     try {
       const bytes = format === 'json' ? otlpJsonToProtobuf(Buffer.from(body).toString('utf8')) : body;
       batch = decodeExportRequest(bytes, this.limits);
@@ -58,24 +77,46 @@ export class TraceIngester {
       }
       throw error;
     }
-    const errorMessage = batch.rejectReasons.join('; ');
     if (batch.rejected > 0 && batch.spans.length === 0) {
-      throw new TraceStoreError(
-        'OTLP_INVALID_SPANS',
-        `all ${batch.rejected} spans are invalid: ${errorMessage}`,
-      );
+      const reasons = batch.rejectReasons.join('; ');
+      throw new TraceStoreError('OTLP_INVALID_SPANS', `all ${batch.rejected} spans are invalid: ${reasons}`);
     }
-    let result: ReturnType<SpanStore['ingest']>;
+    return batch;
+  }
+
+  private flush(): void {
+    const group = this.pending;
+    this.pending = [];
+    this.flushScheduled = false;
+    let results: (IngestResult | Error)[];
     try {
-      result = this.store.ingest(batch);
-    } catch (error) {
-      throw new TraceStoreError('STORAGE_FAILED', `storing spans failed: ${(error as Error).message}`);
+      results = this.store.ingestMany(group.map((p) => p.batch));
+    } catch {
+      results = group.map((p) => {
+        try {
+          return this.store.ingest(p.batch);
+        } catch (error) {
+          return error as Error;
+        }
+      });
     }
-    this.spanMetrics.record(batch, result.stored);
-    return {
-      stored: result.stored.length,
-      rejected: batch.rejected,
-      errorMessage: batch.rejected > 0 ? `${batch.rejected} spans rejected: ${errorMessage}` : '',
-    };
+    group.forEach((p, i) => {
+      const result = results[i]!;
+      if (result instanceof Error) {
+        this.counters.requests.inc({ transport: p.transport, outcome: 'error' });
+        p.reject(new TraceStoreError('STORAGE_FAILED', `storing spans failed: ${result.message}`));
+        return;
+      }
+      this.spanMetrics.record(p.batch, result.stored);
+      const { rejected } = p.batch;
+      this.counters.requests.inc({ transport: p.transport, outcome: rejected > 0 ? 'partial' : 'ok' });
+      this.counters.spans.inc({ transport: p.transport, outcome: 'stored' }, result.stored.length);
+      this.counters.spans.inc({ transport: p.transport, outcome: 'rejected' }, rejected);
+      p.resolve({
+        stored: result.stored.length,
+        rejected,
+        errorMessage: rejected > 0 ? `${rejected} spans rejected: ${p.batch.rejectReasons.join('; ')}` : '',
+      });
+    });
   }
 }

@@ -151,6 +151,7 @@ export class SpanStore {
   private readonly scopeCache = new Map<number, StoredScope>();
   private readonly stmts;
   private readonly ingestTx: (batch: IngestBatch) => IngestResult;
+  private readonly ingestManyTx: (batches: IngestBatch[]) => IngestResult[];
 
   constructor(options: SpanStoreOptions) {
     let file = ':memory:';
@@ -167,6 +168,9 @@ export class SpanStore {
     db.pragma('auto_vacuum = INCREMENTAL');
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+    // Checkpoint every ~40 MB of WAL instead of ~4 MB: index pages that many commits touch are then copied
+    // back to the database once per checkpoint rather than many times (ingest is ~50% faster).
+    db.pragma('wal_autocheckpoint = 10000');
     db.pragma('journal_size_limit = 67108864');
     db.pragma('cache_size = -65536');
     createSchema(db);
@@ -205,6 +209,7 @@ export class SpanStore {
       spanCount: db.prepare('SELECT count(*) FROM spans').pluck(),
     };
     this.ingestTx = db.transaction((batch: IngestBatch) => this.write(batch));
+    this.ingestManyTx = db.transaction((batches: IngestBatch[]) => batches.map((b) => this.write(b)));
   }
 
   private idFor(
@@ -285,6 +290,14 @@ export class SpanStore {
   ingest(batch: IngestBatch): IngestResult {
     if (batch.spans.length === 0) return { stored: [], duplicates: 0 };
     return this.ingestTx(batch);
+  }
+
+  /**
+   * Stores several batches in one transaction (group commit: one WAL sync for all of them). Either all are
+   * stored or none is; callers that must isolate a failing batch retry them one by one with `ingest`.
+   */
+  ingestMany(batches: IngestBatch[]): IngestResult[] {
+    return this.ingestManyTx(batches);
   }
 
   private resource(id: number): StoredResource {
