@@ -196,8 +196,9 @@ export function createQueryServer(options: QueryServerOptions): FastifyInstance 
     const service = one(query, 'service');
     if (!service) throw invalid('service', 'parameter service is required');
     const endUs = integerParam(query, 'end') ?? BigInt(Date.now()) * 1000n;
-    const lookback = durationParam(query, 'lookback');
-    const startUs = integerParam(query, 'start') ?? endUs - (lookback ?? dayNs) / 1000n;
+    // The Jaeger UI also sends `lookback` ("1h", or "custom" with start/end); like Jaeger, only start and
+    // end count, and without start the window is the day before end.
+    const startUs = integerParam(query, 'start') ?? endUs - dayNs / 1000n;
     const minDuration = durationParam(query, 'minDuration');
     const maxDuration = durationParam(query, 'maxDuration');
     if (minDuration !== undefined && maxDuration !== undefined && maxDuration < minDuration) {

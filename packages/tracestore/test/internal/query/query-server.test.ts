@@ -274,7 +274,7 @@ describe('query API', () => {
     assert.deepEqual(await ids(`service=api-service&tags=${encodeURIComponent('{"error":"true"}')}`), [
       traceId,
     ]);
-    assert.deepEqual(await ids('service=gateway&tag=request_id:req-7&limit=1'), [traceId]);
+    assert.deepEqual(await ids('service=gateway&tag=request_id:req-7&limit=1&lookback=custom'), [traceId]);
     assert.deepEqual(await ids('service=gateway&tag=request_id:other'), []);
     assert.deepEqual((await get(`/api/traces?service=gateway&start=1&end=2`)).body.data, []);
     const byId = await get(`/api/traces?traceID=${traceId}`);
