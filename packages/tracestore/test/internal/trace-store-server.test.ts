@@ -8,6 +8,7 @@ import { ExportResultCode, hrTimeToNanoseconds } from '@opentelemetry/core';
 import { OTLPTraceExporter as GrpcExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   BasicTracerProvider,
@@ -172,6 +173,19 @@ describe('TraceStoreServer', () => {
       (s: TraceStoreServer) => new JsonExporter({ url: `http://${s.addresses.otlpHttp}/v1/traces` }),
     ],
     ['gRPC exporter', (s: TraceStoreServer) => new GrpcExporter({ url: `http://${s.addresses.otlpGrpc}` })],
+    [
+      'protobuf exporter with gzip',
+      (s: TraceStoreServer) =>
+        new ProtoExporter({
+          url: `http://${s.addresses.otlpHttp}/v1/traces`,
+          compression: CompressionAlgorithm.GZIP,
+        }),
+    ],
+    [
+      'gRPC exporter with gzip',
+      (s: TraceStoreServer) =>
+        new GrpcExporter({ url: `http://${s.addresses.otlpGrpc}`, compression: CompressionAlgorithm.GZIP }),
+    ],
   ] as const) {
     it(`round-trips spans from the OpenTelemetry JS ${name} exactly`, async (t) => {
       const server = await TraceStoreServer.start({

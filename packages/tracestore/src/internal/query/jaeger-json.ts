@@ -139,7 +139,11 @@ export function jaegerTrace(trace: DecodedTrace): JaegerTrace {
       tags: spanTags,
       logs: (message.events ?? []).map((event) => ({
         timestamp: micros(toBigInt(event.timeUnixNano)),
-        fields: [{ key: 'event', type: 'string', value: event.name ?? '' }, ...tags(event.attributes)],
+        // Like Jaeger, the event name becomes an `event` field unless an attribute already has that key.
+        fields:
+          event.name && !event.attributes?.some((kv) => kv.key === 'event')
+            ? [{ key: 'event', type: 'string', value: event.name }, ...tags(event.attributes)]
+            : tags(event.attributes),
       })),
       processID,
       warnings: null,
