@@ -266,6 +266,7 @@ describe('TraceStoreServer', () => {
 
     const store = new SpanStore({ dataDir });
     t.after(() => store.close());
+    assert.equal(child.signalCode, 'SIGKILL');
     for (const traceId of acknowledged) {
       const stored = store.getTrace(Buffer.from(traceId, 'hex'));
       assert.equal(stored?.spans.length, 50, `trace ${traceId} was acknowledged`);
@@ -277,5 +278,45 @@ describe('TraceStoreServer', () => {
       .all() as number[];
     assert.ok(counts.every((n) => n === 50));
     assert.ok(acknowledged.length >= 30);
+  });
+
+  it('stops cleanly on SIGTERM, answering /ready until then', async (t) => {
+    const bin = fileURLToPath(new URL('../../src/bin/tracestore.js', import.meta.url));
+    const child = spawn(
+      process.execPath,
+      [
+        bin,
+        '--data-dir',
+        tempDir(t),
+        '--otlp-http',
+        '127.0.0.1:0',
+        '--otlp-grpc',
+        '127.0.0.1:0',
+        '--query',
+        '127.0.0.1:0',
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    t.after(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
+    const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+    const { query } = JSON.parse(line.toString()) as { query: string };
+    assert.equal((await fetch(`http://${query}/ready`)).status, 200);
+    child.kill('SIGTERM');
+    const [code] = (await once(child, 'exit')) as [number];
+    assert.equal(code, 0);
+  });
+
+  it('refuses to start without a data directory', async () => {
+    const bin = fileURLToPath(new URL('../../src/bin/tracestore.js', import.meta.url));
+    const child = spawn(process.execPath, [bin, '--query', 'off'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const [code] = (await once(child, 'exit')) as [number];
+    assert.equal(code, 1);
+    assert.match(stderr, /--data-dir is required/);
   });
 });

@@ -25,6 +25,11 @@ export interface SpanStoreOptions {
   synchronous?: 'FULL' | 'NORMAL';
   /** Retention limits. @default { maxAgeMs: 7 days, maxBytes: 2 GiB } */
   retention?: Partial<RetentionOptions>;
+  /**
+   * Most candidate spans one search examines before it answers with what it found, which bounds the time
+   * of a search whose filters match little in a wide window. @default 500000
+   */
+  maxSearchScan?: number;
 }
 
 export interface StoredSpan {
@@ -144,6 +149,7 @@ const spanColumns =
 export class SpanStore {
   readonly db: Database.Database;
   readonly retention: RetentionOptions;
+  readonly maxSearchScan: number;
   private readonly resourceIds = new Map<string, number>();
   private readonly scopeIds = new Map<string, number>();
   private readonly knownOperations = new Set<string>();
@@ -163,6 +169,7 @@ export class SpanStore {
       maxAgeMs: options.retention?.maxAgeMs ?? 7 * 24 * 3600 * 1000,
       maxBytes: options.retention?.maxBytes ?? 2 * 1024 ** 3,
     };
+    this.maxSearchScan = options.maxSearchScan ?? 500_000;
     const db = new Database(file);
     this.db = db;
     db.pragma('auto_vacuum = INCREMENTAL');
@@ -386,7 +393,9 @@ export class SpanStore {
     const seen = new Set<string>();
     const ids: Buffer[] = [];
     const stmt = this.db.prepare(sql).safeIntegers(true);
+    let scanned = 0;
     for (const row of stmt.iterate(...params) as Iterable<SpanRow>) {
+      if (++scanned > this.maxSearchScan) break;
       const key = row.trace_id.toString('hex');
       if (seen.has(key)) continue;
       if (hasResidual) {

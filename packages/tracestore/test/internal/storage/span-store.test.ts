@@ -121,6 +121,15 @@ describe('SpanStore', () => {
     store.close();
   });
 
+  it('stops a search after examining maxSearchScan candidate spans', () => {
+    const store = new SpanStore({ dataDir: ':memory:', maxSearchScan: 3 });
+    const ids = Array.from({ length: 5 }, () => hexId(16));
+    store.ingest(batch(ids.map((traceId, i) => ({ traceId, service: 'api', startNs: t0 + BigInt(i) * ms }))));
+    assert.deepEqual(find(store, { service: 'api' }), [ids[4], ids[3], ids[2]]);
+    assert.deepEqual(find(store, { service: 'api', tags: { absent: 'x' } }), []);
+    store.close();
+  });
+
   it('derives service dependencies from cross-service parent/child pairs', () => {
     const store = new SpanStore({ dataDir: ':memory:' });
     for (let i = 0; i < 3; i++) {
