@@ -9,6 +9,7 @@
 //
 //   npm run bench -w bench/tracestore                    # 1,000,000 spans
 //   BENCH_SPANS=200000 npm run bench -w bench/tracestore # a smaller store
+//   BENCH_SYNCHRONOUS=NORMAL npm run bench -w bench/tracestore # durable against crashes, not power loss
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -32,6 +33,7 @@ const exporterSpans = Number(process.env.BENCH_EXPORTER_SPANS ?? 50_000);
 const spansPerTrace = 10;
 const tracesPerRequest = 50; // 500 spans per request, close to the SDK's default batch of 512
 const concurrency = 4;
+const synchronous = process.env.BENCH_SYNCHRONOUS ?? 'FULL';
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -55,6 +57,8 @@ async function startStore(
       'off',
       '--query',
       '127.0.0.1:0',
+      '--synchronous',
+      synchronous,
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
@@ -221,7 +225,8 @@ async function main(): Promise<void> {
       ],
       ['trace store RSS after the run', `${(rss / 1024 / 1024).toFixed(0)} MiB`, '(reported)', '-'],
     ];
-    console.log('\nmeasure | measured | target | ratio to target (≥ 1 meets it)');
+    console.log(`\nstore: WAL, synchronous=${synchronous}`);
+    console.log('measure | measured | target | ratio to target (≥ 1 meets it)');
     for (const row of rows) console.log(row.join(' | '));
     console.log(
       '\nanchor: the OpenTelemetry Collector publishes about 12k spans/s per CPU; this machine has 2 shared cores.',
