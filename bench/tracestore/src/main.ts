@@ -2,7 +2,7 @@
 //   1. OTLP/HTTP ingest from a raw protobuf generator (it also fills the store for the query phases);
 //   2. OTLP/HTTP ingest from the real OpenTelemetry JS protobuf exporter;
 //   3. trace by id (Jaeger /api/traces/{id}) at the filled store;
-//   4. search by service + 1 h window + minDuration (Jaeger /api/traces);
+//   4. search by service + 1 h window + minDuration (Jaeger /api/traces), and /api/dependencies over 24 h;
 //   5. RSS of the trace store process.
 // The store runs as its own process (the CLI the supervisor runs), with its default durability
 // (WAL, synchronous=FULL); the load generator shares the same machine.
@@ -184,6 +184,13 @@ async function main(): Promise<void> {
     const search = await timeGets(
       Array.from({ length: 50 }, (_, i) => searchUrl(services[i % services.length]!)),
     );
+    const endMs = nowNs / 1_000_000n;
+    const dependencies = await timeGets(
+      Array.from(
+        { length: 3 },
+        () => `http://${store.query}/api/dependencies?endTs=${endMs}&lookback=86400000`,
+      ),
+    );
     const rss = await rssBytes(store.query);
 
     const rows: [string, string, string, string][] = [
@@ -222,6 +229,12 @@ async function main(): Promise<void> {
         `${percentile(search, 95).toFixed(2)} ms`,
         '≤ 200 ms',
         (200 / percentile(search, 95)).toFixed(2),
+      ],
+      [
+        `dependencies over 24 h (all ${totalSpans} spans), p50`,
+        `${percentile(dependencies, 50).toFixed(0)} ms`,
+        '(reported)',
+        '-',
       ],
       ['trace store RSS after the run', `${(rss / 1024 / 1024).toFixed(0)} MiB`, '(reported)', '-'],
     ];

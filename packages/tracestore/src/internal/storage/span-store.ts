@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { IngestBatch, IngestSpan } from '../otlp/ingest-batch.js';
+import { DependencyHours } from './dependency-hours.js';
 import { createSchema } from './schema.js';
 
 export interface RetentionOptions {
@@ -153,6 +154,7 @@ export class SpanStore {
   private readonly resourceIds = new Map<string, number>();
   private readonly scopeIds = new Map<string, number>();
   private readonly knownOperations = new Set<string>();
+  private readonly dependencyHours: DependencyHours;
   private readonly resourceCache = new Map<number, StoredResource>();
   private readonly scopeCache = new Map<number, StoredScope>();
   private readonly stmts;
@@ -181,6 +183,7 @@ export class SpanStore {
     db.pragma('journal_size_limit = 67108864');
     db.pragma('cache_size = -65536');
     createSchema(db);
+    this.dependencyHours = new DependencyHours(db);
     this.stmts = {
       findResource: db.prepare('SELECT id FROM resources WHERE hash = ?').pluck(),
       insertResource: db.prepare(
@@ -201,12 +204,6 @@ export class SpanStore {
       scope: db.prepare('SELECT id, data, schema_url FROM scopes WHERE id = ?'),
       services: db.prepare('SELECT DISTINCT service FROM operations ORDER BY service').pluck(),
       operations: db.prepare('SELECT name, kind FROM operations WHERE service = ? ORDER BY name, kind'),
-      dependencies: db.prepare(
-        `SELECT p.service AS parent, c.service AS child, count(*) AS callCount
-         FROM spans c JOIN spans p ON p.trace_id = c.trace_id AND p.span_id = c.parent_span_id
-         WHERE c.start_ns BETWEEN ? AND ? AND c.parent_span_id IS NOT NULL AND p.service != c.service
-         GROUP BY p.service, c.service ORDER BY p.service, c.service`,
-      ),
       deleteOlder: db.prepare(
         'DELETE FROM spans WHERE id IN (SELECT id FROM spans WHERE start_ns < ? ORDER BY start_ns LIMIT ?)',
       ),
@@ -214,6 +211,12 @@ export class SpanStore {
         'DELETE FROM spans WHERE id IN (SELECT id FROM spans ORDER BY id LIMIT ?)',
       ),
       spanCount: db.prepare('SELECT count(*) FROM spans').pluck(),
+      oldestStart: db.prepare('SELECT min(start_ns) FROM spans').pluck().safeIntegers(true),
+      oldestIngestedRange: db
+        .prepare(
+          'SELECT min(start_ns) AS min, max(start_ns) AS max FROM (SELECT start_ns FROM spans ORDER BY id LIMIT ?)',
+        )
+        .safeIntegers(true),
     };
     this.ingestTx = db.transaction((batch: IngestBatch) => this.write(batch));
     this.ingestManyTx = db.transaction((batches: IngestBatch[]) => batches.map((b) => this.write(b)));
@@ -289,6 +292,15 @@ export class SpanStore {
         if (this.knownOperations.size > 100000) this.knownOperations.clear();
         this.knownOperations.add(opKey);
       }
+    }
+    if (stored.length > 0) {
+      let min = stored[0]!.startNs;
+      let max = min;
+      for (const span of stored) {
+        if (span.startNs < min) min = span.startNs;
+        if (span.startNs > max) max = span.startNs;
+      }
+      this.dependencyHours.invalidate(min, max);
     }
     return { stored, duplicates };
   }
@@ -420,8 +432,8 @@ export class SpanStore {
   }
 
   /** Calls between services: a child span whose parent span belongs to another service, within the window. */
-  dependencies(startNs: bigint, endNs: bigint): Dependency[] {
-    return this.stmts.dependencies.all(startNs, endNs) as Dependency[];
+  dependencies(startNs: bigint, endNs: bigint, nowNs = BigInt(Date.now()) * 1_000_000n): Dependency[] {
+    return this.dependencyHours.count(startNs, endNs, nowNs);
   }
 
   /** Number of stored spans. */
@@ -441,19 +453,22 @@ export class SpanStore {
   enforceRetention(nowMs = Date.now()): number {
     let deleted = 0;
     const cutoff = BigInt(nowMs - this.retention.maxAgeMs) * 1_000_000n;
+    const oldest = this.stmts.oldestStart.get() as bigint | null;
     for (;;) {
       const n = this.stmts.deleteOlder.run(cutoff, 5000).changes;
       deleted += n;
       if (n < 5000) break;
     }
+    if (deleted > 0 && oldest !== null) this.dependencyHours.invalidate(oldest, cutoff);
     for (let used = this.usedBytes(); used > this.retention.maxBytes; used = this.usedBytes()) {
       const count = this.spanCount();
       if (count === 0) break;
       // Delete about as many of the oldest spans as the excess holds, at the average span size, plus 10%.
       const excessSpans = ((used - this.retention.maxBytes) / (used / count)) * 1.1;
-      deleted += this.stmts.deleteOldestIngested.run(
-        Math.min(count, Math.max(10, Math.ceil(excessSpans))),
-      ).changes;
+      const n = Math.min(count, Math.max(10, Math.ceil(excessSpans)));
+      const range = this.stmts.oldestIngestedRange.get(n) as { min: bigint; max: bigint };
+      deleted += this.stmts.deleteOldestIngested.run(n).changes;
+      this.dependencyHours.invalidate(range.min, range.max);
     }
     if (deleted > 0) this.db.pragma('incremental_vacuum');
     return deleted;
