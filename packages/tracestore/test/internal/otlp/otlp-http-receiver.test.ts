@@ -121,6 +121,39 @@ describe('OTLP/HTTP receiver', () => {
     });
   }
 
+  it('accepts snake_case keys, numbers for 64-bit fields and enum names in OTLP/JSON', async (t) => {
+    const { server, postJson } = await start(t);
+    const body = {
+      resource_spans: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { string_value: 'api' } }] },
+          scope_spans: [
+            {
+              spans: [
+                {
+                  trace_id: hexId(16),
+                  span_id: hexId(8),
+                  name: 'x',
+                  kind: 'SPAN_KIND_CLIENT',
+                  start_time_unix_nano: 1_795_000_000_000_000,
+                  end_time_unix_nano: '1795000000000001000',
+                  status: { code: 'STATUS_CODE_ERROR' },
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    assert.deepEqual(await postJson(body), { status: 200, body: {} });
+    assert.deepEqual(server.store.operations('api'), [{ name: 'x', kind: 3 }]);
+    const span = body.resource_spans[0]!.scope_spans[0]!.spans[0]!;
+    span.kind = 'SPAN_KIND_SIDEWAYS';
+    const unknown = await postJson(body);
+    assert.equal(unknown.status, 400);
+    assert.equal(unknown.body.field, 'resourceSpans[0].scopeSpans[0].spans[0].kind');
+  });
+
   it('reports partial success in protobuf responses too', async (t) => {
     const { post } = await start(t);
     const r = await post(otlpProtobufRequest([{}, { kind: 42 }]), 'application/x-protobuf');
