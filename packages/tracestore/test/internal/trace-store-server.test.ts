@@ -234,6 +234,8 @@ describe('TraceStoreServer', () => {
       [bin, '--data-dir', dataDir, '--otlp-http', '127.0.0.1:0', '--otlp-grpc', 'off', '--query', 'off'],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
+    // Listen for the exit now: it may happen while the senders are still finishing.
+    const exited = once(child, 'exit');
     t.after(() => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     });
@@ -262,7 +264,7 @@ describe('TraceStoreServer', () => {
     while (acknowledged.length < 30 && child.exitCode === null) await new Promise((r) => setTimeout(r, 5));
     child.kill('SIGKILL');
     await Promise.all(senders);
-    await once(child, 'exit').catch(() => undefined);
+    await exited;
 
     const store = new SpanStore({ dataDir });
     t.after(() => store.close());
