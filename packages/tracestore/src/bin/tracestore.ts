@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+// Command line entry of the trace store, as the supervisor runs it:
+//   tracestore --data-dir var/data/tracestore [--otlp-http 127.0.0.1:4318] [--otlp-grpc 127.0.0.1:4317]
+//              [--query 127.0.0.1:16686] [--synchronous FULL|NORMAL] [--retention-age 168h]
+//              [--retention-bytes 2147483648]
+// A listener set to "off" is not started. The bearer token, when wanted, comes from the environment
+// (TRACESTORE_BEARER_TOKEN) so that it never appears in a process list. Readiness: GET /ready on the query port.
+import { parseArgs } from 'node:util';
+import { parseGoDuration } from '../internal/query/go-duration.js';
+import { TraceStoreServer } from '../internal/trace-store-server.js';
+
+const usage =
+  'usage: tracestore --data-dir DIR [--otlp-http HOST:PORT|off] [--otlp-grpc HOST:PORT|off] [--query HOST:PORT|off] ' +
+  '[--synchronous FULL|NORMAL] [--retention-age DURATION] [--retention-bytes BYTES]';
+
+function listener(value: string | undefined, fallback: string): string | null {
+  if (value === 'off') return null;
+  return value ?? fallback;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      'data-dir': { type: 'string' },
+      'otlp-http': { type: 'string' },
+      'otlp-grpc': { type: 'string' },
+      query: { type: 'string' },
+      synchronous: { type: 'string' },
+      'retention-age': { type: 'string' },
+      'retention-bytes': { type: 'string' },
+      help: { type: 'boolean' },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    return;
+  }
+  const dataDir = values['data-dir'];
+  if (!dataDir) throw new Error(`--data-dir is required\n${usage}`);
+  const synchronous = values.synchronous?.toUpperCase() ?? 'FULL';
+  if (synchronous !== 'FULL' && synchronous !== 'NORMAL')
+    throw new Error('--synchronous must be FULL or NORMAL');
+  const ageNs = values['retention-age'] ? parseGoDuration(values['retention-age']) : null;
+  if (values['retention-age'] && (ageNs === null || ageNs <= 0n))
+    throw new Error('--retention-age: bad duration');
+  const bytes = values['retention-bytes'] ? Number(values['retention-bytes']) : undefined;
+  if (bytes !== undefined && !(bytes > 0)) throw new Error('--retention-bytes must be a positive number');
+  const server = await TraceStoreServer.start({
+    dataDir,
+    otlpHttp: listener(values['otlp-http'], '127.0.0.1:4318'),
+    otlpGrpc: listener(values['otlp-grpc'], '127.0.0.1:4317'),
+    query: listener(values.query, '127.0.0.1:16686'),
+    synchronous,
+    retention: { maxAgeMs: ageNs ? Number(ageNs / 1_000_000n) : undefined, maxBytes: bytes },
+    bearerToken: process.env.TRACESTORE_BEARER_TOKEN || undefined,
+  });
+  console.log(
+    JSON.stringify({
+      timestamp: new Date().toISOString(),
+      level: 'INFO',
+      service: 'tracestore',
+      message: 'listening',
+      ...server.addresses,
+    }),
+  );
+  const stop = (): void => {
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}
+
+main().catch((error: Error) => {
+  console.error(
+    JSON.stringify({
+      timestamp: new Date().toISOString(),
+      level: 'ERROR',
+      service: 'tracestore',
+      message: error.message,
+    }),
+  );
+  process.exit(1);
+});

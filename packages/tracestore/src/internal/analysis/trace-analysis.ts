@@ -1,0 +1,109 @@
+// What a console shows for one trace: the span tree in display order (depth, parent, missing parents), the
+// critical path, and the service calls inside the trace. Times are Unix nanoseconds as decimal strings.
+import { toBigInt } from '../otlp/otlp-model.js';
+import type { DecodedTrace } from '../query/decoded-trace.js';
+import { jaegerTraceId } from '../query/jaeger-json.js';
+import { criticalPath } from './critical-path.js';
+import { type ServiceEdge, serviceGraph } from './service-graph.js';
+import { buildSpanTree, type TreeNode, type TreeSpanInput } from './span-tree.js';
+
+export interface AnalyzedSpan {
+  spanID: string;
+  parentSpanID: string | null;
+  depth: number;
+  service: string;
+  name: string;
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
+  durationNanos: string;
+  statusCode: number;
+  missingParent: boolean;
+  childCount: number;
+  /** Nanoseconds of this span on the critical path. */
+  criticalNanos: string;
+}
+
+export interface TraceAnalysis {
+  traceID: string;
+  spanCount: number;
+  services: string[];
+  startTimeUnixNano: string;
+  durationNanos: string;
+  /** Spans in tree order (depth first, children by start time). */
+  spans: AnalyzedSpan[];
+  missingParentIds: string[];
+  criticalPath: {
+    spanID: string;
+    service: string;
+    name: string;
+    startTimeUnixNano: string;
+    endTimeUnixNano: string;
+  }[];
+  dependencies: ServiceEdge[];
+}
+
+interface Input extends TreeSpanInput {
+  statusCode: number;
+}
+
+export function analyzeTrace(trace: DecodedTrace): TraceAnalysis {
+  const inputs: Input[] = trace.spans.map(({ stored, message }) => {
+    const startNs = toBigInt(message.startTimeUnixNano);
+    return {
+      spanId: stored.spanId.toString('hex'),
+      parentSpanId: stored.parentSpanId ? stored.parentSpanId.toString('hex') : null,
+      service: stored.service,
+      name: stored.name,
+      startNs,
+      endNs: toBigInt(message.endTimeUnixNano),
+      statusCode: stored.statusCode,
+    };
+  });
+  const tree = buildSpanTree(inputs);
+  const path = criticalPath(tree.roots);
+  const critical = new Map<string, bigint>();
+  for (const s of path) critical.set(s.spanId, (critical.get(s.spanId) ?? 0n) + (s.endNs - s.startNs));
+  const spans: AnalyzedSpan[] = [];
+  const emit = (node: TreeNode<Input>): void => {
+    const { span } = node;
+    spans.push({
+      spanID: span.spanId,
+      parentSpanID: span.parentSpanId,
+      depth: node.depth,
+      service: span.service,
+      name: span.name,
+      startTimeUnixNano: span.startNs.toString(),
+      endTimeUnixNano: span.endNs.toString(),
+      durationNanos: (span.endNs - span.startNs).toString(),
+      statusCode: span.statusCode,
+      missingParent: node.missingParent,
+      childCount: node.children.length,
+      criticalNanos: (critical.get(span.spanId) ?? 0n).toString(),
+    });
+    for (const child of node.children) emit(child);
+  };
+  for (const root of tree.roots) emit(root);
+  let start = inputs[0]?.startNs ?? 0n;
+  let end = inputs[0]?.endNs ?? 0n;
+  for (const s of inputs) {
+    if (s.startNs < start) start = s.startNs;
+    if (s.endNs > end) end = s.endNs;
+  }
+  return {
+    traceID: jaegerTraceId(trace.traceId).padStart(32, '0'),
+    spanCount: inputs.length,
+    services: [...new Set(inputs.map((s) => s.service))].sort(),
+    startTimeUnixNano: start.toString(),
+    durationNanos: (end - start).toString(),
+    spans,
+    missingParentIds: tree.missingParentIds,
+    criticalPath: path.map((s) => ({
+      spanID: s.spanId,
+      service: s.service,
+      name: s.name,
+      startTimeUnixNano: s.startNs.toString(),
+      endTimeUnixNano: s.endNs.toString(),
+    })),
+    dependencies: serviceGraph(inputs),
+  };
+}

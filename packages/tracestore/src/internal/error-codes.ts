@@ -1,0 +1,34 @@
+// Stable error codes of the trace store, each with its HTTP status and gRPC status code. Every error
+// response names one of these, the message says why, and `field` names the offending input where there is one.
+export const errorCatalogue = {
+  OTLP_INVALID_PROTOBUF: { http: 400, grpc: 3 },
+  OTLP_INVALID_JSON: { http: 400, grpc: 3 },
+  OTLP_INVALID_SPANS: { http: 400, grpc: 3 },
+  OTLP_INVALID_GZIP: { http: 400, grpc: 3 },
+  UNSUPPORTED_MEDIA_TYPE: { http: 415, grpc: 3 },
+  UNSUPPORTED_ENCODING: { http: 415, grpc: 3 },
+  PAYLOAD_TOO_LARGE: { http: 413, grpc: 8 },
+  UNAUTHORIZED: { http: 401, grpc: 16 },
+  STORAGE_FAILED: { http: 503, grpc: 14 },
+  INVALID_PARAMETER: { http: 400, grpc: 3 },
+  TRACE_NOT_FOUND: { http: 404, grpc: 5 },
+  NOT_FOUND: { http: 404, grpc: 5 },
+  METHOD_NOT_ALLOWED: { http: 405, grpc: 12 },
+} as const;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export class TraceStoreError extends Error {
+  readonly status: number;
+  readonly grpcCode: number;
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+    this.status = errorCatalogue[code].http;
+    this.grpcCode = errorCatalogue[code].grpc;
+  }
+}

@@ -1,0 +1,72 @@
+// OTLP/gRPC receiver: opentelemetry.proto.collector.trace.v1.TraceService/Export. Requests are kept as bytes
+// and decoded by the shared ingester; invalid requests end with INVALID_ARGUMENT and the reason, partially
+// invalid ones succeed with partial_success. gzip message compression is handled by grpc-js.
+import * as grpc from '@grpc/grpc-js';
+import { TraceStoreError } from '../error-codes.js';
+import { bearerAllowed } from '../http/bearer-auth.js';
+import { otlpTypes, traceExportPath } from './otlp-schema.js';
+import type { ExportOutcome, TraceIngester } from './trace-ingester.js';
+
+export interface OtlpGrpcOptions {
+  ingester: TraceIngester;
+  /** Largest request message accepted, in bytes. */
+  maxRequestBytes: number;
+  bearerToken?: string;
+}
+
+const traceService: grpc.ServiceDefinition = {
+  Export: {
+    path: traceExportPath,
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (value: Buffer) => value,
+    requestDeserialize: (bytes: Buffer) => bytes,
+    responseSerialize: (value: ExportOutcome) => {
+      const partial =
+        value.rejected > 0
+          ? { partialSuccess: { rejectedSpans: value.rejected, errorMessage: value.errorMessage } }
+          : {};
+      return Buffer.from(otlpTypes.response.encode(partial).finish());
+    },
+    responseDeserialize: (bytes: Buffer) => bytes,
+  },
+};
+
+export function createOtlpGrpcServer(options: OtlpGrpcOptions): grpc.Server {
+  const server = new grpc.Server({
+    'grpc.max_receive_message_length': options.maxRequestBytes,
+  });
+  const fail = (callback: grpc.sendUnaryData<ExportOutcome>, error: unknown): void => {
+    const e =
+      error instanceof TraceStoreError
+        ? error
+        : new TraceStoreError('STORAGE_FAILED', (error as Error).message);
+    callback({ code: e.grpcCode, details: `${e.code}: ${e.message}` });
+  };
+  const handler: grpc.handleUnaryCall<Buffer, ExportOutcome> = (call, callback) => {
+    const authorization = call.metadata.get('authorization')[0];
+    if (!bearerAllowed(options.bearerToken, typeof authorization === 'string' ? authorization : undefined)) {
+      fail(
+        callback,
+        new TraceStoreError('UNAUTHORIZED', 'a valid bearer token is required', 'authorization'),
+      );
+      return;
+    }
+    options.ingester.export(call.request, 'protobuf', 'grpc').then(
+      (outcome) => callback(null, outcome),
+      (error: unknown) => fail(callback, error),
+    );
+  };
+  server.addService(traceService, { Export: handler });
+  return server;
+}
+
+/** Binds the server and resolves with the bound port. */
+export function bindGrpc(server: grpc.Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const target = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    server.bindAsync(target, grpc.ServerCredentials.createInsecure(), (error, bound) =>
+      error ? reject(error) : resolve(bound),
+    );
+  });
+}

@@ -1,0 +1,480 @@
+// The span store: one SQLite database (WAL) holding resources, scopes and spans. Spans are kept as the
+// OTLP bytes that arrived plus the columns that queries filter on. Each export request is written in one
+// transaction, so a request is either wholly stored or not at all, and the acknowledgement is sent only
+// after the commit: with WAL the committed transaction is in the log file before `commit` returns, so it
+// survives the process being killed; with synchronous=FULL (the default) the log is also fsynced at each
+// commit, so it survives power loss too. synchronous=NORMAL keeps the first guarantee only.
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { IngestBatch, IngestSpan } from '../otlp/ingest-batch.js';
+import { DependencyHours } from './dependency-hours.js';
+import { createSchema } from './schema.js';
+
+export interface RetentionOptions {
+  /** Spans that started longer ago than this are deleted. @default 604800000 (7 days) */
+  maxAgeMs: number;
+  /** When the live data exceeds this many bytes, the oldest spans are deleted. @default 2147483648 (2 GiB) */
+  maxBytes: number;
+}
+
+export interface SpanStoreOptions {
+  /** Directory holding `traces.db` and its WAL; created if missing. Use ':memory:' for a throwaway store. */
+  dataDir: string;
+  /** SQLite synchronous mode: FULL survives power loss, NORMAL survives process crashes. @default 'FULL' */
+  synchronous?: 'FULL' | 'NORMAL';
+  /** Retention limits. @default { maxAgeMs: 7 days, maxBytes: 2 GiB } */
+  retention?: Partial<RetentionOptions>;
+  /**
+   * Most candidate spans one search examines before it answers with what it found, which bounds the time
+   * of a search whose filters match little in a wide window. @default 500000
+   */
+  maxSearchScan?: number;
+}
+
+export interface StoredSpan {
+  traceId: Buffer;
+  spanId: Buffer;
+  parentSpanId: Buffer | null;
+  service: string;
+  name: string;
+  kind: number;
+  startNs: bigint;
+  durationNs: bigint;
+  statusCode: number;
+  resourceId: number;
+  scopeId: number;
+  /** Encoded OTLP `Span`. */
+  data: Buffer;
+}
+
+export interface StoredResource {
+  id: number;
+  service: string;
+  /** Encoded OTLP `Resource`. */
+  data: Buffer;
+  schemaUrl: string;
+}
+
+export interface StoredScope {
+  id: number;
+  /** Encoded OTLP `InstrumentationScope`. */
+  data: Buffer;
+  schemaUrl: string;
+}
+
+export interface StoredTrace {
+  traceId: Buffer;
+  spans: StoredSpan[];
+  resources: Map<number, StoredResource>;
+  scopes: Map<number, StoredScope>;
+}
+
+export interface TraceQuery {
+  service?: string;
+  operation?: string;
+  /** Span start window, inclusive, in Unix nanoseconds. */
+  startMinNs: bigint;
+  startMaxNs: bigint;
+  durationMinNs?: bigint;
+  durationMaxNs?: bigint;
+  /** Attribute filters; every one must match on the same span (span or resource attributes). */
+  tags?: Record<string, string>;
+  /** Most traces returned. */
+  limit: number;
+}
+
+export interface Dependency {
+  parent: string;
+  child: string;
+  callCount: number;
+}
+
+export interface IngestResult {
+  /** Spans newly stored by this batch (duplicates of stored spans are not counted). */
+  stored: IngestSpan[];
+  duplicates: number;
+}
+
+/** Matches the residual tag filters that have no column; given the span row, decides whether it matches. */
+export type TagMatcher = (
+  span: StoredSpan,
+  resource: StoredResource,
+  tags: Record<string, string>,
+) => boolean;
+
+const indexedTags: Record<string, { column: string; numeric?: boolean }> = {
+  'http.status_code': { column: 'http_status', numeric: true },
+  'http.response.status_code': { column: 'http_status', numeric: true },
+  'gen_ai.request.model': { column: 'model_name' },
+  model_name: { column: 'model_name' },
+  request_id: { column: 'request_id' },
+};
+
+interface SpanRow {
+  trace_id: Buffer;
+  span_id: Buffer;
+  parent_span_id: Buffer | null;
+  service: string;
+  name: string;
+  kind: bigint;
+  start_ns: bigint;
+  duration_ns: bigint;
+  status_code: bigint;
+  resource_id: bigint;
+  scope_id: bigint;
+  data: Buffer;
+}
+
+function rowToSpan(row: SpanRow): StoredSpan {
+  return {
+    traceId: row.trace_id,
+    spanId: row.span_id,
+    parentSpanId: row.parent_span_id,
+    service: row.service,
+    name: row.name,
+    kind: Number(row.kind),
+    startNs: row.start_ns,
+    durationNs: row.duration_ns,
+    statusCode: Number(row.status_code),
+    resourceId: Number(row.resource_id),
+    scopeId: Number(row.scope_id),
+    data: row.data,
+  };
+}
+
+const spanColumns =
+  'trace_id, span_id, parent_span_id, service, name, kind, start_ns, duration_ns, status_code, resource_id, scope_id, data';
+
+export class SpanStore {
+  readonly db: Database.Database;
+  readonly retention: RetentionOptions;
+  readonly maxSearchScan: number;
+  private readonly resourceIds = new Map<string, number>();
+  private readonly scopeIds = new Map<string, number>();
+  private readonly knownOperations = new Set<string>();
+  private readonly dependencyHours: DependencyHours;
+  private readonly resourceCache = new Map<number, StoredResource>();
+  private readonly scopeCache = new Map<number, StoredScope>();
+  private readonly stmts;
+  private readonly ingestTx: (batch: IngestBatch) => IngestResult;
+  private readonly ingestManyTx: (batches: IngestBatch[]) => IngestResult[];
+
+  constructor(options: SpanStoreOptions) {
+    let file = ':memory:';
+    if (options.dataDir !== ':memory:') {
+      mkdirSync(options.dataDir, { recursive: true });
+      file = join(options.dataDir, 'traces.db');
+    }
+    this.retention = {
+      maxAgeMs: options.retention?.maxAgeMs ?? 7 * 24 * 3600 * 1000,
+      maxBytes: options.retention?.maxBytes ?? 2 * 1024 ** 3,
+    };
+    this.maxSearchScan = options.maxSearchScan ?? 500_000;
+    const db = new Database(file);
+    this.db = db;
+    db.pragma('auto_vacuum = INCREMENTAL');
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
+    // Checkpoint every ~40 MB of WAL instead of ~4 MB: index pages that many commits touch are then copied
+    // back to the database once per checkpoint rather than many times (ingest is ~50% faster).
+    db.pragma('wal_autocheckpoint = 10000');
+    db.pragma('journal_size_limit = 67108864');
+    db.pragma('cache_size = -65536');
+    createSchema(db);
+    this.dependencyHours = new DependencyHours(db);
+    this.stmts = {
+      findResource: db.prepare('SELECT id FROM resources WHERE hash = ?').pluck(),
+      insertResource: db.prepare(
+        'INSERT INTO resources (hash, service, data, schema_url) VALUES (?, ?, ?, ?)',
+      ),
+      findScope: db.prepare('SELECT id FROM scopes WHERE hash = ?').pluck(),
+      insertScope: db.prepare('INSERT INTO scopes (hash, data, schema_url) VALUES (?, ?, ?)'),
+      insertSpan: db.prepare(
+        `INSERT OR IGNORE INTO spans (trace_id, span_id, parent_span_id, service, name, kind, start_ns, duration_ns,
+           status_code, http_status, model_name, request_id, resource_id, scope_id, data)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      insertOperation: db.prepare('INSERT OR IGNORE INTO operations (service, name, kind) VALUES (?, ?, ?)'),
+      traceSpans: db
+        .prepare(`SELECT ${spanColumns} FROM spans WHERE trace_id = ? ORDER BY start_ns, span_id`)
+        .safeIntegers(true),
+      resource: db.prepare('SELECT id, service, data, schema_url FROM resources WHERE id = ?'),
+      scope: db.prepare('SELECT id, data, schema_url FROM scopes WHERE id = ?'),
+      services: db.prepare('SELECT DISTINCT service FROM operations ORDER BY service').pluck(),
+      operations: db.prepare('SELECT name, kind FROM operations WHERE service = ? ORDER BY name, kind'),
+      deleteOlder: db.prepare(
+        'DELETE FROM spans WHERE id IN (SELECT id FROM spans WHERE start_ns < ? ORDER BY start_ns LIMIT ?)',
+      ),
+      deleteOldestIngested: db.prepare(
+        'DELETE FROM spans WHERE id IN (SELECT id FROM spans ORDER BY id LIMIT ?)',
+      ),
+      spanCount: db.prepare('SELECT count(*) FROM spans').pluck(),
+      oldestStart: db.prepare('SELECT min(start_ns) FROM spans').pluck().safeIntegers(true),
+      oldestIngestedRange: db
+        .prepare(
+          'SELECT min(start_ns) AS min, max(start_ns) AS max FROM (SELECT start_ns FROM spans ORDER BY id LIMIT ?)',
+        )
+        .safeIntegers(true),
+    };
+    this.ingestTx = db.transaction((batch: IngestBatch) => this.write(batch));
+    this.ingestManyTx = db.transaction((batches: IngestBatch[]) => batches.map((b) => this.write(b)));
+  }
+
+  private idFor(
+    cache: Map<string, number>,
+    find: Database.Statement,
+    insert: (hash: Buffer) => Database.RunResult,
+    data: Buffer,
+    schemaUrl: string,
+  ): number {
+    const hash = createHash('sha1').update(schemaUrl).update('\0').update(data).digest();
+    const key = hash.toString('base64');
+    const cached = cache.get(key);
+    if (cached !== undefined) return cached;
+    const found = find.get(hash) as number | undefined;
+    const id = found ?? Number(insert(hash).lastInsertRowid);
+    if (cache.size > 10000) cache.clear();
+    cache.set(key, id);
+    return id;
+  }
+
+  private write(batch: IngestBatch): IngestResult {
+    const { stmts } = this;
+    const resourceIds = batch.resources.map((r) =>
+      this.idFor(
+        this.resourceIds,
+        stmts.findResource,
+        (hash) => stmts.insertResource.run(hash, r.serviceName, r.bytes, r.schemaUrl),
+        r.bytes,
+        r.schemaUrl,
+      ),
+    );
+    const scopeIds = batch.scopes.map((s) =>
+      this.idFor(
+        this.scopeIds,
+        stmts.findScope,
+        (hash) => stmts.insertScope.run(hash, s.bytes, s.schemaUrl),
+        s.bytes,
+        s.schemaUrl,
+      ),
+    );
+    const stored: IngestSpan[] = [];
+    let duplicates = 0;
+    for (const span of batch.spans) {
+      const service = batch.resources[span.resourceIndex]!.serviceName;
+      const info = stmts.insertSpan.run(
+        span.traceId,
+        span.spanId,
+        span.parentSpanId,
+        service,
+        span.name,
+        span.kind,
+        span.startNs,
+        span.endNs - span.startNs,
+        span.statusCode,
+        span.httpStatus,
+        span.modelName,
+        span.requestId,
+        resourceIds[span.resourceIndex]!,
+        scopeIds[span.scopeIndex]!,
+        span.bytes,
+      );
+      if (info.changes === 0) {
+        duplicates++;
+        continue;
+      }
+      stored.push(span);
+      const opKey = `${service}\0${span.name}\0${span.kind}`;
+      if (!this.knownOperations.has(opKey)) {
+        stmts.insertOperation.run(service, span.name, span.kind);
+        if (this.knownOperations.size > 100000) this.knownOperations.clear();
+        this.knownOperations.add(opKey);
+      }
+    }
+    if (stored.length > 0) {
+      let min = stored[0]!.startNs;
+      let max = min;
+      for (const span of stored) {
+        if (span.startNs < min) min = span.startNs;
+        if (span.startNs > max) max = span.startNs;
+      }
+      this.dependencyHours.invalidate(min, max);
+    }
+    return { stored, duplicates };
+  }
+
+  /** Stores a batch in one transaction: all of it, or (on error) none of it. */
+  ingest(batch: IngestBatch): IngestResult {
+    if (batch.spans.length === 0) return { stored: [], duplicates: 0 };
+    return this.ingestTx(batch);
+  }
+
+  /**
+   * Stores several batches in one transaction (group commit: one WAL sync for all of them). Either all are
+   * stored or none is; callers that must isolate a failing batch retry them one by one with `ingest`.
+   */
+  ingestMany(batches: IngestBatch[]): IngestResult[] {
+    return this.ingestManyTx(batches);
+  }
+
+  private resource(id: number): StoredResource {
+    let r = this.resourceCache.get(id);
+    if (!r) {
+      const row = this.stmts.resource.get(id) as {
+        id: number;
+        service: string;
+        data: Buffer;
+        schema_url: string;
+      };
+      r = { id: row.id, service: row.service, data: row.data, schemaUrl: row.schema_url };
+      if (this.resourceCache.size > 10000) this.resourceCache.clear();
+      this.resourceCache.set(id, r);
+    }
+    return r;
+  }
+
+  private scope(id: number): StoredScope {
+    let s = this.scopeCache.get(id);
+    if (!s) {
+      const row = this.stmts.scope.get(id) as { id: number; data: Buffer; schema_url: string };
+      s = { id: row.id, data: row.data, schemaUrl: row.schema_url };
+      if (this.scopeCache.size > 10000) this.scopeCache.clear();
+      this.scopeCache.set(id, s);
+    }
+    return s;
+  }
+
+  /** All stored spans of a trace (late spans included), or null when none is stored. */
+  getTrace(traceId: Buffer): StoredTrace | null {
+    const rows = this.stmts.traceSpans.all(traceId) as SpanRow[];
+    if (rows.length === 0) return null;
+    const trace: StoredTrace = {
+      traceId,
+      spans: rows.map(rowToSpan),
+      resources: new Map(),
+      scopes: new Map(),
+    };
+    for (const span of trace.spans) {
+      if (!trace.resources.has(span.resourceId))
+        trace.resources.set(span.resourceId, this.resource(span.resourceId));
+      if (!trace.scopes.has(span.scopeId)) trace.scopes.set(span.scopeId, this.scope(span.scopeId));
+    }
+    return trace;
+  }
+
+  /**
+   * Trace ids with at least one span matching the query, most recent first. Tags with a column are matched
+   * in SQL; others by `matchTags` on each candidate span.
+   */
+  findTraceIds(query: TraceQuery, matchTags: TagMatcher): Buffer[] {
+    const where: string[] = ['start_ns BETWEEN ? AND ?'];
+    const params: unknown[] = [query.startMinNs, query.startMaxNs];
+    if (query.service) {
+      where.push('service = ?');
+      params.push(query.service);
+    }
+    if (query.operation) {
+      where.push('name = ?');
+      params.push(query.operation);
+    }
+    if (query.durationMinNs !== undefined) {
+      where.push('duration_ns >= ?');
+      params.push(query.durationMinNs);
+    }
+    if (query.durationMaxNs !== undefined) {
+      where.push('duration_ns <= ?');
+      params.push(query.durationMaxNs);
+    }
+    const residual: Record<string, string> = {};
+    for (const [key, value] of Object.entries(query.tags ?? {})) {
+      const indexed = indexedTags[key];
+      if (key === 'error' && (value === 'true' || value === 'false')) {
+        where.push(value === 'true' ? 'status_code = 2' : 'status_code != 2');
+      } else if (indexed && (!indexed.numeric || /^\d+$/.test(value))) {
+        where.push(`${indexed.column} = ?`);
+        params.push(indexed.numeric ? Number(value) : value);
+      } else {
+        residual[key] = value;
+      }
+    }
+    const hasResidual = Object.keys(residual).length > 0;
+    const columns = hasResidual ? spanColumns : 'trace_id';
+    const sql = `SELECT ${columns} FROM spans WHERE ${where.join(' AND ')} ORDER BY start_ns DESC`;
+    const seen = new Set<string>();
+    const ids: Buffer[] = [];
+    const stmt = this.db.prepare(sql).safeIntegers(true);
+    let scanned = 0;
+    for (const row of stmt.iterate(...params) as Iterable<SpanRow>) {
+      if (++scanned > this.maxSearchScan) break;
+      const key = row.trace_id.toString('hex');
+      if (seen.has(key)) continue;
+      if (hasResidual) {
+        const span = rowToSpan(row);
+        if (!matchTags(span, this.resource(span.resourceId), residual)) continue;
+      }
+      seen.add(key);
+      ids.push(row.trace_id);
+      if (ids.length >= query.limit) break;
+    }
+    return ids;
+  }
+
+  /** Service names that have stored spans (kept after retention, like Jaeger's service index). */
+  services(): string[] {
+    return this.stmts.services.all() as string[];
+  }
+
+  /** Span names of a service with their span kinds. */
+  operations(service: string): { name: string; kind: number }[] {
+    return this.stmts.operations.all(service) as { name: string; kind: number }[];
+  }
+
+  /** Calls between services: a child span whose parent span belongs to another service, within the window. */
+  dependencies(startNs: bigint, endNs: bigint, nowNs = BigInt(Date.now()) * 1_000_000n): Dependency[] {
+    return this.dependencyHours.count(startNs, endNs, nowNs);
+  }
+
+  /** Number of stored spans. */
+  spanCount(): number {
+    return this.stmts.spanCount.get() as number;
+  }
+
+  /** Bytes used by live data (pages in use, not free pages). */
+  usedBytes(): number {
+    const pageSize = this.db.pragma('page_size', { simple: true }) as number;
+    const pages = this.db.pragma('page_count', { simple: true }) as number;
+    const free = this.db.pragma('freelist_count', { simple: true }) as number;
+    return (pages - free) * pageSize;
+  }
+
+  /** Deletes spans beyond the age and size limits, in small transactions; returns how many were deleted. */
+  enforceRetention(nowMs = Date.now()): number {
+    let deleted = 0;
+    const cutoff = BigInt(nowMs - this.retention.maxAgeMs) * 1_000_000n;
+    const oldest = this.stmts.oldestStart.get() as bigint | null;
+    for (;;) {
+      const n = this.stmts.deleteOlder.run(cutoff, 5000).changes;
+      deleted += n;
+      if (n < 5000) break;
+    }
+    if (deleted > 0 && oldest !== null) this.dependencyHours.invalidate(oldest, cutoff);
+    for (let used = this.usedBytes(); used > this.retention.maxBytes; used = this.usedBytes()) {
+      const count = this.spanCount();
+      if (count === 0) break;
+      // Delete about as many of the oldest spans as the excess holds, at the average span size, plus 10%.
+      const excessSpans = ((used - this.retention.maxBytes) / (used / count)) * 1.1;
+      const n = Math.min(count, Math.max(10, Math.ceil(excessSpans)));
+      const range = this.stmts.oldestIngestedRange.get(n) as { min: bigint; max: bigint };
+      deleted += this.stmts.deleteOldestIngested.run(n).changes;
+      this.dependencyHours.invalidate(range.min, range.max);
+    }
+    if (deleted > 0) this.db.pragma('incremental_vacuum');
+    return deleted;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

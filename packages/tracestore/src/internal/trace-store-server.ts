@@ -1,0 +1,169 @@
+// The trace store as one running unit: the span store, the OTLP/HTTP and OTLP/gRPC receivers, the query API
+// and the retention timer, started and stopped together.
+import type * as grpc from '@grpc/grpc-js';
+import type { FastifyInstance } from 'fastify';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { parseListenAddress } from './http/listen-address.js';
+import { SpanMetrics } from './metrics/span-metrics.js';
+import { bindGrpc, createOtlpGrpcServer } from './otlp/otlp-grpc-receiver.js';
+import { createOtlpHttpReceiver } from './otlp/otlp-http-receiver.js';
+import { TraceIngester } from './otlp/trace-ingester.js';
+import { defaultSpanLimits, type SpanLimits } from './otlp/validate-span.js';
+import { createQueryServer } from './query/query-server.js';
+import { type RetentionOptions, SpanStore } from './storage/span-store.js';
+
+export interface TraceStoreServerOptions {
+  /** Directory of the span database; ':memory:' keeps nothing. */
+  dataDir: string;
+  /** OTLP/HTTP listener as host:port, or null for none. @default '127.0.0.1:4318' */
+  otlpHttp?: string | null;
+  /** OTLP/gRPC listener as host:port, or null for none. @default '127.0.0.1:4317' */
+  otlpGrpc?: string | null;
+  /** Query API listener as host:port, or null for none. @default '127.0.0.1:16686' */
+  query?: string | null;
+  /** When set, every request (except GET /ready) must carry `Authorization: Bearer <token>`. @default undefined */
+  bearerToken?: string;
+  /** SQLite synchronous mode (see SpanStoreOptions). @default 'FULL' */
+  synchronous?: 'FULL' | 'NORMAL';
+  /** Retention limits. @default { maxAgeMs: 7 days, maxBytes: 2 GiB } */
+  retention?: Partial<RetentionOptions>;
+  /** How often retention runs, in milliseconds. @default 60000 */
+  retentionIntervalMs?: number;
+  /** Per-span limits; spans over them are rejected (partial success). @default defaultSpanLimits */
+  limits?: Partial<SpanLimits>;
+  /** Largest export request, compressed or decompressed, in bytes. @default 33554432 (32 MiB) */
+  maxRequestBytes?: number;
+}
+
+export interface BoundAddresses {
+  otlpHttp: string | null;
+  otlpGrpc: string | null;
+  query: string | null;
+}
+
+export class TraceStoreServer {
+  readonly store: SpanStore;
+  readonly registry: Registry;
+  readonly ingester: TraceIngester;
+  addresses: BoundAddresses = { otlpHttp: null, otlpGrpc: null, query: null };
+  private http: FastifyInstance | null = null;
+  private grpc: grpc.Server | null = null;
+  private queryApp: FastifyInstance | null = null;
+  private retentionTimer: NodeJS.Timeout | null = null;
+  private ready = false;
+
+  private constructor(private readonly options: TraceStoreServerOptions) {
+    this.store = new SpanStore({
+      dataDir: options.dataDir,
+      synchronous: options.synchronous,
+      retention: options.retention,
+    });
+    this.registry = new Registry();
+    collectDefaultMetrics({ register: this.registry });
+    const store = this.store;
+    new Gauge({
+      name: 'tracestore_stored_spans',
+      help: 'Spans held in the store.',
+      registers: [this.registry],
+      collect() {
+        this.set(store.spanCount());
+      },
+    });
+    new Gauge({
+      name: 'tracestore_storage_bytes',
+      help: 'Bytes of live data in the span database.',
+      registers: [this.registry],
+      collect() {
+        this.set(store.usedBytes());
+      },
+    });
+    const counters = {
+      spans: new Counter({
+        name: 'tracestore_received_spans_total',
+        help: 'Spans received over OTLP, by transport and outcome (stored, rejected).',
+        labelNames: ['transport', 'outcome'] as const,
+        registers: [this.registry],
+      }),
+      requests: new Counter({
+        name: 'tracestore_export_requests_total',
+        help: 'OTLP export requests, by transport and outcome (ok, partial, error).',
+        labelNames: ['transport', 'outcome'] as const,
+        registers: [this.registry],
+      }),
+    };
+    this.ingester = new TraceIngester(
+      this.store,
+      { ...defaultSpanLimits, ...options.limits },
+      new SpanMetrics(this.registry),
+      counters,
+    );
+  }
+
+  /** Opens the store and starts every configured listener; resolves once all are bound. */
+  static async start(options: TraceStoreServerOptions): Promise<TraceStoreServer> {
+    const server = new TraceStoreServer(options);
+    try {
+      await server.listen();
+    } catch (error) {
+      await server.close();
+      throw error;
+    }
+    return server;
+  }
+
+  private async listen(): Promise<void> {
+    const { options } = this;
+    const maxRequestBytes = options.maxRequestBytes ?? 32 * 1024 * 1024;
+    const otlpHttp = options.otlpHttp === undefined ? '127.0.0.1:4318' : options.otlpHttp;
+    const otlpGrpc = options.otlpGrpc === undefined ? '127.0.0.1:4317' : options.otlpGrpc;
+    const query = options.query === undefined ? '127.0.0.1:16686' : options.query;
+    if (query) {
+      const { host, port } = parseListenAddress(query);
+      this.queryApp = createQueryServer({
+        store: this.store,
+        registry: this.registry,
+        bearerToken: options.bearerToken,
+        isReady: () => this.ready,
+      });
+      await this.queryApp.listen({ host, port });
+      this.addresses.query = `${host}:${(this.queryApp.server.address() as { port: number }).port}`;
+    }
+    if (otlpHttp) {
+      const { host, port } = parseListenAddress(otlpHttp);
+      this.http = createOtlpHttpReceiver({
+        ingester: this.ingester,
+        maxRequestBytes,
+        bearerToken: options.bearerToken,
+      });
+      await this.http.listen({ host, port });
+      this.addresses.otlpHttp = `${host}:${(this.http.server.address() as { port: number }).port}`;
+    }
+    if (otlpGrpc) {
+      const { host, port } = parseListenAddress(otlpGrpc);
+      this.grpc = createOtlpGrpcServer({
+        ingester: this.ingester,
+        maxRequestBytes,
+        bearerToken: options.bearerToken,
+      });
+      this.addresses.otlpGrpc = `${host}:${await bindGrpc(this.grpc, host, port)}`;
+    }
+    const interval = options.retentionIntervalMs ?? 60_000;
+    this.store.enforceRetention();
+    this.retentionTimer = setInterval(() => this.store.enforceRetention(), interval);
+    this.retentionTimer.unref();
+    this.ready = true;
+  }
+
+  /** Stops the listeners (in-flight requests finish first) and closes the database. */
+  async close(): Promise<void> {
+    this.ready = false;
+    if (this.retentionTimer) clearInterval(this.retentionTimer);
+    const grpcServer = this.grpc;
+    await Promise.all([
+      this.http?.close(),
+      this.queryApp?.close(),
+      grpcServer ? new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve())) : undefined,
+    ]);
+    this.store.close();
+  }
+}

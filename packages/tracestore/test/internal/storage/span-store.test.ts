@@ -1,0 +1,200 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { decodeExportRequest } from '../../../src/internal/otlp/ingest-batch.js';
+import { defaultSpanLimits } from '../../../src/internal/otlp/validate-span.js';
+import { matchTags } from '../../../src/internal/query/tag-match.js';
+import { SpanStore, type TraceQuery } from '../../../src/internal/storage/span-store.js';
+import { hexId, otlpProtobufRequest, type TestSpan } from '../../support/otlp-request.js';
+import { tempDir } from '../../support/temp-dir.js';
+
+const t0 = 1_795_000_000_000_000_000n;
+const ms = 1_000_000n;
+
+function batch(spans: TestSpan[]) {
+  return decodeExportRequest(otlpProtobufRequest(spans), defaultSpanLimits);
+}
+
+function find(store: SpanStore, query: Partial<TraceQuery>): string[] {
+  return store
+    .findTraceIds(
+      { startMinNs: t0 - 1000n * ms, startMaxNs: t0 + 1000n * ms, limit: 100, ...query },
+      matchTags,
+    )
+    .map((id) => id.toString('hex'));
+}
+
+describe('SpanStore', () => {
+  it('joins late spans to their trace and reads the trace back in start order', () => {
+    const store = new SpanStore({ dataDir: ':memory:' });
+    const traceId = hexId(16);
+    const root = hexId(8);
+    store.ingest(batch([{ traceId, spanId: root, startNs: t0, endNs: t0 + 10n * ms, service: 'gateway' }]));
+    store.ingest(
+      batch([{ traceId, parentSpanId: root, startNs: t0 + ms, endNs: t0 + 5n * ms, service: 'api' }]),
+    );
+    const trace = store.getTrace(Buffer.from(traceId, 'hex'));
+    assert.deepEqual(
+      trace?.spans.map((s) => [s.service, s.parentSpanId?.toString('hex') ?? null]),
+      [
+        ['gateway', null],
+        ['api', root],
+      ],
+    );
+    assert.equal(trace?.resources.size, 2);
+    assert.equal(store.getTrace(Buffer.from(hexId(16), 'hex')), null);
+    store.close();
+  });
+
+  it('finds traces by service, operation, window, duration and tags, most recent first', () => {
+    const store = new SpanStore({ dataDir: ':memory:' });
+    const ids = Array.from({ length: 6 }, () => hexId(16));
+    store.ingest(
+      batch([
+        {
+          traceId: ids[0],
+          service: 'api',
+          name: 'chat',
+          startNs: t0,
+          endNs: t0 + 50n * ms,
+          attributes: { 'http.response.status_code': 200 },
+        },
+        {
+          traceId: ids[1],
+          service: 'api',
+          name: 'chat',
+          startNs: t0 + 1n * ms,
+          endNs: t0 + 900n * ms,
+          attributes: { 'gen_ai.request.model': 'big' },
+        },
+        {
+          traceId: ids[2],
+          service: 'api',
+          name: 'models',
+          startNs: t0 + 2n * ms,
+          endNs: t0 + 3n * ms,
+          statusCode: 2,
+          attributes: { 'http.response.status_code': 503 },
+        },
+        {
+          traceId: ids[3],
+          service: 'router',
+          name: 'Route',
+          startNs: t0 + 3n * ms,
+          endNs: t0 + 4n * ms,
+          attributes: { request_id: 'req-42', tenant: 'acme' },
+        },
+        { traceId: ids[4], service: 'api', name: 'chat', startNs: t0 - 5000n * ms, endNs: t0 - 4000n * ms },
+        {
+          traceId: ids[5],
+          service: 'api',
+          name: 'chat',
+          startNs: t0 + 4n * ms,
+          endNs: t0 + 5n * ms,
+          attributes: { cached: true },
+        },
+      ]),
+    );
+    assert.deepEqual(find(store, { service: 'api' }), [ids[5], ids[2], ids[1], ids[0]]);
+    assert.deepEqual(find(store, { service: 'api', operation: 'chat' }), [ids[5], ids[1], ids[0]]);
+    assert.deepEqual(find(store, { service: 'api', durationMinNs: 40n * ms }), [ids[1], ids[0]]);
+    assert.deepEqual(find(store, { service: 'api', durationMinNs: 40n * ms, durationMaxNs: 100n * ms }), [
+      ids[0],
+    ]);
+    assert.deepEqual(find(store, { service: 'api', tags: { 'http.status_code': '503' } }), [ids[2]]);
+    assert.deepEqual(find(store, { service: 'api', tags: { error: 'true' } }), [ids[2]]);
+    assert.deepEqual(find(store, { tags: { 'gen_ai.request.model': 'big' } }), [ids[1]]);
+    assert.deepEqual(find(store, { tags: { request_id: 'req-42' } }), [ids[3]]);
+    assert.deepEqual(find(store, { service: 'router', tags: { tenant: 'acme', 'span.kind': 'server' } }), [
+      ids[3],
+    ]);
+    assert.deepEqual(find(store, { service: 'api', tags: { cached: 'true' } }), [ids[5]]);
+    assert.deepEqual(find(store, { service: 'api', tags: { 'service.name': 'api' }, limit: 2 }), [
+      ids[5],
+      ids[2],
+    ]);
+    assert.deepEqual(find(store, { service: 'api', tags: { tenant: 'acme' } }), []);
+    assert.deepEqual(store.services(), ['api', 'router']);
+    assert.deepEqual(store.operations('api'), [
+      { name: 'chat', kind: 2 },
+      { name: 'models', kind: 2 },
+    ]);
+    store.close();
+  });
+
+  it('stops a search after examining maxSearchScan candidate spans', () => {
+    const store = new SpanStore({ dataDir: ':memory:', maxSearchScan: 3 });
+    const ids = Array.from({ length: 5 }, () => hexId(16));
+    store.ingest(batch(ids.map((traceId, i) => ({ traceId, service: 'api', startNs: t0 + BigInt(i) * ms }))));
+    assert.deepEqual(find(store, { service: 'api' }), [ids[4], ids[3], ids[2]]);
+    assert.deepEqual(find(store, { service: 'api', tags: { absent: 'x' } }), []);
+    store.close();
+  });
+
+  it('derives service dependencies from cross-service parent/child pairs', () => {
+    const store = new SpanStore({ dataDir: ':memory:' });
+    for (let i = 0; i < 3; i++) {
+      const traceId = hexId(16);
+      const gw = hexId(8);
+      const api = hexId(8);
+      store.ingest(
+        batch([
+          { traceId, spanId: gw, service: 'gateway', startNs: t0 },
+          { traceId, spanId: api, parentSpanId: gw, service: 'api', startNs: t0 },
+          { traceId, parentSpanId: api, service: 'api', name: 'db', startNs: t0 },
+          { traceId, parentSpanId: api, service: 'router', startNs: t0 },
+        ]),
+      );
+    }
+    assert.deepEqual(store.dependencies(t0 - ms, t0 + ms), [
+      { parent: 'api', child: 'router', callCount: 3 },
+      { parent: 'gateway', child: 'api', callCount: 3 },
+    ]);
+    assert.deepEqual(store.dependencies(t0 + ms, t0 + 2n * ms), []);
+    store.close();
+  });
+
+  it('stores a batch wholly or not at all', () => {
+    const store = new SpanStore({ dataDir: ':memory:' });
+    const b = batch([{}, {}, {}]);
+    b.spans[2]!.resourceIndex = 7; // no such resource: the third insert fails
+    assert.throws(() => store.ingest(b));
+    assert.equal(store.spanCount(), 0);
+    store.close();
+  });
+
+  it('deletes spans past the age limit and the oldest spans past the size limit', (t) => {
+    const now = Number(t0 / ms);
+    const store = new SpanStore({
+      dataDir: tempDir(t),
+      retention: { maxAgeMs: 60_000, maxBytes: 1024 * 1024 },
+    });
+    const old = hexId(16);
+    store.ingest(batch([{ traceId: old, startNs: t0 - 120_000n * ms }, { startNs: t0 - 1000n * ms }]));
+    assert.equal(store.enforceRetention(now), 1);
+    assert.equal(store.getTrace(Buffer.from(old, 'hex')), null);
+    const filler = 'x'.repeat(2000);
+    let last = '';
+    for (let i = 0; i < 20; i++) {
+      last = hexId(16);
+      store.ingest(
+        batch(Array.from({ length: 50 }, () => ({ traceId: last, startNs: t0, attributes: { filler } }))),
+      );
+    }
+    assert.ok(store.usedBytes() > 1024 * 1024);
+    assert.ok(store.enforceRetention(now) > 0);
+    assert.ok(store.usedBytes() <= 1024 * 1024);
+    assert.equal(store.getTrace(Buffer.from(last, 'hex'))?.spans.length, 50);
+    store.close();
+  });
+
+  it('keeps what it stored across a reopen', (t) => {
+    const dir = tempDir(t);
+    const traceId = hexId(16);
+    const first = new SpanStore({ dataDir: dir, synchronous: 'NORMAL' });
+    first.ingest(batch([{ traceId }, { traceId }]));
+    first.close();
+    const second = new SpanStore({ dataDir: dir });
+    assert.equal(second.getTrace(Buffer.from(traceId, 'hex'))?.spans.length, 2);
+    second.close();
+  });
+});
