@@ -73,9 +73,16 @@ function goPrintf(format: string, args: Value[]): string {
   );
 }
 
+/** A timestamp as Go prints a time.Time in UTC: `2006-01-02 15:04:05.999999999 +0000 UTC`. */
+function goTime(ns: bigint): string {
+  const iso = new Date(Number(ns / 1_000_000n)).toISOString();
+  const frac = (ns % 1_000_000_000n).toString().padStart(9, '0').replace(/0+$/, '');
+  return `${iso.slice(0, 10)} ${iso.slice(11, 19)}${frac ? `.${frac}` : ''} +0000 UTC`;
+}
+
 const FUNCS: Record<string, (args: Value[], d: TemplateData) => Value> = {
   __line__: (_a, d) => d.line,
-  __timestamp__: (_a, d) => new Date(Number(d.ts / 1_000_000n)).toISOString(),
+  __timestamp__: (_a, d) => goTime(d.ts),
   ToLower: ([s]) => str(s).toLowerCase(),
   ToUpper: ([s]) => str(s).toUpperCase(),
   lower: ([s]) => str(s).toLowerCase(),
