@@ -6,6 +6,7 @@ import type { LogStorage, ScannedEntry, StreamInfo } from '../storage/log-storag
 import type {
   BinaryOp,
   Grouping,
+  LabelFilterExpr,
   LabelMatcher,
   LogSelector,
   MetricExpr,
@@ -185,6 +186,37 @@ export class QueryEngine {
     yield* mergeByTime(its, direction);
   }
 
+  /**
+   * Calls `fn` for every entry of a selector in [from, to), stream by stream (not in global time
+   * order): the fast path of metric queries, which order samples per series themselves.
+   */
+  forEachEntry(
+    ctx: Ctx,
+    sel: LogSelector,
+    from: bigint,
+    to: bigint,
+    fn: (stream: StreamInfo, ts: bigint, line: string, metaRaw: string | null, metadata?: Labels) => void,
+  ): void {
+    const usesTrace =
+      sel.matchers.some((m) => m.name === 'trace_id' && m.op === '=') ||
+      (sel.stages[0]?.kind === 'labelFilter' &&
+        sel.stages[0].filter.kind === 'matcher' &&
+        sel.stages[0].filter.matcher.name === 'trace_id');
+    if (usesTrace) {
+      for (const e of this.entries(ctx, sel, from, to, 'forward'))
+        fn(e.stream, e.ts, e.line, null, e.metadata ?? {});
+      return;
+    }
+    const contains: string[] = [];
+    for (const s of sel.stages) {
+      if (s.kind !== 'lineFilter' || s.op !== '|=' || s.values.length !== 1) break;
+      contains.push(s.values[0]!);
+    }
+    for (const stream of this.matchStreams(ctx.tenant, sel.matchers, from, to)) {
+      this.storage.forEachInRange(stream, from, to, contains, (ts, line, meta) => fn(stream, ts, line, meta));
+    }
+  }
+
   private selectorWithTrace(sel: LogSelector): Stage[] {
     // `{trace_id="…"}` answered from the index still checks the metadata in the pipeline.
     const tm = sel.matchers.find((m) => m.name === 'trace_id');
@@ -333,21 +365,21 @@ export class QueryEngine {
     const lastStep = ctx.steps[ctx.steps.length - 1]!;
     const from = firstStep - range.offsetNs - range.rangeNs + 1n;
     const to = lastStep - range.offsetNs + 1n;
-    const run = compilePipeline(this.selectorWithTrace(sel));
     const grouping = e.grouping ?? pushed;
+    const run = compilePipeline(
+      this.selectorWithTrace(sel),
+      neededLabels(sel.matchers, sel.stages, grouping, range.unwrap),
+    );
     const groups = new Map<string, { labels: Labels; ts: number[]; vals: number[] }>();
+    const byNames = grouping && !grouping.without ? grouping.labels : undefined;
+    const byKey = byNames ? (l: Labels) => byNames.map((n) => l[n] ?? '').join('\u0000') : undefined;
     const unwrap = range.unwrap;
-    for (const entry of this.entries(ctx, sel, from, to, 'forward')) {
+    this.forEachEntry(ctx, sel, from, to, (stream, ts, line, metaRaw, metadata) => {
       ctx.lines++;
-      ctx.bytes += entry.line.length;
+      ctx.bytes += line.length;
       ctx.tick();
-      const r: PipelineOutput | null = run({
-        ts: entry.ts,
-        line: entry.line,
-        streamLabels: entry.stream.labels,
-        metadata: entry.metadata,
-      });
-      if (!r) continue;
+      const r: PipelineOutput | null = run({ ts, line, streamLabels: stream.labels, metadata, metaRaw });
+      if (!r) return;
       let value = 1;
       if (op === 'bytes_over_time' || op === 'bytes_rate') value = Buffer.byteLength(r.line);
       if (unwrap) {
@@ -368,11 +400,12 @@ export class QueryEngine {
             r.labels.__error_details__ = `strconv.ParseFloat: parsing ${JSON.stringify(raw)}: invalid syntax`;
           }
         }
-        delete r.labels[unwrap.label];
+        // The unwrapped label leaves the series labels (a `by` grouping drops it anyway).
+        if (!byNames || unwrap.filters.length > 0) delete r.labels[unwrap.label];
         let keep = true;
         for (const f of unwrap.filters) if (!labelFilterMatches(f, r.labels)) keep = false;
-        if (!keep) continue;
-        if (raw === undefined && r.labels.__error__ === undefined) continue;
+        if (!keep) return;
+        if (raw === undefined && r.labels.__error__ === undefined) return;
         value = v;
       }
       if (r.labels.__error__ !== undefined) {
@@ -382,11 +415,11 @@ export class QueryEngine {
           `pipeline error: '${r.labels.__error__}' for series: '${formatLabels(r.labels)}'.\nUse a label filter to intentionally skip this error. (e.g | __error__!="${r.labels.__error__}").\nTo skip all potential errors you can match empty errors.(e.g __error__="")\nThe label filter can also be specified after unwrap. (e.g | unwrap latency | __error__="" )`,
         );
       }
-      const labels = grouping ? group(r.labels, grouping) : r.labels;
-      const key = formatLabels(labels);
+      // A `by` grouping keys series by the grouped values alone (cheaper than the full label string).
+      const key = byKey ? byKey(r.labels) : formatLabels(grouping ? group(r.labels, grouping) : r.labels);
       let g = groups.get(key);
       if (!g) {
-        g = { labels, ts: [], vals: [] };
+        g = { labels: grouping ? group(r.labels, grouping) : r.labels, ts: [], vals: [] };
         groups.set(key, g);
         if (ctx.limits.max_query_series > 0 && groups.size > ctx.limits.max_query_series * 100) {
           throw new QueryError(
@@ -396,9 +429,9 @@ export class QueryEngine {
           );
         }
       }
-      g.ts.push(Number(entry.ts - from));
+      g.ts.push(Number(ts - from));
       g.vals.push(value);
-    }
+    });
     const rangeSec = Number(range.rangeNs) / 1e9;
     const stepRel = ctx.steps.map((t) => Number(t - range.offsetNs - from));
     const rangeRel = Number(range.rangeNs);
@@ -423,9 +456,15 @@ export class QueryEngine {
     const out: Series[] = [];
     for (const g of groups.values()) {
       // Samples within a group are in time order per stream; order them across streams.
-      const idx = g.ts.map((_, i) => i).sort((a, b) => g.ts[a]! - g.ts[b]!);
-      const ts = idx.map((i) => g.ts[i]!);
-      const vals = idx.map((i) => g.vals[i]!);
+      let sorted = true;
+      for (let i = 1; i < g.ts.length && sorted; i++) if (g.ts[i]! < g.ts[i - 1]!) sorted = false;
+      let ts = g.ts;
+      let vals = g.vals;
+      if (!sorted) {
+        const idx = g.ts.map((_, i) => i).sort((a, b) => g.ts[a]! - g.ts[b]! || a - b);
+        ts = idx.map((i) => g.ts[i]!);
+        vals = idx.map((i) => g.vals[i]!);
+      }
       const values = new Float64Array(ctx.steps.length).fill(Number.NaN);
       let lo = 0;
       let hi = 0;
@@ -442,6 +481,47 @@ export class QueryEngine {
     }
     return out;
   }
+}
+
+/**
+ * The labels a range aggregation reads after its pipeline, when that set is known: a `by` grouping,
+ * the unwrapped label, and the names label filters test. Undefined (all labels) when a stage could
+ * read any label (templates, keep/drop, unpack) or the series keep all their labels.
+ */
+function neededLabels(
+  matchers: LabelMatcher[],
+  stages: Stage[],
+  grouping: Grouping | undefined,
+  unwrap: { label: string; filters: LabelFilterExpr[] } | undefined,
+): Set<string> | undefined {
+  if (!grouping || grouping.without) return undefined;
+  const want = new Set(grouping.labels);
+  const addFilter = (f: LabelFilterExpr): void => {
+    switch (f.kind) {
+      case 'and':
+      case 'or':
+        addFilter(f.left);
+        addFilter(f.right);
+        break;
+      case 'matcher':
+        want.add(f.matcher.name);
+        break;
+      default:
+        want.add(f.name);
+    }
+  };
+  for (const m of matchers) want.add(m.name);
+  for (const s of stages) {
+    if (s.kind === 'labelFilter') addFilter(s.filter);
+    else if (!['lineFilter', 'json', 'logfmt', 'regexp', 'pattern', 'decolorize'].includes(s.kind))
+      return undefined;
+    else if ((s.kind === 'json' || s.kind === 'logfmt') && s.params) return undefined;
+  }
+  if (unwrap) {
+    want.add(unwrap.label);
+    for (const f of unwrap.filters) addFilter(f);
+  }
+  return want;
 }
 
 const SUMMABLE = new Set<RangeOp>([

@@ -13,6 +13,8 @@ export interface PipelineInput {
   line: string;
   streamLabels: Record<string, string>;
   metadata?: Record<string, string> | undefined;
+  /** Metadata as stored (JSON text), parsed only when needed; used when `metadata` is absent. */
+  metaRaw?: string | null;
 }
 
 export interface PipelineOutput {
@@ -53,15 +55,23 @@ export function lineFilterMatches(f: LineFilterStage, line: string): boolean {
 
 const INVALID_LABEL_CHARS = /[^a-zA-Z0-9_]/g;
 
+const sanitized = new Map<string, string>();
+
 function sanitize(name: string): string {
+  const cached = sanitized.get(name);
+  if (cached !== undefined) return cached;
   let n = name.replace(INVALID_LABEL_CHARS, '_');
   if (/^[0-9]/.test(n)) n = `_${n}`;
+  if (sanitized.size < 10_000) sanitized.set(name, n);
   return n;
 }
 
+/** Labels a query needs from the parsers; undefined means all (see compilePipeline). */
+let wanted: Set<string> | undefined;
+
 function setParsed(labels: MutableLabels, base: Record<string, string>, name: string, value: string): void {
-  let key = name;
-  if (key in base) key = `${key}_extracted`;
+  const key = base[name] !== undefined ? `${name}_extracted` : name;
+  if (wanted !== undefined && !wanted.has(key)) return;
   labels[key] = value;
 }
 
@@ -82,15 +92,23 @@ function jsonValue(v: unknown): string | undefined {
   return undefined;
 }
 
-function flattenJson(obj: Record<string, unknown>, prefix: string, out: Array<[string, string]>): void {
-  for (const [k, v] of Object.entries(obj)) {
+/** Sets every scalar of a JSON object as a label, nested keys joined with `_`; arrays are skipped. */
+function flattenJson(
+  obj: Record<string, unknown>,
+  prefix: string,
+  labels: MutableLabels,
+  base: Record<string, string>,
+): void {
+  for (const k in obj) {
+    const v = obj[k];
     const name = prefix ? `${prefix}_${sanitize(k)}` : sanitize(k);
     if (v !== null && typeof v === 'object') {
-      if (!Array.isArray(v)) flattenJson(v as Record<string, unknown>, name, out);
+      if (!Array.isArray(v)) flattenJson(v as Record<string, unknown>, name, labels, base);
       continue;
     }
+    if (wanted !== undefined && !wanted.has(name) && !wanted.has(`${name}_extracted`)) continue;
     const s = jsonValue(v);
-    if (s !== undefined) out.push([name, s]);
+    if (s !== undefined) setParsed(labels, base, name, s);
   }
 }
 
@@ -216,13 +234,27 @@ export function compare(op: string, a: number, b: number): boolean {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escape sequences start with ESC.
 const ANSI = /\x1b\[[0-9;?]*[a-zA-Z]/g;
 
-/** Compiles stages into a function from one entry to its output (or null when filtered out). */
-export function compilePipeline(stages: Stage[]): (input: PipelineInput) => PipelineOutput | null {
+/**
+ * Compiles stages into a function from one entry to its output (or null when filtered out).
+ * `want`, when given, names the only labels the caller will look at: parsers then skip setting the
+ * others (the result for those labels is the same; it saves building labels nobody reads).
+ */
+export function compilePipeline(
+  stages: Stage[],
+  want?: Set<string>,
+): (input: PipelineInput) => PipelineOutput | null {
+  const wantQuoted = want ? [...want].map((n) => `"${n}"`) : [];
   return (input) => {
+    wanted = want;
     let line = input.line;
     const base = input.streamLabels;
     const labels: MutableLabels = { ...base };
-    if (input.metadata) for (const k in input.metadata) labels[k] = input.metadata[k]!;
+    let md = input.metadata;
+    if (!md && input.metaRaw) {
+      const raw = input.metaRaw;
+      if (!want || wantQuoted.some((n) => raw.includes(n))) md = JSON.parse(raw) as Record<string, string>;
+    }
+    if (md) for (const k in md) labels[k] = md[k]!;
     for (const s of stages) {
       switch (s.kind) {
         case 'lineFilter':
@@ -246,9 +278,7 @@ export function compilePipeline(stages: Stage[]): (input: PipelineInput) => Pipe
               setParsed(labels, base, name, v ?? '');
             }
           } else {
-            const out: Array<[string, string]> = [];
-            flattenJson(doc as Record<string, unknown>, '', out);
-            for (const [k, v] of out) setParsed(labels, base, k, v);
+            flattenJson(doc as Record<string, unknown>, '', labels, base);
           }
           break;
         }

@@ -133,7 +133,7 @@ function decodeJsonEntry(v: unknown, field: string): RawEntry {
 }
 
 interface PbEntry {
-  timestamp?: { seconds?: number | { toString(): string }; nanos?: number };
+  timestamp?: { seconds?: number | { toString(): string; toNumber?(): number }; nanos?: number };
   line?: string;
   structuredMetadata?: Array<{ name?: string; value?: string }>;
 }
@@ -157,7 +157,10 @@ function decodeProtobuf(raw: Buffer): RawStream[] {
       const secs = e.timestamp?.seconds ?? 0;
       const nanos = e.timestamp?.nanos ?? 0;
       const entry: RawEntry = {
-        ts: BigInt(secs.toString()) * 1_000_000_000n + BigInt(nanos),
+        ts:
+          BigInt(typeof secs === 'number' ? secs : (secs.toNumber?.() ?? Number(secs.toString()))) *
+            1_000_000_000n +
+          BigInt(nanos),
         line: e.line ?? '',
       };
       if (e.structuredMetadata && e.structuredMetadata.length > 0) {

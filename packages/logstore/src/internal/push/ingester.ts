@@ -24,6 +24,14 @@ export interface PushOutcome {
 
 const NS_PER_MS = 1_000_000n;
 
+/** Structured metadata names already checked (they repeat on every line). */
+const validNames = new Set<string>();
+function rememberValid(name: string): boolean {
+  if (!isValidLabelName(name)) return false;
+  if (validNames.size < 10_000) validNames.add(name);
+  return true;
+}
+
 export class Ingester {
   private readonly rate: RateLimiter;
 
@@ -80,6 +88,7 @@ export class Ingester {
       if (s.entries.length === 0) return;
       const existing = this.storage.findStream(tenant, labels);
       let maxTs = existing?.maxTs ?? 0n;
+      let behind = maxTs - window;
       const slot = accepted.get(key) ?? { labels, entries: [] };
       for (const [j, e] of s.entries.entries()) {
         const efield = `${field}.values[${j}]`;
@@ -111,7 +120,7 @@ export class Ingester {
           drop('too_far_in_future', 1);
           continue;
         }
-        if (maxTs !== 0n && e.ts < maxTs - window) {
+        if (maxTs !== 0n && e.ts < behind) {
           errors.push({
             code: 'ENTRY_TOO_FAR_BEHIND',
             field: efield,
@@ -142,7 +151,7 @@ export class Ingester {
             drop('structured_metadata_too_large', 1);
             continue;
           }
-          const bad = names.find((n) => !isValidLabelName(n));
+          const bad = names.find((n) => !validNames.has(n) && !rememberValid(n));
           if (bad !== undefined) {
             errors.push({
               code: 'INVALID_STRUCTURED_METADATA',
@@ -153,8 +162,11 @@ export class Ingester {
             continue;
           }
         }
-        if (e.ts > maxTs) maxTs = e.ts;
-        slot.entries.push(md ? { ts: e.ts, line: e.line, metadata: md } : { ts: e.ts, line: e.line });
+        if (e.ts > maxTs) {
+          maxTs = e.ts;
+          behind = maxTs - window;
+        }
+        slot.entries.push(e);
         bytes += size;
         lines++;
       }
