@@ -4,7 +4,8 @@
 // - entries: WITHOUT ROWID table clustered by (stream, timestamp ns, line hash), so a stream's
 //   entries in a time range are one sequential range scan, and an exact duplicate
 //   (stream, timestamp, line) maps to the same key and is stored once (INSERT OR IGNORE).
-// - trace_index: (trace_id → entry key), filled from the `trace_id` structured metadata.
+// - trace_index: (1-minute bucket, trace_id hash → entry key), from the `trace_id` structured
+//   metadata.
 // A push is one transaction; it is committed to the WAL before the HTTP response, so an
 // acknowledged push survives kill -9 of the process (synchronous=NORMAL). `sync: 'full'` also
 // survives power loss, at a cost per push.
@@ -13,6 +14,13 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { fingerprint, formatLabels, type Labels } from '../labels.js';
 import { lineHash } from './line-hash.js';
+
+/**
+ * The trace index is partitioned by 1-minute buckets of entry time, then keyed by a hash of the
+ * trace id: new entries land in the few newest buckets, so its inserts stay cache-friendly as the
+ * store grows (a single random-keyed index slowed ingest several-fold at a million lines).
+ */
+const TRACE_BUCKET_NS = 60_000_000_000n;
 
 /** Rows per multi-row INSERT: fewer statement steps per push. */
 const ROWS_PER_INSERT = 64;
@@ -96,24 +104,25 @@ export class LogStorage {
         PRIMARY KEY (stream_id, ts, h)
       ) WITHOUT ROWID;
       CREATE TABLE IF NOT EXISTS trace_index (
-        trace_id TEXT NOT NULL,
+        bucket INTEGER NOT NULL,
+        tkey INTEGER NOT NULL,
         stream_id INTEGER NOT NULL,
         ts INTEGER NOT NULL,
         h INTEGER NOT NULL,
-        PRIMARY KEY (trace_id, stream_id, ts, h)
+        PRIMARY KEY (bucket, tkey, stream_id, ts, h)
       ) WITHOUT ROWID;
     `);
     this.insertEntry = this.db.prepare(
       'INSERT OR IGNORE INTO entries (stream_id, ts, h, line, meta) VALUES (?, ?, ?, ?, ?)',
     );
     this.insertTrace = this.db.prepare(
-      'INSERT OR IGNORE INTO trace_index (trace_id, stream_id, ts, h) VALUES (?, ?, ?, ?)',
+      'INSERT OR IGNORE INTO trace_index (bucket, tkey, stream_id, ts, h) VALUES (?, ?, ?, ?, ?)',
     );
     this.insertEntries = this.db.prepare(
       `INSERT OR IGNORE INTO entries (stream_id, ts, h, line, meta) VALUES ${Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?, ?)').join(', ')}`,
     );
     this.insertTraces = this.db.prepare(
-      `INSERT OR IGNORE INTO trace_index (trace_id, stream_id, ts, h) VALUES ${Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?)').join(', ')}`,
+      `INSERT OR IGNORE INTO trace_index (bucket, tkey, stream_id, ts, h) VALUES ${Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?, ?)').join(', ')}`,
     );
     this.insertStream = this.db.prepare(
       'INSERT INTO streams (tenant, fingerprint, labels) VALUES (?, ?, ?) RETURNING id',
@@ -207,7 +216,7 @@ export class LogStorage {
           rows.push(stream.id, e.ts, h, e.line, meta ? JSON.stringify(meta) : null);
           const traceId = meta?.trace_id;
           // A duplicate entry's trace row is a duplicate too, and ignored by its key.
-          if (traceId) traces.push(traceId, stream.id, e.ts, h);
+          if (traceId) traces.push(e.ts / TRACE_BUCKET_NS, lineHash(traceId), stream.id, e.ts, h);
           if (rows.length >= ROWS_PER_INSERT * 5) flush();
           if (e.ts < lo) lo = e.ts;
           if (e.ts > hi) hi = e.ts;
@@ -220,7 +229,7 @@ export class LogStorage {
     const traces: unknown[] = [];
     const flush = () => {
       inserted += this.insertMany(this.insertEntry, this.insertEntries, rows, 5);
-      this.insertMany(this.insertTrace, this.insertTraces, traces, 4);
+      this.insertMany(this.insertTrace, this.insertTraces, traces, 5);
       rows.length = 0;
       traces.length = 0;
     };
@@ -297,21 +306,44 @@ export class LogStorage {
 
   /** Entries whose `trace_id` structured metadata equals `traceId`, from the trace index. */
   byTraceId(tenant: string, traceId: string, from: bigint, to: bigint): ScannedEntry[] {
-    const rows = this.db
+    const stmt = this.db
       .prepare(
         `SELECT e.stream_id AS sid, e.ts AS ts, e.line AS line, e.meta AS meta
          FROM trace_index t JOIN entries e ON e.stream_id = t.stream_id AND e.ts = t.ts AND e.h = t.h
-         WHERE t.trace_id = ? AND t.ts >= ? AND t.ts < ?`,
+         WHERE t.bucket = ? AND t.tkey = ? AND t.ts >= ? AND t.ts < ?`,
       )
-      .safeIntegers(true)
-      .all(traceId, from, to) as Array<{ sid: bigint; ts: bigint; line: string; meta: string | null }>;
+      .safeIntegers(true);
+    const tkey = lineHash(traceId);
     const out: ScannedEntry[] = [];
-    for (const r of rows) {
-      const stream = this.byId.get(Number(r.sid));
-      if (!stream || stream.tenant !== tenant) continue;
-      const e: ScannedEntry = { stream, ts: r.ts, line: r.line };
-      if (r.meta !== null) e.metadata = JSON.parse(r.meta) as Labels;
-      out.push(e);
+    // Clamp to the data actually held, so an open-ended range does not walk empty buckets.
+    let lo = from;
+    let hi = to;
+    let dataLo = -1n;
+    let dataHi = -1n;
+    for (const s of this.byId.values()) {
+      if (s.tenant !== tenant || s.maxTs === 0n) continue;
+      if (dataLo < 0n || s.minTs < dataLo) dataLo = s.minTs;
+      if (s.maxTs > dataHi) dataHi = s.maxTs;
+    }
+    if (dataLo < 0n) return out;
+    if (lo < dataLo) lo = dataLo;
+    if (hi > dataHi + 1n) hi = dataHi + 1n;
+    if (hi <= lo) return out;
+    for (let b = lo / TRACE_BUCKET_NS; b <= (hi - 1n) / TRACE_BUCKET_NS; b++) {
+      const rows = stmt.all(b, tkey, from, to) as Array<{
+        sid: bigint;
+        ts: bigint;
+        line: string;
+        meta: string | null;
+      }>;
+      for (const r of rows) {
+        const stream = this.byId.get(Number(r.sid));
+        if (!stream || stream.tenant !== tenant || r.meta === null) continue;
+        const metadata = JSON.parse(r.meta) as Labels;
+        // The index is keyed by a hash of the trace id: keep exact matches only.
+        if (metadata.trace_id !== traceId) continue;
+        out.push({ stream, ts: r.ts, line: r.line, metadata });
+      }
     }
     return out;
   }
@@ -343,7 +375,7 @@ export class LogStorage {
   deleteOlderThan(cutoff: bigint): number {
     let deleted = 0;
     const del = this.db.prepare('DELETE FROM entries WHERE stream_id = ? AND ts < ?');
-    const delTrace = this.db.prepare('DELETE FROM trace_index WHERE ts < ?');
+    const delTrace = this.db.prepare('DELETE FROM trace_index WHERE bucket < ?');
     const bounds = this.db
       .prepare('SELECT MIN(ts) AS lo FROM entries WHERE stream_id = ?')
       .safeIntegers(true);
@@ -355,7 +387,7 @@ export class LogStorage {
         s.minTs = b.lo ?? 0n;
         if (b.lo === null) s.maxTs = 0n;
       }
-      delTrace.run(cutoff);
+      delTrace.run(cutoff / TRACE_BUCKET_NS);
     })();
     return deleted;
   }
