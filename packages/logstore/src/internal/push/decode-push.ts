@@ -117,7 +117,9 @@ function decodeJsonEntry(v: unknown, field: string): RawEntry {
       throw new PushDecodeError('INVALID_JSON', 'structured metadata must be an object', `${field}[2]`);
     }
     const md: Labels = {};
-    for (const [k, mv] of Object.entries(meta)) {
+    for (const [k, raw] of Object.entries(meta)) {
+      // Some clients (pino-loki) send numbers and booleans; they are kept as their text.
+      const mv = typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : raw;
       if (typeof mv !== 'string') {
         throw new PushDecodeError(
           'INVALID_JSON',
