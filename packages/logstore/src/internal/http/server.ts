@@ -325,6 +325,18 @@ export function createLogStore(options: LogStoreOptions): LogStore {
       return '/metrics';
     }
     const api = path.replace(/^\/api\/prom\//, '/loki/api/v1/');
+    if (api === '/loki/api/v1/status/buildinfo') {
+      // Grafana reads the version to pick the query features it offers (Loki 3 API).
+      json(res, 200, {
+        version: '3.0.0',
+        revision: 'opsight-logstore',
+        branch: '',
+        buildUser: '',
+        buildDate: '',
+        goVersion: '',
+      });
+      return api;
+    }
     if (api === '/loki/api/v1/push') {
       if (method !== 'POST') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'use POST');
       await push(req, res, false);

@@ -74,7 +74,7 @@ class Ctx {
     this.deadline = Date.now() + limits.query_timeout_ms;
   }
   tick(): void {
-    if ((this.lines & 1023) === 0 && Date.now() > this.deadline) {
+    if ((this.lines & 1023) === 0 && Date.now() >= this.deadline) {
       throw new QueryError(
         504,
         'QUERY_TIMEOUT',

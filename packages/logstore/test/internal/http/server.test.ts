@@ -407,3 +407,56 @@ test('/metrics exposes Loki-named counters', async () => {
   assert.match(text, /loki_distributor_lines_received_total\{tenant="fake"\} \d+/);
   assert.match(text, /loki_discarded_samples_total\{reason="line_too_long",tenant="fake"\}/);
 });
+
+test('query limits: max_query_series (400) and query_timeout (504)', async () => {
+  const ls = createLogStore({ dataDir: ':memory:', port: 0, limits: { max_query_series: 2 } });
+  const lu = await ls.listen();
+  const ts = nowNs();
+  try {
+    const streams = Array.from({ length: 3 }, (_, i) => ({
+      stream: { app: 'many', pod: `p${i}` },
+      values: Array.from({ length: 400 }, (_, j) => [(ts - BigInt(j)).toString(), `line ${j}`]),
+    }));
+    const r = await fetch(`${lu}/loki/api/v1/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ streams }),
+    });
+    assert.equal(r.status, 204);
+    const u = new URL(`${lu}/loki/api/v1/query`);
+    u.searchParams.set('query', 'count_over_time({app="many"}[5m])');
+    u.searchParams.set('time', (ts + 1n).toString());
+    const tooMany = await fetch(u);
+    assert.equal(tooMany.status, 400);
+    assert.match(((await tooMany.json()) as { error: string }).error, /maximum number of series \(2\)/);
+    u.searchParams.set('query', 'sum(count_over_time({app="many"}[5m]))');
+    const ok = (await (await fetch(u)).json()) as { data: { result: Array<{ value: [number, string] }> } };
+    assert.equal(ok.data.result[0]!.value[1], '1200');
+  } finally {
+    await ls.close();
+  }
+  const slow = createLogStore({ dataDir: ':memory:', port: 0, limits: { query_timeout_ms: 0 } });
+  const su = await slow.listen();
+  try {
+    const values = Array.from({ length: 1100 }, (_, j) => [(ts - BigInt(j)).toString(), `line ${j}`]);
+    await fetch(`${su}/loki/api/v1/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ streams: [{ stream: { app: 'slow' }, values }] }),
+    });
+    const u = new URL(`${su}/loki/api/v1/query`);
+    u.searchParams.set('query', 'count_over_time({app="slow"}[5m])');
+    u.searchParams.set('time', (ts + 1n).toString());
+    const r = await fetch(u);
+    assert.equal(r.status, 504);
+    assert.equal(((await r.json()) as { code: string }).code, 'QUERY_TIMEOUT');
+  } finally {
+    await slow.close();
+  }
+});
+
+test('buildinfo answers like Loki 3 for Grafana', async () => {
+  const r = await fetch(`${url}/loki/api/v1/status/buildinfo`);
+  assert.equal(r.status, 200);
+  assert.match(((await r.json()) as { version: string }).version, /^3\./);
+});
