@@ -270,7 +270,8 @@ export class QueryEngine {
       for (let t = p.start; t <= p.end; t += p.step) ctx.steps.push(t);
     }
     const v = this.evalMetric(ctx, expr);
-    const toSec = (t: bigint) => Number(t) / 1e9;
+    // Seconds with millisecond precision, as Loki and Prometheus print sample times.
+    const toSec = (t: bigint) => Number(t / 1_000_000n) / 1000;
     if (v.kind === 'scalar') {
       if (p.instant) return { resultType: 'scalar', result: [toSec(p.end), fmt(v.value)] };
       return {
