@@ -3,7 +3,7 @@
 //
 //   node packages/logstore/dist/src/bin/logstore.js --listen 127.0.0.1:3100 --data-dir var/data/logstore
 //     [--retention-age 168h] [--retention-size 10GB] [--auth-token-file F] [--require-tenant]
-//     [--sync normal|full] [--limit name=value ...]
+//     [--sync normal|full] [--seal-interval 30s] [--limit name=value ...]
 //
 // Prints one line "logstore listening on <url>" when ready; GET /ready answers 200 from then on.
 import { readFileSync } from 'node:fs';
@@ -24,6 +24,7 @@ let retentionSize = 0;
 let authToken: string | undefined;
 let requireTenant = false;
 let sync: 'normal' | 'full' = 'normal';
+let sealIntervalMs = 30_000;
 const limits: Partial<Limits> = {};
 for (let i = 0; i < args.length; i++) {
   const a = args[i]!;
@@ -43,6 +44,9 @@ for (let i = 0; i < args.length; i++) {
       break;
     case '--auth-token-file':
       authToken = readFileSync(next(), 'utf8').trim();
+      break;
+    case '--seal-interval':
+      sealIntervalMs = parseDuration(next()) / 1e6;
       break;
     case '--require-tenant':
       requireTenant = true;
@@ -75,6 +79,7 @@ const store = createLogStore({
   limits,
   requireTenant,
   sync,
+  sealIntervalMs,
   retentionMaxAgeMs: retentionAge,
   retentionMaxBytes: retentionSize,
   ...(authToken ? { authToken } : {}),

@@ -39,6 +39,11 @@ export class StoreMetrics {
     help: 'Bytes of database pages in use.',
     registers: [this.registry],
   });
+  readonly sealedEntries = new Counter({
+    name: 'opsight_logstore_sealed_entries_total',
+    help: 'Entries sealed into compressed chunks.',
+    registers: [this.registry],
+  });
   readonly retentionDeleted = new Counter({
     name: 'opsight_logstore_retention_deleted_entries_total',
     help: 'Entries deleted by retention (age or size).',

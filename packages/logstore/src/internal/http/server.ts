@@ -35,6 +35,11 @@ export interface LogStoreOptions {
   retentionMaxBytes?: number;
   /** How often retention runs, ms. @default 60000 */
   retentionIntervalMs?: number;
+  /**
+   * How often entries older than the out-of-order window are sealed into compressed chunks, ms;
+   * 0 turns sealing off (POST /flush still seals). @default 30000
+   */
+  sealIntervalMs?: number;
   /** Commit durability: see StorageOptions.sync. @default 'normal' */
   sync?: 'normal' | 'full';
   /** Largest accepted request body in bytes (after decompression for gzip). @default 67108864 */
@@ -317,6 +322,14 @@ export function createLogStore(options: LogStoreOptions): LogStore {
       return '/ready';
     }
     checkAuth(req);
+    if (path === '/flush') {
+      // Loki's ingester endpoint: here it seals what the out-of-order window allows, now.
+      if (method !== 'POST') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'use POST');
+      seal(1);
+      res.writeHead(204);
+      res.end();
+      return '/flush';
+    }
     if (path === '/metrics') {
       metrics.storageBytes.set(storage.usedBytes());
       const text = await metrics.registry.metrics();
@@ -544,6 +557,12 @@ export function createLogStore(options: LogStoreOptions): LogStore {
   });
 
   let timer: NodeJS.Timeout | undefined;
+  let sealTimer: NodeJS.Timeout | undefined;
+  const seal = (minEntries?: number) => {
+    const n = storage.seal(BigInt(limits.out_of_order_window_ms) * 1_000_000n, minEntries);
+    metrics.sealedEntries.inc(n);
+    return n;
+  };
   const retain = (nowMs = Date.now()) => {
     const maxAge = options.retentionMaxAgeMs ? BigInt(options.retentionMaxAgeMs) * 1_000_000n : undefined;
     const maxBytes = options.retentionMaxBytes || undefined;
@@ -565,6 +584,11 @@ export function createLogStore(options: LogStoreOptions): LogStore {
           const a = server.address() as AddressInfo;
           const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
           store.url = `http://${host}:${a.port}`;
+          const sealEvery = options.sealIntervalMs ?? 30_000;
+          if (sealEvery > 0) {
+            sealTimer = setInterval(() => seal(), sealEvery);
+            sealTimer.unref();
+          }
           if (options.retentionMaxAgeMs || options.retentionMaxBytes) {
             timer = setInterval(() => retain(), options.retentionIntervalMs ?? 60_000);
             timer.unref();
@@ -575,6 +599,7 @@ export function createLogStore(options: LogStoreOptions): LogStore {
     retain,
     close: async () => {
       if (timer) clearInterval(timer);
+      if (sealTimer) clearInterval(sealTimer);
       for (const c of wss.clients) c.terminate();
       wss.close();
       await new Promise<void>((resolve) => {

@@ -6,6 +6,10 @@
 //   (stream, timestamp, line) maps to the same key and is stored once (INSERT OR IGNORE).
 // - trace_index: (1-minute bucket, trace_id hash → entry key), from the `trace_id` structured
 //   metadata.
+// - chunks: entries older than the out-of-order window are sealed (seal()): moved out of `entries`
+//   into deflate-compressed chunks of one stream's run of entries (chunk-codec.ts). No new entry
+//   can land in a sealed range (the ingester rejects entries that far behind), so a stream reads
+//   as its chunks followed by its rows.
 // A push is one transaction; it is committed to the WAL before the HTTP response, so an
 // acknowledged push survives kill -9 of the process (synchronous=NORMAL). `sync: 'full'` also
 // survives power loss, at a cost per push.
@@ -13,6 +17,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { fingerprint, formatLabels, type Labels } from '../labels.js';
+import { type ChunkEntry, decodeChunk, encodeChunk } from './chunk-codec.js';
 import { lineHash } from './line-hash.js';
 
 /**
@@ -21,6 +26,19 @@ import { lineHash } from './line-hash.js';
  * store grows (a single random-keyed index slowed ingest several-fold at a million lines).
  */
 const TRACE_BUCKET_NS = 60_000_000_000n;
+
+/** Most entries, and most line bytes, in one sealed chunk. */
+const CHUNK_MAX_ENTRIES = 4096;
+const CHUNK_MAX_BYTES = 1024 * 1024;
+
+interface ChunkRow {
+  id: number;
+  min_ts: bigint;
+  max_ts: bigint;
+  entries: number;
+  raw_bytes: number;
+  data: Buffer;
+}
 
 /** Rows per multi-row INSERT: fewer statement steps per push. */
 const ROWS_PER_INSERT = 64;
@@ -103,6 +121,16 @@ export class LogStorage {
         meta TEXT,
         PRIMARY KEY (stream_id, ts, h)
       ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS chunks (
+        id INTEGER PRIMARY KEY,
+        stream_id INTEGER NOT NULL,
+        min_ts INTEGER NOT NULL,
+        max_ts INTEGER NOT NULL,
+        entries INTEGER NOT NULL,
+        raw_bytes INTEGER NOT NULL,
+        data BLOB NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS chunks_by_stream ON chunks (stream_id, max_ts);
       CREATE TABLE IF NOT EXISTS trace_index (
         bucket INTEGER NOT NULL,
         tkey INTEGER NOT NULL,
@@ -137,12 +165,9 @@ export class LogStorage {
       fingerprint: string;
       labels: string;
     }>;
-    const bounds = this.db
-      .prepare('SELECT MIN(ts) AS lo, MAX(ts) AS hi FROM entries WHERE stream_id = ?')
-      .safeIntegers(true);
     for (const row of rows) {
       const labels = JSON.parse(row.labels) as Labels;
-      const b = bounds.get(row.id) as { lo: bigint | null; hi: bigint | null };
+      const b = this.bounds(row.id);
       this.remember({
         id: row.id,
         tenant: row.tenant,
@@ -153,6 +178,84 @@ export class LogStorage {
         maxTs: b.hi ?? 0n,
       });
     }
+  }
+
+  /** Oldest and newest timestamps of a stream, over its chunks and rows. */
+  private bounds(streamId: number): { lo: bigint | null; hi: bigint | null } {
+    return this.db
+      .prepare(
+        `SELECT MIN(lo) AS lo, MAX(hi) AS hi FROM (
+           SELECT MIN(ts) AS lo, MAX(ts) AS hi FROM entries WHERE stream_id = ?
+           UNION ALL SELECT MIN(min_ts), MAX(max_ts) FROM chunks WHERE stream_id = ?)`,
+      )
+      .safeIntegers(true)
+      .get(streamId, streamId) as { lo: bigint | null; hi: bigint | null };
+  }
+
+  /** A stream's chunks overlapping [from, to), oldest first. */
+  private chunksIn(streamId: number, from: bigint, to: bigint): ChunkRow[] {
+    return this.db
+      .prepare(
+        'SELECT id, min_ts, max_ts, entries, raw_bytes, data FROM chunks WHERE stream_id = ? AND max_ts >= ? AND min_ts < ? ORDER BY min_ts, id',
+      )
+      .safeIntegers(true)
+      .all(streamId, from, to)
+      .map((r) => {
+        const c = r as ChunkRow & { id: bigint; entries: bigint; raw_bytes: bigint };
+        return { ...c, id: Number(c.id), entries: Number(c.entries), raw_bytes: Number(c.raw_bytes) };
+      });
+  }
+
+  /** The entries of the chunks overlapping [from, to) that fall in it, oldest first. */
+  private chunkEntries(streamId: number, from: bigint, to: bigint): ChunkEntry[] {
+    const out: ChunkEntry[] = [];
+    for (const c of this.chunksIn(streamId, from, to)) {
+      for (const e of decodeChunk(c.data)) if (e.ts >= from && e.ts < to) out.push(e);
+    }
+    return out;
+  }
+
+  /**
+   * Seals entries older than `ageNs` behind each stream's newest entry into compressed chunks, for
+   * streams with at least `minEntries` such entries. Returns the number of entries sealed.
+   */
+  seal(ageNs: bigint, minEntries = 256): number {
+    let sealed = 0;
+    const count = this.db.prepare('SELECT COUNT(*) AS n FROM entries WHERE stream_id = ? AND ts < ?');
+    const select = this.db
+      .prepare('SELECT ts, h, line, meta FROM entries WHERE stream_id = ? AND ts < ? ORDER BY ts, h')
+      .safeIntegers(true)
+      .raw(true);
+    const insert = this.db.prepare(
+      'INSERT INTO chunks (stream_id, min_ts, max_ts, entries, raw_bytes, data) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    const del = this.db.prepare('DELETE FROM entries WHERE stream_id = ? AND ts < ?');
+    for (const s of this.byId.values()) {
+      if (s.maxTs === 0n) continue;
+      const cutoff = s.maxTs - ageNs;
+      if ((count.get(s.id, cutoff) as { n: number }).n < minEntries) continue;
+      this.db.transaction(() => {
+        let run: ChunkEntry[] = [];
+        let bytes = 0;
+        const flush = () => {
+          if (run.length === 0) return;
+          insert.run(s.id, run[0]!.ts, run[run.length - 1]!.ts, run.length, bytes, encodeChunk(run));
+          sealed += run.length;
+          run = [];
+          bytes = 0;
+        };
+        for (const row of select.iterate(s.id, cutoff) as IterableIterator<
+          [bigint, bigint, string, string | null]
+        >) {
+          run.push({ ts: row[0], h: Number(row[1]), line: row[2], meta: row[3] });
+          bytes += Buffer.byteLength(row[2]);
+          if (run.length >= CHUNK_MAX_ENTRIES || bytes >= CHUNK_MAX_BYTES) flush();
+        }
+        flush();
+        del.run(s.id, cutoff);
+      })();
+    }
+    return sealed;
   }
 
   private remember(s: StreamInfo): void {
@@ -260,6 +363,24 @@ export class LogStorage {
 
   /** Iterates a stream's entries in a time range, in time order. */
   *scanStream(stream: StreamInfo, opts: ScanOptions): Generator<ScannedEntry> {
+    const forward = opts.direction === 'forward';
+    const sealed = () => {
+      const es = this.chunkEntries(stream.id, opts.from, opts.to).filter((e) =>
+        (opts.contains ?? []).every((c) => e.line.includes(c)),
+      );
+      if (!forward) es.reverse();
+      return es.map((e) => {
+        const entry: ScannedEntry = { stream, ts: e.ts, line: e.line };
+        if (e.meta !== null) entry.metadata = JSON.parse(e.meta) as Labels;
+        return entry;
+      });
+    };
+    if (forward) yield* sealed();
+    yield* this.scanRows(stream, opts);
+    if (!forward) yield* sealed();
+  }
+
+  private *scanRows(stream: StreamInfo, opts: ScanOptions): Generator<ScannedEntry> {
     const order = opts.direction === 'forward' ? 'ASC' : 'DESC';
     const contains = opts.contains ?? [];
     const extra = contains.map(() => ' AND instr(line, ?) > 0').join('');
@@ -290,6 +411,9 @@ export class LogStorage {
     contains: string[],
     fn: (ts: bigint, line: string, meta: string | null) => void,
   ): void {
+    for (const e of this.chunkEntries(stream.id, from, to)) {
+      if (contains.every((c) => e.line.includes(c))) fn(e.ts, e.line, e.meta);
+    }
     const extra = contains.map(() => ' AND instr(line, ?) > 0').join('');
     const stmt = this.db
       .prepare(
@@ -306,13 +430,25 @@ export class LogStorage {
 
   /** Entries whose `trace_id` structured metadata equals `traceId`, from the trace index. */
   byTraceId(tenant: string, traceId: string, from: bigint, to: bigint): ScannedEntry[] {
+    // LEFT JOIN: an entry that is no longer a row has been sealed into a chunk.
     const stmt = this.db
       .prepare(
-        `SELECT e.stream_id AS sid, e.ts AS ts, e.line AS line, e.meta AS meta
-         FROM trace_index t JOIN entries e ON e.stream_id = t.stream_id AND e.ts = t.ts AND e.h = t.h
+        `SELECT t.stream_id AS sid, t.ts AS ts, t.h AS h, e.line AS line, e.meta AS meta
+         FROM trace_index t LEFT JOIN entries e ON e.stream_id = t.stream_id AND e.ts = t.ts AND e.h = t.h
          WHERE t.bucket = ? AND t.tkey = ? AND t.ts >= ? AND t.ts < ?`,
       )
       .safeIntegers(true);
+    const chunkCache = new Map<number, ChunkEntry[]>();
+    const fromChunk = (sid: number, ts: bigint, h: number): ChunkEntry | undefined => {
+      const c = this.chunksIn(sid, ts, ts + 1n)[0];
+      if (!c) return undefined;
+      let es = chunkCache.get(c.id);
+      if (!es) {
+        es = decodeChunk(c.data);
+        chunkCache.set(c.id, es);
+      }
+      return es.find((e) => e.ts === ts && e.h === h);
+    };
     const tkey = lineHash(traceId);
     const out: ScannedEntry[] = [];
     // Clamp to the data actually held, so an open-ended range does not walk empty buckets.
@@ -333,12 +469,20 @@ export class LogStorage {
       const rows = stmt.all(b, tkey, from, to) as Array<{
         sid: bigint;
         ts: bigint;
-        line: string;
+        h: bigint;
+        line: string | null;
         meta: string | null;
       }>;
       for (const r of rows) {
         const stream = this.byId.get(Number(r.sid));
-        if (!stream || stream.tenant !== tenant || r.meta === null) continue;
+        if (!stream || stream.tenant !== tenant) continue;
+        if (r.line === null) {
+          const e = fromChunk(stream.id, r.ts, Number(r.h));
+          if (!e) continue;
+          r.line = e.line;
+          r.meta = e.meta;
+        }
+        if (r.meta === null) continue;
         const metadata = JSON.parse(r.meta) as Labels;
         // The index is keyed by a hash of the trace id: keep exact matches only.
         if (metadata.trace_id !== traceId) continue;
@@ -359,6 +503,18 @@ export class LogStorage {
       const r = stmt.get(s.id, from, to) as { n: number; b: number };
       entries += r.n;
       bytes += r.b;
+      for (const c of this.chunksIn(s.id, from, to)) {
+        if (c.min_ts >= from && c.max_ts < to) {
+          entries += c.entries;
+          bytes += c.raw_bytes;
+          continue;
+        }
+        for (const e of decodeChunk(c.data)) {
+          if (e.ts < from || e.ts >= to) continue;
+          entries++;
+          bytes += Buffer.byteLength(e.line);
+        }
+      }
     }
     return { entries, bytes };
   }
@@ -376,14 +532,30 @@ export class LogStorage {
     let deleted = 0;
     const del = this.db.prepare('DELETE FROM entries WHERE stream_id = ? AND ts < ?');
     const delTrace = this.db.prepare('DELETE FROM trace_index WHERE bucket < ?');
-    const bounds = this.db
-      .prepare('SELECT MIN(ts) AS lo FROM entries WHERE stream_id = ?')
-      .safeIntegers(true);
+    const delChunks = this.db.prepare(
+      'DELETE FROM chunks WHERE stream_id = ? AND max_ts < ? RETURNING entries',
+    );
+    const delChunk = this.db.prepare('DELETE FROM chunks WHERE id = ?');
+    const putChunk = this.db.prepare(
+      'UPDATE chunks SET min_ts = ?, entries = ?, raw_bytes = ?, data = ? WHERE id = ?',
+    );
     this.db.transaction(() => {
       for (const s of this.byId.values()) {
         if (s.minTs !== 0n && s.minTs >= cutoff) continue;
         deleted += del.run(s.id, cutoff).changes;
-        const b = bounds.get(s.id) as { lo: bigint | null };
+        for (const r of delChunks.all(s.id, cutoff) as Array<{ entries: number }>) deleted += r.entries;
+        // A chunk across the cutoff keeps its newer part.
+        for (const c of this.chunksIn(s.id, 0n, cutoff)) {
+          const all = decodeChunk(c.data);
+          const keep = all.filter((e) => e.ts >= cutoff);
+          deleted += all.length - keep.length;
+          if (keep.length === 0) delChunk.run(c.id);
+          else {
+            const raw = keep.reduce((n, e) => n + Buffer.byteLength(e.line), 0);
+            putChunk.run(keep[0]!.ts, keep.length, raw, encodeChunk(keep), c.id);
+          }
+        }
+        const b = this.bounds(s.id);
         s.minTs = b.lo ?? 0n;
         if (b.lo === null) s.maxTs = 0n;
       }

@@ -460,3 +460,54 @@ test('buildinfo answers like Loki 3 for Grafana', async () => {
   assert.equal(r.status, 200);
   assert.match(((await r.json()) as { version: string }).version, /^3\./);
 });
+
+test('POST /flush seals entries behind the out-of-order window; queries read them back', async () => {
+  const fs = createLogStore({
+    dataDir: ':memory:',
+    port: 0,
+    limits: { out_of_order_window_ms: 1000 },
+    sealIntervalMs: 0,
+  });
+  const fu = await fs.listen();
+  try {
+    const now = nowNs();
+    const values = Array.from({ length: 50 }, (_, i) => [
+      (now - BigInt(50 - i) * 1_000_000_000n).toString(),
+      `sealed line ${i}`,
+    ]);
+    await fetch(`${fu}/loki/api/v1/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ streams: [{ stream: { app: 'flushed' }, values }] }),
+    });
+    assert.equal((await fetch(`${fu}/flush`, { method: 'POST' })).status, 204);
+    const chunks = fs.storage.db.prepare('SELECT COUNT(*) AS n FROM chunks').get() as { n: number };
+    assert.equal(chunks.n, 1);
+    const u = new URL(`${fu}/loki/api/v1/query_range`);
+    u.searchParams.set('query', '{app="flushed"} |= "line 4"');
+    u.searchParams.set('start', (now - 3600n * 1_000_000_000n).toString());
+    const body = (await (await fetch(u)).json()) as {
+      data: { result: Array<{ values: Array<[string, string]> }> };
+    };
+    assert.deepEqual(
+      body.data.result[0]!.values.map((v) => v[1]),
+      [
+        'sealed line 49',
+        'sealed line 48',
+        'sealed line 47',
+        'sealed line 46',
+        'sealed line 45',
+        'sealed line 44',
+        'sealed line 43',
+        'sealed line 42',
+        'sealed line 41',
+        'sealed line 40',
+        'sealed line 4',
+      ],
+    );
+    const metrics = await (await fetch(`${fu}/metrics`)).text();
+    assert.match(metrics, /opsight_logstore_sealed_entries_total 48/);
+  } finally {
+    await fs.close();
+  }
+});

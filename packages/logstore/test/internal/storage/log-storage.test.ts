@@ -166,3 +166,60 @@ test('retention by size drops the oldest entries until the database fits', () =>
   assert.ok(ts[0]! > 1n, 'the oldest entries went first');
   s.close();
 });
+
+test('sealing moves old entries into compressed chunks; scans, trace lookups, counts and reopen see the same data', () => {
+  const dir = tmp();
+  const s = new LogStorage({ dataDir: dir });
+  const labels = { app: 'sealed' };
+  const entries = Array.from({ length: 1000 }, (_, i) => ({
+    ts: BigInt(i + 1) * 1_000_000_000n,
+    line: `{"i":${i},"message":"request completed","path":"/v1/chat/completions"}`,
+    ...(i % 100 === 0 ? { metadata: { trace_id: `trace-${i}` } } : {}),
+  }));
+  s.append('t', [{ labels, entries }]);
+  const st = s.streams('t')[0]!;
+  const before = [...s.scanStream(st, all)];
+  const sealedCount = s.seal(100n * 1_000_000_000n, 1);
+  assert.equal(sealedCount, 899, 'entries more than 100 s behind the newest are sealed');
+  assert.equal(s.seal(100n * 1_000_000_000n, 1), 0, 'sealing again finds nothing new');
+  assert.deepEqual([...s.scanStream(st, all)], before);
+  assert.deepEqual([...s.scanStream(st, { ...all, direction: 'backward' })], [...before].reverse());
+  assert.deepEqual(
+    [
+      ...s.scanStream(st, {
+        from: 500n * 1_000_000_000n,
+        to: 905n * 1_000_000_000n,
+        direction: 'forward',
+        contains: ['"i":9'],
+      }),
+    ].map((e) => e.ts / 1_000_000_000n),
+    [901n, 902n, 903n, 904n],
+  );
+  const seen: bigint[] = [];
+  s.forEachInRange(st, 0n, 1n << 62n, [], (ts) => seen.push(ts));
+  assert.deepEqual(
+    seen,
+    before.map((e) => e.ts),
+  );
+  assert.equal(s.byTraceId('t', 'trace-100', 0n, 1n << 62n)[0]?.line, entries[100]!.line);
+  assert.equal(s.byTraceId('t', 'trace-900', 0n, 1n << 62n)[0]?.line, entries[900]!.line);
+  assert.deepEqual(s.countRange([st], 0n, 1n << 62n), {
+    entries: 1000,
+    bytes: entries.reduce((n, e) => n + Buffer.byteLength(e.line), 0),
+  });
+  assert.equal(s.countRange([st], 450n * 1_000_000_000n, 460n * 1_000_000_000n).entries, 10);
+  s.close();
+  const r = new LogStorage({ dataDir: dir });
+  const again = r.streams('t')[0]!;
+  assert.equal(again.minTs, 1_000_000_000n);
+  assert.equal(again.maxTs, 1000n * 1_000_000_000n);
+  assert.equal([...r.scanStream(again, all)].length, 1000);
+  // Retention cuts through a chunk and keeps its newer part.
+  assert.equal(r.deleteOlderThan(250n * 1_000_000_000n + 1n), 250);
+  const left = [...r.scanStream(again, all)];
+  assert.equal(left.length, 750);
+  assert.equal(left[0]!.ts, 251n * 1_000_000_000n);
+  assert.equal(r.byTraceId('t', 'trace-100', 0n, 1n << 62n).length, 0);
+  assert.equal(r.byTraceId('t', 'trace-300', 0n, 1n << 62n).length, 1);
+  r.close();
+});
