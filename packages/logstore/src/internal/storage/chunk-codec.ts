@@ -40,11 +40,41 @@ export function encodeChunk(entries: ChunkEntry[]): Buffer {
   return deflateRawSync(buf, { level: 1 });
 }
 
-export function decodeChunk(data: Buffer): ChunkEntry[] {
+/**
+ * Decodes a chunk. With `contains`, only entries whose line contains every one of those strings are
+ * returned, and the others are never turned into strings: the first needle is searched in the raw
+ * bytes (Buffer.indexOf) and entries are skipped up to the next match.
+ */
+export function decodeChunk(data: Buffer, contains: string[] = []): ChunkEntry[] {
   const buf = inflateRawSync(data);
   const out: ChunkEntry[] = [];
   let at = 0;
+  const needle = contains.length > 0 ? Buffer.from(contains[0]!, 'utf8') : undefined;
+  let hit = needle ? buf.indexOf(needle) : 0;
   while (at < buf.length) {
+    if (needle) {
+      if (hit < 0) break;
+      const ml = buf.readUInt32LE(at + 16);
+      const lineAt = at + 24 + ml;
+      const ll = buf.readUInt32LE(at + 20 + ml);
+      if (hit < lineAt) hit = buf.indexOf(needle, lineAt);
+      if (hit < 0) break;
+      if (hit + needle.length > lineAt + ll) {
+        at = lineAt + ll;
+        continue;
+      }
+      const line = buf.toString('utf8', lineAt, lineAt + ll);
+      if (contains.every((c) => line.includes(c))) {
+        out.push({
+          ts: buf.readBigInt64LE(at),
+          h: buf.readDoubleLE(at + 8),
+          line,
+          meta: ml > 0 ? buf.toString('utf8', at + 20, at + 20 + ml) : null,
+        });
+      }
+      at = lineAt + ll;
+      continue;
+    }
     const ts = buf.readBigInt64LE(at);
     const h = buf.readDoubleLE(at + 8);
     const ml = buf.readUInt32LE(at + 16);

@@ -27,9 +27,8 @@ import { lineHash } from './line-hash.js';
  */
 const TRACE_BUCKET_NS = 60_000_000_000n;
 
-/** Most entries, and most line bytes, in one sealed chunk. */
+/** Most entries in one sealed chunk. */
 const CHUNK_MAX_ENTRIES = 4096;
-const CHUNK_MAX_BYTES = 1024 * 1024;
 
 interface ChunkRow {
   id: number;
@@ -207,10 +206,10 @@ export class LogStorage {
   }
 
   /** The entries of the chunks overlapping [from, to) that fall in it, oldest first. */
-  private chunkEntries(streamId: number, from: bigint, to: bigint): ChunkEntry[] {
+  private chunkEntries(streamId: number, from: bigint, to: bigint, contains: string[] = []): ChunkEntry[] {
     const out: ChunkEntry[] = [];
     for (const c of this.chunksIn(streamId, from, to)) {
-      for (const e of decodeChunk(c.data)) if (e.ts >= from && e.ts < to) out.push(e);
+      for (const e of decodeChunk(c.data, contains)) if (e.ts >= from && e.ts < to) out.push(e);
     }
     return out;
   }
@@ -222,8 +221,11 @@ export class LogStorage {
   seal(ageNs: bigint, minEntries = 256): number {
     let sealed = 0;
     const count = this.db.prepare('SELECT COUNT(*) AS n FROM entries WHERE stream_id = ? AND ts < ?');
-    const select = this.db
-      .prepare('SELECT ts, h, line, meta FROM entries WHERE stream_id = ? AND ts < ? ORDER BY ts, h')
+    // Pages of one chunk each (a statement cannot write while another one iterates).
+    const page = this.db
+      .prepare(
+        'SELECT ts, h, line, meta FROM entries WHERE stream_id = ? AND ts < ? AND (ts, h) > (?, ?) ORDER BY ts, h LIMIT ?',
+      )
       .safeIntegers(true)
       .raw(true);
     const insert = this.db.prepare(
@@ -235,23 +237,25 @@ export class LogStorage {
       const cutoff = s.maxTs - ageNs;
       if ((count.get(s.id, cutoff) as { n: number }).n < minEntries) continue;
       this.db.transaction(() => {
-        let run: ChunkEntry[] = [];
-        let bytes = 0;
-        const flush = () => {
-          if (run.length === 0) return;
+        let lastTs = -1n;
+        let lastH = -1n;
+        for (;;) {
+          const rows = page.all(s.id, cutoff, lastTs, lastH, CHUNK_MAX_ENTRIES) as Array<
+            [bigint, bigint, string, string | null]
+          >;
+          if (rows.length === 0) break;
+          const run: ChunkEntry[] = [];
+          let bytes = 0;
+          for (const row of rows) {
+            run.push({ ts: row[0], h: Number(row[1]), line: row[2], meta: row[3] });
+            bytes += Buffer.byteLength(row[2]);
+          }
           insert.run(s.id, run[0]!.ts, run[run.length - 1]!.ts, run.length, bytes, encodeChunk(run));
           sealed += run.length;
-          run = [];
-          bytes = 0;
-        };
-        for (const row of select.iterate(s.id, cutoff) as IterableIterator<
-          [bigint, bigint, string, string | null]
-        >) {
-          run.push({ ts: row[0], h: Number(row[1]), line: row[2], meta: row[3] });
-          bytes += Buffer.byteLength(row[2]);
-          if (run.length >= CHUNK_MAX_ENTRIES || bytes >= CHUNK_MAX_BYTES) flush();
+          const last = rows[rows.length - 1]!;
+          lastTs = last[0];
+          lastH = last[1];
         }
-        flush();
         del.run(s.id, cutoff);
       })();
     }
@@ -365,9 +369,7 @@ export class LogStorage {
   *scanStream(stream: StreamInfo, opts: ScanOptions): Generator<ScannedEntry> {
     const forward = opts.direction === 'forward';
     const sealed = () => {
-      const es = this.chunkEntries(stream.id, opts.from, opts.to).filter((e) =>
-        (opts.contains ?? []).every((c) => e.line.includes(c)),
-      );
+      const es = this.chunkEntries(stream.id, opts.from, opts.to, opts.contains);
       if (!forward) es.reverse();
       return es.map((e) => {
         const entry: ScannedEntry = { stream, ts: e.ts, line: e.line };
@@ -411,9 +413,7 @@ export class LogStorage {
     contains: string[],
     fn: (ts: bigint, line: string, meta: string | null) => void,
   ): void {
-    for (const e of this.chunkEntries(stream.id, from, to)) {
-      if (contains.every((c) => e.line.includes(c))) fn(e.ts, e.line, e.meta);
-    }
+    for (const e of this.chunkEntries(stream.id, from, to, contains)) fn(e.ts, e.line, e.meta);
     const extra = contains.map(() => ' AND instr(line, ?) > 0').join('');
     const stmt = this.db
       .prepare(
