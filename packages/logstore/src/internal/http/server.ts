@@ -1,7 +1,9 @@
 // The HTTP server: Loki's API paths and response shapes over the storage and the LogQL engine.
+
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
+import type { ErrorCode } from '../error-codes.js';
 import type { Labels } from '../labels.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import { QueryEngine, QueryError } from '../logql/engine.js';
@@ -65,7 +67,7 @@ const NS = 1_000_000_000n;
 class HttpError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly field?: string,
   ) {

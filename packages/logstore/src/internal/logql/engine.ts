@@ -1,5 +1,6 @@
 // Evaluates LogQL queries against the storage: log queries return streams, metric queries return
 // a vector (instant) or a matrix (range) evaluated on the step grid, as Loki does.
+import type { ErrorCode } from '../error-codes.js';
 import { formatLabels, type Labels } from '../labels.js';
 import type { Limits } from '../limits.js';
 import type { LogStorage, ScannedEntry, StreamInfo } from '../storage/log-storage.js';
@@ -22,7 +23,7 @@ import { parseBytes, parseDuration } from './units.js';
 export class QueryError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
   ) {
     super(message);

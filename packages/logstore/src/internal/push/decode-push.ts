@@ -1,7 +1,9 @@
 // Decodes a push body (JSON or snappy-compressed protobuf, optionally gzip-encoded) into streams
 // with their label sets still unparsed/unvalidated. Syntax errors here reject the whole request.
+
 import { gunzipSync } from 'node:zlib';
 import snappy from 'snappyjs';
+import type { ErrorCode } from '../error-codes.js';
 import type { Labels } from '../labels.js';
 import { pushRequestType } from './push-proto.js';
 
@@ -19,7 +21,7 @@ export interface RawStream {
 
 export class PushDecodeError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly field?: string,
   ) {

@@ -6,6 +6,7 @@
 // (line too long, timestamp too old / too new / too far behind its stream) is dropped alone, and
 // the valid rest is stored. The response is then 400 listing the rejected parts (or 429 when
 // streams were refused by the stream limit), and 204 when everything was accepted.
+import type { ErrorCode } from '../error-codes.js';
 import { formatLabels, isValidLabelName, LabelSyntaxError, type Labels, parseLabelSet } from '../labels.js';
 import { type Limits, RateLimiter } from '../limits.js';
 import type { Entry, LogStorage } from '../storage/log-storage.js';
@@ -14,7 +15,7 @@ import type { RawStream } from './decode-push.js';
 export interface PushOutcome {
   status: 204 | 400 | 429;
   /** Loki's error messages, one per rejected part (empty on 204). */
-  errors: Array<{ code: string; message: string; field: string }>;
+  errors: Array<{ code: ErrorCode; message: string; field: string }>;
   accepted: number;
   /** Entries dropped, by Loki's `reason` label. */
   discarded: Record<string, number>;
@@ -221,7 +222,7 @@ export class Ingester {
     key: string,
     duplicate: string | undefined,
     limits: Limits,
-  ): { code: string; reason: string; message: string } | undefined {
+  ): { code: ErrorCode; reason: string; message: string } | undefined {
     const names = Object.keys(labels);
     if (names.length === 0) {
       return {

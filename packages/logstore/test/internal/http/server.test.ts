@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import snappy from 'snappyjs';
+import { ERROR_CODES, type ErrorCode } from '../../../src/internal/error-codes.js';
 import { createLogStore, type LogStore } from '../../../src/internal/http/server.js';
 import { encodePushProtobuf } from '../../../src/internal/push/decode-push.js';
 
@@ -157,6 +158,37 @@ test("bad input gets Loki's status and nothing of a rejected request is stored",
       code: 'MAX_LABEL_NAMES_PER_SERIES',
     },
     {
+      name: 'label name over max_label_name_length',
+      body: JSON.stringify({
+        streams: [{ stream: { [`l${'n'.repeat(1100)}`]: 'v' }, values: [[ts(), 'x']] }],
+      }),
+      status: 400,
+      code: 'LABEL_NAME_TOO_LONG',
+    },
+    {
+      name: 'label value over max_label_value_length',
+      body: JSON.stringify({ streams: [{ stream: { app: 'v'.repeat(3000) }, values: [[ts(), 'x']] }] }),
+      status: 400,
+      code: 'LABEL_VALUE_TOO_LONG',
+    },
+    {
+      name: 'duplicate label name in a protobuf label set',
+      body: encodePushProtobuf([
+        { labels: '{app="bad", app="again"}', entries: [{ ts: nowNs(), line: 'x' }] },
+      ]),
+      headers: { 'content-type': 'application/x-protobuf' },
+      status: 400,
+      code: 'DUPLICATE_LABEL_NAMES',
+    },
+    {
+      name: 'structured metadata name that is not a label name',
+      body: JSON.stringify({
+        streams: [{ stream: { app: 'bad' }, values: [[ts(), 'x', { 'trace-id': 'a' }]] }],
+      }),
+      status: 400,
+      code: 'INVALID_STRUCTURED_METADATA',
+    },
+    {
       name: 'unknown content encoding',
       body: '{}',
       headers: { 'content-encoding': 'br' },
@@ -168,8 +200,9 @@ test("bad input gets Loki's status and nothing of a rejected request is stored",
     await t.test(c.name, async () => {
       const r = await push(c.body, c.headers);
       assert.equal(r.status, c.status);
-      const body = (await r.json()) as { code: string; error: string };
+      const body = (await r.json()) as { code: ErrorCode; error: string };
       assert.equal(body.code, c.code, body.error);
+      assert.equal(ERROR_CODES[body.code].status, r.status, 'the catalogue names the same status');
       assert.ok(body.error.length > 0);
     });
   }
