@@ -183,3 +183,31 @@ test('at-least-once across restarts of the collector and the store, with file ro
   assert.equal(new Set(lines).size, 600, 'every line once');
   await store.close();
 });
+
+test('entries the store rejects for good are counted as dropped and not retried', async () => {
+  const dir = join(root, 'dropped');
+  const podDir = join(dir, 'pods', 'prod_old-1_uid-9', 'old');
+  mkdirSync(podDir, { recursive: true });
+  writeFileSync(
+    join(podDir, '0.log'),
+    cri(JSON.stringify({ timestamp: '2020-01-01T00:00:00.000Z', level: 'INFO', message: 'far too old' })) +
+      cri(jsonLine(1)),
+  );
+  const store = createLogStore({ dataDir: ':memory:', port: 0 });
+  await store.listen();
+  const registry = new Registry();
+  const c = newCollector(dir, store.url, registry);
+  c.start();
+  try {
+    await until('the valid line', async () => (await storedLines(store, '{app="old"}')).length === 1);
+    await until('dropped counted', async () =>
+      /opsight_collector_entries_dropped_total\{reason="timestamp_too_old"\} 1/.test(
+        await registry.metrics(),
+      ),
+    );
+    assert.match(await registry.metrics(), /opsight_collector_send_retries_total 0/);
+  } finally {
+    await c.stop();
+    await store.close();
+  }
+});
