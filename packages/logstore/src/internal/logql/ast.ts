@@ -1,5 +1,6 @@
 // LogQL syntax tree, built from @grafana/lezer-logql's parse tree by parse.ts.
 import type { RE2JS } from 're2js';
+import type { IpMatcher } from './ip-matcher.js';
 
 export type MatchOp = '=' | '!=' | '=~' | '!~';
 
@@ -16,7 +17,8 @@ export type CompareOp = '==' | '!=' | '>' | '>=' | '<' | '<=';
 export type LabelFilterExpr =
   | { kind: 'and' | 'or'; left: LabelFilterExpr; right: LabelFilterExpr }
   | { kind: 'matcher'; matcher: LabelMatcher }
-  | { kind: 'number' | 'duration' | 'bytes'; name: string; op: CompareOp; value: number };
+  | { kind: 'number' | 'duration' | 'bytes'; name: string; op: CompareOp; value: number }
+  | { kind: 'ip'; name: string; negate: boolean; ip: IpMatcher };
 
 export interface LineFilterStage {
   kind: 'lineFilter';
@@ -25,6 +27,8 @@ export interface LineFilterStage {
   values: string[];
   res?: RE2JS[];
   patterns?: PatternMatcher[];
+  /** `|= ip("…")` / `!= ip("…")`, alternatives joined with `or`. */
+  ips?: IpMatcher[];
 }
 
 export interface PatternMatcher {
@@ -97,7 +101,8 @@ export type VectorOp =
   | 'topk'
   | 'bottomk'
   | 'sort'
-  | 'sort_desc';
+  | 'sort_desc'
+  | 'approx_topk';
 
 export type BinaryOp =
   | '+'

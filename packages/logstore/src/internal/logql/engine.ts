@@ -176,7 +176,7 @@ export class QueryEngine {
     // Leading `|=` filters are pushed down to the storage scan.
     const contains: string[] = [];
     for (const s of sel.stages) {
-      if (s.kind !== 'lineFilter' || s.op !== '|=' || s.values.length !== 1) break;
+      if (s.kind !== 'lineFilter' || s.op !== '|=' || s.values.length !== 1 || s.ips) break;
       contains.push(s.values[0]!);
     }
     const its = streams.map((s) => this.storage.scanStream(s, { from, to, direction, contains }));
@@ -210,7 +210,7 @@ export class QueryEngine {
     }
     const contains: string[] = [];
     for (const s of sel.stages) {
-      if (s.kind !== 'lineFilter' || s.op !== '|=' || s.values.length !== 1) break;
+      if (s.kind !== 'lineFilter' || s.op !== '|=' || s.values.length !== 1 || s.ips) break;
       contains.push(s.values[0]!);
     }
     for (const stream of this.matchStreams(ctx.tenant, sel.matchers, from, to)) {
@@ -327,7 +327,12 @@ export class QueryEngine {
         const inner = this.evalMetric(ctx, e.expr, push);
         if (inner.kind === 'scalar')
           throw new QueryError(400, 'INVALID_QUERY', `parse error: ${e.op} over a scalar is not allowed`);
-        return { kind: 'vector', series: vectorAggregation(ctx, e.op, e.param, e.grouping, inner.series) };
+        if (e.op === 'approx_topk' && ctx.steps.length > 1) {
+          throw new QueryError(400, 'INVALID_QUERY', 'approx_topk is only supported for instant queries');
+        }
+        // approx_topk is answered exactly (an exact answer is within any approximation bound).
+        const op = e.op === 'approx_topk' ? 'topk' : e.op;
+        return { kind: 'vector', series: vectorAggregation(ctx, op, e.param, e.grouping, inner.series) };
       }
       case 'binary':
         return binary(ctx, e, this.evalMetric(ctx, e.left), this.evalMetric(ctx, e.right));

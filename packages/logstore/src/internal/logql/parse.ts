@@ -23,6 +23,7 @@ import type {
   Stage,
   VectorOp,
 } from './ast.js';
+import { compileIp } from './ip-matcher.js';
 import { ParseError, UnsupportedError } from './parse-error.js';
 import { compilePattern } from './pattern.js';
 import { compileTemplate } from './template.js';
@@ -311,6 +312,20 @@ class Builder {
     for (const c of this.children(n)) {
       if (c.name === 'LineFilters') out.push(...this.lineFilters(c));
       else if (c.name === 'LineFilter') out.push(this.lineFilter(c));
+      else if (c.name === 'OrFilter') {
+        // `or` after an ip() filter comes out beside the filter rather than inside it.
+        const prev = out[out.length - 1];
+        const str = c.getChild('String');
+        if (prev?.kind !== 'lineFilter' || !str) throw new UnsupportedError(this.text(c));
+        const v = this.string(str);
+        prev.values.push(v);
+        if (c.getChild('FilterOp')) {
+          if (!prev.ips) throw new UnsupportedError(`${this.text(c)} after a non-ip filter`);
+          prev.ips.push(compileIp(v));
+        } else if (prev.ips) throw new UnsupportedError(`${this.text(c)} after an ip() filter`);
+        else if (prev.res) prev.res.push(compileRegex(v, false));
+        else if (prev.patterns) prev.patterns.push(compilePattern(v, false));
+      } else if (c.name !== 'Or') throw new UnsupportedError(this.text(c));
     }
     return out;
   }
@@ -319,8 +334,6 @@ class Builder {
     const f = n.getChild('Filter')!;
     const opText = this.text(f);
     const op = opText as LineFilterStage['op'];
-    if (n.getChild('FilterOp') || this.text(n).includes('ip('))
-      throw new UnsupportedError('ip() line filter');
     const values: string[] = [];
     const s = n.getChild('String');
     if (s) values.push(this.string(s));
@@ -335,6 +348,11 @@ class Builder {
     };
     collectOr(n);
     const stage: LineFilterStage = { kind: 'lineFilter', op, values };
+    if (n.getChild('FilterOp')) {
+      if (op !== '|=' && op !== '!=') throw new ParseError(`parse error: ip() needs |= or !=, not ${op}`);
+      stage.ips = values.map((v) => compileIp(v));
+      return stage;
+    }
     if (op === '|~' || op === '!~') stage.res = values.map((v) => compileRegex(v, false));
     if (op === '|>' || op === '!>') stage.patterns = values.map((v) => compilePattern(v, false));
     return stage;
@@ -377,7 +395,15 @@ class Builder {
   labelFilterAtom(n: SyntaxNode): LabelFilterExpr {
     const m = n.getChild('Matcher');
     if (m) return { kind: 'matcher', matcher: this.matcher(m) };
-    if (n.getChild('IpLabelFilter')) throw new UnsupportedError('ip() label filter');
+    const ipf = n.getChild('IpLabelFilter');
+    if (ipf) {
+      return {
+        kind: 'ip',
+        name: this.text(ipf.getChild('Identifier')!),
+        negate: !!ipf.getChild('Neq'),
+        ip: compileIp(this.string(ipf.getChild('String')!)),
+      };
+    }
     const unit = n.getChild('UnitFilter');
     const num = n.getChild('NumberFilter');
     const f = unit ? unit.firstChild! : num;
@@ -539,6 +565,7 @@ class Builder {
         'bottomk',
         'sort',
         'sort_desc',
+        'approx_topk',
       ].includes(op)
     ) {
       throw new UnsupportedError(op);
@@ -548,7 +575,7 @@ class Builder {
     const num = n.getChild('Number');
     if (num) out.param = Number(this.text(num));
     if (
-      (op === 'topk' || op === 'bottomk') &&
+      (op === 'topk' || op === 'bottomk' || op === 'approx_topk') &&
       (out.param === undefined || !Number.isInteger(out.param) || out.param <= 0)
     ) {
       throw new ParseError(`parse error: invalid parameter for ${op}: must be a positive integer`);

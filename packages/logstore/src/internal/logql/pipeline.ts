@@ -3,6 +3,7 @@
 // collides with a stream label gets the `_extracted` suffix; parse and conversion failures set
 // `__error__` (and `__error_details__`) instead of dropping the line.
 import type { LabelFilterExpr, LabelMatcher, LineFilterStage, Stage } from './ast.js';
+import { lineHasIp } from './ip-matcher.js';
 import { matchPattern } from './pattern.js';
 import { parseBytes, parseDuration } from './units.js';
 
@@ -39,8 +40,10 @@ export function matchLabel(m: LabelMatcher, value: string | undefined): boolean 
 export function lineFilterMatches(f: LineFilterStage, line: string): boolean {
   switch (f.op) {
     case '|=':
+      if (f.ips) return f.ips.some((m) => lineHasIp(m, line));
       return f.values.some((v) => line.includes(v));
     case '!=':
+      if (f.ips) return !f.ips.some((m) => lineHasIp(m, line));
       return !f.values.some((v) => line.includes(v));
     case '|~':
       return f.res!.some((r) => r.test(line));
@@ -191,6 +194,11 @@ export function labelFilterMatches(f: LabelFilterExpr, labels: MutableLabels): b
       return labelFilterMatches(f.left, labels) || labelFilterMatches(f.right, labels);
     case 'matcher':
       return matchLabel(f.matcher, labels[f.matcher.name]);
+    case 'ip': {
+      const v = labels[f.name];
+      if (v === undefined) return false;
+      return f.ip.matches(v) !== f.negate;
+    }
     default: {
       // A label that is already in error passes numeric filters untouched (Loki).
       if (hasError(labels) && f.name !== '__error__') return true;

@@ -229,6 +229,18 @@ export const CASES: Case[] = [
     expect: { lines: ['L10'] },
   },
   { query: '{app="nginx"} | pattern `<_> <_>`', expect: { error: 400, match: /capture/ } },
+  // ---- ip() ----
+  { query: '{app="nginx"} |= ip("10.0.0.0/31")', expect: { lines: ['L9'] } },
+  { query: '{app="nginx"} |= ip("10.0.0.1-10.0.0.2")', expect: { lines: ['L10', 'L9'] } },
+  { query: '{app="nginx"} != ip("10.0.0.2")', expect: { lines: ['L11', 'L9'] } },
+  { query: '{app="nginx"} |= ip("10.0.0.9") or ip("10.0.0.2")', expect: { lines: ['L10'] } },
+  { query: '{app="nginx"} |= ip("::1")', expect: { lines: [] } },
+  { query: '{app="nginx"} | pattern `<addr> <_>` | addr = ip("10.0.0.2")', expect: { lines: ['L10'] } },
+  { query: '{app="nginx"} | pattern `<addr> <_>` | addr != ip("10.0.0.0/24")', expect: { lines: ['L11'] } },
+  {
+    query: 'sum(count_over_time({app="nginx"} |= ip("10.0.0.0/8") [1m]))',
+    expect: { vector: { '{}': '2' } },
+  },
   // ---- unpack ----
   {
     query: '{app="packed"} | unpack',
@@ -588,6 +600,10 @@ export const CASES: Case[] = [
     expect: { vector: { '{level="INFO"}': '5' } },
   },
   {
+    query: 'approx_topk(1, sum by (level) (count_over_time({namespace="prod"}[1m])))',
+    expect: { vector: { '{level="INFO"}': '5' } },
+  },
+  {
     query: 'bottomk(1, sum by (level) (count_over_time({namespace="prod"}[1m])))',
     expect: { vector: { '{level="ERROR"}': '3' } },
   },
@@ -801,8 +817,16 @@ export const CASES: Case[] = [
   { query: 'sum(count_over_time({app="x"}))', expect: { error: 400 } },
   { query: '{app="x"} | unknown_stage', expect: { error: 400 } },
   { query: 'count_over_time({app="x"}[1x])', expect: { error: 400 } },
-  { query: '{app="x"} |= ip("1.2.3.4")', expect: { error: 400, match: /ip\(\)/ } },
-  { query: '{app="x"} | addr = ip("1.2.3.4")', expect: { error: 400, match: /ip\(\)/ } },
+  { query: '{app="nginx"} |= ip("10.0.0.256")', expect: { error: 400, match: /ip pattern/ } },
+  { query: '{app="nginx"} |= ip("10.0.0.0/33")', expect: { error: 400, match: /ip pattern/ } },
+  {
+    query: 'approx_count_distinct(user_id, {app="x"}[1m])',
+    expect: { error: 400, match: /unsupported LogQL construct: approx_count_distinct/ },
+  },
   { query: '', expect: { error: 400 } },
-  { query: 'approx_topk(2, sum by (app) (count_over_time({app="x"}[1m])))', expect: { error: 400 } },
+  {
+    query: 'approx_topk(2, sum by (app) (count_over_time({namespace="prod"}[1m])))',
+    range: [0, 60, 30],
+    expect: { error: 400, match: /instant/ },
+  },
 ];
