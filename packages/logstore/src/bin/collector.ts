@@ -64,6 +64,10 @@ const server = createServer((req, res) => {
   res.writeHead(404);
   res.end();
 });
+server.once('error', (e) => {
+  process.stderr.write(`collector: cannot listen on ${listen}: ${e.message}\n`);
+  process.exit(1);
+});
 server.listen(port, host, () => {
   const a = server.address() as AddressInfo;
   process.stdout.write(`collector listening on http://${a.address}:${a.port}\n`);

@@ -84,7 +84,10 @@ const store = createLogStore({
   retentionMaxBytes: retentionSize,
   ...(authToken ? { authToken } : {}),
 });
-const url = await store.listen();
+const url = await store.listen().catch((e: Error) => {
+  process.stderr.write(`logstore: cannot listen on ${listen}: ${e.message}\n`);
+  process.exit(1);
+});
 process.stdout.write(`logstore listening on ${url}\n`);
 const stop = () => {
   store.close().then(
