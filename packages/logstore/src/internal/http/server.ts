@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
-import type { ErrorCode } from '../error-codes.js';
+import { ERROR_CODES, type ErrorCode } from '../error-codes.js';
 import type { Labels } from '../labels.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
 import { QueryEngine, QueryError } from '../logql/engine.js';
@@ -185,7 +185,7 @@ export function createLogStore(options: LogStoreOptions): LogStore {
         : decodePush(body, req.headers['content-type'] ?? '', String(req.headers['content-encoding'] ?? ''));
     } catch (e) {
       if (e instanceof PushDecodeError)
-        throw new HttpError(e.code === 'UNSUPPORTED_ENCODING' ? 415 : 400, e.code, e.message, e.field);
+        throw new HttpError(ERROR_CODES[e.code].status, e.code, e.message, e.field);
       throw e;
     }
     const lines = streams.reduce((n, s) => n + s.entries.length, 0);

@@ -4,10 +4,9 @@
 // severity_text and severity_number become structured metadata; the body is the line.
 
 import { fileURLToPath } from 'node:url';
-import { gunzipSync } from 'node:zlib';
 import protobuf from 'protobufjs';
 import type { Labels } from '../labels.js';
-import { PushDecodeError, type RawStream } from './decode-push.js';
+import { gunzipBounded, MAX_DECODED_BYTES, PushDecodeError, type RawStream } from './decode-push.js';
 
 const protoPath = fileURLToPath(new URL('../../../../proto/otlp-logs.proto', import.meta.url));
 let requestType: protobuf.Type | undefined;
@@ -74,13 +73,7 @@ function hexId(v: Uint8Array | string | undefined): string {
 
 export function decodeOtlpLogs(body: Buffer, contentType: string, contentEncoding: string): RawStream[] {
   let raw = body;
-  if (contentEncoding.toLowerCase() === 'gzip') {
-    try {
-      raw = gunzipSync(raw);
-    } catch (e) {
-      throw new PushDecodeError('INVALID_GZIP', `invalid gzip body: ${(e as Error).message}`);
-    }
-  }
+  if (contentEncoding.toLowerCase() === 'gzip') raw = gunzipBounded(raw, MAX_DECODED_BYTES);
   let req: {
     resourceLogs?: Array<{
       resource?: { attributes?: KeyValue[] };

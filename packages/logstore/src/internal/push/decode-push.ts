@@ -19,6 +19,18 @@ export interface RawStream {
   entries: RawEntry[];
 }
 
+/** gunzip with an output bound; over it is REQUEST_BODY_TOO_LARGE, a broken stream INVALID_GZIP. */
+export function gunzipBounded(raw: Buffer, maxBytes: number): Buffer {
+  try {
+    return gunzipSync(raw, { maxOutputLength: maxBytes });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new PushDecodeError('REQUEST_BODY_TOO_LARGE', `decompressed body over ${maxBytes} bytes`);
+    }
+    throw new PushDecodeError('INVALID_GZIP', `invalid gzip body: ${(e as Error).message}`);
+  }
+}
+
 export class PushDecodeError extends Error {
   constructor(
     readonly code: ErrorCode,
@@ -29,21 +41,24 @@ export class PushDecodeError extends Error {
   }
 }
 
-export function decodePush(body: Buffer, contentType: string, contentEncoding: string): RawStream[] {
+/** Largest decompressed body: a small gzip or snappy body must not expand without bound. */
+export const MAX_DECODED_BYTES = 256 * 1024 * 1024;
+
+export function decodePush(
+  body: Buffer,
+  contentType: string,
+  contentEncoding: string,
+  maxBytes = MAX_DECODED_BYTES,
+): RawStream[] {
   let raw = body;
   const enc = contentEncoding.toLowerCase().trim();
-  if (enc === 'gzip') {
-    try {
-      raw = gunzipSync(raw);
-    } catch (e) {
-      throw new PushDecodeError('INVALID_GZIP', `invalid gzip body: ${(e as Error).message}`);
-    }
-  } else if (enc !== '' && enc !== 'identity') {
+  if (enc === 'gzip') raw = gunzipBounded(raw, maxBytes);
+  else if (enc !== '' && enc !== 'identity') {
     throw new PushDecodeError('UNSUPPORTED_ENCODING', `unsupported Content-Encoding: ${contentEncoding}`);
   }
   const type = contentType.split(';')[0]!.trim().toLowerCase();
   if (type === 'application/json') return decodeJson(raw);
-  return decodeProtobuf(raw);
+  return decodeProtobuf(raw, maxBytes);
 }
 
 function decodeJson(raw: Buffer): RawStream[] {
@@ -142,12 +157,16 @@ interface PbEntry {
   structuredMetadata?: Array<{ name?: string; value?: string }>;
 }
 
-function decodeProtobuf(raw: Buffer): RawStream[] {
+function decodeProtobuf(raw: Buffer, maxBytes: number): RawStream[] {
   let plain: Uint8Array;
   try {
-    plain = snappy.uncompress(raw);
+    plain = snappy.uncompress(raw, maxBytes);
   } catch (e) {
-    throw new PushDecodeError('INVALID_SNAPPY', `invalid snappy-compressed body: ${(e as Error).message}`);
+    const message = (e as Error).message;
+    if (/too large/i.test(message)) {
+      throw new PushDecodeError('REQUEST_BODY_TOO_LARGE', `decompressed body over ${maxBytes} bytes`);
+    }
+    throw new PushDecodeError('INVALID_SNAPPY', `invalid snappy-compressed body: ${message}`);
   }
   let msg: { streams?: Array<{ labels?: string; entries?: PbEntry[] }> };
   try {
