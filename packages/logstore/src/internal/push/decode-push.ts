@@ -163,7 +163,7 @@ function decodeProtobuf(raw: Buffer, maxBytes: number): RawStream[] {
     plain = snappy.uncompress(raw, maxBytes);
   } catch (e) {
     const message = (e as Error).message;
-    if (/too large/i.test(message)) {
+    if (/too (large|big)/i.test(message)) {
       throw new PushDecodeError('REQUEST_BODY_TOO_LARGE', `decompressed body over ${maxBytes} bytes`);
     }
     throw new PushDecodeError('INVALID_SNAPPY', `invalid snappy-compressed body: ${message}`);
