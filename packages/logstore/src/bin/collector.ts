@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// opsight-collector: tails kubelet-style CRI log files and pushes them to the log store.
+//
+//   node packages/logstore/dist/src/bin/collector.js --pods-dir var/log/pods \
+//     --positions var/data/collector/positions.json --url http://127.0.0.1:3100 --listen 127.0.0.1:9080
+//     [--tenant T] [--bearer-token-file F]
+//
+// Serves its metrics on GET /metrics and GET /ready (200 once the first scan is done).
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname } from 'node:path';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { Collector } from '../internal/collector/collector.js';
+
+function usage(message: string): never {
+  process.stderr.write(`collector: ${message}\n`);
+  process.exit(2);
+}
+
+const args = process.argv.slice(2);
+const opt: Record<string, string> = {};
+for (let i = 0; i < args.length; i++) {
+  const a = args[i]!;
+  if (!['--pods-dir', '--positions', '--url', '--listen', '--tenant', '--bearer-token-file'].includes(a))
+    usage(`unknown argument ${a}`);
+  opt[a.slice(2)] = args[++i] ?? usage(`${a} needs a value`);
+}
+const podsDir = opt['pods-dir'] ?? 'var/log/pods';
+const positionsFile = opt.positions ?? 'var/data/collector/positions.json';
+const url = (opt.url ?? 'http://127.0.0.1:3100').replace(/\/+$/, '');
+const listen = opt.listen ?? '127.0.0.1:9080';
+const idx = listen.lastIndexOf(':');
+const host = idx > 0 ? listen.slice(0, idx) : '127.0.0.1';
+const port = Number(listen.slice(idx + 1));
+if (!Number.isInteger(port) || port < 0 || port > 65535) usage(`invalid --listen ${listen}`);
+
+mkdirSync(dirname(positionsFile), { recursive: true });
+const registry = new Registry();
+collectDefaultMetrics({ register: registry });
+const collector = new Collector({
+  podsDir,
+  positionsFile,
+  url,
+  registry,
+  ...(opt.tenant ? { tenant: opt.tenant } : {}),
+  ...(opt['bearer-token-file'] ? { bearerToken: readFileSync(opt['bearer-token-file'], 'utf8').trim() } : {}),
+});
+collector.start();
+
+const server = createServer((req, res) => {
+  if (req.url === '/ready') {
+    res.writeHead(collector.ready ? 200 : 503, { 'content-type': 'text/plain' });
+    res.end(collector.ready ? 'ready\n' : 'starting\n');
+    return;
+  }
+  if (req.url === '/metrics') {
+    registry.metrics().then((text) => {
+      res.writeHead(200, { 'content-type': registry.contentType });
+      res.end(text);
+    });
+    return;
+  }
+  res.writeHead(404);
+  res.end();
+});
+server.once('error', (e) => {
+  process.stderr.write(`collector: cannot listen on ${listen}: ${e.message}\n`);
+  process.exit(1);
+});
+server.listen(port, host, () => {
+  const a = server.address() as AddressInfo;
+  process.stdout.write(`collector listening on http://${a.address}:${a.port}\n`);
+});
+const stop = () => {
+  server.close();
+  collector.stop().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

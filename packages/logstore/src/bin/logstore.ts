@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+// opsight-logstore: runs the Loki-compatible log store.
+//
+//   node packages/logstore/dist/src/bin/logstore.js --listen 127.0.0.1:3100 --data-dir var/data/logstore
+//     [--retention-age 168h] [--retention-size 10GB] [--auth-token-file F] [--require-tenant]
+//     [--sync normal|full] [--seal-interval 30s] [--limit name=value ...]
+//
+// Prints one line "logstore listening on <url>" when ready; GET /ready answers 200 from then on.
+import { readFileSync } from 'node:fs';
+import { createLogStore } from '../internal/http/server.js';
+import type { Limits } from '../internal/limits.js';
+import { parseBytes, parseDuration } from '../internal/logql/units.js';
+
+function usage(message: string): never {
+  process.stderr.write(`logstore: ${message}\n`);
+  process.exit(2);
+}
+
+const args = process.argv.slice(2);
+let listen = '127.0.0.1:3100';
+let dataDir = 'var/data/logstore';
+let retentionAge = 0;
+let retentionSize = 0;
+let authToken: string | undefined;
+let requireTenant = false;
+let sync: 'normal' | 'full' = 'normal';
+let sealIntervalMs = 30_000;
+const limits: Partial<Limits> = {};
+for (let i = 0; i < args.length; i++) {
+  const a = args[i]!;
+  const next = () => args[++i] ?? usage(`${a} needs a value`);
+  switch (a) {
+    case '--listen':
+      listen = next();
+      break;
+    case '--data-dir':
+      dataDir = next();
+      break;
+    case '--retention-age':
+      retentionAge = parseDuration(next()) / 1e6;
+      break;
+    case '--retention-size':
+      retentionSize = parseBytes(next());
+      break;
+    case '--auth-token-file':
+      authToken = readFileSync(next(), 'utf8').trim();
+      break;
+    case '--seal-interval':
+      sealIntervalMs = parseDuration(next()) / 1e6;
+      break;
+    case '--require-tenant':
+      requireTenant = true;
+      break;
+    case '--sync': {
+      const v = next();
+      if (v !== 'normal' && v !== 'full') usage('--sync must be normal or full');
+      sync = v;
+      break;
+    }
+    case '--limit': {
+      const [k, v] = next().split('=');
+      if (!k || v === undefined || Number.isNaN(Number(v))) usage('--limit takes name=value');
+      (limits as Record<string, number>)[k] = Number(v);
+      break;
+    }
+    default:
+      usage(`unknown argument ${a}`);
+  }
+}
+const idx = listen.lastIndexOf(':');
+const host = idx > 0 ? listen.slice(0, idx) : '127.0.0.1';
+const port = Number(listen.slice(idx + 1));
+if (!Number.isInteger(port) || port < 0 || port > 65535) usage(`invalid --listen ${listen}`);
+
+const store = createLogStore({
+  dataDir,
+  host,
+  port,
+  limits,
+  requireTenant,
+  sync,
+  sealIntervalMs,
+  retentionMaxAgeMs: retentionAge,
+  retentionMaxBytes: retentionSize,
+  ...(authToken ? { authToken } : {}),
+});
+const url = await store.listen().catch((e: Error) => {
+  process.stderr.write(`logstore: cannot listen on ${listen}: ${e.message}\n`);
+  process.exit(1);
+});
+process.stdout.write(`logstore listening on ${url}\n`);
+const stop = () => {
+  store.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

@@ -1,0 +1,215 @@
+// Decodes a push body (JSON or snappy-compressed protobuf, optionally gzip-encoded) into streams
+// with their label sets still unparsed/unvalidated. Syntax errors here reject the whole request.
+
+import { gunzipSync } from 'node:zlib';
+import snappy from 'snappyjs';
+import type { ErrorCode } from '../error-codes.js';
+import type { Labels } from '../labels.js';
+import { pushRequestType } from './push-proto.js';
+
+export interface RawEntry {
+  ts: bigint;
+  line: string;
+  metadata?: Labels;
+}
+
+export interface RawStream {
+  /** Labels as a parsed map (JSON) or Loki label syntax (protobuf). */
+  labels: Labels | string;
+  entries: RawEntry[];
+}
+
+/** gunzip with an output bound; over it is REQUEST_BODY_TOO_LARGE, a broken stream INVALID_GZIP. */
+export function gunzipBounded(raw: Buffer, maxBytes: number): Buffer {
+  try {
+    return gunzipSync(raw, { maxOutputLength: maxBytes });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new PushDecodeError('REQUEST_BODY_TOO_LARGE', `decompressed body over ${maxBytes} bytes`);
+    }
+    throw new PushDecodeError('INVALID_GZIP', `invalid gzip body: ${(e as Error).message}`);
+  }
+}
+
+export class PushDecodeError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Largest decompressed body: a small gzip or snappy body must not expand without bound. */
+export const MAX_DECODED_BYTES = 256 * 1024 * 1024;
+
+export function decodePush(
+  body: Buffer,
+  contentType: string,
+  contentEncoding: string,
+  maxBytes = MAX_DECODED_BYTES,
+): RawStream[] {
+  let raw = body;
+  const enc = contentEncoding.toLowerCase().trim();
+  if (enc === 'gzip') raw = gunzipBounded(raw, maxBytes);
+  else if (enc !== '' && enc !== 'identity') {
+    throw new PushDecodeError('UNSUPPORTED_ENCODING', `unsupported Content-Encoding: ${contentEncoding}`);
+  }
+  const type = contentType.split(';')[0]!.trim().toLowerCase();
+  if (type === 'application/json') return decodeJson(raw);
+  return decodeProtobuf(raw, maxBytes);
+}
+
+function decodeJson(raw: Buffer): RawStream[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(raw.toString('utf8'));
+  } catch (e) {
+    throw new PushDecodeError('INVALID_JSON', `invalid JSON body: ${(e as Error).message}`);
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
+    throw new PushDecodeError('INVALID_JSON', 'push body must be a JSON object with "streams"');
+  }
+  const streams = (doc as { streams?: unknown }).streams;
+  if (streams === undefined || streams === null) return [];
+  if (!Array.isArray(streams))
+    throw new PushDecodeError('INVALID_JSON', '"streams" must be an array', 'streams');
+  return streams.map((s, i) => {
+    const field = `streams[${i}]`;
+    if (typeof s !== 'object' || s === null)
+      throw new PushDecodeError('INVALID_JSON', 'stream must be an object', field);
+    const { stream, values } = s as { stream?: unknown; values?: unknown };
+    const labels: Labels = {};
+    if (stream !== undefined && stream !== null) {
+      if (typeof stream !== 'object' || Array.isArray(stream)) {
+        throw new PushDecodeError(
+          'INVALID_JSON',
+          '"stream" must be an object of label values',
+          `${field}.stream`,
+        );
+      }
+      for (const [k, v] of Object.entries(stream)) {
+        if (typeof v !== 'string') {
+          throw new PushDecodeError(
+            'INVALID_JSON',
+            `label value of "${k}" must be a string`,
+            `${field}.stream.${k}`,
+          );
+        }
+        labels[k] = v;
+      }
+    }
+    if (values !== undefined && values !== null && !Array.isArray(values)) {
+      throw new PushDecodeError('INVALID_JSON', '"values" must be an array', `${field}.values`);
+    }
+    const entries = ((values as unknown[] | undefined) ?? []).map((v, j) =>
+      decodeJsonEntry(v, `${field}.values[${j}]`),
+    );
+    return { labels, entries };
+  });
+}
+
+function decodeJsonEntry(v: unknown, field: string): RawEntry {
+  if (!Array.isArray(v) || v.length < 2 || v.length > 3) {
+    throw new PushDecodeError(
+      'INVALID_JSON',
+      'each value must be ["<unix epoch ns>", "<line>"(, {metadata})]',
+      field,
+    );
+  }
+  const [ts, line, meta] = v as [unknown, unknown, unknown];
+  if (typeof ts !== 'string' || !/^\d{1,19}$/.test(ts)) {
+    throw new PushDecodeError(
+      'INVALID_TIMESTAMP',
+      'timestamp must be a string of unix epoch nanoseconds',
+      `${field}[0]`,
+    );
+  }
+  if (typeof line !== 'string')
+    throw new PushDecodeError('INVALID_JSON', 'log line must be a string', `${field}[1]`);
+  const entry: RawEntry = { ts: BigInt(ts), line };
+  if (meta !== undefined && meta !== null) {
+    if (typeof meta !== 'object' || Array.isArray(meta)) {
+      throw new PushDecodeError('INVALID_JSON', 'structured metadata must be an object', `${field}[2]`);
+    }
+    const md: Labels = {};
+    for (const [k, raw] of Object.entries(meta)) {
+      // Some clients (pino-loki) send numbers and booleans; they are kept as their text.
+      const mv = typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : raw;
+      if (typeof mv !== 'string') {
+        throw new PushDecodeError(
+          'INVALID_JSON',
+          `structured metadata "${k}" must be a string`,
+          `${field}[2].${k}`,
+        );
+      }
+      md[k] = mv;
+    }
+    entry.metadata = md;
+  }
+  return entry;
+}
+
+interface PbEntry {
+  timestamp?: { seconds?: number | { toString(): string; toNumber?(): number }; nanos?: number };
+  line?: string;
+  structuredMetadata?: Array<{ name?: string; value?: string }>;
+}
+
+function decodeProtobuf(raw: Buffer, maxBytes: number): RawStream[] {
+  let plain: Uint8Array;
+  try {
+    plain = snappy.uncompress(raw, maxBytes);
+  } catch (e) {
+    const message = (e as Error).message;
+    if (/too (large|big)/i.test(message)) {
+      throw new PushDecodeError('REQUEST_BODY_TOO_LARGE', `decompressed body over ${maxBytes} bytes`);
+    }
+    throw new PushDecodeError('INVALID_SNAPPY', `invalid snappy-compressed body: ${message}`);
+  }
+  let msg: { streams?: Array<{ labels?: string; entries?: PbEntry[] }> };
+  try {
+    msg = pushRequestType().decode(plain) as typeof msg;
+  } catch (e) {
+    throw new PushDecodeError('INVALID_PROTOBUF', `invalid protobuf PushRequest: ${(e as Error).message}`);
+  }
+  return (msg.streams ?? []).map((s) => ({
+    labels: s.labels ?? '',
+    entries: (s.entries ?? []).map((e) => {
+      const secs = e.timestamp?.seconds ?? 0;
+      const nanos = e.timestamp?.nanos ?? 0;
+      const entry: RawEntry = {
+        ts:
+          BigInt(typeof secs === 'number' ? secs : (secs.toNumber?.() ?? Number(secs.toString()))) *
+            1_000_000_000n +
+          BigInt(nanos),
+        line: e.line ?? '',
+      };
+      if (e.structuredMetadata && e.structuredMetadata.length > 0) {
+        const md: Labels = {};
+        for (const p of e.structuredMetadata) md[p.name ?? ''] = p.value ?? '';
+        entry.metadata = md;
+      }
+      return entry;
+    }),
+  }));
+}
+
+/** Encodes a push request as Promtail does (protobuf + snappy); used by the collector and tests. */
+export function encodePushProtobuf(
+  streams: Array<{ labels: string; entries: Array<{ ts: bigint; line: string; metadata?: Labels }> }>,
+): Buffer {
+  const type = pushRequestType();
+  const msg = type.create({
+    streams: streams.map((s) => ({
+      labels: s.labels,
+      entries: s.entries.map((e) => ({
+        timestamp: { seconds: Number(e.ts / 1_000_000_000n), nanos: Number(e.ts % 1_000_000_000n) },
+        line: e.line,
+        structuredMetadata: Object.entries(e.metadata ?? {}).map(([name, value]) => ({ name, value })),
+      })),
+    })),
+  });
+  return Buffer.from(snappy.compress(type.encode(msg).finish()));
+}

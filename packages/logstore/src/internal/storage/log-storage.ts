@@ -1,0 +1,603 @@
+// Embedded storage: one SQLite database (WAL) holding streams, entries and the trace_id index.
+//
+// - streams: one row per (tenant, label set), keyed by the label fingerprint; kept in memory too.
+// - entries: WITHOUT ROWID table clustered by (stream, timestamp ns, line hash), so a stream's
+//   entries in a time range are one sequential range scan, and an exact duplicate
+//   (stream, timestamp, line) maps to the same key and is stored once (INSERT OR IGNORE).
+// - trace_index: (1-minute bucket, trace_id hash → entry key), from the `trace_id` structured
+//   metadata.
+// - chunks: entries older than the out-of-order window are sealed (seal()): moved out of `entries`
+//   into deflate-compressed chunks of one stream's run of entries (chunk-codec.ts). No new entry
+//   can land in a sealed range (the ingester rejects entries that far behind), so a stream reads
+//   as its chunks followed by its rows.
+// A push is one transaction; it is committed to the WAL before the HTTP response, so an
+// acknowledged push survives kill -9 of the process (synchronous=NORMAL). `sync: 'full'` also
+// survives power loss, at a cost per push.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { fingerprint, formatLabels, type Labels } from '../labels.js';
+import { type ChunkEntry, decodeChunk, encodeChunk } from './chunk-codec.js';
+import { lineHash } from './line-hash.js';
+
+/**
+ * The trace index is partitioned by 1-minute buckets of entry time, then keyed by a hash of the
+ * trace id: new entries land in the few newest buckets, so its inserts stay cache-friendly as the
+ * store grows (a single random-keyed index slowed ingest several-fold at a million lines).
+ */
+const TRACE_BUCKET_NS = 60_000_000_000n;
+
+/** Most entries in one sealed chunk. */
+const CHUNK_MAX_ENTRIES = 4096;
+
+interface ChunkRow {
+  id: number;
+  min_ts: bigint;
+  max_ts: bigint;
+  entries: number;
+  raw_bytes: number;
+  data: Buffer;
+}
+
+/** Rows per multi-row INSERT: fewer statement steps per push. */
+const ROWS_PER_INSERT = 64;
+
+export interface StorageOptions {
+  /** Directory for the database files; `:memory:` keeps everything in memory (tests). */
+  dataDir: string;
+  /**
+   * Durability of a commit: `normal` survives a crash of the process (kill -9), `full` also survives
+   * power loss (fsync per push).
+   * @default 'normal'
+   */
+  sync?: 'normal' | 'full';
+}
+
+export interface StreamInfo {
+  id: number;
+  tenant: string;
+  labels: Labels;
+  /** Canonical label string, e.g. `{app="a", level="INFO"}`. */
+  key: string;
+  fingerprint: string;
+  /** Oldest and newest entry timestamps (ns); 0n when the stream is empty. */
+  minTs: bigint;
+  maxTs: bigint;
+}
+
+export interface Entry {
+  ts: bigint;
+  line: string;
+  /** Structured metadata, name → value. */
+  metadata?: Labels;
+}
+
+export interface ScannedEntry extends Entry {
+  stream: StreamInfo;
+}
+
+export interface ScanOptions {
+  /** Inclusive start, exclusive end, in ns. */
+  from: bigint;
+  to: bigint;
+  direction: 'forward' | 'backward';
+  /** Substrings every line must contain (pushed down to SQLite as instr()). */
+  contains?: string[];
+}
+
+export class LogStorage {
+  readonly db: Database.Database;
+  private readonly byTenant = new Map<string, Map<string, StreamInfo>>();
+  private readonly byId = new Map<number, StreamInfo>();
+  private readonly insertEntry: Database.Statement;
+  private readonly insertTrace: Database.Statement;
+  private readonly insertStream: Database.Statement;
+  private readonly insertEntries: Database.Statement;
+  private readonly insertTraces: Database.Statement;
+
+  constructor(options: StorageOptions) {
+    const file = options.dataDir === ':memory:' ? ':memory:' : join(options.dataDir, 'logs.sqlite');
+    if (options.dataDir !== ':memory:') mkdirSync(options.dataDir, { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('page_size = 16384');
+    this.db.pragma('auto_vacuum = INCREMENTAL');
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma(`synchronous = ${options.sync === 'full' ? 'FULL' : 'NORMAL'}`);
+    this.db.pragma('cache_size = -65536');
+    this.db.exec(`
+      CREATE TABLE IF NOT EXISTS streams (
+        id INTEGER PRIMARY KEY,
+        tenant TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        labels TEXT NOT NULL,
+        UNIQUE (tenant, fingerprint)
+      );
+      CREATE TABLE IF NOT EXISTS entries (
+        stream_id INTEGER NOT NULL,
+        ts INTEGER NOT NULL,
+        h INTEGER NOT NULL,
+        line TEXT NOT NULL,
+        meta TEXT,
+        PRIMARY KEY (stream_id, ts, h)
+      ) WITHOUT ROWID;
+      CREATE TABLE IF NOT EXISTS chunks (
+        id INTEGER PRIMARY KEY,
+        stream_id INTEGER NOT NULL,
+        min_ts INTEGER NOT NULL,
+        max_ts INTEGER NOT NULL,
+        entries INTEGER NOT NULL,
+        raw_bytes INTEGER NOT NULL,
+        data BLOB NOT NULL
+      );
+      CREATE INDEX IF NOT EXISTS chunks_by_stream ON chunks (stream_id, max_ts);
+      CREATE TABLE IF NOT EXISTS trace_index (
+        bucket INTEGER NOT NULL,
+        tkey INTEGER NOT NULL,
+        stream_id INTEGER NOT NULL,
+        ts INTEGER NOT NULL,
+        h INTEGER NOT NULL,
+        PRIMARY KEY (bucket, tkey, stream_id, ts, h)
+      ) WITHOUT ROWID;
+    `);
+    this.insertEntry = this.db.prepare(
+      'INSERT OR IGNORE INTO entries (stream_id, ts, h, line, meta) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.insertTrace = this.db.prepare(
+      'INSERT OR IGNORE INTO trace_index (bucket, tkey, stream_id, ts, h) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.insertEntries = this.db.prepare(
+      `INSERT OR IGNORE INTO entries (stream_id, ts, h, line, meta) VALUES ${Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?, ?)').join(', ')}`,
+    );
+    this.insertTraces = this.db.prepare(
+      `INSERT OR IGNORE INTO trace_index (bucket, tkey, stream_id, ts, h) VALUES ${Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?, ?)').join(', ')}`,
+    );
+    this.insertStream = this.db.prepare(
+      'INSERT INTO streams (tenant, fingerprint, labels) VALUES (?, ?, ?) RETURNING id',
+    );
+    this.loadStreams();
+  }
+
+  private loadStreams(): void {
+    const rows = this.db.prepare('SELECT id, tenant, fingerprint, labels FROM streams').all() as Array<{
+      id: number;
+      tenant: string;
+      fingerprint: string;
+      labels: string;
+    }>;
+    for (const row of rows) {
+      const labels = JSON.parse(row.labels) as Labels;
+      const b = this.bounds(row.id);
+      this.remember({
+        id: row.id,
+        tenant: row.tenant,
+        labels,
+        key: formatLabels(labels),
+        fingerprint: row.fingerprint,
+        minTs: b.lo ?? 0n,
+        maxTs: b.hi ?? 0n,
+      });
+    }
+  }
+
+  /** Oldest and newest timestamps of a stream, over its chunks and rows. */
+  private bounds(streamId: number): { lo: bigint | null; hi: bigint | null } {
+    return this.db
+      .prepare(
+        `SELECT MIN(lo) AS lo, MAX(hi) AS hi FROM (
+           SELECT MIN(ts) AS lo, MAX(ts) AS hi FROM entries WHERE stream_id = ?
+           UNION ALL SELECT MIN(min_ts), MAX(max_ts) FROM chunks WHERE stream_id = ?)`,
+      )
+      .safeIntegers(true)
+      .get(streamId, streamId) as { lo: bigint | null; hi: bigint | null };
+  }
+
+  /** A stream's chunks overlapping [from, to), oldest first. */
+  private chunksIn(streamId: number, from: bigint, to: bigint): ChunkRow[] {
+    return this.db
+      .prepare(
+        'SELECT id, min_ts, max_ts, entries, raw_bytes, data FROM chunks WHERE stream_id = ? AND max_ts >= ? AND min_ts < ? ORDER BY min_ts, id',
+      )
+      .safeIntegers(true)
+      .all(streamId, from, to)
+      .map((r) => {
+        const c = r as ChunkRow & { id: bigint; entries: bigint; raw_bytes: bigint };
+        return { ...c, id: Number(c.id), entries: Number(c.entries), raw_bytes: Number(c.raw_bytes) };
+      });
+  }
+
+  /** The entries of the chunks overlapping [from, to) that fall in it, oldest first. */
+  private chunkEntries(streamId: number, from: bigint, to: bigint, contains: string[] = []): ChunkEntry[] {
+    const out: ChunkEntry[] = [];
+    for (const c of this.chunksIn(streamId, from, to)) {
+      for (const e of decodeChunk(c.data, contains)) if (e.ts >= from && e.ts < to) out.push(e);
+    }
+    return out;
+  }
+
+  /**
+   * Seals entries older than `ageNs` behind each stream's newest entry into compressed chunks, for
+   * streams with at least `minEntries` such entries. Returns the number of entries sealed.
+   */
+  seal(ageNs: bigint, minEntries = 256): number {
+    let sealed = 0;
+    const count = this.db.prepare('SELECT COUNT(*) AS n FROM entries WHERE stream_id = ? AND ts < ?');
+    // Pages of one chunk each (a statement cannot write while another one iterates).
+    const page = this.db
+      .prepare(
+        'SELECT ts, h, line, meta FROM entries WHERE stream_id = ? AND ts < ? AND (ts, h) > (?, ?) ORDER BY ts, h LIMIT ?',
+      )
+      .safeIntegers(true)
+      .raw(true);
+    const insert = this.db.prepare(
+      'INSERT INTO chunks (stream_id, min_ts, max_ts, entries, raw_bytes, data) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    const del = this.db.prepare('DELETE FROM entries WHERE stream_id = ? AND ts < ?');
+    for (const s of this.byId.values()) {
+      if (s.maxTs === 0n) continue;
+      const cutoff = s.maxTs - ageNs;
+      if ((count.get(s.id, cutoff) as { n: number }).n < minEntries) continue;
+      this.db.transaction(() => {
+        let lastTs = -1n;
+        let lastH = -1n;
+        for (;;) {
+          const rows = page.all(s.id, cutoff, lastTs, lastH, CHUNK_MAX_ENTRIES) as Array<
+            [bigint, bigint, string, string | null]
+          >;
+          if (rows.length === 0) break;
+          const run: ChunkEntry[] = [];
+          let bytes = 0;
+          for (const row of rows) {
+            run.push({ ts: row[0], h: Number(row[1]), line: row[2], meta: row[3] });
+            bytes += Buffer.byteLength(row[2]);
+          }
+          insert.run(s.id, run[0]!.ts, run[run.length - 1]!.ts, run.length, bytes, encodeChunk(run));
+          sealed += run.length;
+          const last = rows[rows.length - 1]!;
+          lastTs = last[0];
+          lastH = last[1];
+        }
+        del.run(s.id, cutoff);
+      })();
+    }
+    return sealed;
+  }
+
+  private remember(s: StreamInfo): void {
+    let m = this.byTenant.get(s.tenant);
+    if (!m) {
+      m = new Map();
+      this.byTenant.set(s.tenant, m);
+    }
+    m.set(s.fingerprint, s);
+    this.byId.set(s.id, s);
+  }
+
+  tenants(): string[] {
+    return [...this.byTenant.keys()];
+  }
+
+  /** Every stream of a tenant. */
+  streams(tenant: string): StreamInfo[] {
+    return [...(this.byTenant.get(tenant)?.values() ?? [])];
+  }
+
+  streamCount(tenant: string): number {
+    return this.byTenant.get(tenant)?.size ?? 0;
+  }
+
+  findStream(tenant: string, labels: Labels): StreamInfo | undefined {
+    return this.byTenant.get(tenant)?.get(fingerprint(labels));
+  }
+
+  /**
+   * Appends entries to streams in one transaction, creating streams that do not exist yet.
+   * Returns how many entries were new (exact duplicates are ignored).
+   */
+  append(tenant: string, batch: Array<{ labels: Labels; entries: Entry[] }>): { inserted: number } {
+    let inserted = 0;
+    const created: StreamInfo[] = [];
+    const touched: Array<[StreamInfo, bigint, bigint]> = [];
+    const run = this.db.transaction(() => {
+      for (const { labels, entries } of batch) {
+        if (entries.length === 0) continue;
+        const fp = fingerprint(labels);
+        let stream = this.byTenant.get(tenant)?.get(fp) ?? created.find((c) => c.fingerprint === fp);
+        if (!stream) {
+          const row = this.insertStream.get(tenant, fp, JSON.stringify(labels)) as { id: number };
+          stream = {
+            id: row.id,
+            tenant,
+            labels,
+            key: formatLabels(labels),
+            fingerprint: fp,
+            minTs: 0n,
+            maxTs: 0n,
+          };
+          created.push(stream);
+        }
+        let lo = entries[0]!.ts;
+        let hi = lo;
+        for (const e of entries) {
+          const h = lineHash(e.line);
+          const meta = e.metadata && Object.keys(e.metadata).length > 0 ? e.metadata : undefined;
+          rows.push(stream.id, e.ts, h, e.line, meta ? JSON.stringify(meta) : null);
+          const traceId = meta?.trace_id;
+          // A duplicate entry's trace row is a duplicate too, and ignored by its key.
+          if (traceId) traces.push(e.ts / TRACE_BUCKET_NS, lineHash(traceId), stream.id, e.ts, h);
+          if (rows.length >= ROWS_PER_INSERT * 5) flush();
+          if (e.ts < lo) lo = e.ts;
+          if (e.ts > hi) hi = e.ts;
+        }
+        touched.push([stream, lo, hi]);
+      }
+      flush();
+    });
+    const rows: unknown[] = [];
+    const traces: unknown[] = [];
+    const flush = () => {
+      inserted += this.insertMany(this.insertEntry, this.insertEntries, rows, 5);
+      this.insertMany(this.insertTrace, this.insertTraces, traces, 5);
+      rows.length = 0;
+      traces.length = 0;
+    };
+    run();
+    // Only after the commit: the in-memory view follows what is durable.
+    for (const s of created) this.remember(s);
+    for (const [s, lo, hi] of touched) {
+      if (s.minTs === 0n || lo < s.minTs) s.minTs = lo;
+      if (hi > s.maxTs) s.maxTs = hi;
+    }
+    return { inserted };
+  }
+
+  /** Runs `params` (rows of `width` values) through the multi-row statement, the rest one by one. */
+  private insertMany(
+    single: Database.Statement,
+    many: Database.Statement,
+    params: unknown[],
+    width: number,
+  ): number {
+    let changes = 0;
+    const chunk = ROWS_PER_INSERT * width;
+    let i = 0;
+    for (; i + chunk <= params.length; i += chunk) changes += many.run(params.slice(i, i + chunk)).changes;
+    for (; i < params.length; i += width) changes += single.run(params.slice(i, i + width)).changes;
+    return changes;
+  }
+
+  /** Iterates a stream's entries in a time range, in time order. */
+  *scanStream(stream: StreamInfo, opts: ScanOptions): Generator<ScannedEntry> {
+    const forward = opts.direction === 'forward';
+    const sealed = () => {
+      const es = this.chunkEntries(stream.id, opts.from, opts.to, opts.contains);
+      if (!forward) es.reverse();
+      return es.map((e) => {
+        const entry: ScannedEntry = { stream, ts: e.ts, line: e.line };
+        if (e.meta !== null) entry.metadata = JSON.parse(e.meta) as Labels;
+        return entry;
+      });
+    };
+    if (forward) yield* sealed();
+    yield* this.scanRows(stream, opts);
+    if (!forward) yield* sealed();
+  }
+
+  private *scanRows(stream: StreamInfo, opts: ScanOptions): Generator<ScannedEntry> {
+    const order = opts.direction === 'forward' ? 'ASC' : 'DESC';
+    const contains = opts.contains ?? [];
+    const extra = contains.map(() => ' AND instr(line, ?) > 0').join('');
+    const stmt = this.db
+      .prepare(
+        `SELECT ts, line, meta FROM entries WHERE stream_id = ? AND ts >= ? AND ts < ?${extra} ORDER BY ts ${order}, h ${order}`,
+      )
+      .safeIntegers(true);
+    for (const row of stmt.iterate(stream.id, opts.from, opts.to, ...contains) as IterableIterator<{
+      ts: bigint;
+      line: string;
+      meta: string | null;
+    }>) {
+      const entry: ScannedEntry = { stream, ts: row.ts, line: row.line };
+      if (row.meta !== null) entry.metadata = JSON.parse(row.meta) as Labels;
+      yield entry;
+    }
+  }
+
+  /**
+   * Calls `fn` for each entry of a stream in [from, to), in time order, with the metadata still as
+   * JSON text (parsed only when a query needs it). The fast path of metric queries.
+   */
+  forEachInRange(
+    stream: StreamInfo,
+    from: bigint,
+    to: bigint,
+    contains: string[],
+    fn: (ts: bigint, line: string, meta: string | null) => void,
+  ): void {
+    for (const e of this.chunkEntries(stream.id, from, to, contains)) fn(e.ts, e.line, e.meta);
+    const extra = contains.map(() => ' AND instr(line, ?) > 0').join('');
+    const stmt = this.db
+      .prepare(
+        `SELECT ts, line, meta FROM entries WHERE stream_id = ? AND ts >= ? AND ts < ?${extra} ORDER BY ts, h`,
+      )
+      .safeIntegers(true)
+      .raw(true);
+    for (const row of stmt.iterate(stream.id, from, to, ...contains) as IterableIterator<
+      [bigint, string, string | null]
+    >) {
+      fn(row[0], row[1], row[2]);
+    }
+  }
+
+  /** Entries whose `trace_id` structured metadata equals `traceId`, from the trace index. */
+  byTraceId(tenant: string, traceId: string, from: bigint, to: bigint): ScannedEntry[] {
+    // LEFT JOIN: an entry that is no longer a row has been sealed into a chunk.
+    const stmt = this.db
+      .prepare(
+        `SELECT t.stream_id AS sid, t.ts AS ts, t.h AS h, e.line AS line, e.meta AS meta
+         FROM trace_index t LEFT JOIN entries e ON e.stream_id = t.stream_id AND e.ts = t.ts AND e.h = t.h
+         WHERE t.bucket = ? AND t.tkey = ? AND t.ts >= ? AND t.ts < ?`,
+      )
+      .safeIntegers(true);
+    const chunkCache = new Map<number, ChunkEntry[]>();
+    const fromChunk = (sid: number, ts: bigint, h: number): ChunkEntry | undefined => {
+      const c = this.chunksIn(sid, ts, ts + 1n)[0];
+      if (!c) return undefined;
+      let es = chunkCache.get(c.id);
+      if (!es) {
+        es = decodeChunk(c.data);
+        chunkCache.set(c.id, es);
+      }
+      return es.find((e) => e.ts === ts && e.h === h);
+    };
+    const tkey = lineHash(traceId);
+    const out: ScannedEntry[] = [];
+    // Clamp to the data actually held, so an open-ended range does not walk empty buckets.
+    let lo = from;
+    let hi = to;
+    let dataLo = -1n;
+    let dataHi = -1n;
+    for (const s of this.byId.values()) {
+      if (s.tenant !== tenant || s.maxTs === 0n) continue;
+      if (dataLo < 0n || s.minTs < dataLo) dataLo = s.minTs;
+      if (s.maxTs > dataHi) dataHi = s.maxTs;
+    }
+    if (dataLo < 0n) return out;
+    if (lo < dataLo) lo = dataLo;
+    if (hi > dataHi + 1n) hi = dataHi + 1n;
+    if (hi <= lo) return out;
+    for (let b = lo / TRACE_BUCKET_NS; b <= (hi - 1n) / TRACE_BUCKET_NS; b++) {
+      const rows = stmt.all(b, tkey, from, to) as Array<{
+        sid: bigint;
+        ts: bigint;
+        h: bigint;
+        line: string | null;
+        meta: string | null;
+      }>;
+      for (const r of rows) {
+        const stream = this.byId.get(Number(r.sid));
+        if (!stream || stream.tenant !== tenant) continue;
+        if (r.line === null) {
+          const e = fromChunk(stream.id, r.ts, Number(r.h));
+          if (!e) continue;
+          r.line = e.line;
+          r.meta = e.meta;
+        }
+        if (r.meta === null) continue;
+        const metadata = JSON.parse(r.meta) as Labels;
+        // The index is keyed by a hash of the trace id: keep exact matches only.
+        if (metadata.trace_id !== traceId) continue;
+        out.push({ stream, ts: r.ts, line: r.line, metadata });
+      }
+    }
+    return out;
+  }
+
+  /** Entries and line bytes of some streams in [from, to). */
+  countRange(streams: StreamInfo[], from: bigint, to: bigint): { entries: number; bytes: number } {
+    const stmt = this.db.prepare(
+      'SELECT COUNT(*) AS n, COALESCE(SUM(length(CAST(line AS BLOB))), 0) AS b FROM entries WHERE stream_id = ? AND ts >= ? AND ts < ?',
+    );
+    let entries = 0;
+    let bytes = 0;
+    for (const s of streams) {
+      const r = stmt.get(s.id, from, to) as { n: number; b: number };
+      entries += r.n;
+      bytes += r.b;
+      for (const c of this.chunksIn(s.id, from, to)) {
+        if (c.min_ts >= from && c.max_ts < to) {
+          entries += c.entries;
+          bytes += c.raw_bytes;
+          continue;
+        }
+        for (const e of decodeChunk(c.data)) {
+          if (e.ts < from || e.ts >= to) continue;
+          entries++;
+          bytes += Buffer.byteLength(e.line);
+        }
+      }
+    }
+    return { entries, bytes };
+  }
+
+  /** Bytes of the database pages in use (what size retention bounds). */
+  usedBytes(): number {
+    const pageSize = this.db.pragma('page_size', { simple: true }) as number;
+    const pages = this.db.pragma('page_count', { simple: true }) as number;
+    const free = this.db.pragma('freelist_count', { simple: true }) as number;
+    return (pages - free) * pageSize;
+  }
+
+  /** Deletes entries older than `cutoff` (ns) in every stream; returns how many were deleted. */
+  deleteOlderThan(cutoff: bigint): number {
+    let deleted = 0;
+    const del = this.db.prepare('DELETE FROM entries WHERE stream_id = ? AND ts < ?');
+    const delTrace = this.db.prepare('DELETE FROM trace_index WHERE bucket < ?');
+    const delChunks = this.db.prepare(
+      'DELETE FROM chunks WHERE stream_id = ? AND max_ts < ? RETURNING entries',
+    );
+    const delChunk = this.db.prepare('DELETE FROM chunks WHERE id = ?');
+    const putChunk = this.db.prepare(
+      'UPDATE chunks SET min_ts = ?, entries = ?, raw_bytes = ?, data = ? WHERE id = ?',
+    );
+    this.db.transaction(() => {
+      for (const s of this.byId.values()) {
+        if (s.minTs !== 0n && s.minTs >= cutoff) continue;
+        deleted += del.run(s.id, cutoff).changes;
+        for (const r of delChunks.all(s.id, cutoff) as Array<{ entries: number }>) deleted += r.entries;
+        // A chunk across the cutoff keeps its newer part.
+        for (const c of this.chunksIn(s.id, 0n, cutoff)) {
+          const all = decodeChunk(c.data);
+          const keep = all.filter((e) => e.ts >= cutoff);
+          deleted += all.length - keep.length;
+          if (keep.length === 0) delChunk.run(c.id);
+          else {
+            const raw = keep.reduce((n, e) => n + Buffer.byteLength(e.line), 0);
+            putChunk.run(keep[0]!.ts, keep.length, raw, encodeChunk(keep), c.id);
+          }
+        }
+        const b = this.bounds(s.id);
+        s.minTs = b.lo ?? 0n;
+        if (b.lo === null) s.maxTs = 0n;
+      }
+      delTrace.run(cutoff / TRACE_BUCKET_NS);
+    })();
+    return deleted;
+  }
+
+  /**
+   * Retention: drops entries older than `maxAgeNs` before `nowNs`, then, while the database is
+   * over `maxBytes`, the oldest slice of time across all streams. Returns entries deleted.
+   */
+  applyRetention(nowNs: bigint, maxAgeNs?: bigint, maxBytes?: number): number {
+    let deleted = 0;
+    if (maxAgeNs !== undefined) deleted += this.deleteOlderThan(nowNs - maxAgeNs);
+    if (maxBytes !== undefined) {
+      for (let round = 0; round < 20; round++) {
+        const used = this.usedBytes();
+        if (used <= maxBytes) break;
+        let lo = 0n;
+        let hi = 0n;
+        for (const s of this.byId.values()) {
+          if (s.maxTs === 0n) continue;
+          if (lo === 0n || s.minTs < lo) lo = s.minTs;
+          if (s.maxTs > hi) hi = s.maxTs;
+        }
+        if (hi === 0n) break;
+        // Drop the share of the time span that the excess represents, plus 5%, at least 1 ns.
+        const share = Math.min(1, (used - maxBytes) / used + 0.05);
+        const span = hi - lo + 1n;
+        const cut = lo + BigInt(Math.max(1, Math.ceil(Number(span) * share)));
+        const n = this.deleteOlderThan(cut);
+        deleted += n;
+        this.db.pragma('incremental_vacuum');
+        if (n === 0 && cut > hi) break;
+      }
+    }
+    if (deleted > 0) this.db.pragma('incremental_vacuum');
+    return deleted;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

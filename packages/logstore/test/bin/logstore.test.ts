@@ -1,0 +1,74 @@
+// Durability: every push acknowledged with 204 is still there after kill -9 of the store.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const bin = fileURLToPath(new URL('../../src/bin/logstore.js', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'logstore-kill-'));
+const children: ChildProcess[] = [];
+after(() => {
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function start(): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [bin, '--listen', '127.0.0.1:0', '--data-dir', dir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /listening on (\S+)/.exec(out);
+      if (m) resolve({ child, url: m[1]! });
+    });
+    child.once('exit', (code) => reject(new Error(`logstore exited early (${code}): ${out}`)));
+  });
+}
+
+test('kill -9 during a push loop loses no acknowledged line', async () => {
+  const { child, url } = await start();
+  const acked: string[] = [];
+  let seq = 0;
+  const base = BigInt(Date.now()) * 1_000_000n;
+  const loop = (async () => {
+    for (;;) {
+      const batch = Array.from({ length: 10 }, () => {
+        const n = seq++;
+        return [(base + BigInt(n)).toString(), `line ${n}`] as [string, string];
+      });
+      try {
+        const r = await fetch(`${url}/loki/api/v1/push`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ streams: [{ stream: { app: 'durable' }, values: batch }] }),
+        });
+        if (r.status === 204) acked.push(...batch.map((b) => b[1]));
+      } catch {
+        return; // the store is gone
+      }
+    }
+  })();
+  while (acked.length < 1500) await new Promise((r) => setTimeout(r, 5));
+  child.kill('SIGKILL');
+  await loop;
+  const again = await start();
+  const u = new URL(`${again.url}/loki/api/v1/query_range`);
+  u.searchParams.set('query', '{app="durable"}');
+  u.searchParams.set('limit', '5000');
+  u.searchParams.set('start', (base - 1n).toString());
+  u.searchParams.set('end', (base + 100_000n).toString());
+  const body = (await (await fetch(u)).json()) as {
+    data: { result: Array<{ values: Array<[string, string]> }> };
+  };
+  const stored = new Set(body.data.result.flatMap((s) => s.values.map((v) => v[1])));
+  const lost = acked.filter((l) => !stored.has(l));
+  assert.deepEqual(lost, [], `${lost.length} of ${acked.length} acknowledged lines lost`);
+  again.child.kill('SIGTERM');
+  await new Promise((r) => again.child.once('exit', r));
+});

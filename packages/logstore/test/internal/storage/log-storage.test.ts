@@ -1,0 +1,225 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { LogStorage, type ScanOptions } from '../../../src/internal/storage/log-storage.js';
+
+const dirs: string[] = [];
+after(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+function tmp(): string {
+  const d = mkdtempSync(join(tmpdir(), 'logstore-storage-'));
+  dirs.push(d);
+  return d;
+}
+const all: ScanOptions = { from: 0n, to: 1n << 62n, direction: 'forward' };
+
+test('an exact duplicate (stream, timestamp, line) is stored once; a different line at the same time is kept', () => {
+  const s = new LogStorage({ dataDir: ':memory:' });
+  const labels = { app: 'a' };
+  assert.equal(
+    s.append('t', [
+      {
+        labels,
+        entries: [
+          { ts: 10n, line: 'x' },
+          { ts: 10n, line: 'x' },
+        ],
+      },
+    ]).inserted,
+    1,
+  );
+  assert.equal(
+    s.append('t', [
+      {
+        labels,
+        entries: [
+          { ts: 10n, line: 'x' },
+          { ts: 10n, line: 'y' },
+        ],
+      },
+    ]).inserted,
+    1,
+  );
+  const lines = [...s.scanStream(s.streams('t')[0]!, all)].map((e) => e.line).sort();
+  assert.deepEqual(lines, ['x', 'y']);
+  s.close();
+});
+
+test('streams are keyed by tenant and label fingerprint, and survive a reopen with their bounds', () => {
+  const dir = tmp();
+  const s = new LogStorage({ dataDir: dir });
+  s.append('t1', [
+    {
+      labels: { app: 'a', level: 'INFO' },
+      entries: [
+        { ts: 5n, line: 'one' },
+        { ts: 7n, line: 'two' },
+      ],
+    },
+  ]);
+  s.append('t2', [{ labels: { level: 'INFO', app: 'a' }, entries: [{ ts: 6n, line: 'other tenant' }] }]);
+  s.close();
+  const r = new LogStorage({ dataDir: dir });
+  assert.equal(r.streams('t1').length, 1);
+  assert.equal(r.streams('t2').length, 1);
+  const st = r.streams('t1')[0]!;
+  assert.equal(st.key, '{app="a", level="INFO"}');
+  assert.equal(st.minTs, 5n);
+  assert.equal(st.maxTs, 7n);
+  assert.deepEqual(
+    [...r.scanStream(st, { ...all, direction: 'backward' })].map((e) => e.line),
+    ['two', 'one'],
+  );
+  r.close();
+});
+
+test('structured metadata is kept per entry and trace_id is indexed', () => {
+  const s = new LogStorage({ dataDir: ':memory:' });
+  s.append('t', [
+    {
+      labels: { app: 'a' },
+      entries: [
+        { ts: 1n, line: 'l1', metadata: { trace_id: 'abc', user_id: 'u1' } },
+        { ts: 2n, line: 'l2', metadata: { trace_id: 'def' } },
+        { ts: 3n, line: 'l3' },
+      ],
+    },
+  ]);
+  s.append('other', [
+    { labels: { app: 'a' }, entries: [{ ts: 1n, line: 'x', metadata: { trace_id: 'abc' } }] },
+  ]);
+  const hits = s.byTraceId('t', 'abc', 0n, 10n);
+  assert.equal(hits.length, 1);
+  assert.equal(hits[0]!.line, 'l1');
+  assert.deepEqual(hits[0]!.metadata, { trace_id: 'abc', user_id: 'u1' });
+  assert.equal(s.byTraceId('t', 'abc', 2n, 10n).length, 0);
+  s.close();
+});
+
+test('a scan pushes substring filters down and respects the half-open time range', () => {
+  const s = new LogStorage({ dataDir: ':memory:' });
+  s.append('t', [
+    {
+      labels: { app: 'a' },
+      entries: [1n, 2n, 3n, 4n].map((ts) => ({ ts, line: `line ${ts} ${ts % 2n ? 'odd' : 'even'}` })),
+    },
+  ]);
+  const st = s.streams('t')[0]!;
+  assert.deepEqual(
+    [...s.scanStream(st, { from: 2n, to: 4n, direction: 'forward' })].map((e) => e.ts),
+    [2n, 3n],
+  );
+  assert.deepEqual(
+    [...s.scanStream(st, { ...all, contains: ['odd'] })].map((e) => e.ts),
+    [1n, 3n],
+  );
+  s.close();
+});
+
+test('retention by age deletes old entries and their trace index rows', () => {
+  const s = new LogStorage({ dataDir: ':memory:' });
+  s.append('t', [
+    {
+      labels: { app: 'a' },
+      entries: [
+        { ts: 100n, line: 'old', metadata: { trace_id: 'x' } },
+        { ts: 1000n, line: 'new' },
+      ],
+    },
+  ]);
+  assert.equal(s.applyRetention(1100n, 500n), 1);
+  assert.deepEqual(
+    [...s.scanStream(s.streams('t')[0]!, all)].map((e) => e.line),
+    ['new'],
+  );
+  assert.equal(s.byTraceId('t', 'x', 0n, 2000n).length, 0);
+  assert.equal(s.streams('t')[0]!.minTs, 1000n);
+  s.close();
+});
+
+test('retention by size drops the oldest entries until the database fits', () => {
+  const dir = tmp();
+  const s = new LogStorage({ dataDir: dir });
+  const line = 'x'.repeat(1000);
+  for (let b = 0; b < 20; b++) {
+    s.append('t', [
+      {
+        labels: { app: 'a' },
+        entries: Array.from({ length: 100 }, (_, i) => ({
+          ts: BigInt(b * 100 + i + 1),
+          line: `${i}${line}`,
+        })),
+      },
+    ]);
+  }
+  const before = s.usedBytes();
+  assert.ok(before > 2_000_000);
+  const limit = Math.floor(before / 2);
+  const deleted = s.applyRetention(0n, undefined, limit);
+  assert.ok(deleted > 0);
+  assert.ok(s.usedBytes() <= limit, `${s.usedBytes()} <= ${limit}`);
+  const ts = [...s.scanStream(s.streams('t')[0]!, all)].map((e) => e.ts);
+  assert.equal(ts[ts.length - 1], 2000n, 'the newest entry is kept');
+  assert.ok(ts[0]! > 1n, 'the oldest entries went first');
+  s.close();
+});
+
+test('sealing moves old entries into compressed chunks; scans, trace lookups, counts and reopen see the same data', () => {
+  const dir = tmp();
+  const s = new LogStorage({ dataDir: dir });
+  const labels = { app: 'sealed' };
+  const entries = Array.from({ length: 1000 }, (_, i) => ({
+    ts: BigInt(i + 1) * 1_000_000_000n,
+    line: `{"i":${i},"message":"request completed","path":"/v1/chat/completions"}`,
+    ...(i % 100 === 0 ? { metadata: { trace_id: `trace-${i}` } } : {}),
+  }));
+  s.append('t', [{ labels, entries }]);
+  const st = s.streams('t')[0]!;
+  const before = [...s.scanStream(st, all)];
+  const sealedCount = s.seal(100n * 1_000_000_000n, 1);
+  assert.equal(sealedCount, 899, 'entries more than 100 s behind the newest are sealed');
+  assert.equal(s.seal(100n * 1_000_000_000n, 1), 0, 'sealing again finds nothing new');
+  assert.deepEqual([...s.scanStream(st, all)], before);
+  assert.deepEqual([...s.scanStream(st, { ...all, direction: 'backward' })], [...before].reverse());
+  assert.deepEqual(
+    [
+      ...s.scanStream(st, {
+        from: 500n * 1_000_000_000n,
+        to: 905n * 1_000_000_000n,
+        direction: 'forward',
+        contains: ['"i":9'],
+      }),
+    ].map((e) => e.ts / 1_000_000_000n),
+    [901n, 902n, 903n, 904n],
+  );
+  const seen: bigint[] = [];
+  s.forEachInRange(st, 0n, 1n << 62n, [], (ts) => seen.push(ts));
+  assert.deepEqual(
+    seen,
+    before.map((e) => e.ts),
+  );
+  assert.equal(s.byTraceId('t', 'trace-100', 0n, 1n << 62n)[0]?.line, entries[100]!.line);
+  assert.equal(s.byTraceId('t', 'trace-900', 0n, 1n << 62n)[0]?.line, entries[900]!.line);
+  assert.deepEqual(s.countRange([st], 0n, 1n << 62n), {
+    entries: 1000,
+    bytes: entries.reduce((n, e) => n + Buffer.byteLength(e.line), 0),
+  });
+  assert.equal(s.countRange([st], 450n * 1_000_000_000n, 460n * 1_000_000_000n).entries, 10);
+  s.close();
+  const r = new LogStorage({ dataDir: dir });
+  const again = r.streams('t')[0]!;
+  assert.equal(again.minTs, 1_000_000_000n);
+  assert.equal(again.maxTs, 1000n * 1_000_000_000n);
+  assert.equal([...r.scanStream(again, all)].length, 1000);
+  // Retention cuts through a chunk and keeps its newer part.
+  assert.equal(r.deleteOlderThan(250n * 1_000_000_000n + 1n), 250);
+  const left = [...r.scanStream(again, all)];
+  assert.equal(left.length, 750);
+  assert.equal(left[0]!.ts, 251n * 1_000_000_000n);
+  assert.equal(r.byTraceId('t', 'trace-100', 0n, 1n << 62n).length, 0);
+  assert.equal(r.byTraceId('t', 'trace-300', 0n, 1n << 62n).length, 1);
+  r.close();
+});
