@@ -30,7 +30,16 @@ test('Prometheus has every target up == 1', async () => {
     return t.length > 0 && t.every((x) => x.health === 'up') ? t : undefined;
   });
   const jobs = targets.map((t) => t.labels.job).sort();
-  assert.deepEqual(jobs, ['alertmanager', 'postgres-exporter', 'prometheus', 'redis-exporter', 'supervisor']);
+  assert.deepEqual(jobs, [
+    'alertmanager',
+    'collector',
+    'logstore',
+    'postgres-exporter',
+    'prometheus',
+    'redis-exporter',
+    'supervisor',
+    'tracestore',
+  ]);
   const up = await promQuery('up');
   assert.equal(up.length, jobs.length);
   for (const s of up) assert.equal(s.value[1], '1', JSON.stringify(s.metric));
@@ -92,4 +101,21 @@ test('opsight logs prints a component log with CRI framing removed', () => {
   const missing = opsight(['logs', 'no-such-component']);
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /no logs for "no-such-component"/);
+});
+
+test("every component's log lines reach the log store, labelled as on Kubernetes", async () => {
+  const base = `http://127.0.0.1:${port(3100)}/loki/api/v1`;
+  const apps = await eventually('the apps in the log store', async () => {
+    const body = (await (await fetch(`${base}/label/app/values`)).json()) as { data: string[] };
+    return ['postgres', 'prometheus', 'alertmanager', 'redis'].every((a) => body.data.includes(a))
+      ? body.data
+      : undefined;
+  });
+  assert.ok(apps.includes('postgres-exporter'));
+  const url = `${base}/query_range?query=${encodeURIComponent('{namespace="data", app="postgres", container="postgres-primary"}')}&limit=5`;
+  const body = (await (await fetch(url)).json()) as {
+    data: { result: { stream: Record<string, string>; values: string[][] }[] };
+  };
+  assert.equal(body.data.result[0]?.stream.pod, 'postgres-0');
+  assert.ok((body.data.result[0]?.values.length ?? 0) > 0);
 });

@@ -10,6 +10,7 @@ import {
   preparePostgres,
 } from './components/postgres.js';
 import { prepareRedis, redis } from './components/redis.js';
+import { collector, logstore, prepareTelemetryStores, tracestore } from './components/telemetry-stores.js';
 import type { StackContext } from './context.js';
 
 /** A URL to print once the stack is up. */
@@ -40,6 +41,9 @@ export function localStack(ctx: StackContext): LocalStack {
     redisExporter(ctx),
     prometheus(ctx),
     alertmanager(ctx),
+    logstore(ctx),
+    collector(ctx),
+    tracestore(ctx),
   ];
   const { ports } = ctx;
   return {
@@ -50,11 +54,15 @@ export function localStack(ctx: StackContext): LocalStack {
       }
       preparePostgres(ctx);
       prepareRedis(ctx);
+      prepareTelemetryStores(ctx);
       preparePrometheus(ctx, components);
     },
     endpoints: [
       { name: 'Prometheus', url: `http://127.0.0.1:${ports.prometheus}` },
       { name: 'Alertmanager', url: `http://127.0.0.1:${ports.alertmanager}` },
+      { name: 'Logs (Loki API)', url: `http://127.0.0.1:${ports.logstore}` },
+      { name: 'Traces (Jaeger API)', url: `http://127.0.0.1:${ports.tracestoreQuery}` },
+      { name: 'OTLP/HTTP', url: `http://127.0.0.1:${ports.tracestoreOtlpHttp}` },
       { name: 'Supervisor metrics', url: `http://127.0.0.1:${ports.supervisor}/metrics` },
       {
         name: 'PostgreSQL primary',

@@ -14,6 +14,7 @@ export const DEFAULT_PORTS = {
   prometheus: 9090,
   alertmanager: 9093,
   logstore: 3100,
+  collector: 9080,
   tracestoreOtlpHttp: 4318,
   tracestoreOtlpGrpc: 4317,
   tracestoreQuery: 16686,

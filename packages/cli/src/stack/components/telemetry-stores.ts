@@ -1,0 +1,94 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ComponentSpec } from '@opsight/supervisor';
+import type { StackContext } from '../context.js';
+
+const bin = (ctx: StackContext, pkg: string, file: string) =>
+  join(ctx.paths.root, 'packages', pkg, 'dist/src/bin', file);
+
+/** Creates the stores' data directories (called once the run lock is held). */
+export function prepareTelemetryStores(ctx: StackContext): void {
+  for (const dir of ['logstore', 'tracestore', 'collector'])
+    mkdirSync(join(ctx.paths.data, dir), { recursive: true });
+}
+
+/** The Loki-compatible log store: push and LogQL on the Loki HTTP API. */
+export function logstore(ctx: StackContext): ComponentSpec {
+  const port = ctx.ports.logstore;
+  return {
+    name: 'logstore',
+    namespace: 'monitoring',
+    command: process.execPath,
+    args: [
+      bin(ctx, 'logstore', 'logstore.js'),
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--data-dir',
+      join(ctx.paths.data, 'logstore'),
+      '--retention-age',
+      '744h',
+    ],
+    ports: [{ name: 'http', port }],
+    metrics: { port },
+    readinessProbe: { http: { port, path: '/ready' }, periodMs: 300 },
+    resources: { limits: { cpu: 1, memoryBytes: 1024 * 1024 * 1024 } },
+  };
+}
+
+/**
+ * The log collector (Grafana Alloy's job on a node): tails every pod's CRI log under var/log/pods and
+ * ships it to the log store with labels {namespace, app, container, pod, level}.
+ */
+export function collector(ctx: StackContext): ComponentSpec {
+  const port = ctx.ports.collector;
+  return {
+    name: 'collector',
+    namespace: 'monitoring',
+    command: process.execPath,
+    args: [
+      bin(ctx, 'logstore', 'collector.js'),
+      '--pods-dir',
+      ctx.paths.podLogs,
+      '--positions',
+      join(ctx.paths.data, 'collector', 'positions.json'),
+      '--url',
+      `http://127.0.0.1:${ctx.ports.logstore}`,
+      '--listen',
+      `127.0.0.1:${port}`,
+    ],
+    ports: [{ name: 'metrics', port }],
+    metrics: { port },
+    dependsOn: ['logstore'],
+    readinessProbe: { http: { port, path: '/ready' }, periodMs: 300 },
+    resources: { limits: { cpu: 0.5, memoryBytes: 256 * 1024 * 1024 } },
+  };
+}
+
+/** The trace store: OTLP in (HTTP and gRPC), Jaeger's query API out. */
+export function tracestore(ctx: StackContext): ComponentSpec {
+  const { tracestoreOtlpHttp: http, tracestoreOtlpGrpc: grpc, tracestoreQuery: query } = ctx.ports;
+  return {
+    name: 'tracestore',
+    namespace: 'monitoring',
+    command: process.execPath,
+    args: [
+      bin(ctx, 'tracestore', 'tracestore.js'),
+      '--data-dir',
+      join(ctx.paths.data, 'tracestore'),
+      '--otlp-http',
+      `127.0.0.1:${http}`,
+      '--otlp-grpc',
+      `127.0.0.1:${grpc}`,
+      '--query',
+      `127.0.0.1:${query}`,
+    ],
+    ports: [
+      { name: 'otlp-http', port: http },
+      { name: 'otlp-grpc', port: grpc },
+      { name: 'query', port: query },
+    ],
+    metrics: { port: query },
+    readinessProbe: { http: { port: query, path: '/ready' }, periodMs: 300 },
+    resources: { limits: { cpu: 1, memoryBytes: 1024 * 1024 * 1024 } },
+  };
+}
