@@ -56,6 +56,8 @@ export interface Telemetry {
   readonly tracer: Tracer;
   /** Runs `hook` at shutdown, before spans and logs are flushed (e.g. closing the HTTP server). */
   onShutdown(hook: () => unknown): void;
+  /** Exports the spans queued so far and writes the buffered log lines. */
+  forceFlush(): Promise<void>;
   /** Runs shutdown hooks, flushes spans and logs, and releases the global tracer. Idempotent. */
   shutdown(): Promise<void>;
 }
@@ -198,6 +200,13 @@ export function initTelemetry(options: TelemetryOptions): Telemetry {
     errors,
     onShutdown(hook) {
       hooks.push(hook);
+    },
+    async forceFlush() {
+      await withDeadline(provider?.forceFlush() ?? Promise.resolve(), 5_000).catch((error) =>
+        errors.report('flush', error),
+      );
+      if (stdout) await stdout.flush(2_000);
+      else await flushDestination(destination, 2_000);
     },
     shutdown() {
       shuttingDown ??= (async () => {
