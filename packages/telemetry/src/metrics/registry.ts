@@ -39,7 +39,11 @@ export class MetricsRegistry {
       collectDefaultMetrics({ register: this.prom });
       // Gauges whose names end in _total fail `promtool check metrics`; the same numbers are in
       // nodejs_active_handles / _requests / _resources, by type.
-      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+      for (const name of [
+        'nodejs_active_handles_total',
+        'nodejs_active_requests_total',
+        'nodejs_active_resources_total',
+      ]) {
         this.prom.removeSingleMetric(name);
       }
     }

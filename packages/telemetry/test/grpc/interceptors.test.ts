@@ -3,7 +3,11 @@ import { spawnSync } from 'node:child_process';
 import { after, before, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { currentRequestId, newRequestContext, withRequestContext } from '../../src/context/request-context.js';
+import {
+  currentRequestId,
+  newRequestContext,
+  withRequestContext,
+} from '../../src/context/request-context.js';
 import { grpcClientInterceptor } from '../../src/grpc/client-interceptor.js';
 import { grpcServerInterceptor } from '../../src/grpc/server-interceptor.js';
 import {
@@ -27,7 +31,8 @@ before(async () => {
       Unary(call: grpc.ServerUnaryCall<{ text: string }, unknown>, callback: grpc.sendUnaryData<unknown>) {
         seenRequestIds.push(currentRequestId());
         t.telemetry.logger.info('unary handler');
-        if (call.request.text === 'fail') callback({ code: grpc.status.INVALID_ARGUMENT, details: 'bad text' });
+        if (call.request.text === 'fail')
+          callback({ code: grpc.status.INVALID_ARGUMENT, details: 'bad text' });
         else if (call.request.text === 'crash') callback({ code: grpc.status.INTERNAL, details: 'crashed' });
         else callback(null, { text: call.request.text });
       },
@@ -99,21 +104,29 @@ test('go-grpc-prometheus families and labels for all four call types', async () 
   const expect = (re: string): void => assert.match(body, new RegExp(`^${re}$`, 'm'), re);
   expect(`grpc_server_started_total\\{grpc_type="unary",${s},grpc_method="Unary"\\} 3`);
   expect(`grpc_server_handled_total\\{grpc_type="unary",${s},grpc_method="Unary",grpc_code="OK"\\} 1`);
-  expect(`grpc_server_handled_total\\{grpc_type="unary",${s},grpc_method="Unary",grpc_code="InvalidArgument"\\} 1`);
+  expect(
+    `grpc_server_handled_total\\{grpc_type="unary",${s},grpc_method="Unary",grpc_code="InvalidArgument"\\} 1`,
+  );
   expect(`grpc_server_handled_total\\{grpc_type="unary",${s},grpc_method="Unary",grpc_code="Internal"\\} 1`);
   expect(`grpc_server_handling_seconds_count\\{grpc_type="unary",${s},grpc_method="Unary"\\} 3`);
   expect(`grpc_server_msg_received_total\\{grpc_type="unary",${s},grpc_method="Unary"\\} 3`);
   expect(`grpc_server_msg_sent_total\\{grpc_type="unary",${s},grpc_method="Unary"\\} 1`);
   expect(`grpc_server_started_total\\{grpc_type="server_stream",${s},grpc_method="ServerStream"\\} 1`);
   expect(`grpc_server_msg_sent_total\\{grpc_type="server_stream",${s},grpc_method="ServerStream"\\} 3`);
-  expect(`grpc_server_handled_total\\{grpc_type="server_stream",${s},grpc_method="ServerStream",grpc_code="OK"\\} 1`);
+  expect(
+    `grpc_server_handled_total\\{grpc_type="server_stream",${s},grpc_method="ServerStream",grpc_code="OK"\\} 1`,
+  );
   expect(`grpc_server_msg_received_total\\{grpc_type="client_stream",${s},grpc_method="ClientStream"\\} 4`);
   expect(`grpc_server_msg_sent_total\\{grpc_type="client_stream",${s},grpc_method="ClientStream"\\} 1`);
-  expect(`grpc_server_handled_total\\{grpc_type="client_stream",${s},grpc_method="ClientStream",grpc_code="OK"\\} 1`);
+  expect(
+    `grpc_server_handled_total\\{grpc_type="client_stream",${s},grpc_method="ClientStream",grpc_code="OK"\\} 1`,
+  );
   expect(`grpc_server_msg_received_total\\{grpc_type="bidi_stream",${s},grpc_method="Bidi"\\} 2`);
   expect(`grpc_server_msg_sent_total\\{grpc_type="bidi_stream",${s},grpc_method="Bidi"\\} 2`);
   expect(`grpc_server_handled_total\\{grpc_type="bidi_stream",${s},grpc_method="Bidi",grpc_code="OK"\\} 1`);
-  expect(`grpc_client_handled_total\\{grpc_type="unary",${s},grpc_method="Unary",grpc_code="InvalidArgument"\\} 1`);
+  expect(
+    `grpc_client_handled_total\\{grpc_type="unary",${s},grpc_method="Unary",grpc_code="InvalidArgument"\\} 1`,
+  );
   expect(`grpc_client_msg_received_total\\{grpc_type="server_stream",${s},grpc_method="ServerStream"\\} 3`);
   expect(`grpc_client_msg_sent_total\\{grpc_type="client_stream",${s},grpc_method="ClientStream"\\} 4`);
 });
@@ -151,7 +164,9 @@ test('client and server spans: rpc.* attributes, parent link through metadata, s
     assert.equal(span.spanContext().traceId, caller.spanContext().traceId);
   }
   for (const c of clients) assert.equal(c.parentSpanContext?.spanId, caller.spanContext().spanId);
-  const [okClient, errClient] = clients.sort((a, b) => Number(a.attributes['rpc.grpc.status_code']) - Number(b.attributes['rpc.grpc.status_code']));
+  const [okClient, errClient] = clients.sort(
+    (a, b) => Number(a.attributes['rpc.grpc.status_code']) - Number(b.attributes['rpc.grpc.status_code']),
+  );
   const okServer = servers.find((s) => s.parentSpanContext?.spanId === okClient!.spanContext().spanId);
   assert.ok(okServer, 'the server span is the child of the client span');
   assert.equal(okServer.attributes['rpc.grpc.status_code'], 0);

@@ -40,7 +40,11 @@ beforeEach(async () => {
 });
 
 test('one server span per request, named by route template, with semconv attributes', async () => {
-  const response = await app.inject({ method: 'GET', url: '/v1/models/gpt-4o?x=1', headers: { 'x-request-id': 'req-1' } });
+  const response = await app.inject({
+    method: 'GET',
+    url: '/v1/models/gpt-4o?x=1',
+    headers: { 'x-request-id': 'req-1' },
+  });
   assert.equal(response.statusCode, 200);
   assert.equal(response.headers['x-request-id'], 'req-1');
   const spans = await t.finished();
@@ -70,7 +74,11 @@ test("log lines in the handler carry the active span's trace_id and span_id, the
 });
 
 test('the context survives body parsing and awaits; a request id is generated when none is sent', async () => {
-  const response = await app.inject({ method: 'POST', url: '/v1/chat/completions', payload: { model: 'x', messages: [] } });
+  const response = await app.inject({
+    method: 'POST',
+    url: '/v1/chat/completions',
+    payload: { model: 'x', messages: [] },
+  });
   assert.equal(response.statusCode, 200);
   const [span] = await t.finished();
   const [line] = t.logs.records();
@@ -106,7 +114,10 @@ test('errors mark the span; unknown paths are one bounded route; metrics by rout
   const text = metrics.body;
   assert.match(text, /^http_server_requests_total\{method="GET",route="\/boom",status_class="5xx"\} 1$/m);
   assert.match(text, /^http_server_requests_total\{method="GET",route="unmatched",status_class="4xx"\} 2$/m);
-  assert.match(text, /^http_server_request_duration_seconds_count\{method="GET",route="\/v1\/models\/:id",status_class="2xx"\} \d+$/m);
+  assert.match(
+    text,
+    /^http_server_request_duration_seconds_count\{method="GET",route="\/v1\/models\/:id",status_class="2xx"\} \d+$/m,
+  );
   assert.equal(text.includes('/no/such/path'), false);
   assert.equal(text.includes('# {'), false, 'no exemplars in the Prometheus text format');
   // The scrape itself is not traced.
@@ -126,6 +137,9 @@ test('scraped as OpenMetrics, the latency histogram carries trace_id exemplars',
   const traceId = span!.spanContext().traceId;
   assert.match(
     metrics.body,
-    new RegExp(`^http_server_request_duration_seconds_bucket\\{[^}]*route="/v1/models/:id"[^}]*\\} \\d+ # \\{trace_id="${traceId}"\\}`, 'm'),
+    new RegExp(
+      `^http_server_request_duration_seconds_bucket\\{[^}]*route="/v1/models/:id"[^}]*\\} \\d+ # \\{trace_id="${traceId}"\\}`,
+      'm',
+    ),
   );
 });

@@ -29,7 +29,10 @@ export const echoDefinition: grpc.ServiceDefinition = {
 };
 
 export type EchoClient = grpc.Client & Record<string, (...args: unknown[]) => unknown>;
-export const EchoClientConstructor = grpc.makeGenericClientConstructor(echoDefinition, 'Echo') as unknown as new (
+export const EchoClientConstructor = grpc.makeGenericClientConstructor(
+  echoDefinition,
+  'Echo',
+) as unknown as new (
   address: string,
   credentials: grpc.ChannelCredentials,
   options?: grpc.ClientOptions,
@@ -52,6 +55,8 @@ export async function startGrpcServer(
 
 export function unary(client: EchoClient, request: unknown): Promise<unknown> {
   return new Promise((resolve, reject) =>
-    client.Unary!(request, (error: Error | null, response: unknown) => (error ? reject(error) : resolve(response))),
+    client.Unary!(request, (error: Error | null, response: unknown) =>
+      error ? reject(error) : resolve(response),
+    ),
   );
 }
