@@ -1,0 +1,105 @@
+export {
+  GATEWAY_DURATION_BUCKETS,
+  GRPC_HANDLING_BUCKETS,
+  HTTP_DURATION_BUCKETS,
+  INFERENCE_LATENCY_BUCKETS,
+  INTER_TOKEN_BUCKETS,
+  QUEUE_TIME_BUCKETS,
+  TTFT_BUCKETS,
+} from './buckets.js';
+export type { LogFieldDefinition, LogFieldPresence, LogFieldType } from './log-fields.js';
+export { EVENT_LOG_FIELDS, LOG_FIELD_NAMES, LOG_FIELDS } from './log-fields.js';
+export type { MetricDefinition, MetricSource, MetricType } from './metric-definition.js';
+export { defineMetric } from './metric-definition.js';
+export {
+  apiKeyExpiryDays,
+  apiKeyExpiryTimestampSeconds,
+  cacheHitsTotal,
+  cacheMissesTotal,
+  rateLimitRejectionsTotal,
+} from './metrics/api-service.js';
+export {
+  nginxHttpRequestDurationSeconds,
+  nginxHttpRequestSizeBytes,
+  nginxHttpRequestsTotal,
+  nginxHttpResponseSizeBytes,
+} from './metrics/gateway.js';
+export {
+  grpcClientHandledTotal,
+  grpcClientHandlingSeconds,
+  grpcClientMsgReceivedTotal,
+  grpcClientMsgSentTotal,
+  grpcClientStartedTotal,
+  grpcServerHandledTotal,
+  grpcServerHandlingSeconds,
+  grpcServerMsgReceivedTotal,
+  grpcServerMsgSentTotal,
+  grpcServerStartedTotal,
+} from './metrics/grpc.js';
+export { httpServerRequestDurationSeconds, httpServerRequestsTotal } from './metrics/http-server.js';
+export type { MetricGroup } from './metrics/index.js';
+export { METRIC_GROUPS, METRICS } from './metrics/index.js';
+export {
+  modelInferenceFailureTotal,
+  modelInferenceLatencySeconds,
+  modelInferenceSuccessTotal,
+  modelInputTokensTotal,
+  modelInterTokenLatencySeconds,
+  modelOutputTokensTotal,
+  modelQueueTimeSeconds,
+  modelTimeToFirstTokenSeconds,
+} from './metrics/inference.js';
+export {
+  containerCpuUsageSecondsTotal,
+  containerMemoryWorkingSetBytes,
+  dcgmGpuUtilization,
+  dcgmMemoryUsedBytes,
+  kubePodContainerResourceLimits,
+  kubePodContainerStatusRestartsTotal,
+  pgReplicationLagSeconds,
+  pgStatActivityCount,
+  pgStatStatementsTotalTime,
+  redisConnectedClients,
+  redisKeyspaceHitsTotal,
+  redisKeyspaceMissesTotal,
+  up,
+} from './metrics/infrastructure.js';
+export {
+  telemetryErrorsTotal,
+  telemetryLabelValuesMappedTotal,
+  telemetryLogWriteFailuresTotal,
+  telemetrySpansDroppedTotal,
+  telemetrySpansExportedTotal,
+} from './metrics/telemetry-self.js';
+export {
+  REFERENCE_GENERATOR,
+  REFERENCE_PATH,
+  renderTelemetryReference,
+} from './reference/render-telemetry-reference.js';
+export type { SpanAttributeConvention, SpanAttributeDefinition } from './span-attributes.js';
+export { SPAN_ATTRIBUTES, SpanAttr } from './span-attributes.js';
+export type {
+  CacheName,
+  GrpcCode,
+  GrpcType,
+  HttpMethod,
+  InferenceFailureReason,
+  LogLevel,
+  RateLimitKind,
+  SpanDropReason,
+  StatusClass,
+} from './value-sets.js';
+export {
+  CACHE_NAMES,
+  GRPC_CODES,
+  GRPC_TYPES,
+  HTTP_METHOD_OTHER,
+  HTTP_METHODS,
+  INFERENCE_FAILURE_REASONS,
+  LOG_LEVELS,
+  MODEL_OTHER,
+  RATE_LIMIT_KINDS,
+  ROUTE_UNMATCHED,
+  SPAN_DROP_REASONS,
+  STATUS_CLASSES,
+} from './value-sets.js';

@@ -1,0 +1,27 @@
+import type { MetricDefinition } from '../metric-definition.js';
+import * as apiService from './api-service.js';
+import * as gateway from './gateway.js';
+import * as grpc from './grpc.js';
+import * as httpServer from './http-server.js';
+import * as inference from './inference.js';
+import * as infrastructure from './infrastructure.js';
+import * as telemetrySelf from './telemetry-self.js';
+
+/** A titled group of metric definitions, as shown in the reference page. */
+export interface MetricGroup {
+  readonly title: string;
+  readonly metrics: readonly MetricDefinition[];
+}
+
+export const METRIC_GROUPS: readonly MetricGroup[] = Object.freeze([
+  { title: 'Gateway (nginx)', metrics: Object.values(gateway) },
+  { title: 'HTTP services', metrics: Object.values(httpServer) },
+  { title: 'gRPC (go-grpc-prometheus names)', metrics: Object.values(grpc) },
+  { title: 'Model inference', metrics: Object.values(inference) },
+  { title: 'API service', metrics: Object.values(apiService) },
+  { title: 'Infrastructure (for reference)', metrics: Object.values(infrastructure) },
+  { title: 'Telemetry SDK self-metrics', metrics: Object.values(telemetrySelf) },
+]);
+
+/** Every metric of the contract. */
+export const METRICS: readonly MetricDefinition[] = Object.freeze(METRIC_GROUPS.flatMap((g) => g.metrics));
