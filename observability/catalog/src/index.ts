@@ -65,6 +65,20 @@ export {
   up,
 } from './metrics/infrastructure.js';
 export {
+  collectorEntriesDroppedTotal,
+  collectorLagSeconds,
+  dcgmFiDevFbUsed,
+  dcgmFiDevGpuUtil,
+  pgDatabaseSizeBytes,
+  pgReplicationStandbyReplayLagBytes,
+  pgReplicationStandbyReplayLagSeconds,
+  pgSettingsMaxConnections,
+  pgStatStatementsSecondsTotal,
+  prometheusNotificationsDroppedTotal,
+  prometheusRuleEvaluationFailuresTotal,
+  redisMemoryUsedBytes,
+} from './metrics/rule-sources.js';
+export {
   telemetryErrorsTotal,
   telemetryLabelValuesMappedTotal,
   telemetryLogWriteFailuresTotal,
