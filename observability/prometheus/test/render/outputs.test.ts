@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { parse, parseAllDocuments } from 'yaml';
 import { renderOutputs } from '../../src/render/outputs.js';
 
 const root = fileURLToPath(new URL('../../../../../', import.meta.url));
@@ -22,4 +23,21 @@ test('generated files open with the do-not-edit header', () => {
       path,
     );
   }
+});
+
+test('the PrometheusRule objects hold exactly the groups the local Prometheus loads', () => {
+  const outputs = renderOutputs();
+  const k8s = parseAllDocuments(outputs.get('deploy/k8s/base/monitoring/prometheus-rules.yaml') ?? '').map(
+    (d) => d.toJS(),
+  );
+  const local = [...outputs.entries()]
+    .filter(([p]) => p.startsWith('observability/prometheus/rules/'))
+    .flatMap(([, content]) => parse(content).groups);
+  assert.deepEqual(
+    k8s.flatMap((d: { kind: string; spec: { groups: unknown[] } }) => {
+      assert.equal(d.kind, 'PrometheusRule');
+      return d.spec.groups;
+    }),
+    local,
+  );
 });
