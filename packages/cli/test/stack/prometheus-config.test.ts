@@ -55,3 +55,23 @@ test('amtool check-config accepts the Alertmanager configuration', () => {
   );
   assert.equal(r.status, 0, r.stdout + r.stderr);
 });
+
+test('Alertmanager routes pages, data-service pages and tickets to their receivers', () => {
+  const config = join(repoRoot(), 'observability/alertmanager/alertmanager.yml');
+  for (const [labels, receiver] of [
+    [['severity=page', 'service=gateway'], 'relay-page'],
+    [['severity=page', 'service=postgres'], 'relay-page-data'],
+    [['severity=ticket', 'service=postgres'], 'relay-ticket'],
+    [['alertname=Unlabelled'], 'relay-ticket'],
+  ] as const) {
+    const r = spawnSync(
+      '/usr/bin/amtool',
+      ['config', 'routes', 'test', `--config.file=${config}`, ...labels],
+      {
+        encoding: 'utf8',
+      },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), receiver, labels.join(' '));
+  }
+});
