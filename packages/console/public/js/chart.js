@@ -5,9 +5,9 @@ import { COLORS, formatValue, s as h } from './dom.js';
  * Draws series [{ name, points: [[tsSeconds, value]] }] between start and end (seconds) into an SVG,
  * with exemplars [{ ts, value, traceId }] as diamonds that open their trace.
  */
-export function lineChart(series, { start, end, unit, min, max, exemplars = [] }) {
-  const W = 600;
-  const H = 200;
+export function lineChart(series, { start, end, unit, min, max, exemplars = [], width = 600, height = 200 }) {
+  const W = Math.max(200, Math.round(width));
+  const H = Math.max(80, Math.round(height));
   const pad = { l: 56, r: 6, t: 6, b: 18 };
   const values = series.flatMap((s) => s.points.map((p) => p[1])).filter(Number.isFinite);
   for (const e of exemplars) if (Number.isFinite(e.value)) values.push(e.value);
@@ -19,7 +19,7 @@ export function lineChart(series, { start, end, unit, min, max, exemplars = [] }
   const y = (v) => H - pad.b - ((v - lo) / (hi - lo)) * (H - pad.t - pad.b);
   const svg = h('svg', {
     viewBox: `0 0 ${W} ${H}`,
-    preserveAspectRatio: 'none',
+
     width: '100%',
     height: '100%',
     class: 'chart',

@@ -186,7 +186,17 @@ async function renderPanelBody(panel, values, start, end) {
       h(
         'div',
         { style: 'flex:1;min-height:0' },
-        lineChart(series, { start, end, unit, min, max, exemplars: ex }),
+        lineChart(series, {
+          start,
+          end,
+          unit,
+          min,
+          max,
+          exemplars: ex,
+          // The panel's size on the 24-column grid of 32 px rows, so that text is not stretched.
+          width: (Math.max(document.documentElement.clientWidth - 40, 600) * panel.gridPos.w) / 24 - 20,
+          height: panel.gridPos.h * 38 - 70,
+        }),
       ),
       legend(series),
     );

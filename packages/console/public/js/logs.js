@@ -85,7 +85,17 @@ export function renderLogs(main) {
         status.textContent = `${series.length} series`;
         results.replaceChildren(
           series.length
-            ? h('div', { style: 'height:260px' }, lineChart(series, { start, end, unit: 'short' }))
+            ? h(
+                'div',
+                { style: 'height:260px' },
+                lineChart(series, {
+                  start,
+                  end,
+                  unit: 'short',
+                  width: document.documentElement.clientWidth - 40,
+                  height: 260,
+                }),
+              )
             : h('div', { class: 'nodata' }, 'No data'),
           h(
             'div',
