@@ -116,6 +116,29 @@ test('CPU and memory of the whole process tree are exported with cAdvisor names'
   assert.ok(mem !== undefined && mem > 10 * 1024 * 1024, `memory ${mem}`);
 });
 
+test('the CPU limit throttles the process tree through a control group', async (t) => {
+  const burn = nodeScript('burner', 'for (;;) {}', { resources: { limits: { cpu: 0.2 } } });
+  const { supervisor, dispose } = await startSupervisor([burn]);
+  t.after(dispose);
+  await eventually('the process', () => supervisor.component('burner')?.pid);
+  if (!supervisor.component('burner')?.cpuLimitEnforced) {
+    t.skip(
+      'control groups cannot be written here (not root, or no cpu controller): the limit is only reported',
+    );
+    return;
+  }
+  const start = Date.now();
+  const cpu0 = supervisor.component('burner')!.cpuSeconds;
+  await new Promise((r) => setTimeout(r, 3000));
+  const wall = (Date.now() - start) / 1000;
+  const used = supervisor.component('burner')!.cpuSeconds - cpu0;
+  // Unthrottled, a busy loop uses about one CPU second per second; limited to 0.2 cores, a fifth of that.
+  assert.ok(used < wall * 0.5, `used ${used.toFixed(2)} CPU s in ${wall.toFixed(1)} s`);
+  await eventually('throttled periods', () => (supervisor.component('burner')?.cpuThrottledPeriods ?? 0) > 0);
+  const text = await metricsText(supervisor);
+  assert.ok((sample(text, 'container_cpu_cfs_throttled_periods_total', { container: 'burner' }) ?? 0) > 0);
+});
+
 test('readiness gates dependents: nothing starts before what it depends on is ready or completed', async (t) => {
   const db = nodeScript(
     'db',
