@@ -43,10 +43,29 @@ export async function up(options: UpOptions): Promise<number> {
   const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s`;
   supervisor.on('notice', (m) => out.write(`opsight: ${m}\n`));
   let phase: 'starting' | 'running' | 'stopping' = 'starting';
+  // On a terminal, a status line under the event lines shows how far startup is, redrawn in place.
+  const live = Boolean(out.isTTY);
+  let statusShown = false;
+  const clearStatus = () => {
+    if (statusShown) out.write('\u001b[1A\u001b[2K');
+    statusShown = false;
+  };
+  const drawStatus = () => {
+    if (!live || phase !== 'starting') return;
+    const all = supervisor.status();
+    const done = all.filter((c) => (c.kind === 'job' ? c.state === 'Completed' : c.ready));
+    const waiting = all.filter((c) => !done.includes(c)).map((c) => c.name);
+    out.write(
+      `${s.bold(`${done.length}/${all.length} ready`)}${waiting.length ? s.dim(` — waiting for ${waiting.join(', ')}`) : ''}\n`,
+    );
+    statusShown = true;
+  };
   supervisor.on('change', (c) => {
     if (phase === 'stopping') return;
     if (phase === 'starting' || c.state === 'BackOff' || c.state === 'Failed' || c.restarts > 0) {
+      clearStatus();
       out.write(`${s.dim(elapsed())} ${describe(c, s)}\n`);
+      drawStatus();
     }
   });
 
@@ -91,6 +110,7 @@ export async function up(options: UpOptions): Promise<number> {
     return 0;
   }
 
+  clearStatus();
   phase = 'running';
   out.write(`\n${renderComponents(supervisor.status(), out)}\n\n`);
   const width = Math.max(...stack.endpoints.map((e) => e.name.length));
