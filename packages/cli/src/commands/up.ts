@@ -55,9 +55,11 @@ export async function up(options: UpOptions): Promise<number> {
     const all = supervisor.status();
     const done = all.filter((c) => (c.kind === 'job' ? c.state === 'Completed' : c.ready));
     const waiting = all.filter((c) => !done.includes(c)).map((c) => c.name);
-    out.write(
-      `${s.bold(`${done.length}/${all.length} ready`)}${waiting.length ? s.dim(` — waiting for ${waiting.join(', ')}`) : ''}\n`,
-    );
+    // One terminal row at most, so that moving the cursor up one line erases all of it.
+    const head = `${done.length}/${all.length} ready`;
+    const room = Math.max(0, (out.columns ?? 80) - head.length - 1);
+    const tail = waiting.length ? ` — waiting for ${waiting.join(', ')}`.slice(0, room) : '';
+    out.write(`${s.bold(head)}${s.dim(tail)}\n`);
     statusShown = true;
   };
   supervisor.on('change', (c) => {
