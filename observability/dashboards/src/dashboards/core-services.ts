@@ -11,7 +11,8 @@ import {
 import type { DashboardSpec } from '../dashboard-spec.js';
 import { barGauge, table, timeseries } from '../panels.js';
 
-const pods = 'namespace=~"$namespace", container=~"$service"';
+// A service's pods are named after it (`api-service-0` locally, `api-service-7d9f…` in Kubernetes).
+const pods = 'namespace=~"$namespace", pod=~"($service)-.+"';
 const limits = kubePodContainerResourceLimits.name;
 const cpu = `sum by (pod) (rate(${containerCpuUsageSecondsTotal.name}{${pods}}[1m]))`;
 const memory = `sum by (pod) (${containerMemoryWorkingSetBytes.name}{${pods}})`;
