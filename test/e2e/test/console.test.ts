@@ -9,8 +9,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { startConsole } from '@opsight/console';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { eventually, port, root } from '../src/env.js';
 
@@ -326,4 +329,63 @@ test('alerts show what Alertmanager holds and the loaded rules', async () => {
   await page.waitForSelector('#alert-rules table, #alert-rules [data-empty]');
   assert.equal(await page.locator('#alert-rules .error').count(), 0);
   await shot('50-alerts');
+});
+
+test('an exemplar on a time series opens its trace', async () => {
+  // The stack's own targets expose no exemplars (the platform services that record them come later), so
+  // a second console reads a Prometheus stand-in whose one exemplar carries this test's trace id, and the
+  // real trace store.
+  const now = Math.floor(Date.now() / 1000);
+  const prometheus = createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    const data = path.endsWith('/query_exemplars')
+      ? [
+          {
+            seriesLabels: {},
+            exemplars: [{ labels: { trace_id: traceId }, value: '0.5', timestamp: now - 60 }],
+          },
+        ]
+      : path.endsWith('/query_range')
+        ? {
+            resultType: 'matrix',
+            result: [
+              {
+                metric: {},
+                values: [
+                  [now - 120, '0.2'],
+                  [now - 60, '0.5'],
+                  [now, '0.3'],
+                ],
+              },
+            ],
+          }
+        : path.endsWith('/query')
+          ? { resultType: 'vector', result: [{ metric: {}, value: [now, '0.3'] }] }
+          : [];
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ status: 'success', data }));
+  });
+  await new Promise<void>((resolve) => prometheus.listen(0, '127.0.0.1', resolve));
+  const stub = await startConsole({
+    port: 0,
+    upstreams: {
+      prometheus: `http://127.0.0.1:${(prometheus.address() as AddressInfo).port}`,
+      loki: LOGSTORE,
+      jaeger: `http://127.0.0.1:${port(16686)}`,
+      alertmanager: ALERTMANAGER,
+    },
+  });
+  try {
+    await page.goto(`${stub.url}/#/d/opsight-gateway?range=15m&refresh=off`);
+    const exemplar = page.locator(`a.exemplar[data-trace-id="${traceId}"]`).first();
+    await exemplar.waitFor({ state: 'attached' });
+    await shot('10-exemplar');
+    await exemplar.dispatchEvent('click');
+    await page.waitForSelector(`h1:has-text("Trace ${traceId}")`);
+    await page.waitForSelector(`.waterfall .row[data-span-id="${rootSpan}"]`);
+  } finally {
+    await stub.close();
+    prometheus.closeAllConnections();
+    await new Promise<void>((resolve) => prometheus.close(() => resolve()));
+  }
 });
