@@ -28,6 +28,9 @@ export interface RunningConsole {
   close(): Promise<void>;
 }
 
+/** Query endpoints that accept a POSTed form, on Prometheus and on Loki. */
+const QUERY_ENDPOINT = /^(query|query_range|series|labels|query_exemplars)(\?|$)/;
+
 const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
 
 function sendError(
@@ -76,8 +79,10 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<Runnin
   async function proxy(req: IncomingMessage, res: ServerResponse, name: keyof Upstreams, rest: string) {
     const base = upstreams[name];
     if (!base) return sendError(res, 'NOT_FOUND', `no ${name} is configured`, { upstream: name });
-    if (req.method !== 'GET' && req.method !== 'POST')
-      return sendError(res, 'METHOD_NOT_ALLOWED', `${req.method} is not proxied`, { field: 'method' });
+    // Read-only: GET anywhere, POST only where the engine takes a query as a form (long queries).
+    const postable = (name === 'prometheus' || name === 'loki') && QUERY_ENDPOINT.test(rest);
+    if (req.method !== 'GET' && !(req.method === 'POST' && postable))
+      return sendError(res, 'METHOD_NOT_ALLOWED', `${req.method} is not proxied here`, { field: 'method' });
     const body = req.method === 'POST' ? await readBody(req, maxBody) : undefined;
     if (body === 'too-large')
       return sendError(res, 'REQUEST_BODY_TOO_LARGE', `request body over ${maxBody} bytes`, {

@@ -166,6 +166,8 @@ test('proxies each engine under its own prefix, query string and POST body inclu
 test('refuses what it must not forward, and says which upstream failed', async () => {
   const cases: [string, RequestInit | undefined, number, string][] = [
     ['/api/prometheus/query', { method: 'PUT' }, 405, 'METHOD_NOT_ALLOWED'],
+    ['/api/alertmanager/alerts', { method: 'POST', body: '[]' }, 405, 'METHOD_NOT_ALLOWED'],
+    ['/api/prometheus/admin/tsdb/delete_series', { method: 'POST', body: 'x' }, 405, 'METHOD_NOT_ALLOWED'],
     ['/api/prometheus/query', { method: 'POST', body: 'x'.repeat(1001) }, 413, 'REQUEST_BODY_TOO_LARGE'],
     ['/api/alertmanager/alerts', undefined, 502, 'UPSTREAM_UNAVAILABLE'],
     ['/api/prometheus/slow', undefined, 504, 'UPSTREAM_TIMEOUT'],
