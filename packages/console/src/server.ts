@@ -31,6 +31,8 @@ export interface RunningConsole {
 /** Query endpoints that accept a POSTed form, on Prometheus and on Loki. */
 const QUERY_ENDPOINT = /^(query|query_range|series|labels|query_exemplars)(\?|$)/;
 
+const LOOPBACK = new Set(['127.0.0.1', '::1', '[::1]', 'localhost']);
+
 const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
 
 function sendError(
@@ -122,7 +124,17 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<Runnin
       .pipe(res);
   }
 
+  const host = options.host ?? '127.0.0.1';
+  const loopbackOnly = LOOPBACK.has(host);
+
   async function handle(req: IncomingMessage, res: ServerResponse) {
+    // Bound to loopback, only loopback names are answered: a page elsewhere that rebinds its own DNS
+    // name to 127.0.0.1 cannot read the engines through the console.
+    const hostname = (req.headers.host ?? '').replace(/:\d+$/, '');
+    if (loopbackOnly && !LOOPBACK.has(hostname) && hostname !== 'localhost')
+      return sendError(res, 'HOST_NOT_ALLOWED', `Host ${JSON.stringify(hostname)} is not a loopback name`, {
+        field: 'host',
+      });
     const url = new URL(req.url ?? '/', 'http://console');
     const path = url.pathname;
     const proxied = /^\/api\/(prometheus|loki|jaeger|alertmanager|relay)\/(.*)$/.exec(path);
@@ -167,7 +179,7 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<Runnin
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 3000, options.host ?? '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 3000, host, () => resolve());
   });
   const { address, port } = server.address() as AddressInfo;
   return {

@@ -183,3 +183,21 @@ test('refuses what it must not forward, and says which upstream failed', async (
   const down = (await (await get('/api/alertmanager/alerts')).json()) as { error: { upstream: string } };
   assert.equal(down.error.upstream, 'alertmanager');
 });
+
+test('bound to loopback, it refuses a request for another host name (DNS rebinding)', async () => {
+  const { request } = await import('node:http');
+  const statusFor = (host: string) =>
+    new Promise<number>((resolve, reject) => {
+      const req = request(`${consoleApp.url}/api/dashboards`, { headers: { host } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  assert.equal(await statusFor('attacker.example:3000'), 403);
+  assert.equal(await statusFor('attacker.example'), 403);
+  assert.equal(await statusFor('localhost:3000'), 200);
+  assert.equal(await statusFor('127.0.0.1'), 200);
+  assert.equal(await statusFor('[::1]:3000'), 200);
+});
