@@ -56,12 +56,15 @@ export {
   dcgmMemoryUsedBytes,
   kubePodContainerResourceLimits,
   kubePodContainerStatusRestartsTotal,
+  pgDatabaseSizeBytes,
   pgReplicationLagSeconds,
   pgStatActivityCount,
   pgStatStatementsTotalTime,
   redisConnectedClients,
   redisKeyspaceHitsTotal,
   redisKeyspaceMissesTotal,
+  redisMemoryMaxBytes,
+  redisMemoryUsedBytes,
   up,
 } from './metrics/infrastructure.js';
 export {
@@ -69,14 +72,12 @@ export {
   collectorLagSeconds,
   dcgmFiDevFbUsed,
   dcgmFiDevGpuUtil,
-  pgDatabaseSizeBytes,
   pgReplicationStandbyReplayLagBytes,
   pgReplicationStandbyReplayLagSeconds,
   pgSettingsMaxConnections,
   pgStatStatementsSecondsTotal,
   prometheusNotificationsDroppedTotal,
   prometheusRuleEvaluationFailuresTotal,
-  redisMemoryUsedBytes,
 } from './metrics/rule-sources.js';
 export {
   telemetryErrorsTotal,

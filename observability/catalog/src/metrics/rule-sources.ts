@@ -68,26 +68,6 @@ export const pgSettingsMaxConnections = defineMetric({
   derivedFrom: 'postgres_exporter',
 });
 
-export const pgDatabaseSizeBytes = defineMetric({
-  name: 'pg_database_size_bytes',
-  help: 'Disk space used by a database.',
-  type: 'gauge',
-  unit: 'bytes',
-  labels: ['datname'],
-  source: 'exporter',
-  derivedFrom: 'postgres_exporter',
-});
-
-export const redisMemoryUsedBytes = defineMetric({
-  name: 'redis_memory_used_bytes',
-  help: 'Memory allocated by Redis.',
-  type: 'gauge',
-  unit: 'bytes',
-  labels: ['instance'],
-  source: 'exporter',
-  derivedFrom: 'redis_exporter',
-});
-
 export const collectorLagSeconds = defineMetric({
   name: 'opsight_collector_lag_seconds',
   help: 'Age of the oldest log entry the collector read and the store has not acknowledged.',
