@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { ComponentSpec } from '@opsight/supervisor';
 import { consoleUi } from './components/console.js';
 import { postgresExporter, redisExporter } from './components/exporters.js';
-import { alertmanager, preparePrometheus, prometheus } from './components/monitoring.js';
+import { alertmanager, alertRelay, preparePrometheus, prometheus } from './components/monitoring.js';
 import {
   POSTGRES,
   postgresPrimary,
@@ -42,6 +42,7 @@ export function localStack(ctx: StackContext): LocalStack {
     redisExporter(ctx),
     prometheus(ctx),
     alertmanager(ctx),
+    alertRelay(ctx),
     logstore(ctx),
     collector(ctx),
     tracestore(ctx),
@@ -63,6 +64,7 @@ export function localStack(ctx: StackContext): LocalStack {
       { name: 'Console', url: `http://127.0.0.1:${ports.console}` },
       { name: 'Prometheus', url: `http://127.0.0.1:${ports.prometheus}` },
       { name: 'Alertmanager', url: `http://127.0.0.1:${ports.alertmanager}` },
+      { name: 'Alert inbox', url: `http://127.0.0.1:${ports.alertRelay}/v1/inbox` },
       { name: 'Logs (Loki API)', url: `http://127.0.0.1:${ports.logstore}` },
       { name: 'Traces (Jaeger API)', url: `http://127.0.0.1:${ports.tracestoreQuery}` },
       { name: 'OTLP/HTTP', url: `http://127.0.0.1:${ports.tracestoreOtlpHttp}` },

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 import { repoRoot } from '../../src/root.js';
+import { renderAlertmanagerConfig } from '../../src/stack/components/monitoring.js';
 import { stackContext } from '../../src/stack/context.js';
 import { localStack } from '../../src/stack/local-stack.js';
 import { renderPrometheusConfig } from '../../src/stack/prometheus-config.js';
@@ -73,5 +74,26 @@ test('Alertmanager routes pages, data-service pages and tickets to their receive
     );
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.trim(), receiver, labels.join(' '));
+  }
+});
+
+test('the local Alertmanager configuration points at this stack’s relay port and passes amtool', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'opsight-stack-'));
+  try {
+    const ctx = stackContext(repoRoot(), {
+      OPSIGHT_VAR_DIR: dir,
+      OPSIGHT_PORT_OFFSET: '10000',
+      OPSIGHT_FAST: '1',
+    });
+    const text = renderAlertmanagerConfig(ctx);
+    assert.match(text, new RegExp(`http://127\\.0\\.0\\.1:${ctx.ports.alertRelay}/v1/alertmanager`));
+    assert.doesNotMatch(text, /127\.0\.0\.1:9095/);
+    assert.match(text, /^ {2}group_wait: 1s$/m);
+    const file = join(dir, 'alertmanager.yml');
+    writeFileSync(file, text);
+    const r = spawnSync('/usr/bin/amtool', ['check-config', file], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
