@@ -82,3 +82,18 @@ test('a wrong expectation fails promtool test rules with the value it got', () =
     );
   });
 });
+
+test('the fast variant (OPSIGHT_FAST=1) has every for: in seconds and passes promtool check rules', () => {
+  withTemp((tmp) => {
+    const files = RULE_FILES.map((f) => {
+      const path = join(tmp, f.file);
+      writeFileSync(path, renderRuleFile(f, { fast: true }));
+      return path;
+    });
+    assert.match(promtool(['check', 'rules', ...files]), /SUCCESS/);
+    const alerts = RULE_FILES.find((f) => f.file === 'alerts.yml')!;
+    const text = renderRuleFile(alerts, { fast: true });
+    assert.match(text, /- alert: ServiceDown\n {8}expr: up == 0\n {8}for: 1s/);
+    assert.doesNotMatch(text, /for: \d+m/);
+  });
+});

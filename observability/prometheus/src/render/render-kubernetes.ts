@@ -22,7 +22,7 @@ export function renderPrometheusRules(files: readonly RuleFile[]): string {
         apiVersion: 'monitoring.coreos.com/v1',
         kind: 'PrometheusRule',
         metadata: { name: `opsight-${f.file.replace(/\.yml$/, '')}`, namespace: 'monitoring', labels },
-        spec: { groups: f.groups.map(groupObject) },
+        spec: { groups: f.groups.map((g) => groupObject(g)) },
       },
       { lineWidth: 0 },
     ),

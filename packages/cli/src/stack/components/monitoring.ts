@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ComponentSpec } from '@opsight/supervisor';
 import type { StackContext } from '../context.js';
-import { renderPrometheusConfig } from '../prometheus-config.js';
+import { renderPrometheusConfig, writeFastRules } from '../prometheus-config.js';
 
 const promConfig = (ctx: StackContext) => join(ctx.paths.config, 'prometheus.yml');
 const alertmanagerConfig = (ctx: StackContext) => join(ctx.paths.config, 'alertmanager.yml');
@@ -25,6 +25,7 @@ export function renderAlertmanagerConfig(ctx: StackContext): string {
 export function preparePrometheus(ctx: StackContext, components: ComponentSpec[]): void {
   mkdirSync(join(ctx.paths.data, 'prometheus'), { recursive: true });
   mkdirSync(join(ctx.paths.data, 'alertmanager'), { recursive: true });
+  if (ctx.fast) writeFastRules(ctx);
   writeFileSync(promConfig(ctx), renderPrometheusConfig(ctx, components));
   writeFileSync(alertmanagerConfig(ctx), renderAlertmanagerConfig(ctx));
 }
