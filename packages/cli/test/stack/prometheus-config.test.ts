@@ -89,6 +89,7 @@ test('the local Alertmanager configuration points at this stack’s relay port a
     assert.match(text, new RegExp(`http://127\\.0\\.0\\.1:${ctx.ports.alertRelay}/v1/alertmanager`));
     assert.doesNotMatch(text, /127\.0\.0\.1:9095/);
     assert.match(text, /^ {2}group_wait: 1s$/m);
+    assert.match(text, /^ {2}group_interval: 2s$/m);
     const file = join(dir, 'alertmanager.yml');
     writeFileSync(file, text);
     const r = spawnSync('/usr/bin/amtool', ['check-config', file], { encoding: 'utf8' });

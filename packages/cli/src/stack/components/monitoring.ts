@@ -12,12 +12,17 @@ const RELAY_DEFAULT = '127.0.0.1:9095';
 
 /**
  * The local Alertmanager configuration: the repository's file with the relay at this stack's port and, under
- * OPSIGHT_FAST=1, a 1 s group_wait so whole-stack tests see notifications quickly.
+ * OPSIGHT_FAST=1, group_wait 1s and group_interval 2s so whole-stack tests see notifications (and their
+ * resolution) within seconds.
  */
 export function renderAlertmanagerConfig(ctx: StackContext): string {
   const source = readFileSync(join(ctx.paths.root, 'observability/alertmanager/alertmanager.yml'), 'utf8');
   let text = source.replaceAll(RELAY_DEFAULT, `127.0.0.1:${ctx.ports.alertRelay}`);
-  if (ctx.fast) text = text.replace(/^ {2}group_wait: 10s$/m, '  group_wait: 1s');
+  if (ctx.fast) {
+    text = text
+      .replace(/^ {2}group_wait: 10s$/m, '  group_wait: 1s')
+      .replace(/^ {2}group_interval: 1m$/m, '  group_interval: 2s');
+  }
   return `# Rendered by opsight up from observability/alertmanager/alertmanager.yml — do not edit.\n${text}`;
 }
 
