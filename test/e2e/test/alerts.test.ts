@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { after, test } from 'node:test';
 import type { ComponentStatus } from '@opsight/supervisor';
-import { eventually, opsight, port, promQuery, psql } from '../src/env.js';
+import { eventually, opsight, port, promQuery, psql, secret } from '../src/env.js';
 
 // Whole-stack alert tests: a real fault in the e2e stack, the real Prometheus evaluating the fast variant of
 // the rules (every `for:` in seconds), the real Alertmanager (group_wait 1s, group_interval 2s), and the alert
@@ -150,4 +151,65 @@ test('WAL replay paused on the replica: PostgresReplicationLag fires past 60 s o
     () => inboxAlert('PostgresReplicationLag', 'resolved', {}, since),
     90_000,
   );
+});
+
+function redis(...args: string[]): string {
+  const r = spawnSync(
+    '/usr/bin/redis-cli',
+    ['-h', '127.0.0.1', '-p', String(port(6380)), '--no-auth-warning', '-a', secret('redis'), ...args],
+    { encoding: 'utf8' },
+  );
+  if (r.status !== 0 || /^ERR/m.test(r.stdout))
+    throw new Error(`redis-cli ${args[0]}: ${r.stdout}${r.stderr}`);
+  return r.stdout.trim();
+}
+
+test('Redis grown past 90% of its memory limit: ContainerMemoryNearLimit fires, then resolves', async () => {
+  const limit = await eventually(
+    'the memory limit of redis',
+    async () =>
+      (await promQuery('kube_pod_container_resource_limits{container="redis",resource="memory"}'))[0],
+  );
+  assert.equal(Number(limit.value[1]), 512 * 1024 * 1024);
+  const restartsBefore = component('redis').restarts;
+  const since = await lastInboxId();
+  // Two zero-filled strings sized to jemalloc's classes (448 MiB and 32 MiB): about 94% of the 512 MiB limit
+  // with Redis's own few MiB, below the limit the supervisor enforces.
+  redis('CONFIG', 'SET', 'maxmemory', '0');
+  const grownAt = Date.now();
+  let grown = true;
+  const shrink = () => {
+    redis('DEL', 'e2e:ballast:1', 'e2e:ballast:2');
+    redis('MEMORY', 'PURGE');
+    redis('CONFIG', 'SET', 'maxmemory', '256mb');
+    grown = false;
+  };
+  after(() => {
+    if (grown) shrink();
+  });
+  redis('SETRANGE', 'e2e:ballast:1', String(448 * 1024 * 1024 - 64), 'x');
+  redis('SETRANGE', 'e2e:ballast:2', String(32 * 1024 * 1024 - 64), 'x');
+  const alert = await eventually(
+    'ContainerMemoryNearLimit in the inbox',
+    () => inboxAlert('ContainerMemoryNearLimit', 'firing', { container: 'redis' }, since),
+    60_000,
+  );
+  const detected = (Date.now() - grownAt) / 1000;
+  // The supervisor samples process memory every second, as cAdvisor does on its own period.
+  const bound = 5 + 1 + FAST.scrape + FAST.evaluation + FAST.groupWait;
+  report(
+    'ContainerMemoryNearLimit',
+    detected,
+    bound,
+    'for 5 + supervisor sampling 1 + scrape 1 + evaluation 1 + group_wait 1',
+  );
+  assert.equal(alert.labels.severity, 'ticket');
+  assert.match(alert.annotations.description ?? '', /of its memory limit/);
+  shrink();
+  await eventually(
+    'ContainerMemoryNearLimit resolved in the inbox',
+    () => inboxAlert('ContainerMemoryNearLimit', 'resolved', { container: 'redis' }, since),
+    60_000,
+  );
+  assert.equal(component('redis').restarts, restartsBefore, 'redis was OOM-killed: the ballast is too large');
 });
