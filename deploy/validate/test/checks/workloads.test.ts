@@ -1,0 +1,73 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { workloadProblems } from '../../src/checks/workloads.js';
+import { renderKustomization } from '../../src/kustomize/render.js';
+import type { JsonObject } from '../../src/kustomize/strategic-merge.js';
+import { OVERLAYS, repoRoot } from '../../src/paths.js';
+
+/** Secrets that production creates before applying (docs/deploy.md); dev generates them. */
+const EXTERNAL = ['Secret/opsight/postgres-credentials', 'Secret/monitoring/grafana-admin'];
+
+test('every overlay: probes, resources, securityContext and references hold', () => {
+  for (const overlay of OVERLAYS) {
+    const resources = renderKustomization(join(repoRoot, 'deploy/k8s/overlays', overlay));
+    assert.deepEqual(workloadProblems(resources, overlay === 'dev' ? [] : EXTERNAL), [], overlay);
+  }
+});
+
+test('the gpu overlay requests a GPU for model-serving', () => {
+  const gpu = renderKustomization(join(repoRoot, 'deploy/k8s/overlays/gpu'));
+  const d = gpu.find((r) => r.kind === 'Deployment' && (r.metadata as JsonObject).name === 'model-serving')!;
+  const c = (((d.spec as JsonObject).template as JsonObject).spec as JsonObject).containers as JsonObject[];
+  assert.equal(((c[0]!.resources as JsonObject).limits as JsonObject)['nvidia.com/gpu'], '1');
+  assert.ok(gpu.some((r) => r.kind === 'DaemonSet' && (r.metadata as JsonObject).name === 'dcgm-exporter'));
+});
+
+test('a weakened workload is reported', () => {
+  const bad: JsonObject = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'bad', namespace: 'opsight' },
+    spec: {
+      selector: { matchLabels: { app: 'bad' } },
+      template: {
+        metadata: { labels: { app: 'other' } },
+        spec: {
+          serviceAccountName: 'ghost',
+          containers: [
+            {
+              name: 'c',
+              image: 'x',
+              securityContext: { capabilities: { add: ['NET_ADMIN'] } },
+              env: [{ name: 'P', valueFrom: { secretKeyRef: { name: 'nope', key: 'k' } } }],
+              volumeMounts: [{ name: 'v', mountPath: '/v' }],
+            },
+          ],
+        },
+      },
+    },
+  };
+  const problems = workloadProblems([bad]).join('\n');
+  for (const expected of [
+    /selector does not match/,
+    /runAsNonRoot/,
+    /seccompProfile/,
+    /no requests.cpu/,
+    /readiness and a liveness probe/,
+    /allowPrivilegeEscalation/,
+    /readOnlyRootFilesystem/,
+    /do not drop ALL/,
+    /adds capabilities/,
+    /missing Secret nope/,
+    /undefined volume v/,
+    /ServiceAccount ghost/,
+  ])
+    assert.match(problems, expected);
+  const svc: JsonObject = {
+    kind: 'Service',
+    metadata: { name: 's', namespace: 'opsight' },
+    spec: { selector: { app: 'none' }, ports: [{ name: 'http', port: 80 }] },
+  };
+  assert.match(workloadProblems([svc]).join('\n'), /selects no pod/);
+});
