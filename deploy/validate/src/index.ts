@@ -1,3 +1,8 @@
+export { alloyConfigProblems } from './checks/alloy-config.js';
+export { collectorConfigProblems } from './checks/collector-config.js';
+export { lokiConfigProblems } from './checks/loki-config.js';
+export { localRuleGroups, prometheusRuleGroups } from './checks/prometheus-rules.js';
+export { promtailConfigProblems } from './checks/promtail-config.js';
 export { validateManifest } from './checks/schemas.js';
 export { workloadProblems } from './checks/workloads.js';
 export { KustomizeError, readYamlDocuments, renderKustomization, resourceId } from './kustomize/render.js';
