@@ -1,5 +1,7 @@
 export { alloyConfigProblems } from './checks/alloy-config.js';
 export { collectorConfigProblems } from './checks/collector-config.js';
+export { composeProblems, readEnvFile } from './checks/compose.js';
+export { dockerfileProblems } from './checks/dockerfile.js';
 export { lokiConfigProblems } from './checks/loki-config.js';
 export { localRuleGroups, prometheusRuleGroups } from './checks/prometheus-rules.js';
 export { promtailConfigProblems } from './checks/promtail-config.js';
