@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, utimesSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readCriLog } from '../src/cri-log-reader.js';
@@ -251,6 +252,31 @@ test('CRI log files land in <logDir>/<namespace>_<pod>_<uid>/<container>/<restar
   );
   assert.deepEqual(labels.labels, { app: 'api-service' });
   assert.equal(labels.container, 'talker');
+});
+
+test('log directories of old runs are pruned at start, keeping the newest earlier runs of each pod', async (t) => {
+  const logDir = mkdtempSync(join(tmpdir(), 'opsight-prune-'));
+  const old = [
+    '00000000-0000-4000-8000-000000000001',
+    '00000000-0000-4000-8000-000000000002',
+    '00000000-0000-4000-8000-000000000003',
+  ];
+  old.forEach((uid, i) => {
+    const dir = join(logDir, `opsight_quiet-0_${uid}`);
+    mkdirSync(join(dir, 'quiet'), { recursive: true });
+    utimesSync(dir, 1000 + i, 1000 + i);
+  });
+  const supervisor = new Supervisor({
+    components: [nodeScript('quiet', 'setInterval(() => {}, 1000)')],
+    logDir,
+    listen: { port: 0 },
+  });
+  await supervisor.start();
+  t.after(() => supervisor.stop());
+  assert.equal(existsSync(join(logDir, `opsight_quiet-0_${old[0]}`)), false, 'the oldest run is removed');
+  assert.equal(existsSync(join(logDir, `opsight_quiet-0_${old[1]}`)), true);
+  assert.equal(existsSync(join(logDir, `opsight_quiet-0_${old[2]}`)), true);
+  assert.equal(existsSync(join(logDir, `opsight_quiet-0_${supervisor.component('quiet')!.uid}`)), true);
 });
 
 test('invalid specs are rejected with the offending field', () => {
