@@ -125,6 +125,26 @@ export function workloadProblems(resources: Obj[], external: string[] = []): str
       problems.push(`${id}: ServiceAccount ${String(sa)} is missing`);
   }
 
+  // Namespaces labelled pod-security.kubernetes.io/enforce: restricted admit no hostPath, host
+  // namespaces or privileged containers; catch them here rather than at admission.
+  const restricted = new Set(
+    resources
+      .filter(
+        (r) =>
+          r.kind === 'Namespace' &&
+          obj(obj(r.metadata).labels)['pod-security.kubernetes.io/enforce'] === 'restricted',
+      )
+      .map(nameOf),
+  );
+  for (const pod of pods(resources).filter((p) => restricted.has(p.namespace))) {
+    if (list(pod.spec.volumes).some((v) => v.hostPath !== undefined))
+      problems.push(`${pod.id}: hostPath volume in a restricted namespace`);
+    if (pod.spec.hostNetwork === true || pod.spec.hostPID === true)
+      problems.push(`${pod.id}: host namespaces in a restricted namespace`);
+    if (list(pod.spec.containers).some((c) => obj(c.securityContext).privileged === true))
+      problems.push(`${pod.id}: privileged container in a restricted namespace`);
+  }
+
   const allPods = pods(resources);
   const operatorManaged = new Set(['prometheus', 'alertmanager']);
   for (const svc of resources.filter((r) => r.kind === 'Service')) {

@@ -64,6 +64,19 @@ test('a weakened workload is reported', () => {
     /ServiceAccount ghost/,
   ])
     assert.match(problems, expected);
+  const restricted: JsonObject = {
+    kind: 'Namespace',
+    metadata: { name: 'opsight', labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } },
+  };
+  const withHostPath = structuredClone(bad);
+  const podSpec = ((withHostPath.spec as JsonObject).template as JsonObject).spec as JsonObject;
+  podSpec.volumes = [{ name: 'v', hostPath: { path: '/var/log' } }];
+  podSpec.hostNetwork = true;
+  assert.match(
+    workloadProblems([restricted, withHostPath]).join('\n'),
+    /hostPath volume in a restricted namespace/,
+  );
+  assert.match(workloadProblems([restricted, withHostPath]).join('\n'), /host namespaces/);
   const svc: JsonObject = {
     kind: 'Service',
     metadata: { name: 's', namespace: 'opsight' },
