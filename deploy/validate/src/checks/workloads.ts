@@ -4,7 +4,8 @@
  * excepted) and a locked-down securityContext (no privilege escalation, read-only root filesystem,
  * every capability dropped), and pods run as non-root unless listed in ROOT_ALLOWED with the reason.
  * References must resolve: ConfigMaps, Secrets and ServiceAccounts used by a pod exist in the render,
- * Services select some pod and name ports it has, monitors select a Service or pod with that port.
+ * Services select some pod and name ports it has, monitors select a Service or pod with that port and
+ * take the job name from app.kubernetes.io/name, as the local stack names jobs after the app.
  */
 import { isObject, type JsonObject } from '../kustomize/strategic-merge.js';
 
@@ -171,6 +172,8 @@ export function workloadProblems(resources: Obj[], external: string[] = []): str
     const nsList = Array.isArray(namespaces) ? namespaces.map(String) : [nsOf(mon)];
     const selector = obj(obj(spec.selector).matchLabels);
     const id = `${mon.kind}/${nsOf(mon)}/${nameOf(mon)}`;
+    if (spec.jobLabel !== 'app.kubernetes.io/name')
+      problems.push(`${id}: jobLabel is not app.kubernetes.io/name (job = the app, as locally)`);
     if (mon.kind === 'ServiceMonitor') {
       const services = resources.filter(
         (r) =>

@@ -83,4 +83,12 @@ test('a weakened workload is reported', () => {
     spec: { selector: { app: 'none' }, ports: [{ name: 'http', port: 80 }] },
   };
   assert.match(workloadProblems([svc]).join('\n'), /selects no pod/);
+  const monitor: JsonObject = {
+    kind: 'ServiceMonitor',
+    metadata: { name: 'm', namespace: 'monitoring' },
+    spec: { selector: { matchLabels: { app: 'none' } }, endpoints: [{ port: 'metrics' }] },
+  };
+  const monitorProblems = workloadProblems([monitor]).join('\n');
+  assert.match(monitorProblems, /jobLabel is not app.kubernetes.io\/name/);
+  assert.match(monitorProblems, /no selected Service has a port named metrics/);
 });
