@@ -54,6 +54,26 @@ function containerPorts(pod: Pod): Obj[] {
   return list(pod.spec.containers).flatMap((c) => list(c.ports));
 }
 
+/** Whether a (Cluster)RoleBinding gives the ServiceAccount list and watch on pods. */
+function canWatchPods(resources: Obj[], ns: string, sa: string): boolean {
+  return resources
+    .filter((r) => r.kind === 'ClusterRoleBinding' || (r.kind === 'RoleBinding' && nsOf(r) === ns))
+    .filter((b) =>
+      list(b.subjects).some((s) => s.kind === 'ServiceAccount' && s.name === sa && s.namespace === ns),
+    )
+    .some((b) => {
+      const ref = obj(b.roleRef);
+      const role = resources.find(
+        (r) => r.kind === ref.kind && nameOf(r) === ref.name && (r.kind === 'ClusterRole' || nsOf(r) === ns),
+      );
+      return list(role?.rules).some((rule) => {
+        const kinds = Array.isArray(rule.resources) ? rule.resources : [];
+        const verbs = Array.isArray(rule.verbs) ? rule.verbs : [];
+        return kinds.includes('pods') && verbs.includes('list') && verbs.includes('watch');
+      });
+    });
+}
+
 /** Every problem found in a rendered overlay; `external` names Secrets created outside the render. */
 export function workloadProblems(resources: Obj[], external: string[] = []): string[] {
   const problems: string[] = [];
@@ -122,8 +142,17 @@ export function workloadProblems(resources: Obj[], external: string[] = []): str
         problems.push(`${id}: volume ${String(v.name)} uses missing Secret ${String(secret)}`);
     }
     const sa = podSpec.serviceAccountName;
-    if (sa !== undefined && !has('ServiceAccount', nsOf(r), String(sa)))
-      problems.push(`${id}: ServiceAccount ${String(sa)} is missing`);
+    if (sa === undefined) {
+      if (podSpec.automountServiceAccountToken !== false)
+        problems.push(`${id}: no ServiceAccount of its own, so automountServiceAccountToken must be false`);
+    } else {
+      if (!has('ServiceAccount', nsOf(r), String(sa)))
+        problems.push(`${id}: ServiceAccount ${String(sa)} is missing`);
+      if (!canWatchPods(resources, nsOf(r), String(sa)))
+        problems.push(
+          `${id}: ServiceAccount ${String(sa)} is not bound to a role that can list and watch pods`,
+        );
+    }
   }
 
   // Namespaces labelled pod-security.kubernetes.io/enforce: restricted admit no hostPath, host

@@ -61,7 +61,8 @@ test('a weakened workload is reported', () => {
     /adds capabilities/,
     /missing Secret nope/,
     /undefined volume v/,
-    /ServiceAccount ghost/,
+    /ServiceAccount ghost is missing/,
+    /ServiceAccount ghost is not bound to a role that can list and watch pods/,
   ])
     assert.match(problems, expected);
   const restricted: JsonObject = {
@@ -77,6 +78,9 @@ test('a weakened workload is reported', () => {
     /hostPath volume in a restricted namespace/,
   );
   assert.match(workloadProblems([restricted, withHostPath]).join('\n'), /host namespaces/);
+  const noAccount = structuredClone(bad);
+  delete (((noAccount.spec as JsonObject).template as JsonObject).spec as JsonObject).serviceAccountName;
+  assert.match(workloadProblems([noAccount]).join('\n'), /automountServiceAccountToken must be false/);
   const svc: JsonObject = {
     kind: 'Service',
     metadata: { name: 's', namespace: 'opsight' },
