@@ -175,6 +175,13 @@ export function workloadProblems(resources: Obj[], external: string[] = []): str
       problems.push(`${pod.id}: privileged container in a restricted namespace`);
   }
 
+  // The API server refuses a ConfigMap or Secret whose data exceeds 1 MiB (the dashboards grow).
+  for (const r of resources.filter((x) => x.kind === 'ConfigMap' || x.kind === 'Secret')) {
+    const size = Object.values(obj(r.data)).reduce<number>((n, v) => n + Buffer.byteLength(String(v)), 0);
+    if (size > 1024 * 1024)
+      problems.push(`${r.kind}/${nsOf(r)}/${nameOf(r)}: ${size} bytes of data, over the 1 MiB limit`);
+  }
+
   const allPods = pods(resources);
   const operatorManaged = new Set(['prometheus', 'alertmanager']);
   for (const svc of resources.filter((r) => r.kind === 'Service')) {

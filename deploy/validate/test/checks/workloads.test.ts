@@ -87,6 +87,12 @@ test('a weakened workload is reported', () => {
     spec: { selector: { app: 'none' }, ports: [{ name: 'http', port: 80 }] },
   };
   assert.match(workloadProblems([svc]).join('\n'), /selects no pod/);
+  const big: JsonObject = {
+    kind: 'ConfigMap',
+    metadata: { name: 'big', namespace: 'monitoring' },
+    data: { 'a.json': 'x'.repeat(1024 * 1024 + 1) },
+  };
+  assert.match(workloadProblems([big]).join('\n'), /over the 1 MiB limit/);
   const monitor: JsonObject = {
     kind: 'ServiceMonitor',
     metadata: { name: 'm', namespace: 'monitoring' },
