@@ -8,6 +8,8 @@ export interface Variant {
   name: string;
   server: 'bare' | 'otel-stock' | 'opsight';
   ratio?: number;
+  /** Opsight variants: write one log line per request. @default true */
+  logLine?: boolean;
 }
 
 export interface HttpResult {
@@ -49,6 +51,7 @@ async function startServer(variant: Variant, sinkUrl: string): Promise<{ child: 
     OTEL_LOGS_EXPORTER: 'none',
     OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
     OTEL_TRACES_SAMPLER_ARG: String(variant.ratio ?? 1),
+    BENCH_LOG: variant.logLine === false ? '0' : '1',
   };
   const child = fork(serverScript, [variant.server], { env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
   const port = await new Promise<number>((resolve, reject) => {

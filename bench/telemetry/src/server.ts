@@ -1,7 +1,9 @@
-// One benchmark server: a Fastify handler returning a small JSON, served one of five ways (argv[2]):
+// One benchmark server: a Fastify handler returning a small JSON, served one of these ways (argv[2]):
 //   bare            Fastify alone
+//   als             Fastify with the AsyncLocalStorage context manager registered (nothing else)
 //   otel-stock      OpenTelemetry NodeSDK + instrumentation-http, OTLP/HTTP protobuf export
 //   opsight         @opsight/telemetry: fastify plugin (span, metrics), one log line per request
+//                   (BENCH_LOG=0: no log line)
 // Sampling comes from OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG, the exporter from OTEL_* as well.
 // Tells the parent its port over IPC.
 import type { AddressInfo } from 'node:net';
