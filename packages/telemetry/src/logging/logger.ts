@@ -1,6 +1,6 @@
 import { format } from 'node:util';
 import { context, INVALID_TRACEID, trace } from '@opentelemetry/api';
-import { LOG_LEVELS, type LogLevel } from '@opsight/catalog';
+import type { LogLevel } from '@opsight/catalog';
 import pino, { type DestinationStream, type LevelWithSilent } from 'pino';
 import { getRequestContext } from '../context/request-context.js';
 import { copyFields, fieldName, sanitizeString, sanitizeValue } from './sanitize.js';
@@ -161,6 +161,3 @@ function buildRecord(args: unknown[], maxLength: number): Record<string, unknown
   }
   return record;
 }
-
-/** The levels as the catalog names them, for validation of parsed lines. */
-export const LOG_LEVEL_NAMES: readonly LogLevel[] = LOG_LEVELS;
