@@ -1,4 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -6,7 +7,7 @@ import autocannon from 'autocannon';
 
 export interface Variant {
   name: string;
-  server: 'bare' | 'otel-stock' | 'opsight';
+  server: 'bare' | 'als' | 'otel-stock' | 'opsight';
   ratio?: number;
   /** Opsight variants: write one log line per request. @default true */
   logLine?: boolean;
@@ -15,6 +16,8 @@ export interface Variant {
 export interface HttpResult {
   variant: string;
   saturationRps: number;
+  /** Server CPU time (all threads) per request at saturation, microseconds: robust to a busy machine. */
+  cpuMicrosPerRequest: number;
   fixedP50: number;
   fixedP99: number;
   errors: number;
@@ -22,6 +25,12 @@ export interface HttpResult {
 }
 
 const serverScript = fileURLToPath(new URL('./server.js', import.meta.url));
+
+/** CPU seconds (user + system, all threads) a process has used, from /proc (Linux). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
 
 /** A local OTLP/HTTP sink: accepts every export with 200 and counts request bytes. */
 export async function startSink(): Promise<{ server: Server; url: string; requests: () => number }> {
@@ -78,7 +87,9 @@ export async function benchVariant(
   const { child, url } = await startServer(variant, sink.url);
   try {
     await autocannon({ url, connections: options.connections, duration: 1 }); // warm-up
+    const cpuBefore = cpuSeconds(child.pid!);
     const saturation = await autocannon({ url, connections: options.connections, duration: options.seconds });
+    const cpuUsed = cpuSeconds(child.pid!) - cpuBefore;
     const fixed = await autocannon({
       url,
       connections: 10,
@@ -88,6 +99,7 @@ export async function benchVariant(
     return {
       variant: variant.name,
       saturationRps: saturation.requests.average,
+      cpuMicrosPerRequest: (cpuUsed * 1e6) / Math.max(1, saturation.requests.total),
       fixedP50: fixed.latency.p50,
       fixedP99: fixed.latency.p99,
       errors: saturation.errors + saturation.non2xx + fixed.errors + fixed.non2xx,

@@ -13,6 +13,8 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
 
 const variants: Variant[] = [
   { name: 'bare', server: 'bare' },
+  // What any AsyncLocalStorage-based context costs on Node 20, before spans, metrics or logs.
+  { name: 'context only', server: 'als' },
   { name: 'otel-stock 100%', server: 'otel-stock', ratio: 1 },
   { name: 'otel-stock 10%', server: 'otel-stock', ratio: 0.1 },
   { name: 'opsight 100%', server: 'opsight', ratio: 1 },
@@ -34,11 +36,15 @@ async function httpSideBySide(): Promise<void> {
       best.set(variant.name, {
         ...r,
         saturationRps: Math.max(r.saturationRps, previous?.saturationRps ?? 0),
+        cpuMicrosPerRequest: Math.min(
+          r.cpuMicrosPerRequest,
+          previous?.cpuMicrosPerRequest ?? Number.POSITIVE_INFINITY,
+        ),
         fixedP50: Math.min(r.fixedP50, previous?.fixedP50 ?? Number.POSITIVE_INFINITY),
         fixedP99: Math.min(r.fixedP99, previous?.fixedP99 ?? Number.POSITIVE_INFINITY),
       });
       console.log(
-        `  round ${round} ${variant.name.padEnd(18)} ${fmt(r.saturationRps, 0).padStart(7)} req/s   p50 ${fmt(r.fixedP50)} ms p99 ${fmt(r.fixedP99)} ms at ${fixedRate} req/s   errors ${r.errors}   OTLP requests ${r.spansReceived}`,
+        `  round ${round} ${variant.name.padEnd(18)} ${fmt(r.saturationRps, 0).padStart(7)} req/s   ${fmt(r.cpuMicrosPerRequest, 1).padStart(5)} µs CPU/req   p50 ${fmt(r.fixedP50)} ms p99 ${fmt(r.fixedP99)} ms at ${fixedRate} req/s   errors ${r.errors}   OTLP requests ${r.spansReceived}`,
       );
     }
   }
@@ -52,6 +58,7 @@ async function httpSideBySide(): Promise<void> {
     console.log(`  ${name.padEnd(18)} ${fmt(ratio(name))}   ${note}`);
 
   console.log(`\nSaturation, ratio to bare Fastify (${fmt(bare.saturationRps, 0)} req/s), best rounds:`);
+  line('context only', '(each request inside an AsyncLocalStorage context, nothing else)');
   line('otel-stock 100%', '(anchor; measured before this issue ≈ 0.35)');
   line('otel-stock 10%', '(anchor; measured before this issue ≈ 0.45)');
   line('opsight 100%', `target ≥ 0.70   ${verdict(ratio('opsight 100%') >= 0.7)}`);
@@ -59,6 +66,23 @@ async function httpSideBySide(): Promise<void> {
   console.log('  without the per-request log line (spans, metrics and context only, like the anchor):');
   line('opsight 100% nolog', `target ≥ 0.70   ${verdict(ratio('opsight 100% nolog') >= 0.7)}`);
   line('opsight 10% nolog', `target ≥ 0.85   ${verdict(ratio('opsight 10% nolog') >= 0.85)}`);
+  const cpuRatio = (name: string): number => bare.cpuMicrosPerRequest / by(name).cpuMicrosPerRequest;
+  console.log(
+    `\nSame, from server CPU time per request (bare ${fmt(bare.cpuMicrosPerRequest, 1)} µs; what req/s would be on a core of its own):`,
+  );
+  for (const v of variants.slice(1)) {
+    const target = v.name.includes('100%') ? 0.7 : 0.85;
+    const note =
+      v.server === 'opsight'
+        ? `target ≥ ${fmt(target)}   ${verdict(cpuRatio(v.name) >= target)}`
+        : '(anchor)';
+    console.log(
+      `  ${v.name.padEnd(18)} ${fmt(cpuRatio(v.name))}   ${fmt(by(v.name).cpuMicrosPerRequest, 1)} µs/req   ${note}`,
+    );
+  }
+  console.log(
+    `  opsight / otel-stock by CPU: at 100% ${fmt(cpuRatio('opsight 100%') / cpuRatio('otel-stock 100%'))}×, at 10% ${fmt(cpuRatio('opsight 10%') / cpuRatio('otel-stock 10%'))}×, target ≥ 2×`,
+  );
   const vsStock = ratio('opsight 100%') / ratio('otel-stock 100%');
   const vsStock10 = ratio('opsight 10%') / ratio('otel-stock 10%');
   console.log(

@@ -1,6 +1,6 @@
 // One benchmark server: a Fastify handler returning a small JSON, served one of these ways (argv[2]):
 //   bare            Fastify alone
-//   als             Fastify with the AsyncLocalStorage context manager registered (nothing else)
+//   als             Fastify with each request run inside an OpenTelemetry context (AsyncLocalStorage)
 //   otel-stock      OpenTelemetry NodeSDK + instrumentation-http, OTLP/HTTP protobuf export
 //   opsight         @opsight/telemetry: fastify plugin (span, metrics), one log line per request
 //                   (BENCH_LOG=0: no log line)
@@ -30,9 +30,16 @@ async function main(): Promise<void> {
         telemetry.logger.info({ model_name: 'gpt-4o', status: 200 }, 'chat completion served');
     }
   } else if (variant === 'als') {
-    const { context } = await import('@opentelemetry/api');
+    // Context propagation alone: the request runs inside context.with(), as with any tracing SDK.
+    const { context, createContextKey } = await import('@opentelemetry/api');
     const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+    const key = createContextKey('bench');
+    register = async (app) => {
+      app.addHook('onRequest', (_request, _reply, done) =>
+        context.with(context.active().setValue(key, 1), done),
+      );
+    };
   }
   const { default: Fastify } = await import('fastify');
   const app = Fastify({ logger: false });
