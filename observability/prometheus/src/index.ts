@@ -8,7 +8,7 @@ export { BURN_RATE_WINDOWS, SLO_PERIOD, SLOS, sloBudget, sloBurnRates } from './
 export { gatewayAndServices, modelServingAndData } from './groups/strategy-queries.js';
 export { PromtoolError, promtool } from './promtool.js';
 export { renderOutputs } from './render/outputs.js';
-export { K8S_MONITORING_DIR, renderPodMonitor, renderPrometheusRules } from './render/render-kubernetes.js';
+export { K8S_RULES_DIR, renderPrometheusRule, renderRulesKustomization } from './render/render-kubernetes.js';
 export {
   alertRuleObject,
   groupObject,

@@ -188,5 +188,6 @@ export function buildRelay(options: RelayOptions): FastifyInstance {
     return registry.metrics();
   });
   app.get('/-/ready', async () => ({ status: 'ready' }));
+  app.get('/healthz', async () => ({ status: 'ok' }));
   return app;
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,4 +74,38 @@ test('the relay process exits 1 at start with a message naming the receiver that
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('--listen host:port is where the relay listens; /healthz answers', async () => {
+  const bin = fileURLToPath(new URL('../src/bin/alert-relay.js', import.meta.url));
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.ALERT_RELAY_CONFIG;
+  const child = spawn(process.execPath, [bin, '--listen', '127.0.0.1:0'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d;
+        const m = /"port":(\d+)/.exec(out);
+        if (m) resolve(Number(m[1]));
+      });
+      child.on('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+    });
+    assert.ok(port > 0);
+    const res = await fetch(`http://127.0.0.1:${port}/healthz`);
+    assert.equal(res.status, 200);
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+  const bad = spawnSync(process.execPath, [bin, '--listen', 'nowhere'], {
+    env,
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /--listen nowhere: expected host:port/);
 });

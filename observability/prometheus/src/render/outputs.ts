@@ -1,10 +1,10 @@
 import type { RuleFile } from '../rule.js';
 import { RULE_FILES } from '../rule-files.js';
 import {
-  K8S_MONITORING_DIR,
-  renderKustomization,
-  renderPodMonitor,
-  renderPrometheusRules,
+  K8S_RULES_DIR,
+  prometheusRuleFileName,
+  renderPrometheusRule,
+  renderRulesKustomization,
 } from './render-kubernetes.js';
 import { renderRuleFile } from './render-rules.js';
 import { renderTestFile } from './render-tests.js';
@@ -16,8 +16,8 @@ export function renderOutputs(files: readonly RuleFile[] = RULE_FILES): Map<stri
     out.set(`observability/prometheus/rules/${file.file}`, renderRuleFile(file));
     out.set(`observability/prometheus/tests/${file.file}`, renderTestFile(file, files));
   }
-  out.set(`${K8S_MONITORING_DIR}/prometheus-rules.yaml`, renderPrometheusRules(files));
-  out.set(`${K8S_MONITORING_DIR}/pod-monitor.yaml`, renderPodMonitor());
-  out.set(`${K8S_MONITORING_DIR}/kustomization.yaml`, renderKustomization());
+  for (const file of files)
+    out.set(`${K8S_RULES_DIR}/${prometheusRuleFileName(file)}`, renderPrometheusRule(file));
+  out.set(`${K8S_RULES_DIR}/kustomization.yaml`, renderRulesKustomization(files));
   return out;
 }

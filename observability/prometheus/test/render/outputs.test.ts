@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse } from 'yaml';
 import { renderOutputs } from '../../src/render/outputs.js';
 
 const root = fileURLToPath(new URL('../../../../../', import.meta.url));
@@ -27,9 +27,12 @@ test('generated files open with the do-not-edit header', () => {
 
 test('the PrometheusRule objects hold exactly the groups the local Prometheus loads', () => {
   const outputs = renderOutputs();
-  const k8s = parseAllDocuments(outputs.get('deploy/k8s/base/monitoring/prometheus-rules.yaml') ?? '').map(
-    (d) => d.toJS(),
-  );
+  const k8s = [...outputs.entries()]
+    .filter(
+      ([p]) =>
+        p.startsWith('deploy/k8s/base/monitoring/prometheus-rules/') && p.endsWith('-prometheusrule.yaml'),
+    )
+    .map(([, content]) => parse(content));
   const local = [...outputs.entries()]
     .filter(([p]) => p.startsWith('observability/prometheus/rules/'))
     .flatMap(([, content]) => parse(content).groups);

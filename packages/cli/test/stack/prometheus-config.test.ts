@@ -87,7 +87,7 @@ test('the local Alertmanager configuration points at this stack’s relay port a
     });
     const text = renderAlertmanagerConfig(ctx);
     assert.match(text, new RegExp(`http://127\\.0\\.0\\.1:${ctx.ports.alertRelay}/v1/alertmanager`));
-    assert.doesNotMatch(text, /127\.0\.0\.1:9095/);
+    assert.doesNotMatch(text, /alert-relay:9096/);
     assert.match(text, /^ {2}group_wait: 1s$/m);
     assert.match(text, /^ {2}group_interval: 2s$/m);
     const file = join(dir, 'alertmanager.yml');

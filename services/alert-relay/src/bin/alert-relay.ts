@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // The alert relay process. Configuration: ALERT_RELAY_CONFIG names a JSON file `{ "receivers": [...] }`
 // (secrets come from the environment variables it names); without it, the relay keeps a local inbox only.
-// ALERT_RELAY_HOST / ALERT_RELAY_PORT: where it listens (127.0.0.1:9095).
+// Listens on `--listen host:port` (compose and Kubernetes: 0.0.0.0:9096), else ALERT_RELAY_HOST and
+// ALERT_RELAY_PORT (127.0.0.1:9095, the local stack's port).
 import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { RelayConfigError, resolveReceivers } from '../config.js';
 import { buildRelay } from '../relay.js';
 
@@ -25,9 +27,15 @@ try {
       error: (f, m) => log('ERROR', f, m),
     },
   });
-  const port = Number(process.env.ALERT_RELAY_PORT ?? 9095);
-  await app.listen({ host: process.env.ALERT_RELAY_HOST ?? '127.0.0.1', port });
-  log('INFO', { port, receivers: receivers.map((r) => r.name) }, 'alert relay listening');
+  const flag = process.argv.indexOf('--listen');
+  const listen = flag >= 0 ? process.argv[flag + 1] : undefined;
+  const match = listen === undefined ? undefined : /^(.+):(\d+)$/.exec(listen);
+  if (listen !== undefined && !match) throw new Error(`--listen ${listen ?? ''}: expected host:port`);
+  const host = match?.[1] ?? process.env.ALERT_RELAY_HOST ?? '127.0.0.1';
+  const port = Number(match?.[2] ?? process.env.ALERT_RELAY_PORT ?? 9095);
+  await app.listen({ host, port });
+  const address = app.server.address() as AddressInfo;
+  log('INFO', { host, port: address.port, receivers: receivers.map((r) => r.name) }, 'alert relay listening');
   const stop = () => void app.close().then(() => process.exit(0));
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);

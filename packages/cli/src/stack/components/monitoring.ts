@@ -7,8 +7,8 @@ import { renderPrometheusConfig, writeFastRules } from '../prometheus-config.js'
 const promConfig = (ctx: StackContext) => join(ctx.paths.config, 'prometheus.yml');
 const alertmanagerConfig = (ctx: StackContext) => join(ctx.paths.config, 'alertmanager.yml');
 
-/** The relay's address as observability/alertmanager/alertmanager.yml writes it (the default port). */
-const RELAY_DEFAULT = '127.0.0.1:9095';
+/** The relay's address as observability/alertmanager/alertmanager.yml writes it (its service in compose and Kubernetes). */
+const RELAY_DEFAULT = 'alert-relay:9096';
 
 /**
  * The local Alertmanager configuration: the repository's file with the relay at this stack's port and, under
