@@ -133,12 +133,13 @@ test('WAL replay paused on the replica: PostgresReplicationLag fires past 60 s o
       120_000,
     );
     const detected = (Date.now() - pausedAt) / 1000;
-    const bound = 60 + 2 + FAST.scrape + FAST.evaluation + FAST.groupWait;
+    // The primary learns the standby's replay position from its replies, sent as WAL arrives (a write a second).
+    const bound = 60 + 1 + 2 + FAST.scrape + FAST.evaluation + FAST.groupWait;
     report(
       'PostgresReplicationLag',
       detected,
       bound,
-      'lag threshold 60 + for 2 + scrape 1 + evaluation 1 + group_wait 1',
+      'lag threshold 60 + standby reply 1 + for 2 + scrape 1 + evaluation 1 + group_wait 1',
     );
     assert.equal(alert.labels.service, 'postgres');
   } finally {
