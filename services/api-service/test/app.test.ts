@@ -5,8 +5,8 @@ import { initTelemetry, type Telemetry } from '@opsight/telemetry';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { ApiKeyStore, type ApiService, buildApiService, ModelRouterClient, migrate } from '../src/index.js';
+import { startPostgres, startRedis, type Throwaway } from '../src/testing/throwaway-databases.js';
 import { FakeModelRouter } from './support/fake-model-router.js';
-import { startPostgres, startRedis, type Throwaway } from './support/throwaway-databases.js';
 
 const lines: string[] = [];
 let telemetry: Telemetry;

@@ -7,8 +7,13 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { ApiKeyStore, migrate } from '../../src/index.js';
+import {
+  freePort,
+  startPostgres,
+  startRedis,
+  type Throwaway,
+} from '../../src/testing/throwaway-databases.js';
 import { FakeModelRouter } from '../support/fake-model-router.js';
-import { freePort, startPostgres, startRedis, type Throwaway } from '../support/throwaway-databases.js';
 
 const BIN = fileURLToPath(new URL('../../src/bin/api-service.js', import.meta.url));
 let postgres: Throwaway;

@@ -1,3 +1,8 @@
+/**
+ * Throw-away PostgreSQL and Redis servers for tests (`@opsight/api-service/testing`): each on a free
+ * loopback port, its files in a temporary directory removed by `stop()`. As root, PostgreSQL runs as the
+ * `postgres` user (it refuses root).
+ */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
