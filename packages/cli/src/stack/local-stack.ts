@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { ComponentSpec } from '@opsight/supervisor';
+import { apiService } from './components/api-service.js';
 import { postgresExporter, redisExporter } from './components/exporters.js';
 import { alertmanager, preparePrometheus, prometheus } from './components/monitoring.js';
 import {
@@ -44,6 +45,7 @@ export function localStack(ctx: StackContext): LocalStack {
     logstore(ctx),
     collector(ctx),
     tracestore(ctx),
+    apiService(ctx),
   ];
   const { ports } = ctx;
   return {
@@ -58,6 +60,7 @@ export function localStack(ctx: StackContext): LocalStack {
       preparePrometheus(ctx, components);
     },
     endpoints: [
+      { name: 'API (OpenAI-compatible)', url: `http://127.0.0.1:${ports.apiService}/v1` },
       { name: 'Prometheus', url: `http://127.0.0.1:${ports.prometheus}` },
       { name: 'Alertmanager', url: `http://127.0.0.1:${ports.alertmanager}` },
       { name: 'Logs (Loki API)', url: `http://127.0.0.1:${ports.logstore}` },
