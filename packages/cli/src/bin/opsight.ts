@@ -13,8 +13,9 @@ commands:
   up                         start the local stack in the foreground (Ctrl-C stops it)
   down                       stop the running stack
   status [--json]            components and readiness; exit 0 when everything is ready
-  logs <component> [-f] [--tail N] [--previous]
-                             a component's log (e.g. opsight logs prometheus -f)
+  logs <component|app> [-f] [--tail N] [--previous]
+                             a component's log (e.g. opsight logs prometheus -f); an app
+                             name picks its newest container log
   keys create --user <id> [--expires-in 30d] [--name <text>] [--rpm N] [--tpm N]
                              create an API key; it is printed once
   keys list [--user <id>]    API keys (id, prefix, user, status, expiry)

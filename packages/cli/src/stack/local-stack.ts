@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { ComponentSpec } from '@opsight/supervisor';
 import { apiService } from './components/api-service.js';
+import { consoleUi } from './components/console.js';
 import { postgresExporter, redisExporter } from './components/exporters.js';
 import { alertmanager, preparePrometheus, prometheus } from './components/monitoring.js';
 import {
@@ -45,6 +46,7 @@ export function localStack(ctx: StackContext): LocalStack {
     logstore(ctx),
     collector(ctx),
     tracestore(ctx),
+    consoleUi(ctx),
     apiService(ctx),
   ];
   const { ports } = ctx;
@@ -60,6 +62,7 @@ export function localStack(ctx: StackContext): LocalStack {
       preparePrometheus(ctx, components);
     },
     endpoints: [
+      { name: 'Console', url: `http://127.0.0.1:${ports.console}` },
       { name: 'API (OpenAI-compatible)', url: `http://127.0.0.1:${ports.apiService}/v1` },
       { name: 'Prometheus', url: `http://127.0.0.1:${ports.prometheus}` },
       { name: 'Alertmanager', url: `http://127.0.0.1:${ports.alertmanager}` },

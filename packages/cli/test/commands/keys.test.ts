@@ -40,6 +40,7 @@ describe('opsight keys', () => {
     assert.ok(key, stdout);
     assert.match(stdout, /^created key_[0-9a-f]{16} for user alice \(expires /);
     const pool = new pg.Pool(database);
+    pool.on('error', () => {});
     try {
       const { rows } = await pool.query('SELECT * FROM api_keys WHERE user_id = $1', ['alice']);
       assert.equal(rows.length, 1);
