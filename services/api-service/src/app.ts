@@ -34,6 +34,7 @@ import { chatChunk, chatCompletion } from './internal/http/chat-answer.js';
 import { type ChatRequest, parseChatRequest } from './internal/http/chat-request.js';
 import { RequestGate } from './internal/redis/request-gate.js';
 import { type CachedCompletion, ResponseCache } from './internal/redis/response-cache.js';
+import { withDbSpan } from './internal/tracing/client-span.js';
 import { API_KEY_PATTERN, type ApiKeyRecord, ApiKeyStore, hashApiKey } from './keys/api-key-store.js';
 import {
   apiErrorFromGrpc,
@@ -116,7 +117,7 @@ const MODEL_NONE = 'none';
 /** Builds the API service on a migrated database and a Redis client. */
 export function buildApiService(options: ApiServiceOptions): ApiService {
   const telemetry = options.telemetry ?? getTelemetry();
-  const { logger, metrics } = telemetry;
+  const { logger, metrics, tracer } = telemetry;
   const { pool, redis, router } = options;
   const store = new ApiKeyStore(pool);
   const gate = new RequestGate(redis, { now: options.now });
@@ -223,7 +224,17 @@ export function buildApiService(options: ApiServiceOptions): ApiService {
     } else {
       misses.inc({ cache: 'api_key' });
       try {
-        record = await store.findByKey(match[1]!);
+        const secret = match[1]!;
+        record = await withDbSpan(
+          tracer,
+          {
+            system: 'postgresql',
+            operation: 'SELECT',
+            collection: 'api_keys',
+            query: 'SELECT … FROM api_keys WHERE key_hash = $1',
+          },
+          () => store.findByKey(secret),
+        );
       } catch (error) {
         logger.error({ error }, 'API key lookup failed');
         throw new ApiError('DEPENDENCY_UNAVAILABLE', 'the key store is unavailable');
@@ -242,10 +253,13 @@ export function buildApiService(options: ApiServiceOptions): ApiService {
     }
     let admission: Awaited<ReturnType<RequestGate['admit']>>;
     try {
-      admission = await gate.admit(record.id, record.userId, {
-        rpm: record.rpmLimit ?? defaultRpm,
-        tpm: record.tpmLimit ?? defaultTpm,
-      });
+      const key = record;
+      admission = await withDbSpan(tracer, { system: 'redis', operation: 'MULTI' }, () =>
+        gate.admit(key.id, key.userId, {
+          rpm: key.rpmLimit ?? defaultRpm,
+          tpm: key.tpmLimit ?? defaultTpm,
+        }),
+      );
     } catch (error) {
       logger.error({ error }, 'rate limit check failed');
       throw new ApiError('DEPENDENCY_UNAVAILABLE', 'the rate limiter is unavailable');
@@ -398,7 +412,9 @@ export function buildApiService(options: ApiServiceOptions): ApiService {
         })
       : undefined;
     if (cacheKey) {
-      const hit = await cache.get(cacheKey).catch((error: unknown) => {
+      const hit = await withDbSpan(tracer, { system: 'redis', operation: 'GET' }, () =>
+        cache.get(cacheKey),
+      ).catch((error: unknown) => {
         logger.warn({ error }, 'response cache read failed');
         return undefined;
       });
@@ -419,9 +435,11 @@ export function buildApiService(options: ApiServiceOptions): ApiService {
     };
     knownModels.add(chat.model);
     if (cacheKey) {
-      cache.set(cacheKey, completion).catch((error: unknown) => {
-        logger.warn({ error }, 'response cache write failed');
-      });
+      withDbSpan(tracer, { system: 'redis', operation: 'SET' }, () => cache.set(cacheKey, completion)).catch(
+        (error: unknown) => {
+          logger.warn({ error }, 'response cache write failed');
+        },
+      );
     }
     return answer(reply, state, completion, response.id || `chatcmpl-${randomUUID()}`);
   });
@@ -439,9 +457,12 @@ export function buildApiService(options: ApiServiceOptions): ApiService {
   function spend(state: CallState): void {
     const total = state.promptTokens + state.completionTokens;
     if (state.key && total > 0) {
-      gate.spendTokens(state.key.id, total).catch((error: unknown) => {
-        logger.warn({ error }, 'token budget update failed');
-      });
+      const keyId = state.key.id;
+      withDbSpan(tracer, { system: 'redis', operation: 'MULTI' }, () => gate.spendTokens(keyId, total)).catch(
+        (error: unknown) => {
+          logger.warn({ error }, 'token budget update failed');
+        },
+      );
     }
   }
 

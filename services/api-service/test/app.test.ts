@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { request as httpRequest } from 'node:http';
 import { after, before, describe, test } from 'node:test';
+import { SpanKind } from '@opentelemetry/api';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { initTelemetry, type Telemetry } from '@opsight/telemetry';
 import { Redis } from 'ioredis';
 import pg from 'pg';
@@ -9,6 +11,7 @@ import { startPostgres, startRedis, type Throwaway } from '../src/testing/throwa
 import { FakeModelRouter } from './support/fake-model-router.js';
 
 const lines: string[] = [];
+const spans = new InMemorySpanExporter();
 let telemetry: Telemetry;
 let postgres: Throwaway;
 let redisServer: Throwaway;
@@ -64,7 +67,8 @@ before(async () => {
     handleSignals: false,
     defaultMetrics: false,
     instrumentFetch: false,
-    env: { OTEL_TRACES_EXPORTER: 'none' },
+    env: {},
+    spanExporter: spans,
     logDestination: { write: (line: string) => void lines.push(line) },
   });
   [postgres, redisServer] = await Promise.all([startPostgres(), startRedis()]);
@@ -267,6 +271,40 @@ describe('completions', () => {
     assert.ok(call.metadata.get('grpc-timeout').length > 0 || call.request.model === 'sim-small');
   });
 
+  test('one trace: the key lookup, the Redis calls and the router call are children of the server span', async () => {
+    spans.reset();
+    const res = await chat(
+      hello('sim-small', { temperature: 0, messages: [{ role: 'user', content: 'trace me' }] }),
+    );
+    assert.equal(res.statusCode, 200);
+    await telemetry.forceFlush();
+    // The trace is the one whose context reached the router; earlier requests' spans may be exported too.
+    const traceId = String(router.requests.at(-1)!.metadata.get('traceparent')[0]).split('-')[1];
+    const trace = spans.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
+    const server = trace.find((s) => s.kind === SpanKind.SERVER);
+    assert.ok(server, trace.map((s) => s.name).join(', '));
+    assert.equal(server.name, 'POST /v1/chat/completions');
+    assert.equal(server.parentSpanContext, undefined);
+    const children = trace
+      .filter((s) => s.parentSpanContext?.spanId === server.spanContext().spanId)
+      .map((s) => [s.name, s.kind, s.attributes['db.system.name'] ?? s.attributes['rpc.system']]);
+    for (const expected of [
+      ['SELECT api_keys', SpanKind.CLIENT, 'postgresql'],
+      ['MULTI', SpanKind.CLIENT, 'redis'],
+      ['GET', SpanKind.CLIENT, 'redis'],
+      ['opsight.router.v1.ModelRouter/Generate', SpanKind.CLIENT, 'grpc'],
+    ]) {
+      assert.ok(
+        children.some((c) => JSON.stringify(c) === JSON.stringify(expected)),
+        `${expected[0]} in ${JSON.stringify(children)}`,
+      );
+    }
+    // No span carries the key or the prompt.
+    const text = JSON.stringify(trace.map((s) => s.attributes));
+    assert.equal(text.includes(key), false);
+    assert.equal(text.includes('trace me'), false);
+  });
+
   test('GET /v1/models lists the routed models', async () => {
     const res = await service.app.inject({
       method: 'GET',
@@ -409,6 +447,7 @@ describe('response cache', () => {
   test('identical non-stream temperature 0 requests are answered once by the router', async () => {
     const body = hello('sim-small', { temperature: 0, messages: [{ role: 'user', content: 'cache me' }] });
     const calls = router.requests.length;
+    const before = await metrics();
     const first = await chat(body);
     const second = await chat(body);
     assert.equal(first.headers['x-opsight-cache'], 'miss');
@@ -417,8 +456,9 @@ describe('response cache', () => {
     assert.deepEqual(second.json().usage, first.json().usage);
     assert.equal(router.requests.length, calls + 1);
     const text = await metrics();
-    assert.equal(sample(text, 'cache_hits_total{cache="response"}'), 1);
-    assert.equal(sample(text, 'cache_misses_total{cache="response"}'), 1);
+    for (const series of ['cache_hits_total{cache="response"}', 'cache_misses_total{cache="response"}']) {
+      assert.equal(sample(text, series)! - sample(before, series)!, 1, series);
+    }
   });
 
   test('other temperatures and streams are not cached', async () => {
