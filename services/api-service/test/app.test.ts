@@ -5,6 +5,7 @@ import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { initTelemetry, type Telemetry } from '@opsight/telemetry';
 import { Redis } from 'ioredis';
+import OpenAI from 'openai';
 import pg from 'pg';
 import { ApiKeyStore, type ApiService, buildApiService, ModelRouterClient, migrate } from '../src/index.js';
 import { startPostgres, startRedis, type Throwaway } from '../src/testing/throwaway-databases.js';
@@ -410,6 +411,49 @@ describe('completions', () => {
     assert.equal(line.status, 499);
     assert.equal(line.error_code, 'CLIENT_CANCELLED');
     assert.equal(line.model_name, 'endless');
+  });
+});
+
+describe('the official openai client', () => {
+  test('works unchanged: models, a completion, a stream with usage, and errors as APIError', async () => {
+    await service.app.listen({ host: '127.0.0.1', port: 0 }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'FST_ERR_REOPENED_SERVER') throw error;
+    });
+    const { port } = service.app.server.address() as { port: number };
+    const openai = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: key, maxRetries: 0 });
+    const models = await openai.models.list();
+    assert.deepEqual(
+      models.data.map((m) => m.id),
+      ['sim-small', 'sim-large'],
+    );
+    const completion = await openai.chat.completions.create({
+      model: 'sim-small',
+      messages: [{ role: 'user', content: 'hi from openai' }],
+    });
+    assert.equal(completion.choices[0]!.message.content, 'echo: hi from openai');
+    assert.equal(completion.usage?.total_tokens, 7);
+    const stream = await openai.chat.completions.create({
+      model: 'sim-large',
+      messages: [{ role: 'user', content: 'stream it' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    let text = '';
+    let usage: OpenAI.CompletionUsage | null | undefined;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      if (chunk.usage) usage = chunk.usage;
+    }
+    assert.equal(text, 'echo: stream it');
+    assert.equal(usage?.completion_tokens, 3);
+    await assert.rejects(
+      openai.chat.completions.create({ model: 'missing', messages: [{ role: 'user', content: 'x' }] }),
+      (error: unknown) =>
+        error instanceof OpenAI.NotFoundError &&
+        (error.error as { code?: string }).code === 'MODEL_NOT_FOUND',
+    );
+    const bad = new OpenAI({ baseURL: `http://127.0.0.1:${port}/v1`, apiKey: 'sk-nope', maxRetries: 0 });
+    await assert.rejects(bad.models.list(), OpenAI.AuthenticationError);
   });
 });
 
