@@ -377,6 +377,43 @@ describe('completions', () => {
     assert.equal(res.json().error.code, 'MODEL_NOT_FOUND');
   });
 
+  test('stream: a failure after the first chunk ends the stream with an error event', async () => {
+    const res = await chat(hello('flaky', { stream: true }));
+    assert.equal(res.statusCode, 200);
+    const events = res.body.split('\n\n').filter(Boolean);
+    assert.match(events[0]!, /"content":"partial "/);
+    const last = JSON.parse(events.at(-1)!.replace(/^data: /, ''));
+    assert.equal(last.error.code, 'UPSTREAM_ERROR');
+    assert.match(last.error.trace_id, /^[0-9a-f]{32}$/);
+    assert.equal(res.body.includes('[DONE]'), false);
+  });
+
+  test('Redis down → 503 DEPENDENCY_UNAVAILABLE, and /healthz says so', async () => {
+    const down = new Redis(1, '127.0.0.1', {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+    });
+    down.on('error', () => {});
+    const other = buildApiService({ pool, redis: down, router: client, telemetry, keyCacheTtlMs: 0 });
+    try {
+      const res = await other.app.inject({
+        method: 'POST',
+        url: '/v1/chat/completions',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        payload: JSON.stringify(hello()),
+      });
+      assert.equal(res.statusCode, 503, res.body);
+      assert.equal(res.json().error.code, 'DEPENDENCY_UNAVAILABLE');
+      const health = await other.app.inject({ method: 'GET', url: '/healthz' });
+      assert.equal(health.statusCode, 503);
+      assert.deepEqual(health.json(), { status: 'unavailable', postgres: 'ok', redis: 'unavailable' });
+    } finally {
+      await other.close();
+      down.disconnect();
+    }
+  });
+
   test('stream: a client that disconnects cancels the gRPC stream', { timeout: 20_000 }, async () => {
     await service.app.listen({ host: '127.0.0.1', port: 0 });
     const { port } = service.app.server.address() as { port: number };

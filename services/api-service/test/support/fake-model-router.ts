@@ -19,7 +19,8 @@ import {
  * - `sim-small`, `sim-large`: answer "echo: <last message>" (stream: one chunk per word);
  * - `missing`: NOT_FOUND / MODEL_NOT_FOUND; `down`: UNAVAILABLE / BACKEND_UNAVAILABLE;
  * - `slow`: answers after 5 s (beyond the client's deadline); `broken`: INTERNAL / UPSTREAM_ERROR;
- * - `endless` (stream only): a chunk every 10 ms until the call is cancelled.
+ * - `endless` (stream only): a chunk every 10 ms until the call is cancelled;
+ * - `flaky` (stream only): one chunk, then INTERNAL / UPSTREAM_ERROR.
  */
 export class FakeModelRouter {
   readonly server = new Server();
@@ -60,6 +61,17 @@ export class FakeModelRouter {
           finish_reason: '',
           usage: null,
         };
+        if (call.request.model === 'flaky') {
+          call.write({ ...base, delta: 'partial ' });
+          const failure = Object.assign(new Error('backend crashed'), {
+            code: status.INTERNAL,
+            details: 'backend crashed',
+            metadata: new Metadata(),
+          });
+          failure.metadata.set('opsight-error-code', 'UPSTREAM_ERROR');
+          setTimeout(() => call.emit('error', failure), 5);
+          return;
+        }
         if (call.request.model === 'endless') {
           const timer = setInterval(() => {
             if (call.cancelled) return clearInterval(timer);
