@@ -32,6 +32,7 @@ test('Prometheus has every target up == 1', async () => {
   const jobs = targets.map((t) => t.labels.job).sort();
   assert.deepEqual(jobs, [
     'alertmanager',
+    'api-service',
     'collector',
     'logstore',
     'postgres-exporter',
