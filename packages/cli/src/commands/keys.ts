@@ -130,3 +130,20 @@ export async function keys(
     await pool.end();
   }
 }
+
+/**
+ * The stack's first API key: created for user `default` when the database holds no key at all, and
+ * returned so that `opsight up` can print it once. Returns undefined when keys already exist.
+ */
+export async function ensureDefaultKey(database: pg.PoolConfig): Promise<string | undefined> {
+  const pool = new pg.Pool({ ...database, max: 1, connectionTimeoutMillis: 5000 });
+  pool.on('error', () => {});
+  try {
+    await migrate(pool);
+    const store = new ApiKeyStore(pool);
+    if ((await store.list()).length > 0) return undefined;
+    return (await store.create({ userId: 'default', name: 'default' })).key;
+  } finally {
+    await pool.end();
+  }
+}

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { hashApiKey } from '@opsight/api-service';
 import { startPostgres, type Throwaway } from '@opsight/api-service/testing';
 import pg from 'pg';
-import { type KeysAction, keys, parseExpiresIn } from '../../src/commands/keys.js';
+import { ensureDefaultKey, type KeysAction, keys, parseExpiresIn } from '../../src/commands/keys.js';
 
 let postgres: Throwaway;
 let database: pg.PoolConfig;
@@ -32,6 +32,14 @@ after(async () => {
 });
 
 describe('opsight keys', () => {
+  test('the default key is created once, on an empty database, for user "default"', async () => {
+    const first = await ensureDefaultKey(database);
+    assert.match(first ?? '', /^sk-[A-Za-z0-9_-]{43}$/);
+    assert.equal(await ensureDefaultKey(database), undefined);
+    const { stdout } = await run({ action: 'list', userId: 'default' });
+    assert.match(stdout, /default\s+default\s+active\s+never/);
+  });
+
   test('create prints the key once and stores only its hash, prefix, owner and expiry', async () => {
     const before = Date.now();
     const { code, stdout } = await run({ action: 'create', userId: 'alice', expiresIn: '30d', name: 'ci' });
