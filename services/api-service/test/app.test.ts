@@ -640,9 +640,37 @@ describe('metrics and usage', () => {
     assert.deepEqual(res.json(), { status: 'ok', postgres: 'ok', redis: 'ok' });
   });
 
+  test('prompt and completion text are logged only with the explicit opt-in', async () => {
+    const optedIn = buildApiService({
+      pool,
+      redis,
+      router: client,
+      telemetry,
+      keyCacheTtlMs: 0,
+      logContent: true,
+    });
+    try {
+      const res = await optedIn.app.inject({
+        method: 'POST',
+        url: '/v1/chat/completions',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        payload: JSON.stringify(
+          hello('sim-small', { messages: [{ role: 'user', content: 'opted in text' }] }),
+        ),
+      });
+      assert.equal(res.statusCode, 200);
+      await telemetry.forceFlush();
+      const line = lines.map((l) => JSON.parse(l)).find((l) => l.prompt === 'user: opted in text');
+      assert.ok(line, 'the opted-in line carries the prompt');
+      assert.equal(line.completion, 'echo: opted in text');
+    } finally {
+      await optedIn.close();
+    }
+  });
+
   test('logs carry no key, no Authorization and no prompt or completion text', async () => {
     await telemetry.forceFlush();
-    const all = lines.join('');
+    const all = lines.filter((l) => !l.includes('opted in text')).join('');
     assert.ok(all.includes('chat completion'));
     for (const secret of secrets) assert.equal(all.includes(secret), false);
     assert.equal(all.includes(SECRET_PROMPT), false);
