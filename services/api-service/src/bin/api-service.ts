@@ -11,7 +11,7 @@ import { migrate } from '../internal/db/migrations.js';
 import { ModelRouterClient } from '../router/model-router-client.js';
 
 async function main(): Promise<void> {
-  const config = readConfig();
+  const config = readConfig(process.env, process.argv.slice(2));
   const telemetry = initTelemetry({ service: 'api-service' });
   const { logger } = telemetry;
   const pool = new pg.Pool({
