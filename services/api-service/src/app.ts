@@ -177,7 +177,10 @@ export function buildApiService(options: ApiServiceOptions): ApiService {
       .code(404)
       .send(
         errorBody(
-          new ApiError('NOT_FOUND', `no route for ${request.method} ${request.url.split('?')[0]}`),
+          new ApiError(
+            'NOT_FOUND',
+            `no route for ${request.method} ${request.url.split('?')[0]!.slice(0, 200)}`,
+          ),
           traceIdOf(undefined),
           currentRequestId(),
         ),
