@@ -12,8 +12,12 @@ export { EVENT_LOG_FIELDS, LOG_FIELD_NAMES, LOG_FIELDS } from './log-fields.js';
 export type { MetricDefinition, MetricSource, MetricType } from './metric-definition.js';
 export { defineMetric } from './metric-definition.js';
 export {
+  apiActiveUsers,
   apiKeyExpiryDays,
   apiKeyExpiryTimestampSeconds,
+  apiRequestsTotal,
+  apiTokensTotal,
+  apiUsageRowsTotal,
   cacheHitsTotal,
   cacheMissesTotal,
   rateLimitRejectionsTotal,
@@ -94,6 +98,7 @@ export {
 export type { SpanAttributeConvention, SpanAttributeDefinition } from './span-attributes.js';
 export { SPAN_ATTRIBUTES, SpanAttr } from './span-attributes.js';
 export type {
+  ActiveUserWindow,
   CacheName,
   GrpcCode,
   GrpcType,
@@ -103,8 +108,10 @@ export type {
   RateLimitKind,
   SpanDropReason,
   StatusClass,
+  TokenDirection,
 } from './value-sets.js';
 export {
+  ACTIVE_USER_WINDOWS,
   CACHE_NAMES,
   GRPC_CODES,
   GRPC_TYPES,
@@ -117,4 +124,5 @@ export {
   ROUTE_UNMATCHED,
   SPAN_DROP_REASONS,
   STATUS_CLASSES,
+  TOKEN_DIRECTIONS,
 } from './value-sets.js';

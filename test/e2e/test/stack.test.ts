@@ -33,6 +33,7 @@ test('Prometheus has every target up == 1', async () => {
   assert.deepEqual(jobs, [
     'alert-relay',
     'alertmanager',
+    'api-service',
     'collector',
     'logstore',
     'postgres-exporter',

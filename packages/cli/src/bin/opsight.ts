@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { down } from '../commands/down.js';
+import { type KeysAction, KeysUsageError, keys, parseExpiresIn, stackDatabase } from '../commands/keys.js';
 import { logs } from '../commands/logs.js';
 import { status } from '../commands/status.js';
 import { up } from '../commands/up.js';
@@ -15,6 +16,10 @@ commands:
   logs <component|app> [-f] [--tail N] [--previous]
                              a component's log (e.g. opsight logs prometheus -f); an app
                              name picks its newest container log
+  keys create --user <id> [--expires-in 30d] [--name <text>] [--rpm N] [--tpm N]
+                             create an API key; it is printed once
+  keys list [--user <id>]    API keys (id, prefix, user, status, expiry)
+  keys revoke <id|prefix>    revoke an API key
 
 environment:
   OPSIGHT_PORT_<NAME>=<port> move one port (e.g. OPSIGHT_PORT_PROMETHEUS=19090)
@@ -54,6 +59,13 @@ async function main(argv: string[]): Promise<number> {
       }
       return logs({ root, component, follow: values.follow, tail, previous: values.previous });
     }
+    case 'keys':
+      try {
+        return await keys(keysAction(rest), stackDatabase(root));
+      } catch (error) {
+        if (error instanceof KeysUsageError) throw new UsageError(error.message);
+        throw error;
+      }
     case undefined:
     case 'help':
     case '--help':
@@ -66,6 +78,53 @@ async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+function positiveInt(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < 1)
+    throw new UsageError(`${flag} must be a positive whole number`);
+  return Number(text);
+}
+
+function keysAction(args: string[]): KeysAction {
+  const [sub, ...rest] = args;
+  switch (sub) {
+    case 'create': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          user: { type: 'string' },
+          'expires-in': { type: 'string' },
+          name: { type: 'string' },
+          rpm: { type: 'string' },
+          tpm: { type: 'string' },
+        },
+      });
+      if (!values.user) throw new UsageError('keys create needs --user <id>');
+      // Checked before connecting, so a typo is a usage error whether or not the stack is up.
+      if (values['expires-in'] !== undefined) parseExpiresIn(values['expires-in']);
+      return {
+        action: 'create',
+        userId: values.user,
+        expiresIn: values['expires-in'],
+        name: values.name,
+        rpm: positiveInt(values.rpm, '--rpm'),
+        tpm: positiveInt(values.tpm, '--tpm'),
+      };
+    }
+    case 'list': {
+      const { values } = parseArgs({ args: rest, options: { user: { type: 'string' } } });
+      return { action: 'list', userId: values.user };
+    }
+    case 'revoke': {
+      const { positionals } = parseArgs({ args: rest, options: {}, allowPositionals: true });
+      if (positionals.length !== 1) throw new UsageError('keys revoke takes one key id or prefix');
+      return { action: 'revoke', target: positionals[0]! };
+    }
+    default:
+      throw new UsageError(sub ? `unknown keys command "${sub}"` : 'keys needs create, list or revoke');
+  }
+}
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { ComponentSpec } from '@opsight/supervisor';
+import { apiService } from './components/api-service.js';
 import { consoleUi } from './components/console.js';
 import { postgresExporter, redisExporter } from './components/exporters.js';
 import { alertmanager, alertRelay, preparePrometheus, prometheus } from './components/monitoring.js';
@@ -47,6 +48,7 @@ export function localStack(ctx: StackContext): LocalStack {
     collector(ctx),
     tracestore(ctx),
     consoleUi(ctx),
+    apiService(ctx),
   ];
   const { ports } = ctx;
   return {
@@ -62,6 +64,7 @@ export function localStack(ctx: StackContext): LocalStack {
     },
     endpoints: [
       { name: 'Console', url: `http://127.0.0.1:${ports.console}` },
+      { name: 'API (OpenAI-compatible)', url: `http://127.0.0.1:${ports.apiService}/v1` },
       { name: 'Prometheus', url: `http://127.0.0.1:${ports.prometheus}` },
       { name: 'Alertmanager', url: `http://127.0.0.1:${ports.alertmanager}` },
       { name: 'Alert inbox', url: `http://127.0.0.1:${ports.alertRelay}/v1/inbox` },
