@@ -52,6 +52,8 @@ export {
 export {
   containerCpuUsageSecondsTotal,
   containerMemoryWorkingSetBytes,
+  dcgmFiDevFbUsed,
+  dcgmFiDevGpuUtil,
   dcgmGpuUtilization,
   dcgmMemoryUsedBytes,
   kubePodContainerResourceLimits,
