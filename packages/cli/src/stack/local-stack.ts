@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { ComponentSpec } from '@opsight/supervisor';
 import { postgresExporter, redisExporter } from './components/exporters.js';
+import { modelComponents, prepareModelRouter } from './components/models.js';
 import { alertmanager, preparePrometheus, prometheus } from './components/monitoring.js';
 import {
   POSTGRES,
@@ -44,6 +45,7 @@ export function localStack(ctx: StackContext): LocalStack {
     logstore(ctx),
     collector(ctx),
     tracestore(ctx),
+    ...modelComponents(ctx),
   ];
   const { ports } = ctx;
   return {
@@ -55,6 +57,7 @@ export function localStack(ctx: StackContext): LocalStack {
       preparePostgres(ctx);
       prepareRedis(ctx);
       prepareTelemetryStores(ctx);
+      prepareModelRouter(ctx);
       preparePrometheus(ctx, components);
     },
     endpoints: [
@@ -63,6 +66,8 @@ export function localStack(ctx: StackContext): LocalStack {
       { name: 'Logs (Loki API)', url: `http://127.0.0.1:${ports.logstore}` },
       { name: 'Traces (Jaeger API)', url: `http://127.0.0.1:${ports.tracestoreQuery}` },
       { name: 'OTLP/HTTP', url: `http://127.0.0.1:${ports.tracestoreOtlpHttp}` },
+      { name: 'Model router (gRPC)', url: `127.0.0.1:${ports.modelRouter}` },
+      { name: 'Model serving', url: `http://127.0.0.1:${ports.modelServing}` },
       { name: 'Supervisor metrics', url: `http://127.0.0.1:${ports.supervisor}/metrics` },
       {
         name: 'PostgreSQL primary',

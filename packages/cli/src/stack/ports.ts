@@ -8,8 +8,10 @@
 export const DEFAULT_PORTS = {
   gateway: 8080,
   apiService: 8081,
+  /** First model-serving instance; the others take the next ports (8091, 8092). */
   modelServing: 8090,
   modelRouter: 50051,
+  modelRouterMetrics: 9095,
   gatewayTelemetry: 9113,
   prometheus: 9090,
   alertmanager: 9093,
