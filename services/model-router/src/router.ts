@@ -159,8 +159,17 @@ export class Router {
       if (remaining <= 0) break;
       if (!target.backend.breaker.tryAcquire()) continue;
       attempts++;
-      const tryMs = perTryTimeoutMs > 0 ? Math.min(perTryTimeoutMs, remaining) : remaining;
-      const signal = AbortSignal.any([options.signal, AbortSignal.timeout(tryMs)]);
+      // The call's deadline holds to the end (of a stream too); the per-try timeout only until the
+      // backend answers (a stream's first chunk), so that it never cuts a stream that has started.
+      const tryAbort = new AbortController();
+      const tryTimer =
+        perTryTimeoutMs > 0 && perTryTimeoutMs < remaining
+          ? setTimeout(
+              () => tryAbort.abort(new DOMException('the try timed out', 'TimeoutError')),
+              perTryTimeoutMs,
+            )
+          : undefined;
+      const signal = AbortSignal.any([options.signal, AbortSignal.timeout(remaining), tryAbort.signal]);
       try {
         const value = await call(
           target,
@@ -168,9 +177,11 @@ export class Router {
           options.headers ?? {},
           signal,
         );
+        clearTimeout(tryTimer);
         target.backend.breaker.onSuccess();
         return { value, model: target.model, backend: target.backend.name, attempts };
       } catch (error) {
+        clearTimeout(tryTimer);
         const failure =
           error instanceof UpstreamFailure ? error : new UpstreamFailure(String(error), 'malformed');
         if (failure.kind === 'aborted' || options.signal.aborted) {

@@ -319,3 +319,21 @@ test('the metrics endpoint has the grpc_server_* families', async () => {
     assert.equal((await fetch(`http://127.0.0.1:${server.metricsPort}/ready`)).status, 200);
   });
 });
+
+test('the per-try timeout never cuts a stream that has started', async () => {
+  await withRouter(
+    async (client) => {
+      const { chunks, error } = await collect(
+        client.GenerateStream!({
+          ...hello,
+          model: 'slow',
+          max_tokens: 16,
+        }) as grpc.ClientReadableStream<unknown>,
+      );
+      assert.equal(error, undefined);
+      assert.equal(chunks.at(-1).finish_reason, 'length');
+      assert.equal(chunks.at(-1).usage.completion_tokens, 16);
+    },
+    { retry: { perTryTimeoutMs: 100 } },
+  );
+});
