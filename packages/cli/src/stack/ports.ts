@@ -12,6 +12,8 @@ export const DEFAULT_PORTS = {
   modelServing: 8090,
   modelRouter: 50051,
   modelRouterMetrics: 9095,
+  /** dcgm-exporter's port; used only where nvidia-smi exists. */
+  gpuExporter: 9400,
   gatewayTelemetry: 9113,
   prometheus: 9090,
   alertmanager: 9093,

@@ -1,5 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { accessSync, constants, readFileSync, writeFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import type { ComponentSpec } from '@opsight/supervisor';
 import type { StackContext } from '../context.js';
 import type { PortName } from '../ports.js';
@@ -105,7 +105,54 @@ export function modelRouter(ctx: StackContext): ComponentSpec {
   };
 }
 
-/** Every model component: the serving instances, then the router. */
-export function modelComponents(ctx: StackContext): ComponentSpec[] {
-  return [...MODEL_SERVING_INSTANCES.map((_, i) => modelServing(ctx, i)), modelRouter(ctx)];
+/** nvidia-smi: `NVIDIA_SMI`, else the first `nvidia-smi` on PATH that can be run; undefined without a GPU. */
+export function findNvidiaSmi(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const candidates = env.NVIDIA_SMI
+    ? [env.NVIDIA_SMI]
+    : (env.PATH ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(dir, 'nvidia-smi'));
+  return candidates.find((path) => {
+    try {
+      accessSync(path, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * dcgm-exporter's GPU series from nvidia-smi (model-serving's gpu-exporter), on `gpuExporter`; in
+ * Kubernetes dcgm-exporter itself takes its place, with the same names and labels.
+ */
+export function gpuExporter(ctx: StackContext, nvidiaSmi: string): ComponentSpec {
+  const port = ctx.ports.gpuExporter;
+  return {
+    name: 'gpu-exporter',
+    namespace: 'monitoring',
+    command: process.execPath,
+    args: [
+      serviceBin(ctx, 'model-serving', 'gpu-exporter.js'),
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--nvidia-smi',
+      nvidiaSmi,
+    ],
+    ports: [{ name: 'metrics', port }],
+    metrics: { port },
+    readinessProbe: { http: { port, path: '/healthz' }, periodMs: 300 },
+    resources: { limits: { cpu: 0.2, memoryBytes: 128 * 1024 * 1024 } },
+  };
+}
+
+/** Every model component: the serving instances, the router, and the GPU exporter where nvidia-smi exists. */
+export function modelComponents(ctx: StackContext, env: NodeJS.ProcessEnv = process.env): ComponentSpec[] {
+  const nvidiaSmi = findNvidiaSmi(env);
+  return [
+    ...MODEL_SERVING_INSTANCES.map((_, i) => modelServing(ctx, i)),
+    modelRouter(ctx),
+    ...(nvidiaSmi ? [gpuExporter(ctx, nvidiaSmi)] : []),
+  ];
 }

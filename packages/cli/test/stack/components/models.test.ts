@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { repoRoot } from '../../../src/root.js';
 import {
+  findNvidiaSmi,
   MODEL_SERVING_INSTANCES,
   modelComponents,
   prepareModelRouter,
@@ -16,7 +17,7 @@ test('three serving instances on consecutive ports from modelServing, and the ro
   const dir = mkdtempSync(join(tmpdir(), 'opsight-models-'));
   try {
     const ctx = stackContext(repoRoot(), { OPSIGHT_VAR_DIR: dir, OPSIGHT_PORT_OFFSET: '10000' });
-    const specs = modelComponents(ctx);
+    const specs = modelComponents(ctx, { PATH: '' });
     assert.deepEqual(
       specs.map((s) => [s.name, s.ports?.[0]?.port]),
       [
@@ -54,6 +55,25 @@ test('the router table gets the ports of the port table', () => {
       Object.keys(table.models),
       MODEL_SERVING_INSTANCES.map((i) => i.model),
     );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('the GPU exporter runs only where nvidia-smi exists', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'opsight-models-'));
+  try {
+    const ctx = stackContext(repoRoot(), { OPSIGHT_VAR_DIR: dir });
+    assert.equal(findNvidiaSmi({ PATH: dir }), undefined);
+    assert.ok(!modelComponents(ctx, { PATH: dir }).some((c) => c.name === 'gpu-exporter'));
+    const fake = join(dir, 'nvidia-smi');
+    writeFileSync(fake, '#!/bin/sh\nexit 0\n');
+    chmodSync(fake, 0o755);
+    assert.equal(findNvidiaSmi({ PATH: `/nonexistent:${dir}` }), fake);
+    const exporter = modelComponents(ctx, { PATH: dir }).find((c) => c.name === 'gpu-exporter');
+    assert.ok(exporter);
+    assert.equal(exporter.metrics?.port, ctx.ports.gpuExporter);
+    assert.deepEqual(exporter.args?.slice(-2), ['--nvidia-smi', fake]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
