@@ -14,6 +14,7 @@ import { ServingError } from './internal/errors.js';
 import { applyFaultPatch, type FaultSettings, NO_FAULTS } from './internal/faults.js';
 import { type GenerationPlan, planGeneration } from './internal/generation-plan.js';
 import type { ModelProfile } from './internal/model-profile.js';
+import { proxyCompletion, type UpstreamOptions } from './internal/upstream-proxy.js';
 
 export interface ServingAppOptions {
   /** The simulated models this instance serves. */
@@ -28,6 +29,11 @@ export interface ServingAppOptions {
   hangMs?: number;
   /** Largest request body accepted, bytes. @default 1048576 */
   bodyLimit?: number;
+  /**
+   * Forward completions of the served model names to an OpenAI-compatible upstream instead of simulating
+   * them (profiles then only name the models). @default none: simulated
+   */
+  upstream?: UpstreamOptions;
 }
 
 /** Header of non-stream answers: the model's time to first token, seconds. */
@@ -103,6 +109,27 @@ export async function buildServingApp(options: ServingAppOptions): Promise<Fasti
     reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) abort.abort();
     });
+    if (options.upstream) {
+      try {
+        await injectFaults(reply, abort.signal);
+      } catch (error) {
+        if (error instanceof ServingError) {
+          const latency = (performance.now() - startedAt) / 1000;
+          record({ model: chat.model, outcome: 'failure', reason: reasonOf(error), latency });
+        }
+        throw error;
+      }
+      return proxyCompletion({
+        upstream: options.upstream,
+        chat,
+        body: request.body as Record<string, unknown>,
+        reply,
+        signal: abort.signal,
+        startedAt,
+        record,
+        log,
+      });
+    }
     const plan = planGeneration(chat, profile, random);
     plan.ttftMs += faults.latencyMs;
     const id = `chatcmpl-${randomUUID()}`;
@@ -147,15 +174,8 @@ export async function buildServingApp(options: ServingAppOptions): Promise<Fasti
         finish({ kind: 'failure', reason: 'canceled' });
         return reply;
       }
-      if (error instanceof ServingError) {
-        const reason =
-          error.code === 'MODEL_TIMEOUT'
-            ? 'timeout'
-            : error.code === 'MODEL_OVERLOADED'
-              ? 'overloaded'
-              : 'internal';
-        finish({ kind: 'failure', reason, code: error.code });
-      }
+      if (error instanceof ServingError)
+        finish({ kind: 'failure', reason: reasonOf(error), code: error.code });
       throw error;
     }
 
@@ -211,6 +231,13 @@ export async function buildServingApp(options: ServingAppOptions): Promise<Fasti
   }
 
   return app;
+}
+
+/** The `reason` of an injected failure. */
+function reasonOf(error: ServingError): string {
+  if (error.code === 'MODEL_TIMEOUT') return 'timeout';
+  if (error.code === 'MODEL_OVERLOADED') return 'overloaded';
+  return 'internal';
 }
 
 function usage(plan: GenerationPlan) {

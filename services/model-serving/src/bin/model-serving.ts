@@ -5,7 +5,10 @@
 //     --model chat-fast=fast [--model NAME=PROFILE ...] [--ttft-ms N] [--token-ms N] [--jitter F]
 //
 // PROFILE is one of the presets (fast, large, small, instant); the --ttft-ms, --token-ms and --jitter
-// options override every model's profile. Telemetry is configured by OTEL_* and LOG_LEVEL.
+// options override every model's profile. With --upstream-url (or UPSTREAM_BASE_URL), for instance
+// https://api.openai.com/v1 or a vLLM server's http://host:8000/v1, the --model names are forwarded to that
+// OpenAI-compatible upstream instead of simulated; its key comes from UPSTREAM_API_KEY only (never an
+// argument, which `ps` would show) and is never logged. Telemetry is configured by OTEL_* and LOG_LEVEL.
 import { parseArgs } from 'node:util';
 import { initTelemetry } from '@opsight/telemetry';
 import { buildServingApp } from '../app.js';
@@ -26,6 +29,7 @@ function main(): void {
         'ttft-ms': { type: 'string' },
         'token-ms': { type: 'string' },
         jitter: { type: 'string' },
+        'upstream-url': { type: 'string' },
       },
     });
   }
@@ -62,13 +66,23 @@ function main(): void {
   const port = Number(listen.slice(idx + 1));
   if (!Number.isInteger(port) || port < 0 || port > 65535) usage(`invalid --listen ${listen}`);
 
+  const upstreamUrl = values['upstream-url'] ?? process.env.UPSTREAM_BASE_URL;
+  if (upstreamUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(upstreamUrl))
+    usage(`--upstream-url ${JSON.stringify(upstreamUrl)} is not an http(s) URL`);
+  const upstream = upstreamUrl
+    ? {
+        baseUrl: upstreamUrl,
+        ...(process.env.UPSTREAM_API_KEY ? { apiKey: process.env.UPSTREAM_API_KEY } : {}),
+      }
+    : undefined;
+
   const telemetry = initTelemetry({ service: 'model-serving' });
-  void buildServingApp({ models, telemetry }).then(async (app) => {
+  void buildServingApp({ models, telemetry, ...(upstream ? { upstream } : {}) }).then(async (app) => {
     telemetry.onShutdown(() => app.close());
     try {
       const address = await app.listen({ host, port });
       telemetry.logger.info(
-        { models: models.map((m) => m.name), address },
+        { models: models.map((m) => m.name), address, upstream: upstream?.baseUrl },
         `model-serving listening on ${address}`,
       );
     } catch (error) {

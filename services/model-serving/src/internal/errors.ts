@@ -5,6 +5,7 @@ export const SERVING_ERRORS = {
   MODEL_ERROR: { status: 500, type: 'server_error' },
   MODEL_OVERLOADED: { status: 503, type: 'server_error' },
   MODEL_TIMEOUT: { status: 504, type: 'server_error' },
+  UPSTREAM_ERROR: { status: 502, type: 'server_error' },
   REQUEST_TOO_LARGE: { status: 413, type: 'invalid_request_error' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, type: 'invalid_request_error' },
   ROUTE_NOT_FOUND: { status: 404, type: 'invalid_request_error' },
