@@ -12,8 +12,9 @@ commands:
   up                         start the local stack in the foreground (Ctrl-C stops it)
   down                       stop the running stack
   status [--json]            components and readiness; exit 0 when everything is ready
-  logs <component> [-f] [--tail N] [--previous]
-                             a component's log (e.g. opsight logs prometheus -f)
+  logs <component|app> [-f] [--tail N] [--previous]
+                             a component's log (e.g. opsight logs prometheus -f); an app
+                             name picks its newest container log
 
 environment:
   OPSIGHT_PORT_<NAME>=<port> move one port (e.g. OPSIGHT_PORT_PROMETHEUS=19090)

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { ComponentSpec } from '@opsight/supervisor';
+import { consoleUi } from './components/console.js';
 import { postgresExporter, redisExporter } from './components/exporters.js';
 import { modelComponents, prepareModelRouter } from './components/models.js';
 import { alertmanager, preparePrometheus, prometheus } from './components/monitoring.js';
@@ -45,6 +46,7 @@ export function localStack(ctx: StackContext): LocalStack {
     logstore(ctx),
     collector(ctx),
     tracestore(ctx),
+    consoleUi(ctx),
     ...modelComponents(ctx),
   ];
   const { ports } = ctx;
@@ -61,6 +63,7 @@ export function localStack(ctx: StackContext): LocalStack {
       preparePrometheus(ctx, components);
     },
     endpoints: [
+      { name: 'Console', url: `http://127.0.0.1:${ports.console}` },
       { name: 'Prometheus', url: `http://127.0.0.1:${ports.prometheus}` },
       { name: 'Alertmanager', url: `http://127.0.0.1:${ports.alertmanager}` },
       { name: 'Logs (Loki API)', url: `http://127.0.0.1:${ports.logstore}` },
