@@ -1,3 +1,5 @@
+import { context } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
 import type { Logger } from '@opsight/telemetry';
 import type { BackendConfig, RoutingConfig } from '../config/routing-config.js';
 import { CircuitBreaker } from './circuit-breaker.js';
@@ -37,7 +39,10 @@ export class Backend {
     let ok = false;
     let error: string | undefined;
     try {
-      const response = await fetch(`${this.url}/healthz`, { signal: AbortSignal.timeout(timeoutMs) });
+      // Health checks are not traced: every 2 s per backend, they would bury the traces of real calls.
+      const response = await context.with(suppressTracing(context.active()), () =>
+        fetch(`${this.url}/healthz`, { signal: AbortSignal.timeout(timeoutMs) }),
+      );
       ok = response.ok;
       if (!ok) error = `status ${response.status}`;
       await response.body?.cancel();
