@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, beforeEach, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
+import { SpanKind } from '@opentelemetry/api';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { buildServingApp, modelProfile } from '@opsight/model-serving';
+import type { Telemetry } from '@opsight/telemetry';
 import type { FastifyInstance } from 'fastify';
 import { parseRoutingConfig } from '../src/config/routing-config.js';
 import { loadModelRouterProto } from '../src/internal/proto.js';
@@ -18,6 +21,8 @@ interface Reply {
 }
 
 let logs: LineCapture;
+let telemetry: Telemetry;
+const spans = new InMemorySpanExporter();
 const serving: Record<string, FastifyInstance> = {};
 const urls: Record<string, string> = {};
 let deadUrl: string;
@@ -32,7 +37,7 @@ async function freePort(): Promise<number> {
 }
 
 before(async () => {
-  ({ logs } = startTestTelemetry('model-router-test'));
+  ({ logs, telemetry } = startTestTelemetry('model-router-test', spans));
   const specs = {
     a: [modelProfile('chat', 'instant')],
     b: [modelProfile('chat', 'instant')],
@@ -336,4 +341,34 @@ test('the per-try timeout never cuts a stream that has started', async () => {
     },
     { retry: { perTryTimeoutMs: 100 } },
   );
+});
+
+test('one Generate is one trace: router server span, its client span, the backend server span', async () => {
+  await withRouter(async (client) => {
+    await telemetry.forceFlush();
+    spans.reset();
+    const { error } = await unary(client, 'Generate', hello);
+    assert.equal(error, null);
+    await new Promise((r) => setTimeout(r, 150));
+    await telemetry.forceFlush();
+    const finished = spans.getFinishedSpans();
+    const server = finished.find((s) => s.name === 'opsight.router.v1.ModelRouter/Generate');
+    assert.ok(server, finished.map((s) => s.name).join(', '));
+    const traceId = server.spanContext().traceId;
+    const clientSpan = finished.find(
+      (s) => s.kind === SpanKind.CLIENT && s.parentSpanContext?.spanId === server.spanContext().spanId,
+    );
+    assert.ok(clientSpan, 'a client span under the router span');
+    const backend = finished.find(
+      (s) => s.kind === SpanKind.SERVER && s.parentSpanContext?.spanId === clientSpan.spanContext().spanId,
+    );
+    assert.ok(backend, 'the backend server span under the client span');
+    assert.equal(backend.spanContext().traceId, traceId);
+    assert.ok(
+      !finished.some(
+        (s) => s.kind === SpanKind.CLIENT && String(s.attributes['url.full'] ?? '').endsWith('/healthz'),
+      ),
+      'the router does not trace its health checks',
+    );
+  });
 });

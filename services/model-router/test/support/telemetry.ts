@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { initTelemetry, type Telemetry } from '@opsight/telemetry';
 
 /** A log destination that keeps every line, so tests read the real logger's output. */
@@ -18,15 +19,19 @@ export class LineCapture extends Writable {
   }
 }
 
-/** Telemetry for a test process: logs captured, no span export, no signal handlers. */
-export function startTestTelemetry(service: string): { telemetry: Telemetry; logs: LineCapture } {
+/** Telemetry for a test process: logs captured, spans to `spanExporter` (else none), no signal handlers. */
+export function startTestTelemetry(
+  service: string,
+  spanExporter?: SpanExporter,
+): { telemetry: Telemetry; logs: LineCapture } {
   const logs = new LineCapture();
   const telemetry = initTelemetry({
     service,
     handleSignals: false,
     logDestination: logs,
     defaultMetrics: false,
-    env: { OTEL_TRACES_EXPORTER: 'none' },
+    ...(spanExporter ? { spanExporter } : {}),
+    env: spanExporter ? { OTEL_BSP_SCHEDULE_DELAY: '10' } : { OTEL_TRACES_EXPORTER: 'none' },
   });
   return { telemetry, logs };
 }
