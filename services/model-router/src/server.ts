@@ -16,6 +16,8 @@ export interface RouterServerOptions {
   port?: number;
   /** Port of the HTTP server for `/metrics`, `/healthz` and `/ready`; 0 for ephemeral, null for none. @default null */
   metricsPort?: number | null;
+  /** Listen host of the metrics server. @default the gRPC host */
+  metricsHost?: string;
   /** @default the process's telemetry (`getTelemetry()`) */
   telemetry?: Telemetry;
   /** The proto file. @default proto/model_router.proto of the repository */
@@ -212,7 +214,7 @@ export async function startRouterServer(options: RouterServerOptions): Promise<R
     });
     await new Promise<void>((resolve, reject) => {
       http!.once('error', reject);
-      http!.listen(options.metricsPort!, host, () => resolve());
+      http!.listen(options.metricsPort!, options.metricsHost ?? host, () => resolve());
     });
   }
 

@@ -53,6 +53,7 @@ try {
     host: grpcAddress.host,
     port: grpcAddress.port,
     metricsPort: metrics.port,
+    metricsHost: metrics.host,
   });
   telemetry.onShutdown(() => server.close());
   telemetry.logger.info(
