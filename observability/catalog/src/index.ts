@@ -70,6 +70,12 @@ export {
   up,
 } from './metrics/infrastructure.js';
 export {
+  modelRouterBackendUp,
+  modelRouterCircuitOpen,
+  modelRouterFallbacksTotal,
+  modelRouterRetriesTotal,
+} from './metrics/model-router.js';
+export {
   telemetryErrorsTotal,
   telemetryLabelValuesMappedTotal,
   telemetryLogWriteFailuresTotal,

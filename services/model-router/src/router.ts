@@ -1,5 +1,11 @@
-import { MODEL_OTHER } from '@opsight/catalog';
-import type { Logger } from '@opsight/telemetry';
+import {
+  MODEL_OTHER,
+  modelRouterBackendUp,
+  modelRouterCircuitOpen,
+  modelRouterFallbacksTotal,
+  modelRouterRetriesTotal,
+} from '@opsight/catalog';
+import type { Logger, MetricsRegistry } from '@opsight/telemetry';
 import type { RoutingConfig } from './config/routing-config.js';
 import { Backend, HealthChecker } from './internal/backend.js';
 import { RetryBudget } from './internal/retry-budget.js';
@@ -46,16 +52,38 @@ export class Router {
   readonly backends: Map<string, Backend>;
   readonly health: HealthChecker;
   readonly #budget: RetryBudget;
+  readonly #metrics: ReturnType<typeof routerMetrics> | undefined;
   readonly created = Math.floor(Date.now() / 1000);
 
   constructor(
     readonly config: RoutingConfig,
     readonly log: Logger,
-    readonly random: () => number = Math.random,
+    options: {
+      /** Registry for the `model_router_*` families. @default none */
+      metrics?: MetricsRegistry;
+      /** Source of the weighted backend order. @default Math.random */
+      random?: () => number;
+    } = {},
   ) {
+    this.random = options.random ?? Math.random;
+    this.#metrics = options.metrics ? routerMetrics(options.metrics) : undefined;
     this.backends = new Map([...config.backends.values()].map((b) => [b.name, new Backend(b, config)]));
-    this.health = new HealthChecker([...this.backends.values()], config.healthCheck.intervalMs, log);
+    this.health = new HealthChecker([...this.backends.values()], config.healthCheck.intervalMs, log, () =>
+      this.#refreshGauges(),
+    );
     this.#budget = new RetryBudget(config.retry.budgetRatio, config.retry.minRetriesPerSecond);
+    this.#refreshGauges();
+  }
+
+  readonly random: () => number;
+
+  /** Sets the backend gauges from the health and breaker states now. */
+  #refreshGauges(): void {
+    if (!this.#metrics) return;
+    for (const b of this.backends.values()) {
+      this.#metrics.up.set({ backend: b.name }, b.healthy ? 1 : 0);
+      this.#metrics.open.set({ backend: b.name }, b.breaker.state === 'closed' ? 0 : 1);
+    }
   }
 
   /** The model's label value: itself when routed, `other` otherwise. */
@@ -159,6 +187,7 @@ export class Router {
       if (remaining <= 0) break;
       if (!target.backend.breaker.tryAcquire()) continue;
       attempts++;
+      if (attempts > 1) this.#metrics?.retries.inc({ model_name: request.model });
       // The call's deadline holds to the end (of a stream too); the per-try timeout only until the
       // backend answers (a stream's first chunk), so that it never cuts a stream that has started.
       const tryAbort = new AbortController();
@@ -179,6 +208,8 @@ export class Router {
         );
         clearTimeout(tryTimer);
         target.backend.breaker.onSuccess();
+        if (target.model !== request.model) this.#metrics?.fallbacks.inc({ model_name: request.model });
+        this.#refreshGauges();
         return { value, model: target.model, backend: target.backend.name, attempts };
       } catch (error) {
         clearTimeout(tryTimer);
@@ -195,6 +226,7 @@ export class Router {
             : new RouterError('UPSTREAM_ERROR', `the backend refused the request: ${failure.message}`);
         }
         target.backend.breaker.onFailure();
+        this.#refreshGauges();
         last = failure;
         this.log.warn(
           {
@@ -227,4 +259,13 @@ export class Router {
   close(): void {
     this.health.stop();
   }
+}
+
+function routerMetrics(metrics: MetricsRegistry) {
+  return {
+    up: metrics.gauge(modelRouterBackendUp),
+    open: metrics.gauge(modelRouterCircuitOpen),
+    retries: metrics.counter(modelRouterRetriesTotal),
+    fallbacks: metrics.counter(modelRouterFallbacksTotal),
+  };
 }

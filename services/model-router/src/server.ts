@@ -38,7 +38,7 @@ export interface RouterServer {
 export async function startRouterServer(options: RouterServerOptions): Promise<RouterServer> {
   const telemetry = options.telemetry ?? getTelemetry();
   const log = telemetry.logger;
-  const router = new Router(options.config, log);
+  const router = new Router(options.config, log, { metrics: telemetry.metrics });
   const { service } = loadModelRouterProto(options.protoPath);
   const server = new grpc.Server({ interceptors: [grpcServerInterceptor(telemetry)] });
 

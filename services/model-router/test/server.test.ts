@@ -194,6 +194,14 @@ test('failed tries move to another backend; the breaker then skips the failing o
     assert.equal(error, null);
     assert.equal(value.model, 'small');
     assert.equal(value.backend, 'c');
+
+    const text = await (await fetch(`http://127.0.0.1:${server.metricsPort}/metrics`)).text();
+    assert.match(text, /model_router_circuit_open\{backend="a"\} 1/);
+    assert.match(text, /model_router_circuit_open\{backend="c"\} 0/);
+    assert.match(text, /model_router_retries_total\{model_name="chat"\} [1-9]/);
+    assert.match(text, /model_router_fallbacks_total\{model_name="chat"\} 1/);
+    assert.match(text, /model_router_backend_up\{backend="dead"\} 0/);
+    assert.match(text, /model_router_backend_up\{backend="a"\} 1/);
   });
 });
 

@@ -77,6 +77,8 @@ export class HealthChecker {
     readonly backends: Backend[],
     readonly intervalMs: number,
     readonly log: Logger,
+    /** Runs after every round. */
+    readonly onRound: () => void = () => {},
   ) {
     this.firstRound = this.#round();
     this.#timer = setInterval(() => void this.#round(), intervalMs);
@@ -88,6 +90,7 @@ export class HealthChecker {
     this.#running = true;
     try {
       await Promise.all(this.backends.map((b) => b.check(this.log)));
+      this.onRound();
     } finally {
       this.#running = false;
     }
