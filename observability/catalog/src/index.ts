@@ -56,6 +56,8 @@ export {
 export {
   containerCpuUsageSecondsTotal,
   containerMemoryWorkingSetBytes,
+  dcgmFiDevFbUsed,
+  dcgmFiDevGpuUtil,
   dcgmGpuUtilization,
   dcgmMemoryUsedBytes,
   kubePodContainerResourceLimits,
@@ -72,10 +74,14 @@ export {
   up,
 } from './metrics/infrastructure.js';
 export {
+  modelRouterBackendUp,
+  modelRouterCircuitOpen,
+  modelRouterFallbacksTotal,
+  modelRouterRetriesTotal,
+} from './metrics/model-router.js';
+export {
   collectorEntriesDroppedTotal,
   collectorLagSeconds,
-  dcgmFiDevFbUsed,
-  dcgmFiDevGpuUtil,
   pgReplicationStandbyReplayLagBytes,
   pgReplicationStandbyReplayLagSeconds,
   pgSettingsMaxConnections,

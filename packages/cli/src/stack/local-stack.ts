@@ -3,6 +3,7 @@ import type { ComponentSpec } from '@opsight/supervisor';
 import { apiService } from './components/api-service.js';
 import { consoleUi } from './components/console.js';
 import { postgresExporter, redisExporter } from './components/exporters.js';
+import { modelComponents, prepareModelRouter } from './components/models.js';
 import { alertmanager, alertRelay, preparePrometheus, prometheus } from './components/monitoring.js';
 import {
   POSTGRES,
@@ -49,6 +50,7 @@ export function localStack(ctx: StackContext): LocalStack {
     tracestore(ctx),
     consoleUi(ctx),
     apiService(ctx),
+    ...modelComponents(ctx),
   ];
   const { ports } = ctx;
   return {
@@ -60,6 +62,7 @@ export function localStack(ctx: StackContext): LocalStack {
       preparePostgres(ctx);
       prepareRedis(ctx);
       prepareTelemetryStores(ctx);
+      prepareModelRouter(ctx);
       preparePrometheus(ctx, components);
     },
     endpoints: [
@@ -71,6 +74,8 @@ export function localStack(ctx: StackContext): LocalStack {
       { name: 'Logs (Loki API)', url: `http://127.0.0.1:${ports.logstore}` },
       { name: 'Traces (Jaeger API)', url: `http://127.0.0.1:${ports.tracestoreQuery}` },
       { name: 'OTLP/HTTP', url: `http://127.0.0.1:${ports.tracestoreOtlpHttp}` },
+      { name: 'Model router (gRPC)', url: `127.0.0.1:${ports.modelRouter}` },
+      { name: 'Model serving', url: `http://127.0.0.1:${ports.modelServing}` },
       { name: 'Supervisor metrics', url: `http://127.0.0.1:${ports.supervisor}/metrics` },
       {
         name: 'PostgreSQL primary',
