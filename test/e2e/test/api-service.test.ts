@@ -4,7 +4,7 @@ import { eventually, opsight, port, promQuery, psql } from '../src/env.js';
 
 const API = `http://127.0.0.1:${port(8081)}`;
 
-test('api-service: a key from `opsight keys create` authenticates; without a router the answer is 503 with the trace id', async () => {
+test('api-service: a key from `opsight keys create` authenticates and a completion goes through the router', async () => {
   const created = opsight(['keys', 'create', '--user', 'e2e-user', '--expires-in', '30d', '--name', 'e2e']);
   assert.equal(created.status, 0, created.stderr);
   const key = /^(sk-\S+)$/m.exec(created.stdout)?.[1];
@@ -19,14 +19,25 @@ test('api-service: a key from `opsight keys create` authenticates; without a rou
   const res = await fetch(`${API}/v1/chat/completions`, {
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'sim-small', messages: [{ role: 'user', content: 'hi' }] }),
+    body: JSON.stringify({ model: 'chat-fast', messages: [{ role: 'user', content: 'hi' }] }),
   });
-  const body = (await res.json()) as { error: { code: string; trace_id: string } };
-  // Until the model router is part of the stack, every completion is ROUTER_UNAVAILABLE.
-  if (res.status !== 200) {
-    assert.equal(res.status, 503, JSON.stringify(body));
-    assert.match(body.error.trace_id, /^[0-9a-f]{32}$/);
-  }
+  const body = (await res.json()) as {
+    choices: { message: { content: string } }[];
+    usage: { completion_tokens: number };
+  };
+  assert.equal(res.status, 200, JSON.stringify(body));
+  assert.ok(body.choices[0]?.message.content.length);
+  assert.ok(body.usage.completion_tokens > 0);
+
+  const unknown = await fetch(`${API}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'no-such-model', messages: [{ role: 'user', content: 'hi' }] }),
+  });
+  const error = (await unknown.json()) as { error: { code: string; trace_id: string } };
+  assert.equal(unknown.status, 404);
+  assert.equal(error.error.code, 'MODEL_NOT_FOUND');
+  assert.match(error.error.trace_id, /^[0-9a-f]{32}$/);
 
   const listed = opsight(['keys', 'list', '--user', 'e2e-user']);
   assert.match(listed.stdout, /e2e-user\s+e2e\s+active/);

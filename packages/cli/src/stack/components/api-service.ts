@@ -31,8 +31,7 @@ export function apiService(ctx: StackContext): ComponentSpec {
     },
     ports: [{ name: 'http', port }],
     metrics: { port },
-    // Add 'model-router' here once that component is part of the stack.
-    dependsOn: ['postgres-setup', 'redis'],
+    dependsOn: ['postgres-setup', 'redis', 'model-router'],
     readinessProbe: { http: { port, path: '/healthz' }, periodMs: 300 },
     resources: { limits: { cpu: 1, memoryBytes: 512 * 1024 * 1024 } },
   };
