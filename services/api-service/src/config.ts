@@ -28,6 +28,11 @@ export interface ApiServiceConfig {
   bodyLimitBytes: number;
   /** Log prompt and completion text: only when `OPSIGHT_LOG_CONTENT=1`. @default false */
   logContent: boolean;
+  /**
+   * How often `api_key_expiry_timestamp_seconds` is reloaded from the database.
+   * Env `OPSIGHT_KEY_EXPIRY_REFRESH_MS`. @default 60000
+   */
+  keyExpiryRefreshMs: number;
 }
 
 /** Thrown for an invalid setting; `variable` names it. */
@@ -88,5 +93,6 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, args: string[] 
     cacheTtlSeconds: positive(env, 'OPSIGHT_CACHE_TTL_SECONDS', 300),
     bodyLimitBytes: positive(env, 'OPSIGHT_BODY_LIMIT_BYTES', 1024 * 1024),
     logContent: env.OPSIGHT_LOG_CONTENT === '1',
+    keyExpiryRefreshMs: positive(env, 'OPSIGHT_KEY_EXPIRY_REFRESH_MS', 60_000),
   };
 }

@@ -11,6 +11,8 @@ test('defaults: the local stack ports', () => {
   assert.equal(c.routerAddress, '127.0.0.1:50051');
   assert.equal(c.redis.url, 'redis://127.0.0.1:6380');
   assert.equal(c.logContent, false);
+  assert.equal(c.keyExpiryRefreshMs, 60_000);
+  assert.equal(readConfig({ OPSIGHT_KEY_EXPIRY_REFRESH_MS: '2000' }).keyExpiryRefreshMs, 2000);
 });
 
 test('--listen and the deployment manifests variables (MODEL_ROUTER_ADDRESS, REDIS_URL, PGPASSWORD)', () => {
@@ -48,6 +50,7 @@ test('bad settings name the variable', () => {
     [{}, ['--port', '1'], 'arguments'],
     [{ OPSIGHT_DEFAULT_TPM: '0' }, [], 'OPSIGHT_DEFAULT_TPM'],
     [{ OPSIGHT_ROUTER_TIMEOUT_MS: '1.5' }, [], 'OPSIGHT_ROUTER_TIMEOUT_MS'],
+    [{ OPSIGHT_KEY_EXPIRY_REFRESH_MS: 'soon' }, [], 'OPSIGHT_KEY_EXPIRY_REFRESH_MS'],
     [{ OPSIGHT_PG_PASSWORD_FILE: '/nonexistent/pw' }, [], 'OPSIGHT_PG_PASSWORD_FILE'],
   ];
   for (const [env, args, variable] of cases) {

@@ -50,6 +50,7 @@ async function main(): Promise<void> {
     cacheTtlSeconds: config.cacheTtlSeconds,
     bodyLimitBytes: config.bodyLimitBytes,
     logContent: config.logContent,
+    expiryRefreshMs: config.keyExpiryRefreshMs,
   });
   telemetry.onShutdown(async () => {
     await service.close();

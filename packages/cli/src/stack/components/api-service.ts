@@ -28,6 +28,8 @@ export function apiService(ctx: StackContext): ComponentSpec {
       OPSIGHT_REDIS_PASSWORD_FILE: join(ctx.paths.secrets, 'redis'),
       OPSIGHT_ROUTER_ADDRESS: `127.0.0.1:${ctx.ports.modelRouter}`,
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${ctx.ports.tracestoreOtlpHttp}`,
+      // Fast mode (whole-stack tests): key expiry changes reach Prometheus within seconds.
+      ...(ctx.fast ? { OPSIGHT_KEY_EXPIRY_REFRESH_MS: '2000' } : {}),
     },
     ports: [{ name: 'http', port }],
     metrics: { port },

@@ -1,0 +1,198 @@
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { eventually, opsight, port } from '../src/env.js';
+
+// The strategy's platform alerts, end to end on the e2e stack: a real fault in a real service, the real
+// Prometheus evaluating the fast rules (every `for:` 5 s, scrape and evaluation every 1 s), the real
+// Alertmanager (group_wait 1 s) and the alert relay's inbox. Each test prints its detection time beside
+// its bound; none asserts a timing.
+
+const RELAY = `http://127.0.0.1:${port(9096)}`;
+const FOR = 5;
+
+interface InboxAlert {
+  status: 'firing' | 'resolved';
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+async function inbox(afterId: number): Promise<{ id: number; alerts: InboxAlert[] }[]> {
+  const res = await fetch(`${RELAY}/v1/inbox?limit=1000`);
+  const { notifications } = (await res.json()) as { notifications: { id: number; alerts: InboxAlert[] }[] };
+  return notifications.filter((n) => n.id > afterId);
+}
+
+async function lastInboxId(): Promise<number> {
+  const res = await fetch(`${RELAY}/v1/inbox?limit=1`);
+  const { notifications } = (await res.json()) as { notifications: { id: number }[] };
+  return notifications[0]?.id ?? 0;
+}
+
+async function waitFor(
+  alertname: string,
+  status: 'firing' | 'resolved',
+  match: Record<string, string>,
+  since: number,
+  timeoutMs: number,
+): Promise<InboxAlert> {
+  return eventually(
+    `${alertname} ${status} in the relay inbox`,
+    async () => {
+      for (const n of await inbox(since)) {
+        const a = n.alerts.find(
+          (x) =>
+            x.status === status &&
+            x.labels.alertname === alertname &&
+            Object.entries(match).every(([k, v]) => x.labels[k] === v),
+        );
+        if (a) return a;
+      }
+      return undefined;
+    },
+    timeoutMs,
+  );
+}
+
+/** Sends chat completions straight to one model-serving instance until `stop` resolves. */
+function traffic(servingPort: number, model: string, stop: Promise<void>): Promise<number> {
+  let done = false;
+  void stop.then(() => {
+    done = true;
+  });
+  return (async () => {
+    let sent = 0;
+    while (!done) {
+      await fetch(`http://127.0.0.1:${servingPort}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model, messages: [{ role: 'user', content: `e2e ${sent}` }], max_tokens: 4 }),
+      }).then(
+        (r) => r.arrayBuffer(),
+        () => undefined,
+      );
+      sent++;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return sent;
+  })();
+}
+
+async function setFaults(servingPort: number, faults: Record<string, number> | undefined): Promise<void> {
+  const res = await fetch(`http://127.0.0.1:${servingPort}/admin/faults`, {
+    method: faults ? 'POST' : 'DELETE',
+    headers: faults ? { 'content-type': 'application/json' } : {},
+    body: faults ? JSON.stringify(faults) : undefined,
+  });
+  assert.ok(res.ok, `faults on ${servingPort}: HTTP ${res.status}`);
+}
+
+function report(alert: string, seconds: number, bound: number, parts: string): void {
+  console.log(`${alert}: detected in ${seconds.toFixed(1)} s (bound ${bound} s = ${parts})`);
+}
+
+test('an error storm on a model-serving instance: HighErrorRate fires, then resolves once it recovers', async () => {
+  const servingPort = port(8090);
+  const since = await lastInboxId();
+  let stopTraffic!: () => void;
+  const stopped = new Promise<void>((r) => {
+    stopTraffic = r;
+  });
+  after(() => {
+    stopTraffic();
+    return setFaults(servingPort, undefined);
+  });
+  const sending = traffic(servingPort, 'chat-fast', stopped);
+  await setFaults(servingPort, { errorRate: 1 });
+  const faultAt = Date.now();
+  const alert = await waitFor('HighErrorRate', 'firing', { job: 'model-serving' }, since, 90_000);
+  const detected = (Date.now() - faultAt) / 1000;
+  report('HighErrorRate', detected, FOR + 3, `for ${FOR} + scrape 1 + evaluation 1 + group_wait 1`);
+  assert.equal(alert.labels.instance, `127.0.0.1:${servingPort}`);
+  assert.match(alert.annotations.description ?? '', /failed over the last minute, above 5%/);
+  assert.equal(alert.annotations.runbook_url, 'observability/runbooks/HighErrorRate.md');
+
+  await setFaults(servingPort, undefined);
+  const recoveredAt = Date.now();
+  await waitFor(
+    'HighErrorRate',
+    'resolved',
+    { job: 'model-serving', instance: `127.0.0.1:${servingPort}` },
+    since,
+    150_000,
+  );
+  console.log(
+    `HighErrorRate: resolved ${((Date.now() - recoveredAt) / 1000).toFixed(1)} s after recovery (the ratio is over 1m)`,
+  );
+  stopTraffic();
+  assert.ok((await sending) > 10);
+});
+
+test('a slow model-serving instance: HighLatency fires for its p99 over 1 s', async () => {
+  const servingPort = port(8091);
+  const since = await lastInboxId();
+  let stopTraffic!: () => void;
+  const stopped = new Promise<void>((r) => {
+    stopTraffic = r;
+  });
+  after(() => {
+    stopTraffic();
+    return setFaults(servingPort, undefined);
+  });
+  await setFaults(servingPort, { latencyMs: 1500 });
+  const slowAt = Date.now();
+  const sending = traffic(servingPort, 'chat-large', stopped);
+  const alert = await waitFor(
+    'HighLatency',
+    'firing',
+    { job: 'model-serving', instance: `127.0.0.1:${servingPort}` },
+    since,
+    90_000,
+  );
+  const detected = (Date.now() - slowAt) / 1000;
+  // rate() needs two scrapes that saw slow requests, and the p99 crosses 1 s only once slow requests are
+  // over 1% of the window's requests (the router's health checks are fast): the sum is a floor.
+  report(
+    'HighLatency',
+    detected,
+    FOR + 1.5 + 4,
+    `for ${FOR} + first slow answer 1.5 + two scrapes 2 + evaluation 1 + group_wait 1, at least`,
+  );
+  assert.equal(alert.labels.severity, 'page');
+  assert.match(alert.annotations.description ?? '', /above 1s/);
+  stopTraffic();
+  await sending;
+  // Resolution takes the 5-minute window to drain; the promtool tests cover it.
+});
+
+test('an API key expiring in 3 days: ApiKeyExpiringSoon fires, then resolves when the key is revoked', async () => {
+  const since = await lastInboxId();
+  const created = opsight([
+    'keys',
+    'create',
+    '--user',
+    'e2e-expiry',
+    '--expires-in',
+    '3d',
+    '--name',
+    'expiring',
+  ]);
+  assert.equal(created.status, 0, created.stderr);
+  const createdAt = Date.now();
+  const key = /^(sk-\S+)$/m.exec(created.stdout)?.[1];
+  assert.ok(key);
+  const alert = await waitFor('ApiKeyExpiringSoon', 'firing', {}, since, 60_000);
+  const detected = (Date.now() - createdAt) / 1000;
+  report(
+    'ApiKeyExpiringSoon',
+    detected,
+    2 + FOR + 3,
+    `expiry refresh 2 + for ${FOR} + scrape 1 + evaluation 1 + group_wait 1`,
+  );
+  assert.equal(alert.labels.severity, 'ticket');
+  assert.match(alert.annotations.description ?? '', /expires in 2\.\d+ days|expires in 3 days/);
+  assert.ok(alert.labels.key_id);
+
+  const revoked = opsight(['keys', 'revoke', key.slice(0, 11)]);
+  assert.equal(revoked.status, 0, revoked.stderr);
+  await waitFor('ApiKeyExpiringSoon', 'resolved', { key_id: alert.labels.key_id! }, since, 60_000);
+});
