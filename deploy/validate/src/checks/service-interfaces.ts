@@ -32,6 +32,8 @@ export interface ServiceInterface {
   readonly requiredFlags: ReadonlySet<string>;
   readonly env: ReadonlySet<string>;
   readonly routes: ReadonlySet<string>;
+  /** Whether it serves the gRPC health protocol (grpc.health.v1), which gRPC probes need. */
+  readonly grpcHealth: boolean;
 }
 
 const BIN_RE = /^((?:services|gateway)\/[a-z0-9-]+)\/dist\/(src\/bin\/[a-z0-9-]+)\.js$/;
@@ -128,7 +130,8 @@ export function serviceInterface(root: string, bin: string): ServiceInterface | 
     }
   }
   for (const dep of deps) for (const name of LIBRARY_ENV[dep] ?? []) env.add(name);
-  return { bin, flags, requiredFlags, env, routes };
+  const grpcHealth = texts.some((t) => t.includes('grpc.health.v1'));
+  return { bin, flags, requiredFlags, env, routes, grpcHealth };
 }
 
 /** A flag and its value as passed on a command line (`--flag value` or `--flag=value`). */
@@ -169,10 +172,12 @@ export interface Launch {
   readonly argv: readonly string[];
   /** Variable names, with whether the value is a literal (or interpolated) rather than a secret reference. */
   readonly env: ReadonlyMap<string, { literal: boolean; value?: string }>;
-  /** Container ports it declares (undefined: not known, as in compose). */
-  readonly containerPorts?: ReadonlySet<number>;
+  /** Container ports it declares, by name (numbers only for unnamed ones); undefined in compose. */
+  readonly containerPorts?: ReadonlyMap<string, number>;
   /** HTTP probe paths. */
   readonly probePaths: readonly string[];
+  /** Whether a probe uses the gRPC health protocol. */
+  readonly grpcProbe?: boolean;
 }
 
 /** Ports of the `--*listen` flags and `*_LISTEN` variables. */
@@ -208,11 +213,13 @@ export function launchProblems(root: string, launch: Launch): string[] {
       problems.push(
         `${at}: ${source} ${address} listens on loopback, unreachable from outside the container`,
       );
-    if (launch.containerPorts && !launch.containerPorts.has(Number(m[2])))
+    if (launch.containerPorts && ![...launch.containerPorts.values()].includes(Number(m[2])))
       problems.push(`${at}: ${source} ${address} is not a declared container port`);
   }
   for (const path of launch.probePaths)
     if (!iface.routes.has(path)) problems.push(`${at}: probes ${path}, which it does not serve`);
+  if (launch.grpcProbe && !iface.grpcHealth)
+    problems.push(`${at}: has a gRPC probe, but it does not serve grpc.health.v1`);
   return problems;
 }
 
@@ -235,15 +242,22 @@ export function kubernetesLaunches(resources: readonly JsonObject[]): Launch[] {
           ...(typeof value === 'string' ? { value } : {}),
         });
       }
-      const probePaths = [c.readinessProbe, c.livenessProbe, c.startupProbe]
-        .map((p) => obj(obj(p).httpGet).path)
+      const probes = [c.readinessProbe, c.livenessProbe, c.startupProbe].map(obj);
+      const probePaths = probes
+        .map((p) => obj(p.httpGet).path)
         .filter((p): p is string => typeof p === 'string');
       launches.push({
         where: `${r.kind}/${String(obj(r.metadata).name)}/${String(c.name)}`,
         argv: [...list(c.command), ...list(c.args)].map(String),
         env,
-        containerPorts: new Set(list(c.ports).map((p) => Number(obj(p).containerPort))),
+        containerPorts: new Map(
+          list(c.ports).map((p) => [
+            String(obj(p).name ?? obj(p).containerPort),
+            Number(obj(p).containerPort),
+          ]),
+        ),
         probePaths,
+        grpcProbe: probes.some((p) => p.grpc !== undefined),
       });
     }
   }
@@ -271,4 +285,103 @@ export function composeLaunches(compose: JsonObject): Launch[] {
     launches.push({ where: `compose service ${name}`, argv: list(s.command).map(String), env, probePaths });
   }
   return launches;
+}
+
+/**
+ * Ports the launched process listens on (its `--*listen` flags and `*_LISTEN` variables), and the one
+ * of a metrics-specific listener (`--metrics-listen`) when it has one.
+ */
+function listenedPorts(launch: Launch): Set<number> & { metrics?: number } {
+  const split = splitCommand(launch.argv);
+  const ports: Set<number> & { metrics?: number } = new Set<number>();
+  for (const [source, address] of listenPorts(passedFlags(split?.args ?? []), launch)) {
+    const m = /:(\d+)$/.exec(address);
+    if (!m) continue;
+    ports.add(Number(m[1]));
+    if (/metrics/i.test(source)) ports.metrics = Number(m[1]);
+  }
+  return ports;
+}
+
+function runsOurs(root: string, launch: Launch): boolean {
+  const split = splitCommand(launch.argv);
+  return split !== undefined && serviceInterface(root, split.bin) !== undefined;
+}
+
+function matches(labels: unknown, selector: unknown): boolean {
+  const l = obj(labels);
+  return Object.entries(obj(selector)).every(([k, v]) => l[k] === v);
+}
+
+/**
+ * Problems of the ServiceMonitors and PodMonitors that scrape our services: the endpoint's port must
+ * reach a container port the process listens on, and its path (default /metrics) must be a route the
+ * service serves. Monitors of other components (exporters, engines) are left to their own checks.
+ */
+export function monitorProblems(root: string, resources: readonly JsonObject[]): string[] {
+  const problems: string[] = [];
+  const ns = (r: JsonObject) => String(obj(r.metadata).namespace ?? '');
+  const workloads = resources.filter((r) =>
+    ['Deployment', 'StatefulSet', 'DaemonSet'].includes(String(r.kind)),
+  );
+  /** Our containers among `pods` that declare `port` (a name or a number). */
+  const check = (where: string, pods: JsonObject[], port: string, path: string) => {
+    for (const launch of kubernetesLaunches(pods)) {
+      const split = splitCommand(launch.argv);
+      const iface = split && serviceInterface(root, split.bin);
+      if (!iface || !launch.containerPorts) continue;
+      const number =
+        launch.containerPorts.get(port) ??
+        [...launch.containerPorts.values()].find((n) => String(n) === port);
+      if (number === undefined) {
+        problems.push(`${where}: port ${port} is not a port of ${launch.where}`);
+        continue;
+      }
+      const listened = listenedPorts(launch);
+      if (!listened.has(number)) problems.push(`${where}: ${launch.where} does not listen on ${number}`);
+      else if (listened.metrics !== undefined && listened.metrics !== number)
+        problems.push(`${where}: ${launch.where} serves metrics on ${listened.metrics}, not ${number}`);
+      if (!iface.routes.has(path)) problems.push(`${where}: ${launch.where} does not serve ${path}`);
+    }
+  };
+  for (const monitor of resources) {
+    const spec = obj(monitor.spec);
+    const names = list(obj(spec.namespaceSelector).matchNames).map(String);
+    const namespaces = names.length > 0 ? names : [ns(monitor)];
+    const where = `${monitor.kind}/${String(obj(monitor.metadata).name)}`;
+    const selector = obj(spec.selector).matchLabels;
+    if (monitor.kind === 'ServiceMonitor') {
+      const services = resources.filter(
+        (r) =>
+          r.kind === 'Service' && namespaces.includes(ns(r)) && matches(obj(r.metadata).labels, selector),
+      );
+      for (const service of services)
+        for (const endpoint of list(spec.endpoints).map(obj)) {
+          const port = list(obj(service.spec).ports)
+            .map(obj)
+            .find((p) => p.name === endpoint.port);
+          const pods = workloads.filter(
+            (w) =>
+              ns(w) === ns(service) &&
+              matches(obj(obj(obj(w.spec).template).metadata).labels, obj(service.spec).selector),
+          );
+          if (!port) {
+            if (kubernetesLaunches(pods).some((l) => runsOurs(root, l)))
+              problems.push(
+                `${where}: Service ${String(obj(service.metadata).name)} has no port ${String(endpoint.port)}`,
+              );
+            continue;
+          }
+          check(where, pods, String(port.targetPort ?? port.port), String(endpoint.path ?? '/metrics'));
+        }
+    } else if (monitor.kind === 'PodMonitor') {
+      const pods = workloads.filter(
+        (w) =>
+          namespaces.includes(ns(w)) && matches(obj(obj(obj(w.spec).template).metadata).labels, selector),
+      );
+      for (const endpoint of list(spec.podMetricsEndpoints).map(obj))
+        check(where, pods, String(endpoint.port), String(endpoint.path ?? '/metrics'));
+    }
+  }
+  return problems;
 }

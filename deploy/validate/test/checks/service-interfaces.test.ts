@@ -10,6 +10,7 @@ import {
   kubernetesLaunches,
   type Launch,
   launchProblems,
+  monitorProblems,
   parseArgsOptions,
   serviceInterface,
 } from '../../src/checks/service-interfaces.js';
@@ -95,6 +96,30 @@ test('every overlay starts our services with flags and variables they accept', (
   }
 });
 
+test('every overlay scrapes our services on a port they listen on and a path they serve', () => {
+  for (const overlay of OVERLAYS) {
+    const resources = renderKustomization(join(repoRoot, 'deploy/k8s/overlays', overlay));
+    assert.deepEqual(monitorProblems(repoRoot, resources), [], overlay);
+  }
+});
+
+test('a monitor that misses the metrics endpoint is reported', () => {
+  const resources = renderKustomization(join(repoRoot, 'deploy/k8s/overlays/prod'));
+  const byName = (kind: string, name: string) =>
+    resources.find((r) => r.kind === kind && (r.metadata as JsonObject).name === name)!;
+  const router = byName('ServiceMonitor', 'model-router');
+  ((router.spec as JsonObject).endpoints as JsonObject[])[0]!.port = 'grpc';
+  const relay = byName('ServiceMonitor', 'alert-relay');
+  ((relay.spec as JsonObject).endpoints as JsonObject[])[0]!.path = '/stats';
+  const serving = byName('ServiceMonitor', 'model-serving');
+  ((serving.spec as JsonObject).endpoints as JsonObject[])[0]!.port = 'metrics';
+  assert.deepEqual(monitorProblems(repoRoot, resources).sort(), [
+    'ServiceMonitor/alert-relay: Deployment/alert-relay/alert-relay does not serve /stats',
+    'ServiceMonitor/model-router: Deployment/model-router/model-router serves metrics on 9464, not 50051',
+    'ServiceMonitor/model-serving: Service model-serving has no port metrics',
+  ]);
+});
+
 test('compose starts our services with flags and variables they accept', () => {
   const launches = composeLaunches(compose);
   const bins = new Set(launches.flatMap((l) => l.argv.filter((a) => Object.values(BINS).includes(a))));
@@ -114,7 +139,7 @@ test('a wrong launch is reported: unknown or missing flags, unread or literal se
         ['--listen', '0.0.0.0:50051', '--backend', 'http://model-serving:8090'],
         {},
         {
-          containerPorts: new Set([50051]),
+          containerPorts: new Map([['grpc', 50051]]),
           probePaths: ['/livez'],
         },
       ),
@@ -136,7 +161,7 @@ test('a wrong launch is reported: unknown or missing flags, unread or literal se
         BINS.apiService,
         ['--listen', '127.0.0.1:8081'],
         { PGPASSWORD: 'hunter2' },
-        { containerPorts: new Set([8080]) },
+        { containerPorts: new Map([['http', 8080]]) },
       ),
     ),
     [
