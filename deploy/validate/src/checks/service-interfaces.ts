@@ -94,6 +94,20 @@ function routeLiterals(text: string): string[] {
   return [...text.matchAll(/['"`](\/[-a-z0-9_/]*)['"`?]/g)].map((m) => m[1]!);
 }
 
+const registerSource = (root: string) => join(root, 'packages/telemetry/src/register.ts');
+
+/** Variables read by `@opsight/telemetry/register` when node preloads it (`--import`) before the bin. */
+function preloadEnv(root: string, nodeArgs: readonly string[]): string[] {
+  const preloaded = nodeArgs.some(
+    (a, i) =>
+      a === '--import=@opsight/telemetry/register' ||
+      (a === '--import' && nodeArgs[i + 1] === '@opsight/telemetry/register'),
+  );
+  return preloaded && existsSync(registerSource(root))
+    ? envReads(readFileSync(registerSource(root), 'utf8'))
+    : [];
+}
+
 /** Packages a service imports (its package.json may rely on the workspace for some of them). */
 function imports(texts: readonly string[]): Set<string> {
   const names = new Set<string>();
@@ -122,9 +136,9 @@ export function serviceInterface(root: string, bin: string): ServiceInterface | 
   const env = new Set([...NODE_ENV, ...texts.flatMap(envReads)]);
   const routes = new Set(texts.flatMap(routeLiterals));
   if (deps.has('@opsight/telemetry')) {
-    for (const text of sourceFiles(join(root, 'packages/telemetry/src')).map((f) =>
-      readFileSync(f, 'utf8'),
-    )) {
+    // register.ts runs only under `node --import @opsight/telemetry/register` (see launchProblems).
+    const files = sourceFiles(join(root, 'packages/telemetry/src')).filter((f) => f !== registerSource(root));
+    for (const text of files.map((f) => readFileSync(f, 'utf8'))) {
       for (const name of [...envReads(text), ...nameLiterals(text)]) env.add(name);
       for (const route of routeLiterals(text)) routes.add(route);
     }
@@ -158,9 +172,11 @@ function passedFlags(argv: readonly string[]): PassedFlag[] {
 }
 
 /** The part of `argv` after our bin, and the bin; undefined when the command runs none of ours. */
-function splitCommand(argv: readonly string[]): { bin: string; args: string[] } | undefined {
+function splitCommand(
+  argv: readonly string[],
+): { bin: string; args: string[]; nodeArgs: string[] } | undefined {
   const at = argv.findIndex((a) => BIN_RE.test(a));
-  return at < 0 ? undefined : { bin: argv[at]!, args: argv.slice(at + 1) };
+  return at < 0 ? undefined : { bin: argv[at]!, args: argv.slice(at + 1), nodeArgs: argv.slice(0, at) };
 }
 
 const SECRET_NAME = /PASSWORD|SECRET|TOKEN|API_KEY|CREDENTIAL/;
@@ -201,8 +217,10 @@ export function launchProblems(root: string, launch: Launch): string[] {
     if (!iface.flags.has(f.name)) problems.push(`${at}: passes --${f.name}, which it does not accept`);
   for (const r of iface.requiredFlags)
     if (!flags.some((f) => f.name === r)) problems.push(`${at}: omits --${r}, which it requires`);
+  const preloaded = new Set(preloadEnv(root, split.nodeArgs));
   for (const [name, v] of launch.env) {
-    if (!iface.env.has(name)) problems.push(`${at}: sets ${name}, which it does not read`);
+    if (!iface.env.has(name) && !preloaded.has(name))
+      problems.push(`${at}: sets ${name}, which it does not read`);
     if (SECRET_NAME.test(name) && !name.endsWith('_FILE') && v.literal)
       problems.push(`${at}: ${name} is a literal value; take it from a Secret or a secret file`);
   }

@@ -170,6 +170,19 @@ test('a wrong launch is reported: unknown or missing flags, unread or literal se
       `test (${BINS.apiService}): --listen 127.0.0.1:8081 is not a declared container port`,
     ],
   );
+  // OPSIGHT_SERVICE_NAMESPACE is read by @opsight/telemetry/register only, when node preloads it.
+  assert.deepEqual(
+    launchProblems(repoRoot, launch(BINS.modelServing, [], { OPSIGHT_SERVICE_NAMESPACE: 'x' })),
+    [`test (${BINS.modelServing}): sets OPSIGHT_SERVICE_NAMESPACE, which it does not read`],
+  );
+  const preloaded = launch(BINS.modelServing, [], { OPSIGHT_SERVICE_NAMESPACE: 'x' });
+  assert.deepEqual(
+    launchProblems(repoRoot, {
+      ...preloaded,
+      argv: ['node', '--import', '@opsight/telemetry/register', ...preloaded.argv.slice(1)],
+    }),
+    [],
+  );
   assert.deepEqual(
     launchProblems(repoRoot, launch('services/not-merged/dist/src/bin/x.js', ['--anything'])),
     [],
