@@ -7,6 +7,15 @@ export { allowedPeers, isIsolated, podInfos } from './checks/network-policies.js
 export { localRuleGroups, prometheusRuleGroups } from './checks/prometheus-rules.js';
 export { promtailConfigProblems } from './checks/promtail-config.js';
 export { validateManifest } from './checks/schemas.js';
+export type { Launch, ServiceInterface } from './checks/service-interfaces.js';
+export {
+  composeLaunches,
+  kubernetesLaunches,
+  LIBRARY_ENV,
+  launchProblems,
+  monitorProblems,
+  serviceInterface,
+} from './checks/service-interfaces.js';
 export { workloadProblems } from './checks/workloads.js';
 export { KustomizeError, readYamlDocuments, renderKustomization, resourceId } from './kustomize/render.js';
 export type { Json, JsonObject } from './kustomize/strategic-merge.js';

@@ -2,7 +2,8 @@
  * Checks deploy/compose without a Docker engine: compose.yaml parses (anchors and merge keys
  * resolved), every `${VAR}` it uses is defined in .env, every image is pinned through a variable of
  * .env, ports are `host:container` with no host port used twice, bind mounts name files that exist,
- * named volumes are declared, depends_on names existing services without cycles, and every service
+ * named volumes are declared, configs and secrets are declared with files that exist (or variables of
+ * .env), depends_on names existing services without cycles, and every service
  * is hardened (read-only root, all capabilities dropped, no-new-privileges) unless listed with a reason.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -74,6 +75,11 @@ export function composeProblems(dir: string): string[] {
           problems.push(`${name}: bind mount ${source} does not exist`);
       } else if (!(source in volumes)) problems.push(`${name}: volume ${source} is not declared`);
     }
+    for (const kind of ['configs', 'secrets'] as const)
+      for (const ref of Array.isArray(s[kind]) ? s[kind] : []) {
+        const source = isObject(ref) ? String(ref.source) : String(ref);
+        if (!(source in obj(compose[kind]))) problems.push(`${name}: ${kind} ${source} is not declared`);
+      }
     for (const dep of dependsOn(s))
       if (!(dep in services)) problems.push(`${name}: depends on unknown service ${dep}`);
     if (!(name in COMPOSE_EXCEPTIONS)) {
@@ -84,6 +90,14 @@ export function composeProblems(dir: string): string[] {
         problems.push(`${name}: no-new-privileges is not set`);
     }
   }
+  for (const kind of ['configs', 'secrets'] as const)
+    for (const [name, raw] of Object.entries(obj(compose[kind]))) {
+      const entry = obj(raw);
+      if (typeof entry.file === 'string' && !existsSync(resolve(dir, entry.file)))
+        problems.push(`${kind} ${name}: file ${entry.file} does not exist`);
+      if (typeof entry.environment === 'string' && !env.has(entry.environment))
+        problems.push(`${kind} ${name}: ${entry.environment} is not defined in .env`);
+    }
   const visiting = new Set<string>();
   const done = new Set<string>();
   const visit = (name: string, path: string[]): void => {

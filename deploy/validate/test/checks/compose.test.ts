@@ -98,6 +98,14 @@ test('a broken compose project is reported', () => {
     depends_on: [a, ghost]
     environment:
       X: \${UNDEFINED}
+    configs: [routing]
+    secrets: [ghost-secret]
+configs:
+  routing:
+    file: ./missing-routing.json
+secrets:
+  password:
+    environment: NOT_IN_ENV
 `,
     );
     const problems = composeProblems(dir).join('\n');
@@ -113,6 +121,9 @@ test('a broken compose project is reported', () => {
       /a: root filesystem is not read-only/,
       /does not drop ALL/,
       /no-new-privileges/,
+      /configs routing: file .\/missing-routing.json does not exist/,
+      /b: secrets ghost-secret is not declared/,
+      /secrets password: NOT_IN_ENV is not defined in .env/,
     ])
       assert.match(problems, expected);
   } finally {
