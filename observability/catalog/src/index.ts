@@ -19,6 +19,11 @@ export {
   rateLimitRejectionsTotal,
 } from './metrics/api-service.js';
 export {
+  gatewayTelemetryLagBytes,
+  gatewayTelemetryLagSeconds,
+  gatewayTelemetryLinesTotal,
+  gatewayTelemetryParseErrorsTotal,
+  gatewayTelemetryReopensTotal,
   nginxHttpRequestDurationSeconds,
   nginxHttpRequestSizeBytes,
   nginxHttpRequestsTotal,
