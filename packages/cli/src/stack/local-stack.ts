@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import type { ComponentSpec } from '@opsight/supervisor';
 import { postgresExporter, redisExporter } from './components/exporters.js';
+import { gateway, gatewayTelemetry, prepareGateway } from './components/gateway.js';
 import { alertmanager, preparePrometheus, prometheus } from './components/monitoring.js';
 import {
   POSTGRES,
@@ -44,6 +45,8 @@ export function localStack(ctx: StackContext): LocalStack {
     logstore(ctx),
     collector(ctx),
     tracestore(ctx),
+    gateway(ctx),
+    gatewayTelemetry(ctx),
   ];
   const { ports } = ctx;
   return {
@@ -55,9 +58,11 @@ export function localStack(ctx: StackContext): LocalStack {
       preparePostgres(ctx);
       prepareRedis(ctx);
       prepareTelemetryStores(ctx);
+      prepareGateway(ctx);
       preparePrometheus(ctx, components);
     },
     endpoints: [
+      { name: 'API gateway', url: `http://127.0.0.1:${ports.gateway}/v1` },
       { name: 'Prometheus', url: `http://127.0.0.1:${ports.prometheus}` },
       { name: 'Alertmanager', url: `http://127.0.0.1:${ports.alertmanager}` },
       { name: 'Logs (Loki API)', url: `http://127.0.0.1:${ports.logstore}` },
