@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import type { ComponentSpec } from '@opsight/supervisor';
 import { postgresExporter, redisExporter } from './components/exporters.js';
 import { gateway, gatewayTelemetry, prepareGateway } from './components/gateway.js';
+import { loadgen } from './components/loadgen.js';
 import { alertmanager, preparePrometheus, prometheus } from './components/monitoring.js';
 import {
   POSTGRES,
@@ -47,6 +48,7 @@ export function localStack(ctx: StackContext): LocalStack {
     tracestore(ctx),
     gateway(ctx),
     gatewayTelemetry(ctx),
+    loadgen(ctx),
   ];
   const { ports } = ctx;
   return {
