@@ -61,12 +61,15 @@ export {
   dcgmMemoryUsedBytes,
   kubePodContainerResourceLimits,
   kubePodContainerStatusRestartsTotal,
+  pgDatabaseSizeBytes,
   pgReplicationLagSeconds,
   pgStatActivityCount,
   pgStatStatementsTotalTime,
   redisConnectedClients,
   redisKeyspaceHitsTotal,
   redisKeyspaceMissesTotal,
+  redisMemoryMaxBytes,
+  redisMemoryUsedBytes,
   up,
 } from './metrics/infrastructure.js';
 export {

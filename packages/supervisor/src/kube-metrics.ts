@@ -139,6 +139,20 @@ export function registerKubeMetrics(registry: Registry, components: () => Compon
     }),
   );
   register(
+    new Counter({
+      name: 'container_cpu_cfs_throttled_periods_total',
+      help: 'Number of throttled period intervals.',
+      labelNames: ['namespace', 'pod', 'container', 'id', 'image'],
+      registers: [],
+      collect() {
+        this.reset();
+        for (const c of components()) {
+          if (c.cpuThrottledPeriods !== undefined) this.inc(cadvisor(c), c.cpuThrottledPeriods);
+        }
+      },
+    }),
+  );
+  register(
     new Gauge({
       name: 'container_memory_working_set_bytes',
       help: 'Current working set in bytes.',

@@ -130,7 +130,10 @@ export interface ComponentSpec {
     /** @default 60000 */
     resetAfterMs?: number;
   };
-  /** Resource limits. Memory is enforced (the process tree is killed, reason OOMKilled); CPU is reported. */
+  /**
+   * Resource limits. Memory is enforced on the process tree (killed, reason OOMKilled); CPU is enforced
+   * with a control group quota where control groups can be written (root), and reported everywhere.
+   */
   resources?: {
     limits?: {
       /** CPU limit in cores (0.5 = 500m). Exported as `kube_pod_container_resource_limits{resource="cpu"}`. */

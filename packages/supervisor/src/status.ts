@@ -46,4 +46,8 @@ export interface ComponentStatus {
   memoryBytes: number;
   memoryLimitBytes: number | undefined;
   cpuLimit: number | undefined;
+  /** True when the CPU limit is enforced by a control group (otherwise it is only reported). */
+  cpuLimitEnforced: boolean;
+  /** CFS periods in which the component was throttled, where enforced. */
+  cpuThrottledPeriods: number | undefined;
 }

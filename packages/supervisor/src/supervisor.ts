@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -34,6 +34,12 @@ export interface SupervisorOptions {
    * write configuration and state files, which a second, refused supervisor must never touch.
    */
   prepare?: () => void | Promise<void>;
+  /**
+   * Log directories of earlier runs kept per pod (like the kubelet, which removes the logs of deleted
+   * pods); older ones are removed at start.
+   * @default 2
+   */
+  keepPreviousPodLogs?: number;
   /**
    * Interval of CPU and memory sampling (and memory-limit enforcement).
    * @default 1000
@@ -122,6 +128,7 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
     this.registerMetrics();
     this.sampler = setInterval(() => this.sample(), this.options.sampleIntervalMs ?? 1000);
     this.sampler.unref();
+    this.prunePodLogs();
     this.writePodMetadata();
     this.startSatisfied();
   }
@@ -232,6 +239,30 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
   private registerMetrics(): void {
     collectDefaultMetrics({ register: this.registry, prefix: 'opsight_supervisor_' });
     registerKubeMetrics(this.registry, () => this.status());
+  }
+
+  /** Removes the log directories of all but the newest `keepPreviousPodLogs` earlier runs of each pod. */
+  private prunePodLogs(): void {
+    const keep = this.options.keepPreviousPodLogs ?? 2;
+    let dirs: string[];
+    try {
+      dirs = readdirSync(this.options.logDir);
+    } catch {
+      return;
+    }
+    const byPod = new Map<string, { dir: string; mtime: number }[]>();
+    for (const dir of dirs) {
+      const m = /^(.+)_[0-9a-f-]{36}$/.exec(dir);
+      if (!m?.[1]) continue;
+      const list = byPod.get(m[1]) ?? [];
+      list.push({ dir, mtime: statSync(join(this.options.logDir, dir)).mtimeMs });
+      byPod.set(m[1], list);
+    }
+    for (const list of byPod.values()) {
+      list.sort((a, b) => b.mtime - a.mtime);
+      for (const old of list.slice(keep))
+        rmSync(join(this.options.logDir, old.dir), { recursive: true, force: true });
+    }
   }
 
   /** Writes `labels.json` in each pod's log directory, so that log collectors can label the streams. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, utimesSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { readCriLog } from '../src/cri-log-reader.js';
@@ -116,6 +117,29 @@ test('CPU and memory of the whole process tree are exported with cAdvisor names'
   assert.ok(mem !== undefined && mem > 10 * 1024 * 1024, `memory ${mem}`);
 });
 
+test('the CPU limit throttles the process tree through a control group', async (t) => {
+  const burn = nodeScript('burner', 'for (;;) {}', { resources: { limits: { cpu: 0.2 } } });
+  const { supervisor, dispose } = await startSupervisor([burn]);
+  t.after(dispose);
+  await eventually('the process', () => supervisor.component('burner')?.pid);
+  if (!supervisor.component('burner')?.cpuLimitEnforced) {
+    t.skip(
+      'control groups cannot be written here (not root, or no cpu controller): the limit is only reported',
+    );
+    return;
+  }
+  const start = Date.now();
+  const cpu0 = supervisor.component('burner')!.cpuSeconds;
+  await new Promise((r) => setTimeout(r, 3000));
+  const wall = (Date.now() - start) / 1000;
+  const used = supervisor.component('burner')!.cpuSeconds - cpu0;
+  // Unthrottled, a busy loop uses about one CPU second per second; limited to 0.2 cores, a fifth of that.
+  assert.ok(used < wall * 0.5, `used ${used.toFixed(2)} CPU s in ${wall.toFixed(1)} s`);
+  await eventually('throttled periods', () => (supervisor.component('burner')?.cpuThrottledPeriods ?? 0) > 0);
+  const text = await metricsText(supervisor);
+  assert.ok((sample(text, 'container_cpu_cfs_throttled_periods_total', { container: 'burner' }) ?? 0) > 0);
+});
+
 test('readiness gates dependents: nothing starts before what it depends on is ready or completed', async (t) => {
   const db = nodeScript(
     'db',
@@ -228,6 +252,31 @@ test('CRI log files land in <logDir>/<namespace>_<pod>_<uid>/<container>/<restar
   );
   assert.deepEqual(labels.labels, { app: 'api-service' });
   assert.equal(labels.container, 'talker');
+});
+
+test('log directories of old runs are pruned at start, keeping the newest earlier runs of each pod', async (t) => {
+  const logDir = mkdtempSync(join(tmpdir(), 'opsight-prune-'));
+  const old = [
+    '00000000-0000-4000-8000-000000000001',
+    '00000000-0000-4000-8000-000000000002',
+    '00000000-0000-4000-8000-000000000003',
+  ];
+  old.forEach((uid, i) => {
+    const dir = join(logDir, `opsight_quiet-0_${uid}`);
+    mkdirSync(join(dir, 'quiet'), { recursive: true });
+    utimesSync(dir, 1000 + i, 1000 + i);
+  });
+  const supervisor = new Supervisor({
+    components: [nodeScript('quiet', 'setInterval(() => {}, 1000)')],
+    logDir,
+    listen: { port: 0 },
+  });
+  await supervisor.start();
+  t.after(() => supervisor.stop());
+  assert.equal(existsSync(join(logDir, `opsight_quiet-0_${old[0]}`)), false, 'the oldest run is removed');
+  assert.equal(existsSync(join(logDir, `opsight_quiet-0_${old[1]}`)), true);
+  assert.equal(existsSync(join(logDir, `opsight_quiet-0_${old[2]}`)), true);
+  assert.equal(existsSync(join(logDir, `opsight_quiet-0_${supervisor.component('quiet')!.uid}`)), true);
 });
 
 test('invalid specs are rejected with the offending field', () => {

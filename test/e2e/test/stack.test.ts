@@ -98,6 +98,8 @@ test('opsight logs prints a component log with CRI framing removed', () => {
   const lines = r.stdout.trimEnd().split('\n');
   assert.ok(lines.length >= 1 && lines.length <= 5);
   for (const l of lines) assert.doesNotMatch(l, /^\S+Z (stdout|stderr) [FP] /);
+  const byApp = opsight(['logs', 'postgres', '--tail', '2']); // an app label: two containers carry it
+  assert.equal(byApp.status, 0, byApp.stderr);
   const missing = opsight(['logs', 'no-such-component']);
   assert.equal(missing.status, 1);
   assert.match(missing.stderr, /no logs for "no-such-component"/);

@@ -89,6 +89,17 @@ export const pgReplicationLagSeconds = defineMetric({
   note: 'The strategy alerts when it exceeds 60 seconds.',
 });
 
+export const pgDatabaseSizeBytes = defineMetric({
+  name: 'pg_database_size_bytes',
+  help: 'Disk space used by a PostgreSQL database.',
+  type: 'gauge',
+  unit: 'bytes',
+  labels: ['datname'],
+  source: 'exporter',
+  derivedFrom: 'postgres_exporter',
+  note: 'The capacity-planning dashboard extrapolates it with predict_linear.',
+});
+
 export const redisConnectedClients = defineMetric({
   name: 'redis_connected_clients',
   help: 'Number of client connections to Redis.',
@@ -137,4 +148,24 @@ export const dcgmMemoryUsedBytes = defineMetric({
   labels: ['gpu', 'Hostname'],
   source: 'recording-rule',
   derivedFrom: 'DCGM_FI_DEV_FB_USED (dcgm-exporter, MiB) * 1048576',
+});
+
+export const redisMemoryUsedBytes = defineMetric({
+  name: 'redis_memory_used_bytes',
+  help: 'Memory allocated by Redis.',
+  type: 'gauge',
+  unit: 'bytes',
+  labels: ['instance'],
+  source: 'exporter',
+  derivedFrom: 'redis_exporter',
+});
+
+export const redisMemoryMaxBytes = defineMetric({
+  name: 'redis_memory_max_bytes',
+  help: "Redis's maxmemory setting (0 when unlimited).",
+  type: 'gauge',
+  unit: 'bytes',
+  labels: ['instance'],
+  source: 'exporter',
+  derivedFrom: 'redis_exporter',
 });

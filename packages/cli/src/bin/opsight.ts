@@ -14,8 +14,9 @@ commands:
   up                         start the local stack in the foreground (Ctrl-C stops it)
   down                       stop the running stack
   status [--json]            components and readiness; exit 0 when everything is ready
-  logs <component> [-f] [--tail N] [--previous]
-                             a component's log (e.g. opsight logs prometheus -f)
+  logs <component|app> [-f] [--tail N] [--previous]
+                             a component's log (e.g. opsight logs prometheus -f); an app
+                             name picks its newest container log
   load <scenario> [--rate N] [--duration 60s] [--out FILE] [--models a,b] [--seed N]
                              traffic through the gateway, ground truth written to a JSON file;
                              scenarios: ${SCENARIO_NAMES.join(', ')}

@@ -28,17 +28,34 @@ export function lastLogLines(
   return out;
 }
 
-/** Log files of a container across runs of `opsight up`, newest pod directory first. */
+/**
+ * Log files of a component across runs of `opsight up`, newest first. `name` is a container name or, when
+ * no container has that name, an `app` label (from each pod's labels.json).
+ */
 export function findContainerLogs(podLogs: string, name: string): string[] {
   if (!existsSync(podLogs)) return [];
+  const byContainer = collect(podLogs, (_pod, container) => container === name);
+  if (byContainer.length > 0) return byContainer;
+  return collect(podLogs, (pod, container) => {
+    try {
+      const labels = JSON.parse(readFileSync(join(podLogs, pod, 'labels.json'), 'utf8'));
+      return labels.app === name && labels.container === container;
+    } catch {
+      return false;
+    }
+  });
+}
+
+function collect(podLogs: string, match: (pod: string, container: string) => boolean): string[] {
   const found: { file: string; mtime: number }[] = [];
   for (const pod of readdirSync(podLogs)) {
-    const dir = join(podLogs, pod, name);
-    if (!existsSync(dir)) continue;
-    for (const f of readdirSync(dir)) {
-      if (/^\d+\.log$/.test(f)) {
-        const file = join(dir, f);
-        found.push({ file, mtime: statMtime(file) });
+    const podDir = join(podLogs, pod);
+    if (!statSync(podDir).isDirectory()) continue;
+    for (const container of readdirSync(podDir)) {
+      const dir = join(podDir, container);
+      if (!match(pod, container) || !statSync(dir).isDirectory()) continue;
+      for (const f of readdirSync(dir)) {
+        if (/^\d+\.log$/.test(f)) found.push({ file: join(dir, f), mtime: statMtime(join(dir, f)) });
       }
     }
   }

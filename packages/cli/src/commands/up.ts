@@ -43,10 +43,31 @@ export async function up(options: UpOptions): Promise<number> {
   const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s`;
   supervisor.on('notice', (m) => out.write(`opsight: ${m}\n`));
   let phase: 'starting' | 'running' | 'stopping' = 'starting';
+  // On a terminal, a status line under the event lines shows how far startup is, redrawn in place.
+  const live = Boolean(out.isTTY);
+  let statusShown = false;
+  const clearStatus = () => {
+    if (statusShown) out.write('\u001b[1A\u001b[2K');
+    statusShown = false;
+  };
+  const drawStatus = () => {
+    if (!live || phase !== 'starting') return;
+    const all = supervisor.status();
+    const done = all.filter((c) => (c.kind === 'job' ? c.state === 'Completed' : c.ready));
+    const waiting = all.filter((c) => !done.includes(c)).map((c) => c.name);
+    // One terminal row at most, so that moving the cursor up one line erases all of it.
+    const head = `${done.length}/${all.length} ready`;
+    const room = Math.max(0, (out.columns ?? 80) - head.length - 1);
+    const tail = waiting.length ? ` — waiting for ${waiting.join(', ')}`.slice(0, room) : '';
+    out.write(`${s.bold(head)}${s.dim(tail)}\n`);
+    statusShown = true;
+  };
   supervisor.on('change', (c) => {
     if (phase === 'stopping') return;
     if (phase === 'starting' || c.state === 'BackOff' || c.state === 'Failed' || c.restarts > 0) {
+      clearStatus();
       out.write(`${s.dim(elapsed())} ${describe(c, s)}\n`);
+      drawStatus();
     }
   });
 
@@ -91,6 +112,7 @@ export async function up(options: UpOptions): Promise<number> {
     return 0;
   }
 
+  clearStatus();
   phase = 'running';
   out.write(`\n${renderComponents(supervisor.status(), out)}\n\n`);
   const width = Math.max(...stack.endpoints.map((e) => e.name.length));

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import type { ComponentSpec } from '@opsight/supervisor';
+import { consoleUi } from './components/console.js';
 import { postgresExporter, redisExporter } from './components/exporters.js';
 import { gateway, gatewayTelemetry, prepareGateway } from './components/gateway.js';
 import { loadgen } from './components/loadgen.js';
@@ -46,6 +47,7 @@ export function localStack(ctx: StackContext): LocalStack {
     logstore(ctx),
     collector(ctx),
     tracestore(ctx),
+    consoleUi(ctx),
     gateway(ctx),
     gatewayTelemetry(ctx),
     loadgen(ctx),
@@ -64,6 +66,7 @@ export function localStack(ctx: StackContext): LocalStack {
       preparePrometheus(ctx, components);
     },
     endpoints: [
+      { name: 'Console', url: `http://127.0.0.1:${ports.console}` },
       { name: 'API gateway', url: `http://127.0.0.1:${ports.gateway}/v1` },
       { name: 'Prometheus', url: `http://127.0.0.1:${ports.prometheus}` },
       { name: 'Alertmanager', url: `http://127.0.0.1:${ports.alertmanager}` },

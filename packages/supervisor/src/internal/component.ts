@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ComponentSpec, InitStepSpec, ProbeSpec } from '../spec.js';
 import type { ComponentState, ComponentStatus, TerminationReason } from '../status.js';
+import { type CpuLimiter, createCpuLimiter } from './cpu-cgroup.js';
 import { CriLogWriter } from './cri-log-writer.js';
 import { runProbe } from './probe.js';
 import {
@@ -44,6 +45,7 @@ export class Component {
   logPath: string | undefined;
 
   private readonly user: SystemUser | undefined;
+  private cpuLimiter: CpuLimiter | undefined;
   private child: ChildProcess | undefined;
   private initChild: ChildProcess | undefined;
   private log: CriLogWriter | undefined;
@@ -192,6 +194,8 @@ export class Component {
       memoryBytes: this.memoryBytes,
       memoryLimitBytes: this.spec.resources?.limits?.memoryBytes,
       cpuLimit: this.spec.resources?.limits?.cpu,
+      cpuLimitEnforced: this.cpuLimiter !== undefined,
+      cpuThrottledPeriods: this.cpuLimiter?.throttledPeriods(),
     };
   }
 
@@ -245,6 +249,11 @@ export class Component {
     const child = spawn(cmd, args, { ...this.spawnOptions(), stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.pid = child.pid;
+    const cores = this.spec.resources?.limits?.cpu;
+    if (cores !== undefined && child.pid !== undefined) {
+      this.cpuLimiter ??= createCpuLimiter(`${this.namespace}_${this.pod}_${this.name}`, cores);
+      this.cpuLimiter?.add(child.pid);
+    }
     this.startTicks = child.pid !== undefined ? readStat(child.pid)?.startTicks : undefined;
     this.startedAt = new Date();
     let resolveExited!: () => void;
@@ -359,6 +368,7 @@ export class Component {
           : 'Error';
     this.lastTermination = { reason, exitCode: code, signal, finishedAt: new Date() };
     if (this.stopping) {
+      this.cpuLimiter?.remove();
       this.setState('Stopped', '');
       return;
     }

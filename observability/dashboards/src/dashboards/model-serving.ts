@@ -1,0 +1,112 @@
+import {
+  dcgmGpuUtilization,
+  dcgmMemoryUsedBytes,
+  modelInferenceFailureTotal,
+  modelInferenceLatencySeconds,
+  modelInferenceSuccessTotal,
+  modelOutputTokensTotal,
+  modelTimeToFirstTokenSeconds,
+} from '@opsight/catalog';
+import type { DashboardSpec } from '../dashboard-spec.js';
+import { gauge, timeseries } from '../panels.js';
+
+const model = 'model_name=~"$model"';
+
+export const modelServing: DashboardSpec = {
+  uid: 'opsight-model-serving',
+  title: 'Model serving',
+  description:
+    'Inference success and failure, latency, token throughput, time to first token and GPUs (strategy 1.3).',
+  variables: ['model'],
+  panels: [
+    timeseries({
+      title: 'Successful inferences',
+      description: 'Successful inferences per second, by model.',
+      unit: 'reqps',
+      queries: [
+        {
+          expr: `sum(rate(${modelInferenceSuccessTotal.name}{${model}}[1m])) by (model_name)`,
+          legend: '{{model_name}}',
+        },
+      ],
+    }),
+    timeseries({
+      title: 'Failed inferences by reason',
+      description: 'Failed inferences per second, by model and reason (timeout, OOM, upstream error, …).',
+      unit: 'reqps',
+      queries: [
+        {
+          expr: `sum(rate(${modelInferenceFailureTotal.name}{${model}}[1m])) by (model_name, reason)`,
+          legend: '{{model_name}} {{reason}}',
+        },
+      ],
+    }),
+    timeseries({
+      title: 'P90 inference latency',
+      description: 'End-to-end inference latency, 90th percentile over 5 minutes, by model.',
+      unit: 's',
+      queries: [
+        {
+          expr: `histogram_quantile(0.90, sum(rate(${modelInferenceLatencySeconds.name}_bucket{${model}}[5m])) by (le, model_name))`,
+          legend: '{{model_name}}',
+        },
+      ],
+    }),
+    timeseries({
+      title: 'Output tokens per second',
+      description: 'Generated tokens per second, by model.',
+      unit: 'short',
+      queries: [
+        {
+          expr: `sum(rate(${modelOutputTokensTotal.name}{${model}}[1m])) by (model_name)`,
+          legend: '{{model_name}}',
+        },
+      ],
+    }),
+    timeseries({
+      title: 'Time to first token',
+      description: 'Time to the first streamed token, median and 90th percentile over 5 minutes, by model.',
+      unit: 's',
+      queries: [
+        {
+          expr: `histogram_quantile(0.5, sum(rate(${modelTimeToFirstTokenSeconds.name}_bucket{${model}}[5m])) by (le, model_name))`,
+          legend: '{{model_name}} P50',
+        },
+        {
+          expr: `histogram_quantile(0.9, sum(rate(${modelTimeToFirstTokenSeconds.name}_bucket{${model}}[5m])) by (le, model_name))`,
+          legend: '{{model_name}} P90',
+        },
+      ],
+    }),
+    timeseries({
+      title: 'Failure ratio',
+      description: 'Failed inferences as a share of all inferences over 5 minutes, by model.',
+      unit: 'percentunit',
+      min: 0,
+      queries: [
+        {
+          expr: `sum(rate(${modelInferenceFailureTotal.name}{${model}}[5m])) by (model_name) / (sum(rate(${modelInferenceSuccessTotal.name}{${model}}[5m])) by (model_name) + sum(rate(${modelInferenceFailureTotal.name}{${model}}[5m])) by (model_name))`,
+          legend: '{{model_name}}',
+        },
+      ],
+    }),
+    gauge({
+      title: 'GPU utilisation',
+      description: 'GPU utilisation per GPU (DCGM). No data where the host has no GPU.',
+      unit: 'percent',
+      min: 0,
+      max: 100,
+      thresholds: [
+        [80, 'orange'],
+        [95, 'red'],
+      ],
+      queries: [{ expr: `avg by (gpu) (${dcgmGpuUtilization.name})`, legend: 'GPU {{gpu}}' }],
+    }),
+    timeseries({
+      title: 'GPU memory used',
+      description: 'GPU frame-buffer memory in use per GPU (DCGM). No data where the host has no GPU.',
+      unit: 'bytes',
+      queries: [{ expr: `sum by (gpu) (${dcgmMemoryUsedBytes.name})`, legend: 'GPU {{gpu}}' }],
+    }),
+  ],
+};

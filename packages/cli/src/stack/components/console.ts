@@ -1,0 +1,35 @@
+import { join } from 'node:path';
+import type { ComponentSpec } from '@opsight/supervisor';
+import type { StackContext } from '../context.js';
+
+/**
+ * The console: the generated dashboards, logs, traces and alerts on one origin. It proxies every query
+ * to the engines of the stack, so it starts after the stores it reads are up (Prometheus and
+ * Alertmanager may come later: a panel shows their error until they answer).
+ */
+export function consoleUi(ctx: StackContext): ComponentSpec {
+  const { ports } = ctx;
+  const port = ports.console;
+  return {
+    name: 'console',
+    namespace: 'monitoring',
+    command: process.execPath,
+    args: [
+      join(ctx.paths.root, 'packages/console/dist/src/bin/console.js'),
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--prometheus',
+      `http://127.0.0.1:${ports.prometheus}`,
+      '--loki',
+      `http://127.0.0.1:${ports.logstore}`,
+      '--jaeger',
+      `http://127.0.0.1:${ports.tracestoreQuery}`,
+      '--alertmanager',
+      `http://127.0.0.1:${ports.alertmanager}`,
+    ],
+    ports: [{ name: 'http', port }],
+    dependsOn: ['logstore', 'tracestore'],
+    readinessProbe: { http: { port, path: '/ready' }, periodMs: 300 },
+    resources: { limits: { cpu: 0.5, memoryBytes: 256 * 1024 * 1024 } },
+  };
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env node
+// opsight-console: serves the local console.
+//
+//   node packages/console/dist/src/bin/console.js [--listen 127.0.0.1:3000] [--prometheus URL]
+//     [--loki URL] [--jaeger URL] [--alertmanager URL] [--relay URL]
+//
+// Prints one line "console listening on <url>" when ready; GET /ready answers 200 from then on.
+import type { Upstreams } from '../internal/upstreams.js';
+import { startConsole } from '../server.js';
+
+function usage(message: string): never {
+  process.stderr.write(`console: ${message}\n`);
+  process.exit(2);
+}
+
+const args = process.argv.slice(2);
+let listen = '127.0.0.1:3000';
+const upstreams: Partial<Upstreams> = {};
+for (let i = 0; i < args.length; i++) {
+  const a = args[i] as string;
+  const value = args[++i] ?? usage(`${a} needs a value`);
+  if (a === '--listen') listen = value;
+  else if (['--prometheus', '--loki', '--jaeger', '--alertmanager', '--relay'].includes(a)) {
+    if (!/^https?:\/\/[^/]+/.test(value)) usage(`${a} must be an http(s) URL, got ${JSON.stringify(value)}`);
+    upstreams[a.slice(2) as keyof Upstreams] = value;
+  } else usage(`unknown option ${a}`);
+}
+const at = listen.lastIndexOf(':');
+const port = Number(listen.slice(at + 1));
+if (at < 1 || !Number.isInteger(port) || port < 0 || port > 65535)
+  usage(`--listen must be host:port, got ${listen}`);
+const host = listen.slice(0, at).replace(/^\[|\]$/g, '');
+
+try {
+  const running = await startConsole({ host, port, upstreams });
+  console.log(`console listening on ${running.url}`);
+  const stop = () => void running.close().then(() => process.exit(0));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+} catch (err) {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'EADDRINUSE') usage(`${listen} is already in use`);
+  throw err;
+}
