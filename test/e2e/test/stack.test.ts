@@ -33,6 +33,7 @@ test('Prometheus has every target up == 1', async () => {
   assert.deepEqual(jobs, [
     'alertmanager',
     'collector',
+    'gateway-telemetry',
     'logstore',
     'postgres-exporter',
     'prometheus',
