@@ -24,7 +24,8 @@ export interface Credentials {
   expired?: string;
 }
 
-const UNKNOWN_KEY = `sk-${'0'.repeat(8)}${'a'.repeat(40)}`;
+// The shape of a real key (sk- and 43 base64url characters) that no record matches.
+const UNKNOWN_KEY = `sk-${'0'.repeat(43)}`;
 
 function authorization(choice: PlannedRequest['key'], keys: Credentials): string | undefined {
   switch (choice) {

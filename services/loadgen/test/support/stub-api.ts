@@ -4,8 +4,8 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export const VALID_KEY = `sk-valid${'1'.repeat(40)}`;
-export const EXPIRED_KEY = `sk-expired${'2'.repeat(38)}`;
+export const VALID_KEY = `sk-${'v'.repeat(43)}`;
+export const EXPIRED_KEY = `sk-${'e'.repeat(43)}`;
 export const MODELS = ['sim-small', 'sim-large', 'sim-slow'];
 
 export interface StubCounts {
@@ -61,7 +61,8 @@ export async function startStubApi(): Promise<StubApi> {
       const auth = req.headers.authorization;
       if (!auth) return error(401, 'API_KEY_MISSING');
       const key = auth.replace(/^Bearer /, '');
-      if (!key.startsWith('sk-')) return error(401, 'API_KEY_MALFORMED');
+      // The API service's key shape: sk- and 43 base64url characters.
+      if (!/^sk-[A-Za-z0-9_-]{43}$/.test(key)) return error(401, 'API_KEY_MALFORMED');
       if (key === EXPIRED_KEY) return error(401, 'API_KEY_EXPIRED');
       if (key !== VALID_KEY) return error(401, 'API_KEY_UNKNOWN');
       if (!Array.isArray(body.messages)) return error(400, 'INVALID_REQUEST');
