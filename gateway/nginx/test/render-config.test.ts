@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
+  generatedHeader,
   kubernetesNginxOptions,
   localNginxOptions,
   NginxConfigError,
@@ -75,4 +76,12 @@ test('options nginx would misread are refused, naming the field', () => {
 test('a template with an unknown placeholder is refused', () => {
   const base = localNginxOptions({ varDir: '/tmp/x', port: 8080, upstreamPort: 8081 });
   assert.throws(() => renderNginxConfig(base, `${readTemplate()}\n# {{nope}}\n`), /unknown placeholder/);
+});
+
+test('the committed Kubernetes configuration is what the template renders (npm run gen)', () => {
+  const committed = readFileSync(new URL('../../kubernetes/nginx.conf', import.meta.url), 'utf8');
+  const rendered =
+    generatedHeader('gateway/nginx/src/bin/render-nginx-config.ts') +
+    renderNginxConfig(kubernetesNginxOptions());
+  assert.equal(committed, rendered, 'run `npm run gen -w gateway/nginx` and commit the result');
 });
