@@ -43,7 +43,13 @@ export class LoadConfigError extends Error {
 
 /** The model ids the gateway lists (GET /v1/models with the valid key). */
 export async function listModels(gateway: string, key: string): Promise<string[]> {
-  const res = await fetch(`${gateway}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
+  let res: Response;
+  try {
+    res = await fetch(`${gateway}/v1/models`, { headers: { authorization: `Bearer ${key}` } });
+  } catch (error) {
+    const code = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
+    throw new LoadConfigError('gateway', `cannot reach ${gateway} (${code}); is the stack up?`);
+  }
   const text = await res.text();
   if (!res.ok)
     throw new LoadConfigError('models', `GET /v1/models answered ${res.status}: ${text.slice(0, 200)}`);

@@ -100,4 +100,9 @@ test('an unreachable gateway is recorded as status 0 with the network error', as
   assert.ok(truth.requests.total > 0);
   assert.deepEqual(truth.requests.byStatus, { 0: truth.requests.total });
   assert.equal(truth.requests.byErrorCode.ECONNREFUSED, truth.requests.total);
+  // Without models given, the run cannot even start; the error says where it looked.
+  await assert.rejects(
+    runLoad({ scenario: 'steady', gateway: url, rate: 50, durationMs: 100, keys: { valid: VALID_KEY } }),
+    (e: unknown) => e instanceof LoadConfigError && e.field === 'gateway' && /ECONNREFUSED/.test(e.message),
+  );
 });
