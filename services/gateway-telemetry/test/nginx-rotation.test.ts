@@ -1,0 +1,113 @@
+// With a real nginx: its access-log lines become metrics and spans whose ids are the ones nginx returned,
+// across a rotation done the way logrotate does it (rename, then SIGUSR1 so nginx reopens its logs).
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { localNginxOptions, renderNginxConfig } from '@opsight/nginx-gateway';
+import { MetricsRegistry } from '@opsight/telemetry';
+import { GatewayTelemetry } from '../src/gateway-telemetry.js';
+import { tempDir } from './support/access-log-fixture.js';
+
+async function freePort(): Promise<number> {
+  const s = createNetServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+test('nginx lines across a logrotate-style rotation: every request once, with nginx’s ids', async (t) => {
+  const cleanup: (() => Promise<void> | void)[] = [];
+  t.after(async () => {
+    for (const step of cleanup.reverse()) await step();
+  });
+  const dir = tempDir({ after: (fn) => cleanup.push(fn) });
+  const upstream = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"ok":true}');
+    });
+  });
+  upstream.listen(0, '127.0.0.1');
+  await once(upstream, 'listening');
+  cleanup.push(() => {
+    upstream.closeAllConnections();
+    upstream.close();
+  });
+  for (const sub of ['run', 'log/nginx', 'data/nginx/tmp']) mkdirSync(join(dir, sub), { recursive: true });
+  const port = await freePort();
+  const options = localNginxOptions({
+    varDir: dir,
+    port,
+    upstreamPort: (upstream.address() as AddressInfo).port,
+  });
+  const conf = join(dir, 'nginx.conf');
+  writeFileSync(conf, renderNginxConfig(options));
+  const nginx: ChildProcess = spawn(
+    process.env.OPSIGHT_NGINX ?? '/usr/sbin/nginx',
+    ['-p', dir, '-e', 'stderr', '-c', conf],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const exited = once(nginx, 'exit');
+  cleanup.push(async () => {
+    if (nginx.exitCode === null) {
+      nginx.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  const exporter = new InMemorySpanExporter();
+  const sidecar = await GatewayTelemetry.start({
+    accessLog: options.accessLog,
+    positionsFile: join(dir, 'positions.json'),
+    listen: '127.0.0.1:0',
+    registry: new MetricsRegistry({ defaultMetrics: false }),
+    spanExporter: exporter,
+    pollMs: 20,
+    spanBatchDelayMs: 20,
+    env: {},
+  });
+  cleanup.push(() => sidecar.close());
+
+  const ids: string[] = [];
+  const call = async () => {
+    for (let i = 0; ; i++) {
+      try {
+        const res = await fetch(`http://127.0.0.1:${port}/v1/models`);
+        await res.arrayBuffer();
+        ids.push(res.headers.get('traceparent')!);
+        return;
+      } catch (error) {
+        if (i > 200) throw error; // nginx still starting
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    }
+  };
+  for (let i = 0; i < 3; i++) await call();
+  await sidecar.flush();
+  renameSync(options.accessLog, `${options.accessLog}.1`);
+  for (let i = 0; i < 2; i++) await call(); // still written to the renamed file
+  await sidecar.flush();
+  nginx.kill('SIGUSR1');
+  for (let i = 0; i < 200 && !existsSync(options.accessLog); i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 2; i++) await call();
+  await sidecar.flush();
+
+  const spans = exporter.getFinishedSpans();
+  const got = spans.map((s) => `00-${s.spanContext().traceId}-${s.spanContext().spanId}-01`).sort();
+  assert.deepEqual(got, [...ids].sort());
+  assert.ok(spans.every((s) => s.parentSpanContext === undefined && s.name === 'GET /v1/models'));
+  const text = await (await fetch(`http://${sidecar.address}/metrics`)).text();
+  assert.match(text, /^nginx_http_requests_total\{host="127\.0\.0\.1",status="200"\} 7$/m);
+  assert.match(text, /^gateway_telemetry_log_reopens_total\{reason="rotated"\} 1$/m);
+  assert.match(text, /^gateway_telemetry_parse_errors_total\{reason="truncated"\} 0$/m);
+});
