@@ -1,3 +1,4 @@
+import { readFile, rename, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ExportResult } from '@opentelemetry/core';
@@ -34,6 +35,14 @@ export interface GatewayTelemetryOptions {
   spanBatchDelayMs?: number;
   /** Environment for OTEL_* settings. @default process.env */
   env?: Record<string, string | undefined>;
+  /**
+   * Rotate the access log once it is this large and fully read: rename it to `<file>.1` (replacing the
+   * previous one) and ask nginx to reopen its logs (SIGUSR1 to the pid in `nginxPidFile`), as logrotate
+   * would. Needs `nginxPidFile`. @default no rotation
+   */
+  rotateBytes?: number;
+  /** nginx's pid file, for `rotateBytes`. */
+  nginxPidFile?: string;
 }
 
 /** Counts delivered and failed spans in the SDK's self-metrics. */
@@ -77,8 +86,9 @@ export class GatewayTelemetry {
   readonly #server: Server;
   readonly #resource: Resource;
   #address = '';
+  #rotateTimer: NodeJS.Timeout | undefined;
 
-  private constructor(options: GatewayTelemetryOptions) {
+  private constructor(private readonly options: GatewayTelemetryOptions) {
     const env = options.env ?? process.env;
     const otel = readOtelEnv(env);
     this.registry = options.registry ?? new MetricsRegistry();
@@ -173,7 +183,37 @@ export class GatewayTelemetry {
     });
     const address = self.#server.address() as AddressInfo;
     self.#address = `${address.address}:${address.port}`;
+    if (options.rotateBytes !== undefined) {
+      if (!(options.rotateBytes > 0) || !options.nginxPidFile) {
+        await self.close();
+        throw new Error('rotateBytes needs a positive size and nginxPidFile');
+      }
+      const check = () => {
+        self.#rotateTimer = setTimeout(() => {
+          self.#rotateIfLarge(options.rotateBytes!, options.nginxPidFile!).finally(check);
+        }, 1000);
+      };
+      check();
+    }
     return self;
+  }
+
+  /** Renames a large, fully read access log and makes nginx reopen it; failures are logged. */
+  async #rotateIfLarge(maxBytes: number, pidFile: string): Promise<void> {
+    const path = this.options.accessLog;
+    try {
+      const size = (await stat(path)).size;
+      const position = this.#tailer.position();
+      if (size < maxBytes || !position || position.offset < size) return;
+      const pid = Number((await readFile(pidFile, 'utf8')).trim());
+      if (!Number.isInteger(pid) || pid <= 0) throw new Error(`no pid in ${pidFile}`);
+      await rename(path, `${path}.1`);
+      process.kill(pid, 'SIGUSR1');
+      this.options.logger?.info({ path, size }, 'access log rotated');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      this.options.logger?.warn({ error }, 'rotating the access log failed');
+    }
   }
 
   /** Where /metrics is served, as host:port. */
@@ -189,6 +229,7 @@ export class GatewayTelemetry {
 
   /** Reads what is left, saves the position, exports the last spans and closes the server. */
   async close(): Promise<void> {
+    clearTimeout(this.#rotateTimer);
     await this.#tailer.stop();
     await this.#processor.shutdown();
     this.#server.closeAllConnections();

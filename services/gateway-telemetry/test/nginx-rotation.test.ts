@@ -3,15 +3,15 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
-import { localNginxOptions, renderNginxConfig } from '@opsight/nginx-gateway';
+import { localNginxOptions, type NginxConfigOptions, renderNginxConfig } from '@opsight/nginx-gateway';
 import { MetricsRegistry } from '@opsight/telemetry';
-import { GatewayTelemetry } from '../src/gateway-telemetry.js';
+import { GatewayTelemetry, type GatewayTelemetryOptions } from '../src/gateway-telemetry.js';
 import { tempDir } from './support/access-log-fixture.js';
 
 async function freePort(): Promise<number> {
@@ -22,7 +22,11 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-test('nginx lines across a logrotate-style rotation: every request once, with nginx’s ids', async (t) => {
+/** A Node upstream, a real nginx in front of it and the sidecar on its access log. */
+async function platform(
+  t: { after: (fn: () => Promise<void>) => void },
+  extra: (nginx: NginxConfigOptions) => Partial<GatewayTelemetryOptions> = () => ({}),
+) {
   const cleanup: (() => Promise<void> | void)[] = [];
   t.after(async () => {
     for (const step of cleanup.reverse()) await step();
@@ -75,6 +79,7 @@ test('nginx lines across a logrotate-style rotation: every request once, with ng
     pollMs: 20,
     spanBatchDelayMs: 20,
     env: {},
+    ...extra(options),
   });
   cleanup.push(() => sidecar.close());
 
@@ -92,6 +97,19 @@ test('nginx lines across a logrotate-style rotation: every request once, with ng
       }
     }
   };
+  /** nginx writes a line after the answer is sent: wait until as many spans as answers (or 5 s). */
+  const settle = async () => {
+    for (let i = 0; i < 250; i++) {
+      await sidecar.flush();
+      if (exporter.getFinishedSpans().length >= ids.length) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  return { nginx, options, sidecar, exporter, ids, call, settle };
+}
+
+test('nginx lines across a logrotate-style rotation: every request once, with nginx’s ids', async (t) => {
+  const { nginx, options, sidecar, exporter, ids, call, settle } = await platform(t);
   for (let i = 0; i < 3; i++) await call();
   await sidecar.flush();
   renameSync(options.accessLog, `${options.accessLog}.1`);
@@ -100,7 +118,7 @@ test('nginx lines across a logrotate-style rotation: every request once, with ng
   nginx.kill('SIGUSR1');
   for (let i = 0; i < 200 && !existsSync(options.accessLog); i++) await new Promise((r) => setTimeout(r, 10));
   for (let i = 0; i < 2; i++) await call();
-  await sidecar.flush();
+  await settle();
 
   const spans = exporter.getFinishedSpans();
   const got = spans.map((s) => `00-${s.spanContext().traceId}-${s.spanContext().spanId}-01`).sort();
@@ -110,4 +128,27 @@ test('nginx lines across a logrotate-style rotation: every request once, with ng
   assert.match(text, /^nginx_http_requests_total\{host="127\.0\.0\.1",status="200"\} 7$/m);
   assert.match(text, /^gateway_telemetry_log_reopens_total\{reason="rotated"\} 1$/m);
   assert.match(text, /^gateway_telemetry_parse_errors_total\{reason="truncated"\} 0$/m);
+});
+
+test('rotateBytes: a large, fully read log is rotated and nginx reopens it; nothing is lost', async (t) => {
+  const { options, sidecar, exporter, ids, call, settle } = await platform(t, (o) => ({
+    rotateBytes: 2000,
+    nginxPidFile: o.pidFile,
+  }));
+  // Each line is about 500 bytes: the log passes 2000 bytes after a few requests.
+  for (let i = 0; i < 6; i++) await call();
+  await sidecar.flush();
+  for (let i = 0; i < 400 && !existsSync(`${options.accessLog}.1`); i++)
+    await new Promise((r) => setTimeout(r, 10));
+  assert.ok(existsSync(`${options.accessLog}.1`), 'the log was rotated');
+  for (let i = 0; i < 200 && !existsSync(options.accessLog); i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 3; i++) await call();
+  await settle();
+  assert.ok(statSync(options.accessLog).size < 2000, 'nginx writes to a new file');
+  const got = exporter
+    .getFinishedSpans()
+    .map((s) => `00-${s.spanContext().traceId}-${s.spanContext().spanId}-01`);
+  assert.deepEqual(got.sort(), [...ids].sort());
+  const text = await (await fetch(`http://${sidecar.address}/metrics`)).text();
+  assert.match(text, /^gateway_telemetry_log_reopens_total\{reason="rotated"\} [1-9]$/m);
 });

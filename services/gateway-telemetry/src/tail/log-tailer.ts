@@ -31,6 +31,11 @@ export interface LogTailerOptions {
   maxLineBytes?: number;
   /** How often the position is saved while running, in milliseconds. @default 1000 */
   saveEveryMs?: number;
+  /**
+   * How long a file replaced at the path is still read after the new one appeared, in milliseconds: nginx's
+   * workers keep writing to the old file until each has reopened its logs. @default 5000
+   */
+  drainMs?: number;
 }
 
 const CHUNK = 64 * 1024;
@@ -42,6 +47,17 @@ interface OpenFile {
   ino: number;
   /** Offset of the next byte to read. */
   readOffset: number;
+  /** Bytes of an unfinished line. */
+  pending: Buffer[];
+  pendingBytes: number;
+  /** The pending line is already over the limit and is being skipped to its end. */
+  discarding: boolean;
+}
+
+/** A rotated file still being read, until `until` (epoch ms). */
+interface DrainingFile {
+  file: OpenFile;
+  until: number;
 }
 
 /**
@@ -55,11 +71,7 @@ export class LogTailer {
   readonly #o: Required<Omit<LogTailerOptions, 'onReopen' | 'onLag' | 'onError'>> &
     Pick<LogTailerOptions, 'onReopen' | 'onLag' | 'onError'>;
   #file: OpenFile | undefined;
-  /** Bytes of an unfinished line. */
-  #pending: Buffer[] = [];
-  #pendingBytes = 0;
-  /** The pending line is already over the limit and is being skipped to its end. */
-  #discarding = false;
+  #draining: DrainingFile[] = [];
   #saved: TailPosition | undefined;
   #timer: NodeJS.Timeout | undefined;
   #polling: Promise<void> | undefined;
@@ -68,7 +80,7 @@ export class LogTailer {
   #stopped = false;
 
   constructor(options: LogTailerOptions) {
-    this.#o = { pollMs: 200, maxLineBytes: 65536, saveEveryMs: 1000, ...options };
+    this.#o = { pollMs: 200, maxLineBytes: 65536, saveEveryMs: 1000, drainMs: 5000, ...options };
   }
 
   /** Loads the saved position and starts polling. */
@@ -100,6 +112,8 @@ export class LogTailer {
     clearTimeout(this.#timer);
     await this.poll();
     await this.#save(true);
+    for (const d of this.#draining) await d.file.handle.close();
+    this.#draining = [];
     await this.#file?.handle.close();
     this.#file = undefined;
   }
@@ -108,10 +122,11 @@ export class LogTailer {
   position(): TailPosition | undefined {
     const f = this.#file;
     if (!f) return this.#saved;
-    return { path: this.#o.path, dev: f.dev, ino: f.ino, offset: f.readOffset - this.#pendingBytes };
+    return { path: this.#o.path, dev: f.dev, ino: f.ino, offset: f.readOffset - f.pendingBytes };
   }
 
   async #poll(): Promise<void> {
+    await this.#drain();
     let st: Stats | undefined;
     try {
       st = await stat(this.#o.path);
@@ -120,14 +135,13 @@ export class LogTailer {
     }
     const f = this.#file;
     if (f && (!st || st.ino !== f.ino || st.dev !== f.dev)) {
-      // Rotated: finish the old file (nginx may still have written to it), then move on.
+      // Rotated: finish the old file (nginx may still be writing to it), then move on.
       await this.#readToEnd(f);
       if (!st) {
         this.#o.onLag?.(0);
         return;
       }
-      this.#dropPending();
-      await f.handle.close();
+      this.#draining.push({ file: f, until: Date.now() + this.#o.drainMs });
       this.#file = undefined;
       this.#o.onReopen?.('rotated');
     }
@@ -139,19 +153,44 @@ export class LogTailer {
       const handle = await open(this.#o.path, 'r');
       const saved = this.#saved;
       const resume = saved && saved.dev === st.dev && saved.ino === st.ino && saved.offset <= st.size;
-      this.#file = { handle, dev: st.dev, ino: st.ino, readOffset: resume ? saved.offset : 0 };
+      this.#file = {
+        handle,
+        dev: st.dev,
+        ino: st.ino,
+        readOffset: resume ? saved.offset : 0,
+        pending: [],
+        pendingBytes: 0,
+        discarding: false,
+      };
       this.#saved = undefined;
       this.#dirty = true;
     }
-    const file = this.#file!;
+    const file = this.#file;
     if (st.size < file.readOffset) {
-      this.#dropPending();
+      this.#dropPending(file);
       file.readOffset = 0;
       this.#o.onReopen?.('truncated');
     }
     const size = await this.#readToEnd(file);
     this.#o.onLag?.(Math.max(0, size - file.readOffset));
     await this.#save(false);
+  }
+
+  /** Reads what was appended to rotated files; closes those whose drain window has passed. */
+  async #drain(): Promise<void> {
+    const now = Date.now();
+    const keep: DrainingFile[] = [];
+    for (const d of this.#draining) {
+      await this.#readToEnd(d.file);
+      if (now < d.until && !this.#stopped) {
+        keep.push(d);
+        continue;
+      }
+      // An unfinished line at the end of a rotated file will never be finished: count it and forget it.
+      this.#dropPending(d.file);
+      await d.file.handle.close();
+    }
+    this.#draining = keep;
   }
 
   /** Reads from the file's offset to its current end; returns the size seen. */
@@ -162,56 +201,56 @@ export class LogTailer {
       if (bytesRead === 0) return file.readOffset;
       file.readOffset += bytesRead;
       this.#dirty = true;
-      this.#split(buffer.subarray(0, bytesRead));
+      this.#split(file, buffer.subarray(0, bytesRead));
     }
   }
 
-  #split(chunk: Buffer): void {
+  #split(file: OpenFile, chunk: Buffer): void {
     let start = 0;
     for (;;) {
       const nl = chunk.indexOf(NEWLINE, start);
       if (nl === -1) {
-        this.#keep(chunk.subarray(start));
+        this.#keep(file, chunk.subarray(start));
         return;
       }
       const piece = chunk.subarray(start, nl);
       start = nl + 1;
-      if (this.#discarding || this.#pendingBytes + piece.length > this.#o.maxLineBytes) {
-        this.#pending = [];
-        this.#pendingBytes = 0;
-        this.#discarding = false;
+      if (file.discarding || file.pendingBytes + piece.length > this.#o.maxLineBytes) {
+        file.pending = [];
+        file.pendingBytes = 0;
+        file.discarding = false;
         this.#o.onSkipped('too_long');
         continue;
       }
       const line =
-        this.#pendingBytes === 0
+        file.pendingBytes === 0
           ? piece
-          : Buffer.concat([...this.#pending, piece], this.#pendingBytes + piece.length);
-      this.#pending = [];
-      this.#pendingBytes = 0;
+          : Buffer.concat([...file.pending, piece], file.pendingBytes + piece.length);
+      file.pending = [];
+      file.pendingBytes = 0;
       if (line.length > 0) this.#o.onLine(line.toString('utf8'));
     }
   }
 
-  #keep(rest: Buffer): void {
+  #keep(file: OpenFile, rest: Buffer): void {
     if (rest.length === 0) return;
-    if (this.#discarding || this.#pendingBytes + rest.length > this.#o.maxLineBytes) {
+    if (file.discarding || file.pendingBytes + rest.length > this.#o.maxLineBytes) {
       // Keep counting the bytes (the saved position stays before the line) but not the content.
-      this.#discarding = true;
-      this.#pending = [];
-      this.#pendingBytes += rest.length;
+      file.discarding = true;
+      file.pending = [];
+      file.pendingBytes += rest.length;
       return;
     }
-    this.#pending.push(Buffer.from(rest));
-    this.#pendingBytes += rest.length;
+    file.pending.push(Buffer.from(rest));
+    file.pendingBytes += rest.length;
   }
 
   /** An unfinished line at a rotation or truncation will never be finished: count it and forget it. */
-  #dropPending(): void {
-    if (this.#pendingBytes > 0) this.#o.onSkipped(this.#discarding ? 'too_long' : 'truncated');
-    this.#pending = [];
-    this.#pendingBytes = 0;
-    this.#discarding = false;
+  #dropPending(file: OpenFile): void {
+    if (file.pendingBytes > 0) this.#o.onSkipped(file.discarding ? 'too_long' : 'truncated');
+    file.pending = [];
+    file.pendingBytes = 0;
+    file.discarding = false;
   }
 
   async #save(force: boolean): Promise<void> {

@@ -6,7 +6,7 @@ import { LogTailer } from '../../src/tail/log-tailer.js';
 import { tempDir } from '../support/access-log-fixture.js';
 
 /** A tailer that only reads when the test calls poll(). */
-function tailer(dir: string, options: { maxLineBytes?: number } = {}) {
+function tailer(dir: string, options: { maxLineBytes?: number; drainMs?: number } = {}) {
   const lines: string[] = [];
   const skipped: string[] = [];
   const reopens: string[] = [];
@@ -17,6 +17,7 @@ function tailer(dir: string, options: { maxLineBytes?: number } = {}) {
     pollMs: 3_600_000,
     saveEveryMs: 0,
     maxLineBytes: options.maxLineBytes,
+    drainMs: options.drainMs,
     onLine: (l) => lines.push(l),
     onSkipped: (r) => skipped.push(r),
     onReopen: (r) => reopens.push(r),
@@ -59,19 +60,39 @@ test('rotation: the old file is read to its end, then the new one from its start
   const dir = tempDir(t);
   const log = join(dir, 'access.log');
   writeFileSync(log, '1\n');
-  const { t: tail, lines, reopens, skipped } = tailer(dir);
+  const { t: tail, lines, reopens } = tailer(dir);
   await tail.start();
   t.after(() => tail.stop());
   renameSync(log, `${log}.1`);
   // nginx keeps writing to the renamed file until it reopens its logs.
-  appendFileSync(`${log}.1`, '2\n3-cut');
+  appendFileSync(`${log}.1`, '2\n');
   await tail.poll(); // no file at the path yet: the old one is still drained
   assert.deepEqual(lines, ['1', '2']);
   writeFileSync(log, '4\n');
   await tail.poll();
   assert.deepEqual(lines, ['1', '2', '4']);
   assert.deepEqual(reopens, ['rotated']);
-  assert.deepEqual(skipped, ['truncated'], 'the cut line of the old file is counted');
+  // A worker that has not reopened yet still writes to the old file: read within the drain window.
+  appendFileSync(`${log}.1`, '3\n');
+  appendFileSync(log, '5\n');
+  await tail.poll();
+  assert.deepEqual(lines, ['1', '2', '4', '3', '5']);
+});
+
+test('rotation: a line cut at the end of the old file is counted once its drain window is over', async (t) => {
+  const dir = tempDir(t);
+  const log = join(dir, 'access.log');
+  writeFileSync(log, '1\n');
+  const { t: tail, lines, skipped } = tailer(dir, { drainMs: 0 });
+  await tail.start();
+  t.after(() => tail.stop());
+  renameSync(log, `${log}.1`);
+  appendFileSync(`${log}.1`, '2-cut');
+  writeFileSync(log, 'new\n');
+  await tail.poll();
+  await tail.poll();
+  assert.deepEqual(lines, ['1', 'new']);
+  assert.deepEqual(skipped, ['truncated']);
 });
 
 test('truncation: reading starts again from the beginning', async (t) => {

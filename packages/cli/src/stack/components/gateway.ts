@@ -11,13 +11,16 @@ import type { StackContext } from '../context.js';
 
 const configFile = (ctx: StackContext) => join(ctx.paths.config, 'nginx.conf');
 
-/** Renders var/config/nginx.conf and creates nginx's log, temporary and gateway-telemetry directories. */
-export function prepareGateway(ctx: StackContext): void {
-  const options = localNginxOptions({
+const nginxOptions = (ctx: StackContext) =>
+  localNginxOptions({
     varDir: ctx.paths.varDir,
     port: ctx.ports.gateway,
     upstreamPort: ctx.ports.apiService,
   });
+
+/** Renders var/config/nginx.conf and creates nginx's log, temporary and gateway-telemetry directories. */
+export function prepareGateway(ctx: StackContext): void {
+  const options = nginxOptions(ctx);
   mkdirSync(join(ctx.paths.varDir, 'log', 'nginx'), { recursive: true });
   mkdirSync(options.tempDir, { recursive: true });
   mkdirSync(join(ctx.paths.data, 'gateway-telemetry'), { recursive: true });
@@ -63,6 +66,11 @@ export function gatewayTelemetry(ctx: StackContext): ComponentSpec {
       `127.0.0.1:${port}`,
       '--hosts',
       'localhost,127.0.0.1',
+      // Nothing else rotates the local access log: past 64 MiB (and fully read) it becomes access.log.1.
+      '--rotate-bytes',
+      String(64 * 1024 * 1024),
+      '--nginx-pid',
+      nginxOptions(ctx).pidFile,
     ],
     env: {
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${ctx.ports.tracestoreOtlpHttp}`,
