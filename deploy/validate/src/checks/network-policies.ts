@@ -1,0 +1,113 @@
+/**
+ * Reads the NetworkPolicies of a rendered overlay the way the API server applies them (ingress only):
+ * a pod is isolated once any policy selects it, and then a connection to one of its ports is allowed
+ * when some selecting policy has an ingress rule whose ports include that port (or has no ports) and
+ * whose `from` includes the peer (or is empty). Peers are described as `<namespace>/<app>` (the
+ * app.kubernetes.io/name label), `<namespace>/*` for a whole namespace, or `*` for anyone.
+ */
+import { isObject, type JsonObject } from '../kustomize/strategic-merge.js';
+
+const obj = (v: unknown): JsonObject => (isObject(v) ? v : {});
+const list = (v: unknown): JsonObject[] => (Array.isArray(v) ? v.filter(isObject) : []);
+const APP = 'app.kubernetes.io/name';
+
+/** A pod template of a workload, with its namespace, labels and container ports. */
+export interface PodInfo {
+  namespace: string;
+  app: string;
+  labels: JsonObject;
+  ports: { name?: string; containerPort: number }[];
+}
+
+function selects(selector: JsonObject, labels: JsonObject): boolean {
+  for (const [k, v] of Object.entries(obj(selector.matchLabels))) if (labels[k] !== v) return false;
+  for (const e of list(selector.matchExpressions)) {
+    const values = Array.isArray(e.values) ? e.values.map(String) : [];
+    const value = labels[String(e.key)];
+    if (e.operator === 'In' && !values.includes(String(value))) return false;
+    if (e.operator === 'NotIn' && values.includes(String(value))) return false;
+    if (e.operator === 'Exists' && value === undefined) return false;
+    if (e.operator === 'DoesNotExist' && value !== undefined) return false;
+  }
+  return true;
+}
+
+/** Every pod template of the Deployments, StatefulSets and DaemonSets in `resources`. */
+export function podInfos(resources: JsonObject[]): PodInfo[] {
+  return resources
+    .filter((r) => ['Deployment', 'StatefulSet', 'DaemonSet'].includes(String(r.kind)))
+    .map((r) => {
+      const template = obj(obj(r.spec).template);
+      const labels = obj(obj(template.metadata).labels);
+      return {
+        namespace: String(obj(r.metadata).namespace),
+        app: String(labels[APP]),
+        labels,
+        ports: list(obj(template.spec).containers).flatMap((c) =>
+          list(c.ports).map((p) => ({
+            name: p.name as string | undefined,
+            containerPort: Number(p.containerPort),
+          })),
+        ),
+      };
+    });
+}
+
+function peerNames(peer: JsonObject, policyNs: string, pods: PodInfo[]): string[] {
+  const nsSel = peer.namespaceSelector;
+  const podSel = peer.podSelector;
+  if (peer.ipBlock !== undefined) return ['*'];
+  let namespaces: string[];
+  if (nsSel === undefined) namespaces = [policyNs];
+  else {
+    const name = obj(obj(nsSel).matchLabels)['kubernetes.io/metadata.name'];
+    namespaces = typeof name === 'string' ? [name] : ['*'];
+  }
+  if (podSel === undefined || Object.keys(obj(podSel)).length === 0)
+    return namespaces.map((ns) => (ns === '*' ? '*' : `${ns}/*`));
+  const app = obj(obj(podSel).matchLabels)[APP];
+  if (typeof app === 'string') return namespaces.map((ns) => `${ns}/${app}`);
+  // A selector by other labels: name every known pod it selects.
+  return pods
+    .filter(
+      (p) => (namespaces.includes('*') || namespaces.includes(p.namespace)) && selects(obj(podSel), p.labels),
+    )
+    .map((p) => `${p.namespace}/${p.app}`);
+}
+
+/** Whether any policy isolates the pod for ingress. */
+export function isIsolated(resources: JsonObject[], pod: PodInfo): boolean {
+  return resources.some(
+    (r) =>
+      r.kind === 'NetworkPolicy' &&
+      String(obj(r.metadata).namespace) === pod.namespace &&
+      selects(obj(obj(r.spec).podSelector), pod.labels),
+  );
+}
+
+/** The peers allowed to reach `port` (a container port of `pod`); ['*'] when the pod is not isolated. */
+export function allowedPeers(
+  resources: JsonObject[],
+  pod: PodInfo,
+  port: { name?: string; containerPort: number },
+): string[] {
+  if (!isIsolated(resources, pod)) return ['*'];
+  const pods = podInfos(resources);
+  const peers = new Set<string>();
+  for (const policy of resources.filter((r) => r.kind === 'NetworkPolicy')) {
+    const ns = String(obj(policy.metadata).namespace);
+    const spec = obj(policy.spec);
+    if (ns !== pod.namespace || !selects(obj(spec.podSelector), pod.labels)) continue;
+    for (const rule of list(spec.ingress)) {
+      const ports = list(rule.ports);
+      const portMatches =
+        ports.length === 0 ||
+        ports.some((p) => p.port === port.name || Number(p.port) === port.containerPort);
+      if (!portMatches) continue;
+      const from = list(rule.from);
+      if (from.length === 0) peers.add('*');
+      for (const peer of from) for (const name of peerNames(peer, ns, pods)) peers.add(name);
+    }
+  }
+  return [...peers].sort();
+}

@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parse } from 'yaml';
+import { lokiConfigProblems } from '../../src/checks/loki-config.js';
+import { repoRoot } from '../../src/paths.js';
+
+test('both Loki configurations use schema v13 on tsdb with structured metadata and retention', () => {
+  for (const file of ['loki-single-binary.yaml', 'loki-simple-scalable.yaml']) {
+    const config = parse(readFileSync(join(repoRoot, 'observability/loki', file), 'utf8'));
+    assert.deepEqual(lokiConfigProblems(config), [], file);
+    assert.equal(config.limits_config.retention_period, '744h');
+  }
+});
+
+test('a Loki configuration without what Opsight needs is reported', () => {
+  const problems = lokiConfigProblems({
+    schema_config: {
+      configs: [{ from: '2024-04-01', store: 'boltdb-shipper', object_store: 'gcs', schema: 'v12' }],
+    },
+    compactor: { retention_enabled: true },
+    common: { ring: { kvstore: { store: 'memberlist' } } },
+  }).join('\n');
+  for (const expected of [
+    /http_listen_port/,
+    /newest schema is v12/,
+    /store is boltdb-shipper/,
+    /object_store gcs/,
+    /tsdb_shipper.active_index_directory/,
+    /allow_structured_metadata/,
+    /delete_request_store/,
+    /retention_period/,
+    /join_members/,
+  ])
+    assert.match(problems, expected);
+  assert.match(lokiConfigProblems({}).join('\n'), /schema_config.configs is empty/);
+});

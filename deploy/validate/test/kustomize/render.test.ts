@@ -1,0 +1,201 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { parseAllDocuments } from 'yaml';
+import { KustomizeError, renderKustomization, resourceId } from '../../src/kustomize/render.js';
+import type { JsonObject } from '../../src/kustomize/strategic-merge.js';
+import { OVERLAYS, repoRoot } from '../../src/paths.js';
+
+const overlayDir = (o: string) => join(repoRoot, 'deploy/k8s/overlays', o);
+
+function withDir(files: Record<string, string>, fn: (dir: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), 'opsight-kustomize-'));
+  try {
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(join(dir, name, '..'), { recursive: true });
+      writeFileSync(join(dir, name), text);
+    }
+    fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const deployment = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 2
+  template:
+    spec:
+      containers:
+        - name: app
+          image: example/app:1.0
+          env:
+            - name: A
+              value: "1"
+        - name: side
+          image: example/side
+`;
+
+test('every overlay renders, each resource once, with a namespace on every namespaced object', () => {
+  for (const overlay of OVERLAYS) {
+    const resources = renderKustomization(overlayDir(overlay));
+    assert.ok(resources.length > 50, `${overlay}: ${resources.length} resources`);
+    for (const r of resources) {
+      const meta = r.metadata as JsonObject;
+      if (!['Namespace', 'ClusterRole', 'ClusterRoleBinding'].includes(String(r.kind)))
+        assert.ok(
+          meta.namespace === 'opsight' || meta.namespace === 'monitoring',
+          `${overlay}: ${resourceId(r)}`,
+        );
+      assert.equal(
+        (meta.labels as JsonObject)['app.kubernetes.io/part-of'],
+        'opsight',
+        `${overlay}: ${resourceId(r)}`,
+      );
+    }
+  }
+});
+
+test('the promtail overlay replaces Alloy with Promtail and kube-prometheus-stack drops the servers', () => {
+  const promtail = renderKustomization(overlayDir('promtail')).map(resourceId);
+  assert.ok(promtail.includes('DaemonSet/monitoring/promtail'));
+  assert.ok(!promtail.includes('DaemonSet/monitoring/alloy'));
+  const kps = renderKustomization(overlayDir('kube-prometheus-stack')).map(resourceId);
+  assert.ok(!kps.some((id) => id.startsWith('Prometheus/') || id.startsWith('Alertmanager/')));
+  assert.ok(kps.includes('Secret/monitoring/alertmanager-config'));
+});
+
+test('the generators carry the repository files unchanged', async () => {
+  const { readFileSync } = await import('node:fs');
+  const prod = renderKustomization(overlayDir('prod'));
+  const cm = (name: string) =>
+    prod.find((r) => r.kind === 'ConfigMap' && (r.metadata as JsonObject).name === name)!;
+  assert.equal(
+    (cm('loki-config').data as JsonObject)['loki-single-binary.yaml'],
+    readFileSync(join(repoRoot, 'observability/loki/loki-single-binary.yaml'), 'utf8'),
+  );
+  assert.equal(
+    (cm('otel-collector-gateway-config').data as JsonObject)['config.yaml'],
+    readFileSync(join(repoRoot, 'observability/otel-collector/config.yaml'), 'utf8'),
+  );
+  const secret = prod.find(
+    (r) => r.kind === 'Secret' && (r.metadata as JsonObject).name === 'alertmanager-config',
+  )!;
+  assert.equal(
+    Buffer.from(String((secret.data as JsonObject)['alertmanager.yaml']), 'base64').toString('utf8'),
+    readFileSync(join(repoRoot, 'observability/alertmanager/alertmanager.yml'), 'utf8'),
+  );
+});
+
+const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' });
+test('the renderer agrees with kubectl kustomize on every overlay', {
+  skip: kubectl.status === 0 ? false : 'kubectl is not installed on this machine',
+}, () => {
+  for (const overlay of OVERLAYS) {
+    const r = spawnSync(
+      'kubectl',
+      ['kustomize', '--load-restrictor=LoadRestrictionsNone', overlayDir(overlay)],
+      {
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const theirs = new Map(
+      parseAllDocuments(r.stdout).map((d) => {
+        const v = d.toJSON() as JsonObject;
+        // kubectl folds long base64 values over several lines; the bytes are the same.
+        if (v.kind === 'Secret' && v.data)
+          for (const [k, text] of Object.entries(v.data as JsonObject))
+            (v.data as JsonObject)[k] = String(text).replace(/\s/g, '');
+        return [resourceId(v), v] as const;
+      }),
+    );
+    const ours = new Map(renderKustomization(overlayDir(overlay)).map((v) => [resourceId(v), v] as const));
+    assert.deepEqual([...ours.keys()].sort(), [...theirs.keys()].sort(), overlay);
+    for (const [id, value] of ours) assert.deepEqual(value, theirs.get(id), `${overlay}: ${id}`);
+  }
+});
+
+test('patches merge named lists, replace other lists and delete with $patch', () => {
+  withDir(
+    {
+      'base/deployment.yaml': deployment,
+      'kustomization.yaml': `resources: [base/deployment.yaml]
+patches:
+  - patch: |
+      apiVersion: apps/v1
+      kind: Deployment
+      metadata:
+        name: web
+      spec:
+        replicas: null
+        template:
+          spec:
+            containers:
+              - name: app
+                env:
+                  - name: B
+                    value: "2"
+              - name: side
+                $patch: delete
+images:
+  - name: example/app
+    newName: registry.example.com/app
+    newTag: "2.0"
+`,
+    },
+    (dir) => {
+      const [d] = renderKustomization(dir);
+      const spec = d!.spec as JsonObject;
+      assert.equal(spec.replicas, undefined);
+      const containers = ((spec.template as JsonObject).spec as JsonObject).containers as JsonObject[];
+      assert.equal(containers.length, 1);
+      assert.equal(containers[0]!.image, 'registry.example.com/app:2.0');
+      assert.deepEqual((containers[0]!.env as JsonObject[]).map((e) => e.name).sort(), ['A', 'B']);
+    },
+  );
+});
+
+test('bad kustomizations are refused with the file and the reason', () => {
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ 'kustomization.yaml': 'namePrefix: x-\n' }, /field namePrefix is not supported/],
+    [{ 'kustomization.yaml': 'resources: [missing.yaml]\n' }, /resource missing.yaml does not exist/],
+    [
+      { 'kustomization.yaml': 'configMapGenerator:\n  - name: c\n    literals: [a=1]\n' },
+      /disableNameSuffixHash/,
+    ],
+    [
+      {
+        'kustomization.yaml':
+          'generatorOptions: {disableNameSuffixHash: true}\nconfigMapGenerator:\n  - name: c\n    files: [nope.txt]\n',
+      },
+      /nope.txt does not exist/,
+    ],
+    [
+      {
+        'd.yaml': deployment,
+        'kustomization.yaml':
+          'resources: [d.yaml]\npatches:\n  - patch: "kind: Deployment\\nmetadata: {name: other}"\n',
+      },
+      /matches no resource/,
+    ],
+    [{ 'd.yaml': deployment, 'kustomization.yaml': 'resources: [d.yaml, d.yaml]\n' }, /defined twice/],
+    [{ 'd.yaml': 'a: [', 'kustomization.yaml': 'resources: [d.yaml]\n' }, /d.yaml/],
+    [{ 'kustomization.yaml': 'resources: 3\n' }, /resources must be a list/],
+  ];
+  for (const [files, message] of cases) {
+    withDir(files, (dir) => {
+      assert.throws(
+        () => renderKustomization(dir),
+        (e: unknown) => e instanceof KustomizeError && message.test(e.message),
+      );
+    });
+  }
+});
