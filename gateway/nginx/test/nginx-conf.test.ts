@@ -20,12 +20,26 @@ describe('nginx gateway', () => {
   const seen: Seen[] = [];
   let connections = 0;
   let releaseStream: () => void = () => {};
+  let endlessClosed: () => void = () => {};
+  const endlessClosedOnce = new Promise<void>((resolve) => {
+    endlessClosed = resolve;
+  });
 
   before(async () => {
     upstream = createServer((req, res) => {
       seen.push({ url: req.url ?? '', headers: req.headers });
       req.resume();
       req.on('end', () => {
+        if (req.url === '/v1/endless') {
+          // A generation that only stops when the connection goes away.
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          const timer = setInterval(() => res.write('data: tick\n\n'), 20);
+          res.on('close', () => {
+            clearInterval(timer);
+            endlessClosed();
+          });
+          return;
+        }
         if (req.url === '/v1/stream') {
           res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
           res.write('data: one\n\n');
@@ -219,6 +233,22 @@ describe('nginx gateway', () => {
     assert.ok(releasedByTest);
     assert.equal(chunks[0], 'data: one\n\n');
     assert.match(chunks.join(''), /data: two\n\ndata: \[DONE\]\n\n$/);
+  });
+
+  test('a client leaving mid-stream closes the upstream connection, so the generation can stop', {
+    timeout: 10_000,
+  }, async () => {
+    const controller = new AbortController();
+    const res = await fetch(url('/v1/endless'), { method: 'POST', body: '{}', signal: controller.signal });
+    const traceId = TRACEPARENT.exec(res.headers.get('traceparent')!)![1]!;
+    const reader = res.body!.getReader();
+    await reader.read();
+    controller.abort();
+    await endlessClosedOnce;
+    // The status was already sent: nginx logs it (200), not 499, and the bytes that reached the client.
+    const line = await logLineFor(traceId);
+    assert.equal(line.status, 200);
+    assert.ok((line.bytes_sent as number) > 0);
   });
 
   test('an unknown path is a JSON 404 from the gateway', async () => {
