@@ -31,7 +31,7 @@ export const nginxHttpRequestSizeBytes = defineMetric({
   unit: 'bytes',
   labels: ['host'],
   source: 'gateway-telemetry',
-  note: `${note} A counter of bytes despite the name (the strategy queries it with rate()).`,
+  note: `${note} A counter of bytes despite the name (the strategy queries it with rate()), exposed with the gauge type so that its samples keep this name (an OpenMetrics counter's samples end in _total).`,
 });
 
 export const nginxHttpResponseSizeBytes = defineMetric({
@@ -41,7 +41,7 @@ export const nginxHttpResponseSizeBytes = defineMetric({
   unit: 'bytes',
   labels: ['host'],
   source: 'gateway-telemetry',
-  note: `${note} A counter of bytes despite the name (the strategy queries it with rate()).`,
+  note: `${note} A counter of bytes despite the name (the strategy queries it with rate()), exposed with the gauge type so that its samples keep this name (an OpenMetrics counter's samples end in _total).`,
 });
 
 const selfNote = "gateway-telemetry's own health, beside the nginx_http_* families it derives.";
