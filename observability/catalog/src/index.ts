@@ -73,6 +73,18 @@ export {
   up,
 } from './metrics/infrastructure.js';
 export {
+  collectorEntriesDroppedTotal,
+  collectorLagSeconds,
+  dcgmFiDevFbUsed,
+  dcgmFiDevGpuUtil,
+  pgReplicationStandbyReplayLagBytes,
+  pgReplicationStandbyReplayLagSeconds,
+  pgSettingsMaxConnections,
+  pgStatStatementsSecondsTotal,
+  prometheusNotificationsDroppedTotal,
+  prometheusRuleEvaluationFailuresTotal,
+} from './metrics/rule-sources.js';
+export {
   telemetryErrorsTotal,
   telemetryLabelValuesMappedTotal,
   telemetryLogWriteFailuresTotal,

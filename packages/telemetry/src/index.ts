@@ -1,5 +1,3 @@
-export type { OtelEnvConfig } from './config/otel-env.js';
-export { readOtelEnv } from './config/otel-env.js';
 export { TelemetryConfigError } from './config/telemetry-config-error.js';
 export type { RequestContext } from './context/request-context.js';
 export { currentRequestId, getRequestContext, setRoute, setUserId } from './context/request-context.js';

@@ -1,6 +1,11 @@
 import { context, propagation, type TextMapPropagator, type Tracer, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import {
+  CompositePropagator,
+  setGlobalErrorHandler,
+  W3CBaggagePropagator,
+  W3CTraceContextPropagator,
+} from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { BasicTracerProvider, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { DestinationStream } from 'pino';
@@ -125,6 +130,8 @@ export function initTelemetry(options: TelemetryOptions): Telemetry {
     maxFieldLength: options.maxLogFieldLength,
   });
   errors.setSink(logger);
+  // Errors the OpenTelemetry SDK reports about itself: counted, logged once per interval.
+  setGlobalErrorHandler((error) => errors.report('opentelemetry', error));
 
   const contextManager = new AsyncLocalStorageContextManager().enable();
   context.setGlobalContextManager(contextManager);

@@ -6,7 +6,7 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { type Resource, resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { telemetrySpansDroppedTotal, telemetrySpansExportedTotal } from '@opsight/catalog';
-import { type Logger, MetricsRegistry, readOtelEnv } from '@opsight/telemetry';
+import { type Logger, MetricsRegistry } from '@opsight/telemetry';
 import { parseAccessLogLine } from './access-log/access-log-line.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { gatewaySpan } from './spans/gateway-span.js';
@@ -23,7 +23,7 @@ export interface GatewayTelemetryOptions {
   hosts?: readonly string[];
   /** `service.name` of the gateway's spans. @default 'gateway' */
   serviceName?: string;
-  /** Where the gateway's spans go. @default OTLP/HTTP protobuf configured by OTEL_* */
+  /** Where the gateway's spans go. @default OTLP/HTTP protobuf, configured by OTEL_EXPORTER_OTLP_* */
   spanExporter?: SpanExporter;
   /** Metric registry to register into. @default a new one with process metrics */
   registry?: MetricsRegistry;
@@ -31,10 +31,8 @@ export interface GatewayTelemetryOptions {
   logger?: Logger;
   /** Time between reads of the access log, in milliseconds. @default 200 */
   pollMs?: number;
-  /** Delay before a batch of spans is exported, in milliseconds. @default OTEL_BSP_SCHEDULE_DELAY, else 1000 */
+  /** Delay before a batch of spans is exported, in milliseconds. @default OTEL_BSP_SCHEDULE_DELAY, else 5000 */
   spanBatchDelayMs?: number;
-  /** Environment for OTEL_* settings. @default process.env */
-  env?: Record<string, string | undefined>;
   /**
    * Rotate the access log once it is this large and fully read: rename it to `<file>.1` (replacing the
    * previous one) and ask nginx to reopen its logs (SIGUSR1 to the pid in `nginxPidFile`), as logrotate
@@ -89,26 +87,18 @@ export class GatewayTelemetry {
   #rotateTimer: NodeJS.Timeout | undefined;
 
   private constructor(private readonly options: GatewayTelemetryOptions) {
-    const env = options.env ?? process.env;
-    const otel = readOtelEnv(env);
     this.registry = options.registry ?? new MetricsRegistry();
     this.metrics = new GatewayMetrics(this.registry, options.hosts ?? ['localhost', '127.0.0.1']);
     this.registry.counter(telemetrySpansDroppedTotal).inc({ reason: 'queue_full' }, 0);
     this.registry.counter(telemetrySpansDroppedTotal).inc({ reason: 'export_failed' }, 0);
     this.registry.counter(telemetrySpansExportedTotal).inc(0);
-    const exporter =
-      options.spanExporter ??
-      new OTLPTraceExporter({
-        url: otel.tracesEndpoint,
-        headers: otel.headers,
-        timeoutMillis: otel.exportTimeoutMs,
-      });
-    this.#processor = new BatchSpanProcessor(new CountingExporter(exporter, this.registry, options.logger), {
-      maxQueueSize: otel.maxQueueSize,
-      maxExportBatchSize: otel.maxExportBatchSize,
-      scheduledDelayMillis: options.spanBatchDelayMs ?? otel.scheduleDelayMs,
-      exportTimeoutMillis: otel.exportTimeoutMs,
-    });
+    // Without options the exporter and the batch processor read the standard OTEL_EXPORTER_OTLP_* and
+    // OTEL_BSP_* variables themselves.
+    const exporter = options.spanExporter ?? new OTLPTraceExporter();
+    this.#processor = new BatchSpanProcessor(
+      new CountingExporter(exporter, this.registry, options.logger),
+      options.spanBatchDelayMs === undefined ? undefined : { scheduledDelayMillis: options.spanBatchDelayMs },
+    );
     this.#resource = resourceFromAttributes({
       'service.name': options.serviceName ?? 'gateway',
       'service.namespace': 'opsight',

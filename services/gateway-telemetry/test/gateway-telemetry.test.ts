@@ -45,7 +45,6 @@ async function start(t: { after: (fn: () => Promise<void> | void) => void }) {
     spanExporter: new OTLPTraceExporter({ url: `http://${store.addresses.otlpHttp}/v1/traces` }),
     pollMs: 50,
     spanBatchDelayMs: 50,
-    env: {},
   });
   cleanup.push(() => sidecar.close());
   const metrics = async () => (await fetch(`http://${sidecar.address}/metrics`)).text();

@@ -78,7 +78,6 @@ async function platform(
     spanExporter: exporter,
     pollMs: 20,
     spanBatchDelayMs: 20,
-    env: {},
     ...extra(options),
   });
   cleanup.push(() => sidecar.close());

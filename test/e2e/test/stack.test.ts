@@ -31,6 +31,7 @@ test('Prometheus has every target up == 1', async () => {
   });
   const jobs = targets.map((t) => t.labels.job).sort();
   assert.deepEqual(jobs, [
+    'alert-relay',
     'alertmanager',
     'collector',
     'gateway-telemetry',

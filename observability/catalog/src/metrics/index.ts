@@ -5,6 +5,7 @@ import * as grpc from './grpc.js';
 import * as httpServer from './http-server.js';
 import * as inference from './inference.js';
 import * as infrastructure from './infrastructure.js';
+import * as ruleSources from './rule-sources.js';
 import * as telemetrySelf from './telemetry-self.js';
 
 /** A titled group of metric definitions, as shown in the reference page. */
@@ -21,6 +22,7 @@ export const METRIC_GROUPS: readonly MetricGroup[] = Object.freeze([
   { title: 'API service', metrics: Object.values(apiService) },
   { title: 'Infrastructure (for reference)', metrics: Object.values(infrastructure) },
   { title: 'Telemetry SDK self-metrics', metrics: Object.values(telemetrySelf) },
+  { title: 'Exporter and pipeline series read by the rules', metrics: Object.values(ruleSources) },
 ]);
 
 /** Every metric of the contract. */

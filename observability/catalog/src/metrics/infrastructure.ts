@@ -75,7 +75,7 @@ export const pgStatStatementsTotalTime = defineMetric({
   unit: 'seconds',
   labels: ['datname'],
   source: 'recording-rule',
-  derivedFrom: "postgres_exporter's pg_stat_statements series (milliseconds summed per database, / 1000)",
+  derivedFrom: 'sum by (datname) of pg_stat_statements_seconds_total (postgres_exporter)',
 });
 
 export const pgReplicationLagSeconds = defineMetric({
@@ -85,7 +85,7 @@ export const pgReplicationLagSeconds = defineMetric({
   unit: 'seconds',
   labels: ['instance'],
   source: 'recording-rule',
-  derivedFrom: "postgres_exporter's replication lag series (pg_replication_lag)",
+  derivedFrom: 'pg_replication_standby_replay_lag_seconds (postgres_exporter custom query on the primary)',
   note: 'The strategy alerts when it exceeds 60 seconds.',
 });
 

@@ -4,7 +4,7 @@ import { consoleUi } from './components/console.js';
 import { postgresExporter, redisExporter } from './components/exporters.js';
 import { gateway, gatewayTelemetry, prepareGateway } from './components/gateway.js';
 import { loadgen } from './components/loadgen.js';
-import { alertmanager, preparePrometheus, prometheus } from './components/monitoring.js';
+import { alertmanager, alertRelay, preparePrometheus, prometheus } from './components/monitoring.js';
 import {
   POSTGRES,
   postgresPrimary,
@@ -44,6 +44,7 @@ export function localStack(ctx: StackContext): LocalStack {
     redisExporter(ctx),
     prometheus(ctx),
     alertmanager(ctx),
+    alertRelay(ctx),
     logstore(ctx),
     collector(ctx),
     tracestore(ctx),
@@ -70,6 +71,7 @@ export function localStack(ctx: StackContext): LocalStack {
       { name: 'API gateway', url: `http://127.0.0.1:${ports.gateway}/v1` },
       { name: 'Prometheus', url: `http://127.0.0.1:${ports.prometheus}` },
       { name: 'Alertmanager', url: `http://127.0.0.1:${ports.alertmanager}` },
+      { name: 'Alert inbox', url: `http://127.0.0.1:${ports.alertRelay}/v1/inbox` },
       { name: 'Logs (Loki API)', url: `http://127.0.0.1:${ports.logstore}` },
       { name: 'Traces (Jaeger API)', url: `http://127.0.0.1:${ports.tracestoreQuery}` },
       { name: 'OTLP/HTTP', url: `http://127.0.0.1:${ports.tracestoreOtlpHttp}` },

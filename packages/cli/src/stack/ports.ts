@@ -13,6 +13,7 @@ export const DEFAULT_PORTS = {
   gatewayTelemetry: 9113,
   prometheus: 9090,
   alertmanager: 9093,
+  alertRelay: 9095,
   logstore: 3100,
   collector: 9080,
   tracestoreOtlpHttp: 4318,

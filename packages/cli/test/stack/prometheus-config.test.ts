@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { parse } from 'yaml';
 import { repoRoot } from '../../src/root.js';
+import { renderAlertmanagerConfig } from '../../src/stack/components/monitoring.js';
 import { stackContext } from '../../src/stack/context.js';
 import { localStack } from '../../src/stack/local-stack.js';
 import { renderPrometheusConfig } from '../../src/stack/prometheus-config.js';
@@ -36,11 +37,11 @@ test('every component with metrics is a scrape job named after its app, with pod
   done();
 });
 
-test('promtool check config accepts the rendered configuration', () => {
+test('promtool check config accepts the rendered configuration and the rule files it loads', () => {
   const { ctx, done } = context();
   const file = join(ctx.paths.varDir, 'prometheus.yml');
   writeFileSync(file, renderPrometheusConfig(ctx, localStack(ctx).components));
-  const r = spawnSync('/usr/bin/promtool', ['check', 'config', '--syntax-only', file], { encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/promtool', ['check', 'config', file], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   done();
 });
@@ -54,4 +55,46 @@ test('amtool check-config accepts the Alertmanager configuration', () => {
     },
   );
   assert.equal(r.status, 0, r.stdout + r.stderr);
+});
+
+test('Alertmanager routes pages, data-service pages and tickets to their receivers', () => {
+  const config = join(repoRoot(), 'observability/alertmanager/alertmanager.yml');
+  for (const [labels, receiver] of [
+    [['severity=page', 'service=gateway'], 'relay-page'],
+    [['severity=page', 'service=postgres'], 'relay-page-data'],
+    [['severity=ticket', 'service=postgres'], 'relay-ticket'],
+    [['alertname=Unlabelled'], 'relay-ticket'],
+  ] as const) {
+    const r = spawnSync(
+      '/usr/bin/amtool',
+      ['config', 'routes', 'test', `--config.file=${config}`, ...labels],
+      {
+        encoding: 'utf8',
+      },
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), receiver, labels.join(' '));
+  }
+});
+
+test('the local Alertmanager configuration points at this stack’s relay port and passes amtool', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'opsight-stack-'));
+  try {
+    const ctx = stackContext(repoRoot(), {
+      OPSIGHT_VAR_DIR: dir,
+      OPSIGHT_PORT_OFFSET: '10000',
+      OPSIGHT_FAST: '1',
+    });
+    const text = renderAlertmanagerConfig(ctx);
+    assert.match(text, new RegExp(`http://127\\.0\\.0\\.1:${ctx.ports.alertRelay}/v1/alertmanager`));
+    assert.doesNotMatch(text, /alert-relay:9096/);
+    assert.match(text, /^ {2}group_wait: 1s$/m);
+    assert.match(text, /^ {2}group_interval: 2s$/m);
+    const file = join(dir, 'alertmanager.yml');
+    writeFileSync(file, text);
+    const r = spawnSync('/usr/bin/amtool', ['check-config', file], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

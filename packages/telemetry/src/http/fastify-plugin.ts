@@ -32,7 +32,7 @@ const plugin: FastifyPluginCallback<FastifyTelemetryOptions> = (app, options, do
   // Body parsing runs in the socket's context; enter the request's context again for the handler.
   app.addHook('preHandler', (request, _reply, next) => {
     const scope = (request as Instrumented)[kScope];
-    if (scope) context.with(scope.context, next);
+    if (scope && context.active() !== scope.context) context.with(scope.context, next);
     else next();
   });
   app.addHook('onError', (request, _reply, error, next) => {
@@ -43,14 +43,6 @@ const plugin: FastifyPluginCallback<FastifyTelemetryOptions> = (app, options, do
   app.addHook('onResponse', (request, reply, next) => {
     const scope = (request as Instrumented)[kScope];
     if (scope) http.end(scope, reply.statusCode, request.routeOptions.url);
-    next();
-  });
-  app.addHook('onRequestAbort', (request, next) => {
-    const scope = (request as Instrumented)[kScope];
-    if (scope) {
-      (request as Instrumented)[kScope] = null;
-      http.end(scope, 499, request.routeOptions.url, 'aborted');
-    }
     next();
   });
 

@@ -9,20 +9,39 @@ export interface LogDestination {
 
 /** Buffered bytes past which new lines are dropped (and counted) instead of growing memory. */
 const MAX_BUFFER = 16 * 1024 * 1024;
+/** Lines are written in batches of this many bytes, or after FLUSH_INTERVAL_MS, whichever comes first. */
+const BATCH_BYTES = 4096;
+const FLUSH_INTERVAL_MS = 100;
 
 export function createStdoutDestination(onFailure: (count: number) => void, fd = 1): LogDestination {
-  // minLength 1 writes as soon as anything is buffered (like 0) but makes flush(cb) wait for the write.
-  const stream = pino.destination({ dest: fd, sync: false, minLength: 1, maxLength: MAX_BUFFER });
-  stream.on('error', () => onFailure(1));
+  // One write per batch instead of one per line keeps the request path cheap; the periodic flush bounds
+  // how long a line can wait, and shutdown() / process exit flush the rest.
+  const stream = pino.destination({
+    dest: fd,
+    sync: false,
+    minLength: BATCH_BYTES,
+    maxLength: MAX_BUFFER,
+    periodicFlush: FLUSH_INTERVAL_MS,
+  });
+  let broken = false;
+  stream.on('error', () => {
+    broken = true;
+    onFailure(1);
+  });
   stream.on('drop', (data: string) => onFailure(countLines(data)));
   return {
     stream,
-    flush: (timeoutMs) => flushDestination(stream, timeoutMs),
+    // After a write error, sonic-boom's synchronous flush would retry forever: skip it then.
+    flush: (timeoutMs) => flushDestination(stream, timeoutMs, () => !broken),
   };
 }
 
 /** Flushes any pino destination: async flush with a deadline, then a synchronous one when it has it. */
-export async function flushDestination(stream: pino.DestinationStream, timeoutMs: number): Promise<void> {
+export async function flushDestination(
+  stream: pino.DestinationStream,
+  timeoutMs: number,
+  syncFallback: () => boolean = () => true,
+): Promise<void> {
   const boom = stream as pino.DestinationStream & {
     flush?: (cb?: (err?: Error) => void) => void;
     flushSync?: () => void;
@@ -42,6 +61,7 @@ export async function flushDestination(stream: pino.DestinationStream, timeoutMs
       }
     });
   }
+  if (!syncFallback()) return;
   try {
     boom.flushSync?.();
   } catch {

@@ -1,9 +1,9 @@
 import { format } from 'node:util';
-import { context, isSpanContextValid, trace } from '@opentelemetry/api';
-import { LOG_LEVELS, type LogLevel } from '@opsight/catalog';
+import { context, INVALID_TRACEID, trace } from '@opentelemetry/api';
+import type { LogLevel } from '@opsight/catalog';
 import pino, { type DestinationStream, type LevelWithSilent } from 'pino';
 import { getRequestContext } from '../context/request-context.js';
-import { fieldName, sanitizeValue } from './sanitize.js';
+import { copyFields, fieldName, sanitizeString, sanitizeValue } from './sanitize.js';
 
 /** A log method: `log('text')`, `log('text %s', arg)`, `log({ fields }, 'text')`, `log(error, 'text')`. */
 export interface LogFn {
@@ -142,11 +142,11 @@ function buildRecord(args: unknown[], maxLength: number): Record<string, unknown
   } else {
     message = first === undefined ? '' : String(first);
   }
-  const record: Record<string, unknown> = { message: sanitizeValue(String(message), maxLength) };
+  const record: Record<string, unknown> = { message: sanitizeString(String(message), maxLength) };
 
   const ctx = context.active();
   const spanContext = trace.getSpan(ctx)?.spanContext();
-  if (spanContext && isSpanContextValid(spanContext)) {
+  if (spanContext && spanContext.traceId !== INVALID_TRACEID) {
     record.trace_id = spanContext.traceId;
     record.span_id = spanContext.spanId;
   }
@@ -156,16 +156,8 @@ function buildRecord(args: unknown[], maxLength: number): Record<string, unknown
     if (request.userId !== undefined) record.user_id = request.userId;
   }
   if (fields) {
-    const safe = sanitizeValue(fields, maxLength);
-    if (safe !== null && typeof safe === 'object' && !Array.isArray(safe)) {
-      for (const [key, value] of Object.entries(safe)) {
-        if (key === 'message' && (fields as { message?: unknown }).message === message) continue;
-        if (value !== undefined) record[fieldName(key)] = value;
-      }
-    }
+    const skip = (fields as { message?: unknown }).message === message ? 'message' : undefined;
+    copyFields(record, fields, maxLength, skip);
   }
   return record;
 }
-
-/** The levels as the catalog names them, for validation of parsed lines. */
-export const LOG_LEVEL_NAMES: readonly LogLevel[] = LOG_LEVELS;

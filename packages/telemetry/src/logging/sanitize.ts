@@ -15,12 +15,10 @@ export function fieldName(key: string): string {
  * Returns a copy of a value that is safe to log: secrets removed by key and by value pattern, strings
  * truncated to `maxLength`, errors turned into `{ type, message, stack }`, cycles and depth cut.
  */
-export function sanitizeValue(value: unknown, maxLength: number, depth = 0, seen: unknown[] = []): unknown {
+export function sanitizeValue(value: unknown, maxLength: number, depth = 0, ancestors?: unknown[]): unknown {
   switch (typeof value) {
-    case 'string': {
-      const text = redactText(value);
-      return text.length > maxLength ? truncate(text, maxLength) : text;
-    }
+    case 'string':
+      return sanitizeString(value, maxLength);
     case 'number':
     case 'boolean':
       return value;
@@ -32,6 +30,7 @@ export function sanitizeValue(value: unknown, maxLength: number, depth = 0, seen
       return undefined;
   }
   if (value === null) return null;
+  const seen = ancestors ?? [];
   if (depth >= MAX_DEPTH || seen.includes(value)) return '[Truncated]';
   if (value instanceof Error) return sanitizeError(value, maxLength, depth, seen);
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
@@ -86,6 +85,43 @@ function sanitizeError(
     return out;
   } finally {
     seen.pop();
+  }
+}
+
+/** Redacts, then truncates to `maxLength`. */
+export function sanitizeString(value: string, maxLength: number): string {
+  const text = redactText(value);
+  return text.length > maxLength ? truncate(text, maxLength) : text;
+}
+
+/**
+ * Copies the fields of a log call into `record`, sanitized, with reserved names renamed. Fields already
+ * in `record` (context fields) are overwritten in place, so a caller's explicit value wins.
+ */
+export function copyFields(
+  record: Record<string, unknown>,
+  fields: object,
+  maxLength: number,
+  skipKey?: string,
+): void {
+  if (
+    fields instanceof Error ||
+    fields instanceof Map ||
+    Array.isArray(fields) ||
+    typeof (fields as { toJSON?: unknown }).toJSON === 'function'
+  ) {
+    const safe = sanitizeValue(fields, maxLength);
+    if (safe !== null && typeof safe === 'object' && !Array.isArray(safe)) {
+      for (const key of Object.keys(safe)) record[fieldName(key)] = (safe as Record<string, unknown>)[key];
+    }
+    return;
+  }
+  for (const key in fields) {
+    if (!Object.hasOwn(fields, key) || key === skipKey) continue;
+    const value = (fields as Record<string, unknown>)[key];
+    if (value === undefined) continue;
+    record[fieldName(key)] =
+      isSecretKey(key) && value !== null ? REDACTED : sanitizeValue(value, maxLength, 1);
   }
 }
 

@@ -16,7 +16,7 @@ test('lines the destination cannot write are counted, not thrown', async () => {
       failures += n;
     }, fd);
     destination.stream.write('{"message":"lost"}\n');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await destination.flush(200);
     assert.ok(failures >= 1);
     (destination.stream as unknown as { destroy(): void }).destroy();
   } finally {

@@ -1,16 +1,38 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ComponentSpec } from '@opsight/supervisor';
 import type { StackContext } from '../context.js';
-import { renderPrometheusConfig } from '../prometheus-config.js';
+import { renderPrometheusConfig, writeFastRules } from '../prometheus-config.js';
 
 const promConfig = (ctx: StackContext) => join(ctx.paths.config, 'prometheus.yml');
+const alertmanagerConfig = (ctx: StackContext) => join(ctx.paths.config, 'alertmanager.yml');
+
+/** The relay's address as observability/alertmanager/alertmanager.yml writes it (its service in compose and Kubernetes). */
+const RELAY_DEFAULT = 'alert-relay:9096';
+
+/**
+ * The local Alertmanager configuration: the repository's file with the relay at this stack's port and, under
+ * OPSIGHT_FAST=1, group_wait 1s and group_interval 2s so whole-stack tests see notifications (and their
+ * resolution) within seconds.
+ */
+export function renderAlertmanagerConfig(ctx: StackContext): string {
+  const source = readFileSync(join(ctx.paths.root, 'observability/alertmanager/alertmanager.yml'), 'utf8');
+  let text = source.replaceAll(RELAY_DEFAULT, `127.0.0.1:${ctx.ports.alertRelay}`);
+  if (ctx.fast) {
+    text = text
+      .replace(/^ {2}group_wait: 10s$/m, '  group_wait: 1s')
+      .replace(/^ {2}group_interval: 1m$/m, '  group_interval: 2s');
+  }
+  return `# Rendered by opsight up from observability/alertmanager/alertmanager.yml — do not edit.\n${text}`;
+}
 
 /** Writes prometheus.yml with a scrape job for every component that declares metrics. */
 export function preparePrometheus(ctx: StackContext, components: ComponentSpec[]): void {
   mkdirSync(join(ctx.paths.data, 'prometheus'), { recursive: true });
   mkdirSync(join(ctx.paths.data, 'alertmanager'), { recursive: true });
+  if (ctx.fast) writeFastRules(ctx);
   writeFileSync(promConfig(ctx), renderPrometheusConfig(ctx, components));
+  writeFileSync(alertmanagerConfig(ctx), renderAlertmanagerConfig(ctx));
 }
 
 export function prometheus(ctx: StackContext): ComponentSpec {
@@ -43,7 +65,7 @@ export function alertmanager(ctx: StackContext): ComponentSpec {
     namespace: 'monitoring',
     command: '/usr/bin/prometheus-alertmanager',
     args: [
-      `--config.file=${join(ctx.paths.root, 'observability/alertmanager/alertmanager.yml')}`,
+      `--config.file=${alertmanagerConfig(ctx)}`,
       `--storage.path=${join(ctx.paths.data, 'alertmanager')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       // One local instance: no gossip cluster (it would listen on every interface, port 9094).
@@ -53,5 +75,28 @@ export function alertmanager(ctx: StackContext): ComponentSpec {
     metrics: { port },
     readinessProbe: { http: { port, path: '/-/ready' }, periodMs: 300 },
     resources: { limits: { cpu: 0.5, memoryBytes: 256 * 1024 * 1024 } },
+  };
+}
+
+/**
+ * The alert relay (services/alert-relay): Alertmanager's webhook receiver. Locally it keeps the inbox the
+ * console shows; ALERT_RELAY_CONFIG (inherited) adds DingTalk, Feishu or Slack-compatible receivers.
+ */
+export function alertRelay(ctx: StackContext): ComponentSpec {
+  const port = ctx.ports.alertRelay;
+  return {
+    name: 'alert-relay',
+    namespace: 'monitoring',
+    command: process.execPath,
+    args: [join(ctx.paths.root, 'services/alert-relay/dist/src/bin/alert-relay.js')],
+    env: {
+      ALERT_RELAY_HOST: '127.0.0.1',
+      ALERT_RELAY_PORT: String(port),
+      ...(process.env.ALERT_RELAY_CONFIG ? { ALERT_RELAY_CONFIG: process.env.ALERT_RELAY_CONFIG } : {}),
+    },
+    ports: [{ name: 'http', port }],
+    metrics: { port },
+    readinessProbe: { http: { port, path: '/-/ready' }, periodMs: 300 },
+    resources: { limits: { cpu: 0.2, memoryBytes: 256 * 1024 * 1024 } },
   };
 }

@@ -1,0 +1,37 @@
+export { pipelineAlerts, platformAlerts, sloAlerts } from './groups/alerts-more.js';
+export { strategyAlerts } from './groups/alerts-strategy.js';
+export { capacity } from './groups/capacity.js';
+export { mappings } from './groups/mappings.js';
+export { services } from './groups/services.js';
+export type { Slo } from './groups/slo.js';
+export { BURN_RATE_WINDOWS, SLO_PERIOD, SLOS, sloBudget, sloBurnRates } from './groups/slo.js';
+export { gatewayAndServices, modelServingAndData } from './groups/strategy-queries.js';
+export { PromtoolError, promtool } from './promtool.js';
+export { renderOutputs } from './render/outputs.js';
+export { K8S_RULES_DIR, renderPrometheusRule, renderRulesKustomization } from './render/render-kubernetes.js';
+export {
+  alertRuleObject,
+  groupObject,
+  recordingRuleObject,
+  renderRuleFile,
+  runbookUrl,
+} from './render/render-rules.js';
+export { expandTemplate, renderTestFile } from './render/render-tests.js';
+export type {
+  AlertFixture,
+  AlertRule,
+  RecordingRule,
+  RuleFile,
+  RuleGroup,
+  Severity,
+  TestSeries,
+} from './rule.js';
+export { allAlerts, RULE_FILES } from './rule-files.js';
+export {
+  FOR_MINUTES,
+  GRPC_SERVER_ERROR_CODES,
+  INTERVALS,
+  LE_ONE_SECOND,
+  RUNBOOK_BASE,
+  THRESHOLDS,
+} from './settings.js';

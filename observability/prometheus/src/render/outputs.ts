@@ -1,0 +1,23 @@
+import type { RuleFile } from '../rule.js';
+import { RULE_FILES } from '../rule-files.js';
+import {
+  K8S_RULES_DIR,
+  prometheusRuleFileName,
+  renderPrometheusRule,
+  renderRulesKustomization,
+} from './render-kubernetes.js';
+import { renderRuleFile } from './render-rules.js';
+import { renderTestFile } from './render-tests.js';
+
+/** Every generated file: path from the repository root, and its content. */
+export function renderOutputs(files: readonly RuleFile[] = RULE_FILES): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const file of files) {
+    out.set(`observability/prometheus/rules/${file.file}`, renderRuleFile(file));
+    out.set(`observability/prometheus/tests/${file.file}`, renderTestFile(file, files));
+  }
+  for (const file of files)
+    out.set(`${K8S_RULES_DIR}/${prometheusRuleFileName(file)}`, renderPrometheusRule(file));
+  out.set(`${K8S_RULES_DIR}/kustomization.yaml`, renderRulesKustomization(files));
+  return out;
+}

@@ -1,0 +1,205 @@
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, test } from 'node:test';
+import type { Receiver } from '../src/config.js';
+import type { InboxEntry } from '../src/inbox.js';
+import { buildRelay } from '../src/relay.js';
+
+interface Received {
+  url: string;
+  body: Record<string, unknown>;
+}
+
+/** A robot endpoint on 127.0.0.1 that answers with `answer(n)` for the n-th request (from 1). */
+async function robot(answer: (n: number) => { status: number; body: unknown }) {
+  const received: Received[] = [];
+  const server: Server = createServer(async (req: IncomingMessage, res) => {
+    let text = '';
+    for await (const chunk of req) text += chunk;
+    received.push({ url: req.url ?? '', body: JSON.parse(text) });
+    const a = answer(received.length);
+    res.writeHead(a.status, { 'content-type': 'application/json' }).end(JSON.stringify(a.body));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+  after(() => new Promise<void>((r) => server.close(() => r())));
+  return { url, received };
+}
+
+const payload = (over: Record<string, unknown> = {}) => ({
+  version: '4',
+  groupKey: '{}:{alertname="ServiceDown"}',
+  truncatedAlerts: 0,
+  status: 'firing',
+  receiver: 'relay-page',
+  groupLabels: { alertname: 'ServiceDown' },
+  commonLabels: { alertname: 'ServiceDown', severity: 'page' },
+  commonAnnotations: {},
+  externalURL: 'http://127.0.0.1:9093',
+  alerts: [
+    {
+      status: 'firing',
+      labels: { alertname: 'ServiceDown', severity: 'page', job: 'model-serving' },
+      annotations: {
+        summary: 'model-serving is down',
+        description: 'up = 0',
+        runbook_url: 'observability/runbooks/ServiceDown.md',
+      },
+      startsAt: '2026-11-26T07:00:00Z',
+      endsAt: '0001-01-01T00:00:00Z',
+      fingerprint: 'abc',
+    },
+  ],
+  ...over,
+});
+
+async function settled(app: ReturnType<typeof buildRelay>, id: number): Promise<InboxEntry> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const res = await app.inject({ method: 'GET', url: '/v1/inbox' });
+    const entry = (res.json() as { notifications: InboxEntry[] }).notifications.find((n) => n.id === id);
+    assert.ok(entry, `notification ${id} not in the inbox`);
+    if (Object.values(entry.deliveries).every((d) => d.state !== 'pending')) return entry;
+    assert.ok(Date.now() < deadline, 'deliveries still pending after 10 s');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+test('payloads that are not Alertmanager version 4 get 400 with a code, the field and a reason', async () => {
+  const app = buildRelay({ receivers: [{ name: 'inbox', type: 'inbox' }] });
+  const cases: [unknown, string, string][] = [
+    [payload({ version: '3' }), 'UNSUPPORTED_VERSION', 'version'],
+    [{ text: 'hello' }, 'UNSUPPORTED_VERSION', 'version'],
+    [payload({ alerts: [] }), 'INVALID_PAYLOAD', 'alerts'],
+    [payload({ status: 'ok' }), 'INVALID_PAYLOAD', 'status'],
+    [
+      payload({
+        alerts: [{ status: 'firing', labels: {}, annotations: {}, startsAt: '2026-11-26T07:00:00Z' }],
+      }),
+      'INVALID_PAYLOAD',
+      'alerts[0].labels',
+    ],
+    [
+      payload({
+        alerts: [{ status: 'firing', labels: { alertname: 'X' }, annotations: {}, startsAt: 'yesterday' }],
+      }),
+      'INVALID_PAYLOAD',
+      'alerts[0].startsAt',
+    ],
+    [[1, 2], 'INVALID_PAYLOAD', ''],
+  ];
+  for (const [body, code, field] of cases) {
+    const res = await app.inject({ method: 'POST', url: '/v1/alertmanager', payload: body as object });
+    assert.equal(res.statusCode, 400, JSON.stringify(body));
+    const error = (res.json() as { error: { code: string; field: string; message: string } }).error;
+    assert.equal(error.code, code);
+    assert.equal(error.field, field);
+    assert.ok(error.message.length > 0);
+  }
+  const notJson = await app.inject({
+    method: 'POST',
+    url: '/v1/alertmanager',
+    headers: { 'content-type': 'application/json' },
+    payload: '{"version":',
+  });
+  assert.equal(notJson.statusCode, 400);
+  const inbox = await app.inject({ method: 'GET', url: '/v1/inbox' });
+  assert.deepEqual(inbox.json(), { notifications: [] });
+  const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+  assert.match(metrics.body, /alert_relay_notifications_rejected_total\{code="UNSUPPORTED_VERSION"\} 2/);
+  await app.close();
+});
+
+test('DingTalk and Feishu robots get signed messages; the inbox shows them delivered', async () => {
+  const ding = await robot(() => ({ status: 200, body: { errcode: 0, errmsg: 'ok' } }));
+  const feishu = await robot(() => ({ status: 200, body: { code: 0, msg: 'success' } }));
+  const receivers: Receiver[] = [
+    { name: 'ding', type: 'dingtalk', url: `${ding.url}?access_token=t`, secret: 'SECdingsecret' },
+    { name: 'feishu', type: 'feishu', url: feishu.url, secret: 'feishusecret' },
+    { name: 'inbox', type: 'inbox' },
+  ];
+  const app = buildRelay({ receivers, baseDelayMs: 10 });
+  const res = await app.inject({ method: 'POST', url: '/v1/alertmanager?route=page', payload: payload() });
+  assert.equal(res.statusCode, 202);
+  const entry = await settled(app, (res.json() as { id: number }).id);
+  assert.deepEqual(Object.fromEntries(Object.entries(entry.deliveries).map(([k, v]) => [k, v.state])), {
+    ding: 'delivered',
+    feishu: 'delivered',
+    inbox: 'delivered',
+  });
+  assert.equal(entry.route, 'page');
+
+  const dingUrl = new URL(ding.received[0]!.url, 'http://x');
+  const timestamp = dingUrl.searchParams.get('timestamp')!;
+  assert.equal(dingUrl.searchParams.get('access_token'), 't');
+  const expected = createHmac('sha256', 'SECdingsecret')
+    .update(`${timestamp}\nSECdingsecret`)
+    .digest('base64');
+  assert.equal(dingUrl.searchParams.get('sign'), expected);
+  assert.equal(ding.received[0]!.body.msgtype, 'markdown');
+  assert.match(JSON.stringify(ding.received[0]!.body), /model-serving is down/);
+
+  const fb = feishu.received[0]!.body as { timestamp: string; sign: string; msg_type: string };
+  const fsign = createHmac('sha256', `${fb.timestamp}\nfeishusecret`).update('').digest('base64');
+  assert.equal(fb.sign, fsign);
+  assert.equal(fb.msg_type, 'text');
+  await app.close();
+});
+
+test('a failing webhook is retried with back-off until it answers; one that never does is marked failed and logged', async () => {
+  const flaky = await robot((n) => (n <= 2 ? { status: 503, body: {} } : { status: 200, body: {} }));
+  const dead = await robot(() => ({ status: 500, body: { error: 'down' } }));
+  const dingRefuses = await robot(() => ({
+    status: 200,
+    body: { errcode: 310000, errmsg: 'sign not match' },
+  }));
+  const errors: object[] = [];
+  const app = buildRelay({
+    receivers: [
+      { name: 'slack', type: 'slack', url: flaky.url },
+      { name: 'dead', type: 'slack', url: dead.url },
+      { name: 'ding', type: 'dingtalk', url: dingRefuses.url, secret: 's' },
+    ],
+    maxAttempts: 3,
+    baseDelayMs: 10,
+    logger: { info() {}, warn() {}, error: (f) => errors.push(f) },
+  });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/v1/alertmanager',
+    payload: payload({ status: 'resolved' }),
+  });
+  const entry = await settled(app, (res.json() as { id: number }).id);
+  assert.deepEqual(entry.deliveries.slack, { state: 'delivered', attempts: 3, lastError: 'HTTP 503: {}' });
+  assert.equal(entry.deliveries.dead?.state, 'failed');
+  assert.equal(entry.deliveries.dead?.attempts, 3);
+  assert.equal(entry.deliveries.ding?.state, 'failed');
+  assert.match(entry.deliveries.ding?.lastError ?? '', /sign not match/);
+  assert.equal(flaky.received.length, 3);
+  assert.equal(dead.received.length, 3);
+  assert.match(JSON.stringify(flaky.received[2]!.body), /RESOLVED/);
+  assert.deepEqual(errors.map((e) => (e as { receiver: string }).receiver).sort(), ['dead', 'ding']);
+  const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+  assert.match(metrics, /alert_relay_deliveries_total\{receiver="slack",outcome="delivered"\} 1/);
+  assert.match(metrics, /alert_relay_deliveries_total\{receiver="dead",outcome="failed"\} 1/);
+  assert.match(metrics, /alert_relay_delivery_attempts_total\{receiver="slack",result="error"\} 2/);
+  assert.match(metrics, /alert_relay_deliveries_pending 0/);
+  await app.close();
+});
+
+test('receivers take only their routes; inbox limit is checked', async () => {
+  const app = buildRelay({
+    receivers: [
+      { name: 'pages', type: 'inbox', routes: ['page'] },
+      { name: 'all', type: 'inbox' },
+    ],
+  });
+  const res = await app.inject({ method: 'POST', url: '/v1/alertmanager?route=ticket', payload: payload() });
+  assert.deepEqual((res.json() as { receivers: string[] }).receivers, ['all']);
+  const bad = await app.inject({ method: 'GET', url: '/v1/inbox?limit=0' });
+  assert.equal(bad.statusCode, 400);
+  assert.equal((bad.json() as { error: { field: string } }).error.field, 'limit');
+  await app.close();
+});
