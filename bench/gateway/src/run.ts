@@ -8,7 +8,7 @@
 // with a fixed number of connections → throughput ratio. Targets: added p50 ≤ 3 ms, p99 ≤ 10 ms.
 //
 //   npm run bench -w bench/gateway -- [--model NAME] [--rate 300] [--seconds 10] [--connections 32]
-//     [--gateway http://127.0.0.1:8080] [--direct http://127.0.0.1:8090] [--key-file var/secrets/default-api-key]
+//     [--gateway http://127.0.0.1:8080] [--direct http://127.0.0.1:8090] [--key-file var/secrets/loadgen-api-key]
 // The key comes from OPSIGHT_API_KEY or --key-file; its rate limit must allow the fixed rate (429s are
 // counted and reported, and excluded from the latencies).
 import { readFileSync } from 'node:fs';
@@ -26,7 +26,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '32' },
     gateway: { type: 'string', default: 'http://127.0.0.1:8080' },
     direct: { type: 'string', default: 'http://127.0.0.1:8090' },
-    'key-file': { type: 'string', default: join(root, 'var/secrets/default-api-key') },
+    'key-file': { type: 'string', default: join(root, 'var/secrets/loadgen-api-key') },
   },
 });
 const rate = Number(values.rate);

@@ -12,8 +12,12 @@ export { EVENT_LOG_FIELDS, LOG_FIELD_NAMES, LOG_FIELDS } from './log-fields.js';
 export type { MetricDefinition, MetricSource, MetricType } from './metric-definition.js';
 export { defineMetric } from './metric-definition.js';
 export {
+  apiActiveUsers,
   apiKeyExpiryDays,
   apiKeyExpiryTimestampSeconds,
+  apiRequestsTotal,
+  apiTokensTotal,
+  apiUsageRowsTotal,
   cacheHitsTotal,
   cacheMissesTotal,
   rateLimitRejectionsTotal,
@@ -57,6 +61,8 @@ export {
 export {
   containerCpuUsageSecondsTotal,
   containerMemoryWorkingSetBytes,
+  dcgmFiDevFbUsed,
+  dcgmFiDevGpuUtil,
   dcgmGpuUtilization,
   dcgmMemoryUsedBytes,
   kubePodContainerResourceLimits,
@@ -73,10 +79,14 @@ export {
   up,
 } from './metrics/infrastructure.js';
 export {
+  modelRouterBackendUp,
+  modelRouterCircuitOpen,
+  modelRouterFallbacksTotal,
+  modelRouterRetriesTotal,
+} from './metrics/model-router.js';
+export {
   collectorEntriesDroppedTotal,
   collectorLagSeconds,
-  dcgmFiDevFbUsed,
-  dcgmFiDevGpuUtil,
   pgReplicationStandbyReplayLagBytes,
   pgReplicationStandbyReplayLagSeconds,
   pgSettingsMaxConnections,
@@ -99,6 +109,7 @@ export {
 export type { SpanAttributeConvention, SpanAttributeDefinition } from './span-attributes.js';
 export { SPAN_ATTRIBUTES, SpanAttr } from './span-attributes.js';
 export type {
+  ActiveUserWindow,
   CacheName,
   GrpcCode,
   GrpcType,
@@ -108,8 +119,10 @@ export type {
   RateLimitKind,
   SpanDropReason,
   StatusClass,
+  TokenDirection,
 } from './value-sets.js';
 export {
+  ACTIVE_USER_WINDOWS,
   CACHE_NAMES,
   GRPC_CODES,
   GRPC_TYPES,
@@ -122,4 +135,5 @@ export {
   ROUTE_UNMATCHED,
   SPAN_DROP_REASONS,
   STATUS_CLASSES,
+  TOKEN_DIRECTIONS,
 } from './value-sets.js';

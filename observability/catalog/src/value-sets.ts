@@ -84,3 +84,11 @@ export type SpanDropReason = (typeof SPAN_DROP_REASONS)[number];
 /** Log levels as written in the `level` field. */
 export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** `direction` label of `api_tokens_total`. */
+export const TOKEN_DIRECTIONS = ['prompt', 'completion'] as const;
+export type TokenDirection = (typeof TOKEN_DIRECTIONS)[number];
+
+/** `window` label of `api_active_users`. */
+export const ACTIVE_USER_WINDOWS = ['1h', '1d'] as const;
+export type ActiveUserWindow = (typeof ACTIVE_USER_WINDOWS)[number];

@@ -8,7 +8,7 @@ import { eventually, opsight, port, promQuery, psql, secret } from '../src/env.j
 // the rules (every `for:` in seconds), the real Alertmanager (group_wait 1s, group_interval 2s), and the alert
 // relay's inbox as the receiver. Each test prints its detection time beside its bound.
 
-const RELAY = `http://127.0.0.1:${port(9095)}`;
+const RELAY = `http://127.0.0.1:${port(9096)}`;
 /** OPSIGHT_FAST=1: scrape and evaluation every second, scrape timeout 1 s, Alertmanager group_wait 1 s. */
 const FAST = { scrape: 1, scrapeTimeout: 1, evaluation: 1, groupWait: 1 };
 

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -30,12 +31,21 @@ test('Prometheus has every target up == 1', async () => {
     return t.length > 0 && t.every((x) => x.health === 'up') ? t : undefined;
   });
   const jobs = targets.map((t) => t.labels.job).sort();
+  // The GPU exporter runs only where nvidia-smi exists.
+  const gpu =
+    spawnSync('sh', ['-c', 'command -v nvidia-smi']).status === 0 || Boolean(process.env.NVIDIA_SMI);
   assert.deepEqual(jobs, [
     'alert-relay',
     'alertmanager',
+    'api-service',
     'collector',
     'gateway-telemetry',
+    ...(gpu ? ['gpu-exporter'] : []),
     'logstore',
+    'model-router',
+    'model-serving',
+    'model-serving',
+    'model-serving',
     'postgres-exporter',
     'prometheus',
     'redis-exporter',

@@ -50,3 +50,43 @@ export const cacheMissesTotal = defineMetric({
   source: 'service',
   note: 'Hit ratio: `sum(rate(cache_hits_total[5m])) / (sum(rate(cache_hits_total[5m])) + sum(rate(cache_misses_total[5m])))`.',
 });
+
+export const apiRequestsTotal = defineMetric({
+  name: 'api_requests_total',
+  help: 'Chat completion API calls, by model and HTTP status.',
+  type: 'counter',
+  unit: 'requests',
+  labels: ['model_name', 'status'],
+  source: 'service',
+  note: 'The strategy\'s "API calls" business metric. `model_name` is bounded by the routing table (`other` otherwise, `none` before a model is known); `status` is the HTTP status code.',
+});
+
+export const apiTokensTotal = defineMetric({
+  name: 'api_tokens_total',
+  help: 'Tokens billed to API callers, by model and direction.',
+  type: 'counter',
+  unit: 'tokens',
+  labels: ['model_name', 'direction'],
+  source: 'service',
+  note: 'Model usage distribution: `sum(rate(api_tokens_total[1h])) by (model_name)`. `direction` is one of TOKEN_DIRECTIONS.',
+});
+
+export const apiActiveUsers = defineMetric({
+  name: 'api_active_users',
+  help: 'Distinct users that called the API within the window (HyperLogLog estimate).',
+  type: 'gauge',
+  unit: 'users',
+  labels: ['window'],
+  source: 'service',
+  note: '`window` is one of ACTIVE_USER_WINDOWS. Counted in Redis HyperLogLogs per time bucket, so every replica reports the same number; aggregate with `max`, not `sum`.',
+});
+
+export const apiUsageRowsTotal = defineMetric({
+  name: 'api_usage_rows_total',
+  help: 'Usage rows handled by the batch writer, by outcome.',
+  type: 'counter',
+  unit: 'rows',
+  labels: ['outcome'],
+  source: 'service',
+  note: '`outcome` is `written` or `dropped` (the database refused the batch after retries, or the queue was full).',
+});

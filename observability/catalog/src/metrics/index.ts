@@ -5,6 +5,7 @@ import * as grpc from './grpc.js';
 import * as httpServer from './http-server.js';
 import * as inference from './inference.js';
 import * as infrastructure from './infrastructure.js';
+import * as modelRouter from './model-router.js';
 import * as ruleSources from './rule-sources.js';
 import * as telemetrySelf from './telemetry-self.js';
 
@@ -19,6 +20,7 @@ export const METRIC_GROUPS: readonly MetricGroup[] = Object.freeze([
   { title: 'HTTP services', metrics: Object.values(httpServer) },
   { title: 'gRPC (go-grpc-prometheus names)', metrics: Object.values(grpc) },
   { title: 'Model inference', metrics: Object.values(inference) },
+  { title: 'Model router', metrics: Object.values(modelRouter) },
   { title: 'API service', metrics: Object.values(apiService) },
   { title: 'Infrastructure (for reference)', metrics: Object.values(infrastructure) },
   { title: 'Telemetry SDK self-metrics', metrics: Object.values(telemetrySelf) },

@@ -130,6 +130,31 @@ export const redisKeyspaceMissesTotal = defineMetric({
   derivedFrom: 'redis_exporter',
 });
 
+/** dcgm-exporter's labels (model-serving's nvidia-smi exporter writes the same ones). */
+const dcgm = ['gpu', 'UUID', 'pci_bus_id', 'device', 'modelName', 'Hostname'] as const;
+
+export const dcgmFiDevGpuUtil = defineMetric({
+  name: 'DCGM_FI_DEV_GPU_UTIL',
+  help: 'GPU utilization (in %).',
+  type: 'gauge',
+  unit: 'percent',
+  labels: dcgm,
+  source: 'exporter',
+  derivedFrom: "dcgm-exporter; locally model-serving's gpu-exporter from nvidia-smi utilization.gpu",
+  note: 'Mapped to `dcgm_gpu_utilization` by a recording rule.',
+});
+
+export const dcgmFiDevFbUsed = defineMetric({
+  name: 'DCGM_FI_DEV_FB_USED',
+  help: 'Framebuffer memory used (in MiB).',
+  type: 'gauge',
+  unit: 'mebibytes',
+  labels: dcgm,
+  source: 'exporter',
+  derivedFrom: "dcgm-exporter; locally model-serving's gpu-exporter from nvidia-smi memory.used",
+  note: 'Mapped to `dcgm_memory_used_bytes` (× 1048576) by a recording rule.',
+});
+
 export const dcgmGpuUtilization = defineMetric({
   name: 'dcgm_gpu_utilization',
   help: 'GPU utilization in percent.',

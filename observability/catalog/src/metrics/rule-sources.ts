@@ -3,28 +3,6 @@ import { defineMetric } from '../metric-definition.js';
 // Series that recording and alert rules read but that no Opsight SDK emits: third-party exporters under
 // their own names, and the local log collector. Named here so the rules import them like every other name.
 
-export const dcgmFiDevGpuUtil = defineMetric({
-  name: 'DCGM_FI_DEV_GPU_UTIL',
-  help: 'GPU utilization (dcgm-exporter), in percent.',
-  type: 'gauge',
-  unit: 'percent',
-  labels: ['gpu', 'Hostname'],
-  source: 'exporter',
-  derivedFrom: 'dcgm-exporter',
-  note: 'Mapped to `dcgm_gpu_utilization` by a recording rule.',
-});
-
-export const dcgmFiDevFbUsed = defineMetric({
-  name: 'DCGM_FI_DEV_FB_USED',
-  help: 'GPU frame buffer memory in use (dcgm-exporter), in MiB.',
-  type: 'gauge',
-  unit: 'mebibytes',
-  labels: ['gpu', 'Hostname'],
-  source: 'exporter',
-  derivedFrom: 'dcgm-exporter',
-  note: 'Mapped to `dcgm_memory_used_bytes` (× 1048576) by a recording rule.',
-});
-
 export const pgStatStatementsSecondsTotal = defineMetric({
   name: 'pg_stat_statements_seconds_total',
   help: 'Total execution time of a statement, in seconds (top 100 statements by time).',

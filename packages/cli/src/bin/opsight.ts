@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { parseDuration, SCENARIO_NAMES, scenario } from '@opsight/loadgen';
 import { down } from '../commands/down.js';
+import { type KeysAction, KeysUsageError, keys, parseExpiresIn, stackDatabase } from '../commands/keys.js';
 import { load } from '../commands/load.js';
 import { logs } from '../commands/logs.js';
 import { status } from '../commands/status.js';
@@ -17,6 +18,10 @@ commands:
   logs <component|app> [-f] [--tail N] [--previous]
                              a component's log (e.g. opsight logs prometheus -f); an app
                              name picks its newest container log
+  keys create --user <id> [--expires-in 30d] [--name <text>] [--rpm N] [--tpm N]
+                             create an API key; it is printed once
+  keys list [--user <id>]    API keys (id, prefix, user, status, expiry)
+  keys revoke <id|prefix>    revoke an API key
   load <scenario> [--rate N] [--duration 60s] [--out FILE] [--models a,b] [--seed N]
                              traffic through the gateway, ground truth written to a JSON file;
                              scenarios: ${SCENARIO_NAMES.join(', ')}
@@ -59,6 +64,13 @@ async function main(argv: string[]): Promise<number> {
       }
       return logs({ root, component, follow: values.follow, tail, previous: values.previous });
     }
+    case 'keys':
+      try {
+        return await keys(keysAction(rest), stackDatabase(root));
+      } catch (error) {
+        if (error instanceof KeysUsageError) throw new UsageError(error.message);
+        throw error;
+      }
     case 'load': {
       const { values, positionals } = parseArgs({
         args: rest,
@@ -101,6 +113,53 @@ async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+function positiveInt(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < 1)
+    throw new UsageError(`${flag} must be a positive whole number`);
+  return Number(text);
+}
+
+function keysAction(args: string[]): KeysAction {
+  const [sub, ...rest] = args;
+  switch (sub) {
+    case 'create': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          user: { type: 'string' },
+          'expires-in': { type: 'string' },
+          name: { type: 'string' },
+          rpm: { type: 'string' },
+          tpm: { type: 'string' },
+        },
+      });
+      if (!values.user) throw new UsageError('keys create needs --user <id>');
+      // Checked before connecting, so a typo is a usage error whether or not the stack is up.
+      if (values['expires-in'] !== undefined) parseExpiresIn(values['expires-in']);
+      return {
+        action: 'create',
+        userId: values.user,
+        expiresIn: values['expires-in'],
+        name: values.name,
+        rpm: positiveInt(values.rpm, '--rpm'),
+        tpm: positiveInt(values.tpm, '--tpm'),
+      };
+    }
+    case 'list': {
+      const { values } = parseArgs({ args: rest, options: { user: { type: 'string' } } });
+      return { action: 'list', userId: values.user };
+    }
+    case 'revoke': {
+      const { positionals } = parseArgs({ args: rest, options: {}, allowPositionals: true });
+      if (positionals.length !== 1) throw new UsageError('keys revoke takes one key id or prefix');
+      return { action: 'revoke', target: positionals[0]! };
+    }
+    default:
+      throw new UsageError(sub ? `unknown keys command "${sub}"` : 'keys needs create, list or revoke');
+  }
+}
 
 main(process.argv.slice(2)).then(
   (code) => {

@@ -1,14 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type GroundTruth, readKeyFile, runLoad, type ScenarioName } from '@opsight/loadgen';
-import { DEFAULT_API_KEY_FILE, EXPIRED_API_KEY_FILE } from '../stack/components/loadgen.js';
+import { EXPIRED_API_KEY_FILE, LOADGEN_API_KEY_FILE } from '../stack/components/loadgen.js';
 import { stackPaths } from '../stack/paths.js';
 import { resolvePorts } from '../stack/ports.js';
 
 /**
  * `opsight load <scenario> [--rate N] [--duration 60s]`: runs a traffic scenario through the local
  * gateway and writes its ground truth to var/loadgen/<scenario>-<time>.json (or --out). The key is
- * OPSIGHT_API_KEY or var/secrets/default-api-key.
+ * OPSIGHT_API_KEY or var/secrets/loadgen-api-key.
  */
 export async function load(options: {
   root: string;
@@ -21,7 +21,7 @@ export async function load(options: {
 }): Promise<number> {
   const paths = stackPaths(options.root);
   const ports = resolvePorts();
-  const keyFile = join(paths.secrets, DEFAULT_API_KEY_FILE);
+  const keyFile = join(paths.secrets, LOADGEN_API_KEY_FILE);
   const key = process.env.OPSIGHT_API_KEY || readKeyFile(keyFile);
   if (!key) {
     process.stderr.write(

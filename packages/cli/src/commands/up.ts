@@ -7,9 +7,11 @@ import {
 } from '@opsight/supervisor';
 import { renderComponents } from '../render/components.js';
 import { styler } from '../render/style.js';
+import { ensureLoadgenKey } from '../stack/components/loadgen.js';
 import { stackContext } from '../stack/context.js';
 import { localStack } from '../stack/local-stack.js';
 import { DEFAULT_PORTS, type PortName, portVariable } from '../stack/ports.js';
+import { ensureDefaultKey, stackDatabase } from './keys.js';
 import { lastLogLines } from './log-tail.js';
 
 /** Options of {@link up}. */
@@ -117,6 +119,17 @@ export async function up(options: UpOptions): Promise<number> {
   out.write(`\n${renderComponents(supervisor.status(), out)}\n\n`);
   const width = Math.max(...stack.endpoints.map((e) => e.name.length));
   for (const e of stack.endpoints) out.write(`  ${e.name.padEnd(width)}  ${e.url}\n`);
+  try {
+    const key = await ensureDefaultKey(stackDatabase(options.root));
+    out.write(
+      key
+        ? `\n  API key (user "default", shown once): ${key}\n`
+        : '\n  API keys: `opsight keys list`, `opsight keys create --user <id>`\n',
+    );
+    await ensureLoadgenKey(ctx, stackDatabase(options.root));
+  } catch (err) {
+    out.write(`opsight: could not check the API keys: ${(err as Error).message}\n`);
+  }
   out.write(
     `\n${s.green('opsight: ready')} in ${((Date.now() - t0) / 1000).toFixed(1)} s. Ctrl-C stops everything; so does \`npm run down\`.\n`,
   );

@@ -1,9 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import type { ComponentSpec } from '@opsight/supervisor';
+import { apiService } from './components/api-service.js';
 import { consoleUi } from './components/console.js';
 import { postgresExporter, redisExporter } from './components/exporters.js';
 import { gateway, gatewayTelemetry, prepareGateway } from './components/gateway.js';
 import { loadgen } from './components/loadgen.js';
+import { modelComponents, prepareModelRouter } from './components/models.js';
 import { alertmanager, alertRelay, preparePrometheus, prometheus } from './components/monitoring.js';
 import {
   POSTGRES,
@@ -49,6 +51,8 @@ export function localStack(ctx: StackContext): LocalStack {
     collector(ctx),
     tracestore(ctx),
     consoleUi(ctx),
+    apiService(ctx),
+    ...modelComponents(ctx),
     gateway(ctx),
     gatewayTelemetry(ctx),
     loadgen(ctx),
@@ -63,18 +67,22 @@ export function localStack(ctx: StackContext): LocalStack {
       preparePostgres(ctx);
       prepareRedis(ctx);
       prepareTelemetryStores(ctx);
+      prepareModelRouter(ctx);
       prepareGateway(ctx);
       preparePrometheus(ctx, components);
     },
     endpoints: [
       { name: 'Console', url: `http://127.0.0.1:${ports.console}` },
       { name: 'API gateway', url: `http://127.0.0.1:${ports.gateway}/v1` },
+      { name: 'API service (direct)', url: `http://127.0.0.1:${ports.apiService}/v1` },
       { name: 'Prometheus', url: `http://127.0.0.1:${ports.prometheus}` },
       { name: 'Alertmanager', url: `http://127.0.0.1:${ports.alertmanager}` },
       { name: 'Alert inbox', url: `http://127.0.0.1:${ports.alertRelay}/v1/inbox` },
       { name: 'Logs (Loki API)', url: `http://127.0.0.1:${ports.logstore}` },
       { name: 'Traces (Jaeger API)', url: `http://127.0.0.1:${ports.tracestoreQuery}` },
       { name: 'OTLP/HTTP', url: `http://127.0.0.1:${ports.tracestoreOtlpHttp}` },
+      { name: 'Model router (gRPC)', url: `127.0.0.1:${ports.modelRouter}` },
+      { name: 'Model serving', url: `http://127.0.0.1:${ports.modelServing}` },
       { name: 'Supervisor metrics', url: `http://127.0.0.1:${ports.supervisor}/metrics` },
       {
         name: 'PostgreSQL primary',

@@ -8,12 +8,16 @@
 export const DEFAULT_PORTS = {
   gateway: 8080,
   apiService: 8081,
+  /** First model-serving instance; the others take the next ports (8091, 8092). */
   modelServing: 8090,
   modelRouter: 50051,
+  modelRouterMetrics: 9095,
+  /** dcgm-exporter's port; used only where nvidia-smi exists. */
+  gpuExporter: 9400,
   gatewayTelemetry: 9113,
   prometheus: 9090,
   alertmanager: 9093,
-  alertRelay: 9095,
+  alertRelay: 9096,
   logstore: 3100,
   collector: 9080,
   tracestoreOtlpHttp: 4318,

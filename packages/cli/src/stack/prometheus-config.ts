@@ -29,22 +29,24 @@ export function writeFastRules(ctx: StackContext): void {
  */
 export function renderPrometheusConfig(ctx: StackContext, components: ComponentSpec[]): string {
   const interval = ctx.fast ? '1s' : '5s';
-  const jobs = components
-    .filter((c) => c.metrics)
-    .map((c) => ({
-      job_name: c.app ?? c.name,
-      metrics_path: c.metrics?.path ?? '/metrics',
-      static_configs: [
-        {
-          targets: [`${c.metrics?.host ?? '127.0.0.1'}:${c.metrics?.port}`],
-          labels: {
-            namespace: c.namespace ?? 'opsight',
-            pod: c.pod ?? `${c.app ?? c.name}-0`,
-            container: c.name,
-          },
-        },
-      ],
-    }));
+  // Components with the same `app` (replicas, like model-serving-0..2) share one job, one target each.
+  const byApp = new Map<string, ComponentSpec[]>();
+  for (const c of components.filter((c) => c.metrics)) {
+    const app = c.app ?? c.name;
+    byApp.set(app, [...(byApp.get(app) ?? []), c]);
+  }
+  const jobs = [...byApp].map(([app, replicas]) => ({
+    job_name: app,
+    metrics_path: replicas[0]?.metrics?.path ?? '/metrics',
+    static_configs: replicas.map((c) => ({
+      targets: [`${c.metrics?.host ?? '127.0.0.1'}:${c.metrics?.port}`],
+      labels: {
+        namespace: c.namespace ?? 'opsight',
+        pod: c.pod ?? `${app}-0`,
+        container: c.name,
+      },
+    })),
+  }));
   const config = {
     global: {
       scrape_interval: interval,

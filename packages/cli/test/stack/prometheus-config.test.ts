@@ -27,9 +27,15 @@ test('every component with metrics is a scrape job named after its app, with pod
       static_configs: { targets: string[]; labels: Record<string, string> }[];
     };
     assert.ok(job, `no job for ${c.name}`);
-    assert.deepEqual(job.static_configs[0]?.targets, [`127.0.0.1:${c.metrics?.port}`]);
-    assert.equal(job.static_configs[0]?.labels.container, c.name);
+    const target = job.static_configs.find((s) => s.labels.container === c.name);
+    assert.deepEqual(target?.targets, [`127.0.0.1:${c.metrics?.port}`]);
+    assert.equal(target?.labels.pod, c.pod ?? `${c.app ?? c.name}-0`);
   }
+  assert.equal(
+    config.scrape_configs.filter((j: { job_name: string }) => j.job_name === 'model-serving').length,
+    1,
+    'replicas share one job',
+  );
   assert.equal((jobs.get('supervisor') as { honor_labels: boolean }).honor_labels, true);
   assert.deepEqual(config.alerting.alertmanagers[0].static_configs[0].targets, [
     `127.0.0.1:${ctx.ports.alertmanager}`,

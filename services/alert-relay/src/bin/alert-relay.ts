@@ -2,7 +2,7 @@
 // The alert relay process. Configuration: ALERT_RELAY_CONFIG names a JSON file `{ "receivers": [...] }`
 // (secrets come from the environment variables it names); without it, the relay keeps a local inbox only.
 // Listens on `--listen host:port` (compose and Kubernetes: 0.0.0.0:9096), else ALERT_RELAY_HOST and
-// ALERT_RELAY_PORT (127.0.0.1:9095, the local stack's port).
+// ALERT_RELAY_PORT (127.0.0.1:9096, the local stack's port).
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { RelayConfigError, resolveReceivers } from '../config.js';
@@ -32,7 +32,7 @@ try {
   const match = listen === undefined ? undefined : /^(.+):(\d+)$/.exec(listen);
   if (listen !== undefined && !match) throw new Error(`--listen ${listen ?? ''}: expected host:port`);
   const host = match?.[1] ?? process.env.ALERT_RELAY_HOST ?? '127.0.0.1';
-  const port = Number(match?.[2] ?? process.env.ALERT_RELAY_PORT ?? 9095);
+  const port = Number(match?.[2] ?? process.env.ALERT_RELAY_PORT ?? 9096);
   await app.listen({ host, port });
   const address = app.server.address() as AddressInfo;
   log('INFO', { host, port: address.port, receivers: receivers.map((r) => r.name) }, 'alert relay listening');

@@ -1,14 +1,41 @@
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ApiKeyStore, migrate } from '@opsight/api-service';
 import type { ComponentSpec } from '@opsight/supervisor';
+import pg from 'pg';
 import type { StackContext } from '../context.js';
 
 /**
- * The API key the background traffic (and `opsight load`) uses: the first line of this file in the secrets
- * directory, written when the default key is created (`opsight keys`, or the API service's first start).
+ * The API key the background traffic, `opsight load` and the gateway benchmark use: the first line of
+ * this file in the secrets directory, created by {@link ensureLoadgenKey} when `opsight up` is ready.
  */
-export const DEFAULT_API_KEY_FILE = 'default-api-key';
+export const LOADGEN_API_KEY_FILE = 'loadgen-api-key';
 /** An expired key for the expired-key scenario, when one was created. */
 export const EXPIRED_API_KEY_FILE = 'expired-api-key';
+
+/**
+ * Creates the load generator's API key (user `loadgen`, limits high enough for `opsight load` and the
+ * benchmark) when its file does not exist yet, and writes it there (mode 0600). Returns the file.
+ */
+export async function ensureLoadgenKey(ctx: StackContext, database: pg.PoolConfig): Promise<string> {
+  const file = join(ctx.paths.secrets, LOADGEN_API_KEY_FILE);
+  if (existsSync(file)) return file;
+  const pool = new pg.Pool({ ...database, max: 1, connectionTimeoutMillis: 5000 });
+  pool.on('error', () => {});
+  try {
+    await migrate(pool);
+    const created = await new ApiKeyStore(pool).create({
+      userId: 'loadgen',
+      name: 'loadgen',
+      rpmLimit: 1_000_000,
+      tpmLimit: 100_000_000,
+    });
+    writeFileSync(file, `${created.key}\n`, { mode: 0o600 });
+    return file;
+  } finally {
+    await pool.end();
+  }
+}
 
 /** Requests per second of the background traffic: enough for every dashboard to have data. */
 export const BACKGROUND_RATE = 1;
@@ -33,7 +60,7 @@ export function loadgen(ctx: StackContext): ComponentSpec {
       '--duration',
       '0',
       '--key-file',
-      join(ctx.paths.secrets, DEFAULT_API_KEY_FILE),
+      join(ctx.paths.secrets, LOADGEN_API_KEY_FILE),
       '--wait',
       '--out',
       join(ctx.paths.data, 'loadgen', 'steady.json'),

@@ -1,0 +1,38 @@
+import { join } from 'node:path';
+import type { ComponentSpec } from '@opsight/supervisor';
+import type { StackContext } from '../context.js';
+import { POSTGRES } from './postgres.js';
+
+/**
+ * The platform's OpenAI-compatible API (services/api-service). It migrates its schema at start, so it
+ * waits for postgres-setup (roles and database) and Redis. Passwords reach it as files from var/secrets
+ * (`OPSIGHT_PG_PASSWORD_FILE`, `OPSIGHT_REDIS_PASSWORD_FILE`), never on its command line or in its
+ * environment. Ready once /healthz answers, which needs PostgreSQL and Redis; the model router is called
+ * per request, so a router still starting gives 503s, not an unready API.
+ */
+export function apiService(ctx: StackContext): ComponentSpec {
+  const port = ctx.ports.apiService;
+  return {
+    name: 'api-service',
+    namespace: 'platform',
+    command: process.execPath,
+    args: ['--enable-source-maps', join(ctx.paths.root, 'services/api-service/dist/src/bin/api-service.js')],
+    env: {
+      OPSIGHT_API_LISTEN: `127.0.0.1:${port}`,
+      PGHOST: '127.0.0.1',
+      PGPORT: String(ctx.ports.postgresPrimary),
+      PGUSER: POSTGRES.appUser,
+      PGDATABASE: POSTGRES.database,
+      OPSIGHT_PG_PASSWORD_FILE: join(ctx.paths.secrets, 'postgres-app'),
+      OPSIGHT_REDIS_URL: `redis://127.0.0.1:${ctx.ports.redis}`,
+      OPSIGHT_REDIS_PASSWORD_FILE: join(ctx.paths.secrets, 'redis'),
+      OPSIGHT_ROUTER_ADDRESS: `127.0.0.1:${ctx.ports.modelRouter}`,
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${ctx.ports.tracestoreOtlpHttp}`,
+    },
+    ports: [{ name: 'http', port }],
+    metrics: { port },
+    dependsOn: ['postgres-setup', 'redis', 'model-router'],
+    readinessProbe: { http: { port, path: '/healthz' }, periodMs: 300 },
+    resources: { limits: { cpu: 1, memoryBytes: 512 * 1024 * 1024 } },
+  };
+}

@@ -1,0 +1,158 @@
+import { accessSync, constants, readFileSync, writeFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import type { ComponentSpec } from '@opsight/supervisor';
+import type { StackContext } from '../context.js';
+import type { PortName } from '../ports.js';
+
+/**
+ * The model-serving instances of the local stack, on consecutive ports from `modelServing`: a fast chat
+ * model, a slower large one, and a small one that the routing table uses as both models' fallback. The
+ * model names must match services/model-router/config/local.json.
+ */
+export const MODEL_SERVING_INSTANCES = [
+  { model: 'chat-fast', profile: 'fast' },
+  { model: 'chat-large', profile: 'large' },
+  { model: 'chat-small', profile: 'small' },
+] as const;
+
+const serviceBin = (ctx: StackContext, service: string, file: string) =>
+  join(ctx.paths.root, 'services', service, 'dist/src/bin', file);
+const routerConfig = (ctx: StackContext) => join(ctx.paths.config, 'model-router.json');
+
+/** Trace export to the local trace store and the pod identity on the resource, as Kubernetes would set it. */
+function telemetryEnv(ctx: StackContext, namespace: string, pod: string, container: string) {
+  return {
+    OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${ctx.ports.tracestoreOtlpHttp}`,
+    K8S_NAMESPACE_NAME: namespace,
+    K8S_POD_NAME: pod,
+    K8S_CONTAINER_NAME: container,
+  };
+}
+
+/**
+ * Writes var/config/model-router.json from services/model-router/config/local.json, with `{{name}}` and
+ * `{{name+N}}` replaced by ports of the port table.
+ */
+export function prepareModelRouter(ctx: StackContext): void {
+  const template = readFileSync(join(ctx.paths.root, 'services/model-router/config/local.json'), 'utf8');
+  const rendered = template.replace(/\{\{(\w+)(?:\+(\d+))?\}\}/g, (match, name: string, add?: string) => {
+    const port = ctx.ports[name as PortName];
+    if (port === undefined) throw new Error(`model-router config: unknown port ${match}`);
+    return String(port + Number(add ?? 0));
+  });
+  writeFileSync(routerConfig(ctx), rendered);
+}
+
+/** One model-serving instance (index into {@link MODEL_SERVING_INSTANCES}). */
+export function modelServing(ctx: StackContext, index: number): ComponentSpec {
+  const instance = MODEL_SERVING_INSTANCES[index];
+  if (!instance) throw new Error(`no model-serving instance ${index}`);
+  const port = ctx.ports.modelServing + index;
+  const name = `model-serving-${index}`;
+  return {
+    name,
+    namespace: 'platform',
+    app: 'model-serving',
+    pod: name,
+    labels: { model: instance.model },
+    command: process.execPath,
+    args: [
+      '--enable-source-maps',
+      serviceBin(ctx, 'model-serving', 'model-serving.js'),
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--model',
+      `${instance.model}=${instance.profile}`,
+    ],
+    env: telemetryEnv(ctx, 'platform', name, name),
+    ports: [{ name: 'http', port }],
+    metrics: { port },
+    dependsOn: ['tracestore'],
+    readinessProbe: { http: { port, path: '/healthz' }, periodMs: 300 },
+    livenessProbe: { http: { port, path: '/healthz' }, periodMs: 10_000, failureThreshold: 6 },
+    resources: { limits: { cpu: 0.5, memoryBytes: 256 * 1024 * 1024 } },
+  };
+}
+
+/** The model router: gRPC on `modelRouter`, /metrics and /ready on `modelRouterMetrics`. */
+export function modelRouter(ctx: StackContext): ComponentSpec {
+  const { modelRouter: port, modelRouterMetrics: metrics } = ctx.ports;
+  return {
+    name: 'model-router',
+    namespace: 'platform',
+    command: process.execPath,
+    args: [
+      '--enable-source-maps',
+      serviceBin(ctx, 'model-router', 'model-router.js'),
+      '--config',
+      routerConfig(ctx),
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--metrics-listen',
+      `127.0.0.1:${metrics}`,
+    ],
+    env: telemetryEnv(ctx, 'platform', 'model-router-0', 'model-router'),
+    ports: [
+      { name: 'grpc', port },
+      { name: 'metrics', port: metrics },
+    ],
+    metrics: { port: metrics },
+    dependsOn: MODEL_SERVING_INSTANCES.map((_, i) => `model-serving-${i}`),
+    // Ready once every backend has been health-checked once.
+    readinessProbe: { http: { port: metrics, path: '/ready' }, periodMs: 300 },
+    livenessProbe: { http: { port: metrics, path: '/healthz' }, periodMs: 10_000, failureThreshold: 6 },
+    resources: { limits: { cpu: 0.5, memoryBytes: 256 * 1024 * 1024 } },
+  };
+}
+
+/** nvidia-smi: `NVIDIA_SMI`, else the first `nvidia-smi` on PATH that can be run; undefined without a GPU. */
+export function findNvidiaSmi(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const candidates = env.NVIDIA_SMI
+    ? [env.NVIDIA_SMI]
+    : (env.PATH ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(dir, 'nvidia-smi'));
+  return candidates.find((path) => {
+    try {
+      accessSync(path, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * dcgm-exporter's GPU series from nvidia-smi (model-serving's gpu-exporter), on `gpuExporter`; in
+ * Kubernetes dcgm-exporter itself takes its place, with the same names and labels.
+ */
+export function gpuExporter(ctx: StackContext, nvidiaSmi: string): ComponentSpec {
+  const port = ctx.ports.gpuExporter;
+  return {
+    name: 'gpu-exporter',
+    namespace: 'monitoring',
+    command: process.execPath,
+    args: [
+      serviceBin(ctx, 'model-serving', 'gpu-exporter.js'),
+      '--listen',
+      `127.0.0.1:${port}`,
+      '--nvidia-smi',
+      nvidiaSmi,
+    ],
+    ports: [{ name: 'metrics', port }],
+    metrics: { port },
+    readinessProbe: { http: { port, path: '/healthz' }, periodMs: 300 },
+    resources: { limits: { cpu: 0.2, memoryBytes: 128 * 1024 * 1024 } },
+  };
+}
+
+/** Every model component: the serving instances, the router, and the GPU exporter where nvidia-smi exists. */
+export function modelComponents(ctx: StackContext, env: NodeJS.ProcessEnv = process.env): ComponentSpec[] {
+  const nvidiaSmi = findNvidiaSmi(env);
+  return [
+    ...MODEL_SERVING_INSTANCES.map((_, i) => modelServing(ctx, i)),
+    modelRouter(ctx),
+    ...(nvidiaSmi ? [gpuExporter(ctx, nvidiaSmi)] : []),
+  ];
+}

@@ -1,0 +1,92 @@
+import { readFileSync } from 'node:fs';
+
+/** The service's settings, read from the environment (secrets from files, never from arguments). */
+export interface ApiServiceConfig {
+  /** `host:port` to listen on. Argument `--listen`, else env `OPSIGHT_API_LISTEN`. @default '127.0.0.1:8081' */
+  listen: { host: string; port: number };
+  /**
+   * PostgreSQL: `DATABASE_URL`, else the libpq variables (`PGHOST`, `PGPORT`, `PGDATABASE`, `PGUSER`)
+   * with the password from `OPSIGHT_PG_PASSWORD_FILE` (or `PGPASSWORD`).
+   */
+  postgres: { connectionString?: string; password?: string };
+  /**
+   * Env `OPSIGHT_REDIS_URL` (or `REDIS_URL`), password from `OPSIGHT_REDIS_PASSWORD_FILE`.
+   * @default 'redis://127.0.0.1:6380'
+   */
+  redis: { url: string; password?: string };
+  /** The model router's `host:port`. Env `OPSIGHT_ROUTER_ADDRESS` (or `MODEL_ROUTER_ADDRESS`). @default '127.0.0.1:50051' */
+  routerAddress: string;
+  /** Deadline of each router call. Env `OPSIGHT_ROUTER_TIMEOUT_MS`. @default 60000 */
+  routerTimeoutMs: number;
+  /** Env `OPSIGHT_DEFAULT_RPM`. @default 600 */
+  defaultRpm: number;
+  /** Env `OPSIGHT_DEFAULT_TPM`. @default 200000 */
+  defaultTpm: number;
+  /** Env `OPSIGHT_CACHE_TTL_SECONDS`. @default 300 */
+  cacheTtlSeconds: number;
+  /** Env `OPSIGHT_BODY_LIMIT_BYTES`. @default 1048576 */
+  bodyLimitBytes: number;
+  /** Log prompt and completion text: only when `OPSIGHT_LOG_CONTENT=1`. @default false */
+  logContent: boolean;
+}
+
+/** Thrown for an invalid setting; `variable` names it. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+  }
+}
+
+function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  if (!/^\d+$/.test(text) || Number(text) < 1)
+    throw new ConfigError(name, `"${text}" is not a positive whole number`);
+  return Number(text);
+}
+
+function secretFile(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const file = env[name];
+  if (!file) return undefined;
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    throw new ConfigError(name, `cannot read ${file}: ${(error as Error).message}`);
+  }
+}
+
+/** Reads the configuration from the environment and the arguments; throws {@link ConfigError}. */
+export function readConfig(env: NodeJS.ProcessEnv = process.env, args: string[] = []): ApiServiceConfig {
+  let listenArg: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--listen' && args[i + 1] !== undefined) listenArg = args[++i];
+    else throw new ConfigError('arguments', `unknown argument "${args[i]}" (only --listen host:port)`);
+  }
+  const listenText = listenArg ?? env.OPSIGHT_API_LISTEN ?? '127.0.0.1:8081';
+  const m = /^(.+):(\d{1,5})$/.exec(listenText);
+  if (!m || Number(m[2]) > 65535) {
+    throw new ConfigError(listenArg ? '--listen' : 'OPSIGHT_API_LISTEN', `"${listenText}" is not host:port`);
+  }
+  return {
+    listen: { host: m[1]!, port: Number(m[2]) },
+    postgres: {
+      connectionString: env.DATABASE_URL || undefined,
+      password: secretFile(env, 'OPSIGHT_PG_PASSWORD_FILE') ?? env.PGPASSWORD,
+    },
+    redis: {
+      url: env.OPSIGHT_REDIS_URL ?? env.REDIS_URL ?? 'redis://127.0.0.1:6380',
+      password: secretFile(env, 'OPSIGHT_REDIS_PASSWORD_FILE'),
+    },
+    routerAddress: env.OPSIGHT_ROUTER_ADDRESS ?? env.MODEL_ROUTER_ADDRESS ?? '127.0.0.1:50051',
+    routerTimeoutMs: positive(env, 'OPSIGHT_ROUTER_TIMEOUT_MS', 60_000),
+    defaultRpm: positive(env, 'OPSIGHT_DEFAULT_RPM', 600),
+    defaultTpm: positive(env, 'OPSIGHT_DEFAULT_TPM', 200_000),
+    cacheTtlSeconds: positive(env, 'OPSIGHT_CACHE_TTL_SECONDS', 300),
+    bodyLimitBytes: positive(env, 'OPSIGHT_BODY_LIMIT_BYTES', 1024 * 1024),
+    logContent: env.OPSIGHT_LOG_CONTENT === '1',
+  };
+}

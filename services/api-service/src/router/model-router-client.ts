@@ -1,0 +1,195 @@
+import { fileURLToPath } from 'node:url';
+import {
+  type CallOptions,
+  type Client,
+  type ClientReadableStream,
+  credentials,
+  loadPackageDefinition,
+  Metadata,
+  type ServiceError,
+  status,
+} from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { grpcClientInterceptor } from '@opsight/telemetry';
+import { ApiError, type ApiErrorCode } from '../error-catalogue.js';
+
+/** proto/model_router.proto, from the repository root. */
+export const MODEL_ROUTER_PROTO = fileURLToPath(
+  new URL('../../../../../proto/model_router.proto', import.meta.url),
+);
+
+/** proto-loader options shared by the client and test servers: field names as in the .proto. */
+export const PROTO_LOADER_OPTIONS = {
+  keepCase: true,
+  longs: Number,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+} as const;
+
+export interface ChatMessage {
+  role: string;
+  content: string;
+}
+
+/** `opsight.router.v1.GenerateRequest`. */
+export interface GenerateRequest {
+  model: string;
+  messages: ChatMessage[];
+  temperature?: number;
+  top_p?: number;
+  max_tokens?: number;
+  seed?: number;
+  stop: string[];
+  request_id: string;
+  user_id: string;
+}
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+export interface GenerateResponse {
+  id: string;
+  model: string;
+  content: string;
+  finish_reason: string;
+  usage: Usage | null;
+  backend: string;
+  time_to_first_token_seconds: number;
+}
+
+export interface GenerateChunk {
+  id: string;
+  model: string;
+  delta: string;
+  finish_reason: string;
+  usage: Usage | null;
+  backend: string;
+}
+
+export interface ModelInfo {
+  id: string;
+  owned_by: string;
+  created: number;
+  available: boolean;
+}
+
+type Unary<Req, Res> = (
+  request: Req,
+  metadata: Metadata,
+  options: CallOptions,
+  callback: (error: ServiceError | null, response?: Res) => void,
+) => unknown;
+
+interface ModelRouterStub extends Client {
+  Generate: Unary<GenerateRequest, GenerateResponse>;
+  GenerateStream(
+    request: GenerateRequest,
+    metadata: Metadata,
+    options: CallOptions,
+  ): ClientReadableStream<GenerateChunk>;
+  ListModels: Unary<Record<string, never>, { models: ModelInfo[] }>;
+}
+
+/** Loads the router's service definition from the .proto file. */
+export function loadModelRouterService(protoPath = MODEL_ROUTER_PROTO) {
+  const definition = loadSync(protoPath, PROTO_LOADER_OPTIONS);
+  // biome-ignore lint/suspicious/noExplicitAny: the package object is shaped by the .proto file
+  const pkg = loadPackageDefinition(definition) as any;
+  return pkg.opsight.router.v1.ModelRouter as {
+    new (
+      address: string,
+      creds: ReturnType<typeof credentials.createInsecure>,
+      options?: object,
+    ): ModelRouterStub;
+    service: import('@grpc/grpc-js').ServiceDefinition;
+  };
+}
+
+/**
+ * The model router's client: trace context and X-Request-ID in metadata (the telemetry interceptor),
+ * a deadline on every call, gRPC failures turned into catalogue errors.
+ */
+export class ModelRouterClient {
+  readonly #stub: ModelRouterStub;
+  readonly #timeoutMs: number;
+
+  constructor(address: string, options: { timeoutMs: number; protoPath?: string }) {
+    const Stub = loadModelRouterService(options.protoPath);
+    this.#stub = new Stub(address, credentials.createInsecure(), {
+      interceptors: [grpcClientInterceptor()],
+    });
+    this.#timeoutMs = options.timeoutMs;
+  }
+
+  #options(): CallOptions {
+    return { deadline: Date.now() + this.#timeoutMs };
+  }
+
+  generate(request: GenerateRequest): Promise<GenerateResponse> {
+    return new Promise((resolve, reject) => {
+      this.#stub.Generate(request, new Metadata(), this.#options(), (error, response) => {
+        if (error) reject(apiErrorFromGrpc(error));
+        else resolve(response!);
+      });
+    });
+  }
+
+  /** A streamed completion; `cancel()` on the stream stops the generation upstream. */
+  generateStream(request: GenerateRequest): ClientReadableStream<GenerateChunk> {
+    return this.#stub.GenerateStream(request, new Metadata(), this.#options());
+  }
+
+  listModels(): Promise<ModelInfo[]> {
+    return new Promise((resolve, reject) => {
+      this.#stub.ListModels({}, new Metadata(), this.#options(), (error, response) => {
+        if (error) reject(apiErrorFromGrpc(error));
+        else resolve(response?.models ?? []);
+      });
+    });
+  }
+
+  close(): void {
+    this.#stub.close();
+  }
+}
+
+const BY_TRAILER: Record<string, ApiErrorCode> = {
+  INVALID_REQUEST: 'INVALID_REQUEST',
+  MODEL_NOT_FOUND: 'MODEL_NOT_FOUND',
+  BACKEND_UNAVAILABLE: 'BACKEND_UNAVAILABLE',
+  UPSTREAM_TIMEOUT: 'UPSTREAM_TIMEOUT',
+  CLIENT_CANCELLED: 'CLIENT_CANCELLED',
+  UPSTREAM_ERROR: 'UPSTREAM_ERROR',
+};
+
+/**
+ * A router failure as a catalogue error: the `opsight-error-code` trailer when it names a known code,
+ * else the gRPC status (UNAVAILABLE without a trailer means the router itself could not be reached).
+ */
+export function apiErrorFromGrpc(error: ServiceError): ApiError {
+  const trailer = error.metadata?.get('opsight-error-code')[0];
+  const fromTrailer = typeof trailer === 'string' ? BY_TRAILER[trailer] : undefined;
+  const code: ApiErrorCode =
+    fromTrailer ??
+    (
+      {
+        [status.INVALID_ARGUMENT]: 'INVALID_REQUEST',
+        [status.NOT_FOUND]: 'MODEL_NOT_FOUND',
+        [status.UNAVAILABLE]: 'ROUTER_UNAVAILABLE',
+        [status.DEADLINE_EXCEEDED]: 'UPSTREAM_TIMEOUT',
+        [status.CANCELLED]: 'CLIENT_CANCELLED',
+      } as Partial<Record<number, ApiErrorCode>>
+    )[error.code] ??
+    'UPSTREAM_ERROR';
+  const message =
+    code === 'ROUTER_UNAVAILABLE'
+      ? 'the model router is unavailable'
+      : code === 'UPSTREAM_TIMEOUT' && !fromTrailer
+        ? 'the model did not answer within the deadline'
+        : error.details || code;
+  return new ApiError(code, message);
+}

@@ -1,0 +1,12 @@
+export type { BackendConfig, ModelRoute, RouteBackend, RoutingConfig } from './config/routing-config.js';
+export { loadRoutingConfig, parseRoutingConfig, RoutingConfigError } from './config/routing-config.js';
+export type { BreakerState } from './internal/circuit-breaker.js';
+export { CircuitBreaker } from './internal/circuit-breaker.js';
+export { loadModelRouterProto, MODEL_ROUTER_PROTO, MODEL_ROUTER_SERVICE } from './internal/proto.js';
+export { RetryBudget } from './internal/retry-budget.js';
+export type { RouterErrorCode } from './internal/router-error.js';
+export { ERROR_CODE_METADATA, ROUTER_ERRORS, RouterError } from './internal/router-error.js';
+export type { CallOptions, RouteResult } from './router.js';
+export { Router } from './router.js';
+export type { RouterServer, RouterServerOptions } from './server.js';
+export { startRouterServer } from './server.js';

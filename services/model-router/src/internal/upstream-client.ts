@@ -1,0 +1,211 @@
+/** A chat request as sent to model-serving (OpenAI's body). */
+export interface UpstreamRequest {
+  model: string;
+  messages: { role: string; content: string }[];
+  temperature?: number;
+  top_p?: number;
+  max_tokens?: number;
+  seed?: number;
+  stop?: string[];
+}
+
+export interface UpstreamUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+export interface UpstreamCompletion {
+  id: string;
+  model: string;
+  content: string;
+  finishReason: string;
+  usage: UpstreamUsage;
+  /** From the `x-opsight-ttft-seconds` header, when the backend sets it. */
+  ttftSeconds?: number;
+}
+
+export interface UpstreamChunk {
+  id: string;
+  model: string;
+  delta: string;
+  finishReason?: string;
+  usage?: UpstreamUsage;
+}
+
+/**
+ * How a try failed. `retryable`: another backend may succeed (connection refused, 5xx, 404 model not
+ * served there, malformed answer). `status`: the HTTP status, when one came.
+ */
+export class UpstreamFailure extends Error {
+  override readonly name = 'UpstreamFailure';
+  constructor(
+    message: string,
+    readonly kind: 'connect' | 'status' | 'malformed' | 'timeout' | 'aborted',
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+
+  /** A failure of the backend (counts against its breaker), not of the request or the caller. */
+  get backendFault(): boolean {
+    return (
+      this.kind !== 'aborted' &&
+      !(
+        this.kind === 'status' &&
+        this.status !== undefined &&
+        this.status < 500 &&
+        this.status !== 404 &&
+        this.status !== 429
+      )
+    );
+  }
+}
+
+async function post(
+  url: string,
+  body: UpstreamRequest & { stream: boolean },
+  headers: Record<string, string>,
+  signal: AbortSignal,
+): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+      signal,
+    });
+  } catch (error) {
+    throw classify(error, signal);
+  }
+  if (!response.ok) {
+    let message = `status ${response.status}`;
+    try {
+      const e = (await response.json()) as { error?: { code?: string; message?: string } };
+      if (e.error?.message) message = `${response.status} ${e.error.code ?? ''}: ${e.error.message}`;
+    } catch {
+      // The status says enough.
+    }
+    throw new UpstreamFailure(message, 'status', response.status);
+  }
+  return response;
+}
+
+function classify(error: unknown, signal: AbortSignal): UpstreamFailure {
+  if (error instanceof UpstreamFailure) return error;
+  if (signal.aborted) {
+    const reason = signal.reason as Error | undefined;
+    return reason?.name === 'TimeoutError'
+      ? new UpstreamFailure('the backend did not answer in time', 'timeout')
+      : new UpstreamFailure('the call was cancelled', 'aborted');
+  }
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return new UpstreamFailure(
+    `cannot reach the backend: ${cause?.code ?? cause?.message ?? String(error)}`,
+    'connect',
+  );
+}
+
+const isUsage = (u: unknown): u is UpstreamUsage =>
+  typeof u === 'object' && u !== null && typeof (u as UpstreamUsage).completion_tokens === 'number';
+
+/** One non-stream completion. Throws {@link UpstreamFailure}. */
+export async function complete(
+  url: string,
+  request: UpstreamRequest,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+): Promise<UpstreamCompletion> {
+  const response = await post(url, { ...request, stream: false }, headers, signal);
+  let body: {
+    id?: unknown;
+    model?: unknown;
+    choices?: { message?: { content?: unknown }; finish_reason?: unknown }[];
+    usage?: unknown;
+  };
+  try {
+    body = (await response.json()) as typeof body;
+  } catch (error) {
+    throw classify(
+      error instanceof SyntaxError
+        ? new UpstreamFailure('the backend answered malformed JSON', 'malformed')
+        : error,
+      signal,
+    );
+  }
+  const choice = body.choices?.[0];
+  if (typeof choice?.message?.content !== 'string' || !isUsage(body.usage))
+    throw new UpstreamFailure(
+      'the backend answered without choices[0].message.content or usage',
+      'malformed',
+    );
+  const ttft = Number(response.headers.get('x-opsight-ttft-seconds'));
+  return {
+    id: String(body.id ?? ''),
+    model: String(body.model ?? request.model),
+    content: choice.message.content,
+    finishReason: String(choice.finish_reason ?? 'stop'),
+    usage: body.usage,
+    ...(response.headers.has('x-opsight-ttft-seconds') && Number.isFinite(ttft) ? { ttftSeconds: ttft } : {}),
+  };
+}
+
+/**
+ * A streamed completion: resolves once the response headers came (so a failure to start can be retried
+ * elsewhere), then yields the SSE chunks. Throws {@link UpstreamFailure}.
+ */
+export async function completeStream(
+  url: string,
+  request: UpstreamRequest,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+): Promise<AsyncGenerator<UpstreamChunk>> {
+  const response = await post(url, { ...request, stream: true }, headers, signal);
+  if (!response.body) throw new UpstreamFailure('the backend answered no body', 'malformed');
+  const body = response.body;
+  return (async function* () {
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for await (const bytes of body) {
+        buffer += decoder.decode(bytes as Uint8Array, { stream: true });
+        let end = buffer.indexOf('\n\n');
+        while (end >= 0) {
+          const event = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          end = buffer.indexOf('\n\n');
+          const data = event
+            .split('\n')
+            .filter((l) => l.startsWith('data:'))
+            .map((l) => l.slice(5).trim())
+            .join('\n');
+          if (!data) continue;
+          if (data === '[DONE]') return;
+          let chunk: {
+            id?: unknown;
+            model?: unknown;
+            choices?: { delta?: { content?: unknown }; finish_reason?: unknown }[];
+            usage?: unknown;
+          };
+          try {
+            chunk = JSON.parse(data) as typeof chunk;
+          } catch {
+            throw new UpstreamFailure('the backend sent a malformed SSE chunk', 'malformed');
+          }
+          const choice = chunk.choices?.[0];
+          yield {
+            id: String(chunk.id ?? ''),
+            model: String(chunk.model ?? request.model),
+            delta: typeof choice?.delta?.content === 'string' ? choice.delta.content : '',
+            ...(typeof choice?.finish_reason === 'string' ? { finishReason: choice.finish_reason } : {}),
+            ...(isUsage(chunk.usage) ? { usage: chunk.usage } : {}),
+          };
+        }
+      }
+    } catch (error) {
+      throw classify(error, signal);
+    }
+    throw new UpstreamFailure('the backend stream ended before [DONE]', 'malformed');
+  })();
+}

@@ -1,0 +1,46 @@
+import { Writable } from 'node:stream';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { initTelemetry, type Telemetry } from '@opsight/telemetry';
+
+/** A log destination that keeps every line, so tests read the real logger's output. */
+export class LineCapture extends Writable {
+  readonly lines: string[] = [];
+  #partial = '';
+
+  override _write(chunk: Buffer | string, _encoding: BufferEncoding, callback: () => void): void {
+    const parts = (this.#partial + chunk.toString()).split('\n');
+    this.#partial = parts.pop() ?? '';
+    this.lines.push(...parts);
+    callback();
+  }
+
+  records(): Record<string, unknown>[] {
+    return this.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+}
+
+/** Telemetry for a test process: logs captured, spans to `spanExporter` (else none), no signal handlers. */
+export function startTestTelemetry(
+  service: string,
+  spanExporter?: SpanExporter,
+): { telemetry: Telemetry; logs: LineCapture } {
+  const logs = new LineCapture();
+  const telemetry = initTelemetry({
+    service,
+    handleSignals: false,
+    logDestination: logs,
+    defaultMetrics: false,
+    ...(spanExporter ? { spanExporter } : {}),
+    env: spanExporter ? { OTEL_BSP_SCHEDULE_DELAY: '10' } : { OTEL_TRACES_EXPORTER: 'none' },
+  });
+  return { telemetry, logs };
+}
+
+/** Waits until `check` is true (polling every 10 ms), failing after `ms`. */
+export async function eventually(check: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -1,0 +1,14 @@
+export type { ServingAppOptions } from './app.js';
+export { buildServingApp, TTFT_HEADER } from './app.js';
+export type { DcgmExporterOptions } from './gpu/dcgm-exporter.js';
+export { DcgmExporter } from './gpu/dcgm-exporter.js';
+export type { GpuSample } from './gpu/nvidia-smi.js';
+export { parseNvidiaSmiCsv, queryNvidiaSmi } from './gpu/nvidia-smi.js';
+export type { ChatMessage, ChatRequest } from './internal/chat-request.js';
+export { parseChatRequest } from './internal/chat-request.js';
+export type { ServingErrorCode } from './internal/errors.js';
+export { SERVING_ERRORS, ServingError } from './internal/errors.js';
+export type { FaultSettings } from './internal/faults.js';
+export { applyFaultPatch, NO_FAULTS } from './internal/faults.js';
+export type { ModelProfile, ProfilePreset } from './internal/model-profile.js';
+export { modelProfile, PROFILE_PRESETS, ProfileError } from './internal/model-profile.js';
