@@ -12,14 +12,14 @@ import { localStack } from '../../../src/stack/local-stack.js';
 const varDir = mkdtempSync(join(tmpdir(), 'opsight-stack-'));
 after(() => rmSync(varDir, { recursive: true, force: true }));
 
-test('api-service: on its port, after postgres-setup and redis, ready on /healthz, scraped', () => {
+test('api-service: on its port, after postgres-setup, redis and the model router, ready on /healthz, scraped', () => {
   const ctx = stackContext(repoRoot(), { OPSIGHT_VAR_DIR: varDir, OPSIGHT_PORT_OFFSET: '10000' });
   const spec = apiService(ctx);
   assert.equal(spec.name, 'api-service');
   assert.deepEqual(spec.ports, [{ name: 'http', port: 18081 }]);
   assert.deepEqual(spec.metrics, { port: 18081 });
   assert.deepEqual(spec.readinessProbe?.http, { port: 18081, path: '/healthz' });
-  assert.deepEqual(spec.dependsOn, ['postgres-setup', 'redis']);
+  assert.deepEqual(spec.dependsOn, ['postgres-setup', 'redis', 'model-router']);
   assert.ok(existsSync(spec.args![1]!.replace('/dist/src/bin/', '/src/bin/').replace(/\.js$/, '.ts')));
   assert.equal(spec.env!.OPSIGHT_API_LISTEN, '127.0.0.1:18081');
   assert.equal(spec.env!.OPSIGHT_ROUTER_ADDRESS, '127.0.0.1:60051');
