@@ -23,6 +23,11 @@ export {
   rateLimitRejectionsTotal,
 } from './metrics/api-service.js';
 export {
+  gatewayTelemetryLagBytes,
+  gatewayTelemetryLagSeconds,
+  gatewayTelemetryLinesTotal,
+  gatewayTelemetryParseErrorsTotal,
+  gatewayTelemetryReopensTotal,
   nginxHttpRequestDurationSeconds,
   nginxHttpRequestSizeBytes,
   nginxHttpRequestsTotal,

@@ -39,6 +39,7 @@ test('Prometheus has every target up == 1', async () => {
     'alertmanager',
     'api-service',
     'collector',
+    'gateway-telemetry',
     ...(gpu ? ['gpu-exporter'] : []),
     'logstore',
     'model-router',

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { parseDuration, SCENARIO_NAMES, scenario } from '@opsight/loadgen';
 import { down } from '../commands/down.js';
 import { type KeysAction, KeysUsageError, keys, parseExpiresIn, stackDatabase } from '../commands/keys.js';
+import { load } from '../commands/load.js';
 import { logs } from '../commands/logs.js';
 import { status } from '../commands/status.js';
 import { up } from '../commands/up.js';
@@ -20,6 +22,9 @@ commands:
                              create an API key; it is printed once
   keys list [--user <id>]    API keys (id, prefix, user, status, expiry)
   keys revoke <id|prefix>    revoke an API key
+  load <scenario> [--rate N] [--duration 60s] [--out FILE] [--models a,b] [--seed N]
+                             traffic through the gateway, ground truth written to a JSON file;
+                             scenarios: ${SCENARIO_NAMES.join(', ')}
 
 environment:
   OPSIGHT_PORT_<NAME>=<port> move one port (e.g. OPSIGHT_PORT_PROMETHEUS=19090)
@@ -66,6 +71,36 @@ async function main(argv: string[]): Promise<number> {
         if (error instanceof KeysUsageError) throw new UsageError(error.message);
         throw error;
       }
+    case 'load': {
+      const { values, positionals } = parseArgs({
+        args: rest,
+        allowPositionals: true,
+        options: {
+          rate: { type: 'string', default: '5' },
+          duration: { type: 'string', default: '60s' },
+          out: { type: 'string' },
+          models: { type: 'string' },
+          seed: { type: 'string' },
+        },
+      });
+      const sc = scenario(positionals[0] ?? '');
+      if (!sc || positionals.length > 1) {
+        throw new UsageError(`load takes one scenario (${SCENARIO_NAMES.join(', ')})`);
+      }
+      const rate = Number(values.rate);
+      if (!(rate > 0 && rate <= 100_000))
+        throw new UsageError(`--rate must be a positive number, not "${values.rate}"`);
+      const durationMs = parseDuration(values.duration);
+      if (!durationMs) throw new UsageError(`--duration must look like 60s or 2m, not "${values.duration}"`);
+      const seed = values.seed === undefined ? undefined : Number(values.seed);
+      if (seed !== undefined && !Number.isInteger(seed))
+        throw new UsageError('--seed must be a whole number');
+      const models = values.models
+        ?.split(',')
+        .map((m) => m.trim())
+        .filter(Boolean);
+      return load({ root, scenario: sc.name, rate, durationMs, out: values.out, models, seed });
+    }
     case undefined:
     case 'help':
     case '--help':

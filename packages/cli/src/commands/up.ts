@@ -7,6 +7,7 @@ import {
 } from '@opsight/supervisor';
 import { renderComponents } from '../render/components.js';
 import { styler } from '../render/style.js';
+import { ensureLoadgenKey } from '../stack/components/loadgen.js';
 import { stackContext } from '../stack/context.js';
 import { localStack } from '../stack/local-stack.js';
 import { DEFAULT_PORTS, type PortName, portVariable } from '../stack/ports.js';
@@ -125,6 +126,7 @@ export async function up(options: UpOptions): Promise<number> {
         ? `\n  API key (user "default", shown once): ${key}\n`
         : '\n  API keys: `opsight keys list`, `opsight keys create --user <id>`\n',
     );
+    await ensureLoadgenKey(ctx, stackDatabase(options.root));
   } catch (err) {
     out.write(`opsight: could not check the API keys: ${(err as Error).message}\n`);
   }

@@ -3,6 +3,8 @@ import type { ComponentSpec } from '@opsight/supervisor';
 import { apiService } from './components/api-service.js';
 import { consoleUi } from './components/console.js';
 import { postgresExporter, redisExporter } from './components/exporters.js';
+import { gateway, gatewayTelemetry, prepareGateway } from './components/gateway.js';
+import { loadgen } from './components/loadgen.js';
 import { modelComponents, prepareModelRouter } from './components/models.js';
 import { alertmanager, alertRelay, preparePrometheus, prometheus } from './components/monitoring.js';
 import {
@@ -51,6 +53,9 @@ export function localStack(ctx: StackContext): LocalStack {
     consoleUi(ctx),
     apiService(ctx),
     ...modelComponents(ctx),
+    gateway(ctx),
+    gatewayTelemetry(ctx),
+    loadgen(ctx),
   ];
   const { ports } = ctx;
   return {
@@ -63,11 +68,13 @@ export function localStack(ctx: StackContext): LocalStack {
       prepareRedis(ctx);
       prepareTelemetryStores(ctx);
       prepareModelRouter(ctx);
+      prepareGateway(ctx);
       preparePrometheus(ctx, components);
     },
     endpoints: [
       { name: 'Console', url: `http://127.0.0.1:${ports.console}` },
-      { name: 'API (OpenAI-compatible)', url: `http://127.0.0.1:${ports.apiService}/v1` },
+      { name: 'API gateway', url: `http://127.0.0.1:${ports.gateway}/v1` },
+      { name: 'API service (direct)', url: `http://127.0.0.1:${ports.apiService}/v1` },
       { name: 'Prometheus', url: `http://127.0.0.1:${ports.prometheus}` },
       { name: 'Alertmanager', url: `http://127.0.0.1:${ports.alertmanager}` },
       { name: 'Alert inbox', url: `http://127.0.0.1:${ports.alertRelay}/v1/inbox` },

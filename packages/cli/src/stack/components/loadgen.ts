@@ -1,0 +1,71 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ApiKeyStore, migrate } from '@opsight/api-service';
+import type { ComponentSpec } from '@opsight/supervisor';
+import pg from 'pg';
+import type { StackContext } from '../context.js';
+
+/**
+ * The API key the background traffic, `opsight load` and the gateway benchmark use: the first line of
+ * this file in the secrets directory, created by {@link ensureLoadgenKey} when `opsight up` is ready.
+ */
+export const LOADGEN_API_KEY_FILE = 'loadgen-api-key';
+/** An expired key for the expired-key scenario, when one was created. */
+export const EXPIRED_API_KEY_FILE = 'expired-api-key';
+
+/**
+ * Creates the load generator's API key (user `loadgen`, limits high enough for `opsight load` and the
+ * benchmark) when its file does not exist yet, and writes it there (mode 0600). Returns the file.
+ */
+export async function ensureLoadgenKey(ctx: StackContext, database: pg.PoolConfig): Promise<string> {
+  const file = join(ctx.paths.secrets, LOADGEN_API_KEY_FILE);
+  if (existsSync(file)) return file;
+  const pool = new pg.Pool({ ...database, max: 1, connectionTimeoutMillis: 5000 });
+  pool.on('error', () => {});
+  try {
+    await migrate(pool);
+    const created = await new ApiKeyStore(pool).create({
+      userId: 'loadgen',
+      name: 'loadgen',
+      rpmLimit: 1_000_000,
+      tpmLimit: 100_000_000,
+    });
+    writeFileSync(file, `${created.key}\n`, { mode: 0o600 });
+    return file;
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Requests per second of the background traffic: enough for every dashboard to have data. */
+export const BACKGROUND_RATE = 1;
+
+/**
+ * Gentle steady traffic through the gateway so that dashboards and alerts have live data. It waits for
+ * the default API key and for the API to list its models, then sends until stopped; its ground truth is
+ * rewritten every 10 s in var/data/loadgen/steady.json.
+ */
+export function loadgen(ctx: StackContext): ComponentSpec {
+  return {
+    name: 'loadgen',
+    namespace: 'platform',
+    command: process.execPath,
+    args: [
+      join(ctx.paths.root, 'services/loadgen/dist/src/bin/loadgen.js'),
+      'steady',
+      '--gateway',
+      `http://127.0.0.1:${ctx.ports.gateway}`,
+      '--rate',
+      String(BACKGROUND_RATE),
+      '--duration',
+      '0',
+      '--key-file',
+      join(ctx.paths.secrets, LOADGEN_API_KEY_FILE),
+      '--wait',
+      '--out',
+      join(ctx.paths.data, 'loadgen', 'steady.json'),
+    ],
+    dependsOn: ['gateway'],
+    resources: { limits: { cpu: 0.5, memoryBytes: 256 * 1024 * 1024 } },
+  };
+}

@@ -1,0 +1,228 @@
+import { readFile, rename, stat } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ExportResult } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { type Resource, resourceFromAttributes } from '@opentelemetry/resources';
+import { BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { telemetrySpansDroppedTotal, telemetrySpansExportedTotal } from '@opsight/catalog';
+import { type Logger, MetricsRegistry } from '@opsight/telemetry';
+import { parseAccessLogLine } from './access-log/access-log-line.js';
+import { GatewayMetrics } from './metrics/gateway-metrics.js';
+import { gatewaySpan } from './spans/gateway-span.js';
+import { LogTailer } from './tail/log-tailer.js';
+
+export interface GatewayTelemetryOptions {
+  /** nginx's JSON access log. */
+  accessLog: string;
+  /** Where the read position is kept across restarts. */
+  positionsFile: string;
+  /** Address of /metrics, /ready and /healthz as host:port (port 0: any free port). @default '127.0.0.1:9113' */
+  listen?: string;
+  /** Host names kept as the `host` label; any other Host header counts as `other`. @default ['localhost', '127.0.0.1'] */
+  hosts?: readonly string[];
+  /** `service.name` of the gateway's spans. @default 'gateway' */
+  serviceName?: string;
+  /** Where the gateway's spans go. @default OTLP/HTTP protobuf, configured by OTEL_EXPORTER_OTLP_* */
+  spanExporter?: SpanExporter;
+  /** Metric registry to register into. @default a new one with process metrics */
+  registry?: MetricsRegistry;
+  /** Logger for the sidecar's own events. @default none */
+  logger?: Logger;
+  /** Time between reads of the access log, in milliseconds. @default 200 */
+  pollMs?: number;
+  /** Delay before a batch of spans is exported, in milliseconds. @default OTEL_BSP_SCHEDULE_DELAY, else 5000 */
+  spanBatchDelayMs?: number;
+  /**
+   * Rotate the access log once it is this large and fully read: rename it to `<file>.1` (replacing the
+   * previous one) and ask nginx to reopen its logs (SIGUSR1 to the pid in `nginxPidFile`), as logrotate
+   * would. Needs `nginxPidFile`. @default no rotation
+   */
+  rotateBytes?: number;
+  /** nginx's pid file, for `rotateBytes`. */
+  nginxPidFile?: string;
+}
+
+/** Counts delivered and failed spans in the SDK's self-metrics. */
+class CountingExporter implements SpanExporter {
+  constructor(
+    private readonly inner: SpanExporter,
+    private readonly registry: MetricsRegistry,
+    private readonly logger: Logger | undefined,
+  ) {}
+
+  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    this.inner.export(spans, (result) => {
+      if (result.code === 0) this.registry.counter(telemetrySpansExportedTotal).inc(spans.length);
+      else {
+        this.registry.counter(telemetrySpansDroppedTotal).inc({ reason: 'export_failed' }, spans.length);
+        this.logger?.warn({ error: result.error, spans: spans.length }, 'span export failed');
+      }
+      done(result);
+    });
+  }
+
+  shutdown(): Promise<void> {
+    return this.inner.shutdown();
+  }
+
+  forceFlush(): Promise<void> {
+    return this.inner.forceFlush?.() ?? Promise.resolve();
+  }
+}
+
+/**
+ * The gateway-telemetry sidecar: follows nginx's access log and turns each line into the nginx_http_*
+ * metrics (served on /metrics) and the gateway's server span (exported over OTLP). Lines it cannot use are
+ * counted in gateway_telemetry_parse_errors_total and skipped.
+ */
+export class GatewayTelemetry {
+  readonly registry: MetricsRegistry;
+  readonly metrics: GatewayMetrics;
+  readonly #tailer: LogTailer;
+  readonly #processor: BatchSpanProcessor;
+  readonly #server: Server;
+  readonly #resource: Resource;
+  #address = '';
+  #rotateTimer: NodeJS.Timeout | undefined;
+
+  private constructor(private readonly options: GatewayTelemetryOptions) {
+    this.registry = options.registry ?? new MetricsRegistry();
+    this.metrics = new GatewayMetrics(this.registry, options.hosts ?? ['localhost', '127.0.0.1']);
+    this.registry.counter(telemetrySpansDroppedTotal).inc({ reason: 'queue_full' }, 0);
+    this.registry.counter(telemetrySpansDroppedTotal).inc({ reason: 'export_failed' }, 0);
+    this.registry.counter(telemetrySpansExportedTotal).inc(0);
+    // Without options the exporter and the batch processor read the standard OTEL_EXPORTER_OTLP_* and
+    // OTEL_BSP_* variables themselves.
+    const exporter = options.spanExporter ?? new OTLPTraceExporter();
+    this.#processor = new BatchSpanProcessor(
+      new CountingExporter(exporter, this.registry, options.logger),
+      options.spanBatchDelayMs === undefined ? undefined : { scheduledDelayMillis: options.spanBatchDelayMs },
+    );
+    this.#resource = resourceFromAttributes({
+      'service.name': options.serviceName ?? 'gateway',
+      'service.namespace': 'opsight',
+      'telemetry.source': 'nginx access log',
+    });
+    const scope = { name: '@opsight/gateway-telemetry', version: '0.1.0' };
+    this.#tailer = new LogTailer({
+      path: options.accessLog,
+      positionsFile: options.positionsFile,
+      pollMs: options.pollMs,
+      onLine: (line) => {
+        const parsed = parseAccessLogLine(line);
+        if (!parsed.ok) {
+          this.metrics.parseError(parsed.reason);
+          options.logger?.debug({ reason: parsed.reason, field: parsed.field }, 'access-log line skipped');
+          return;
+        }
+        this.metrics.record(parsed.entry);
+        this.#processor.onEnd(gatewaySpan(parsed.entry, this.#resource, scope));
+      },
+      onSkipped: (reason) => this.metrics.parseError(reason),
+      onReopen: (reason) => {
+        this.metrics.reopened(reason);
+        options.logger?.info({ reason, path: options.accessLog }, 'access log reopened');
+      },
+      onLag: (bytes) => this.metrics.lag(bytes),
+      onError: (error) => options.logger?.warn({ error }, 'reading the access log failed'),
+    });
+    this.#server = createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (req.method === 'GET' && path === '/metrics') {
+        this.registry.render(req.headers.accept).then(
+          ({ contentType, body }) => {
+            res.writeHead(200, { 'content-type': contentType });
+            res.end(body);
+          },
+          (error: Error) => {
+            res.writeHead(500, { 'content-type': 'text/plain' });
+            res.end(`${error.message}\n`);
+          },
+        );
+        return;
+      }
+      if (req.method === 'GET' && (path === '/ready' || path === '/healthz')) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"status":"ok"}\n');
+        return;
+      }
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end('{"error":{"code":"NOT_FOUND","message":"GET /metrics, /ready or /healthz"}}\n');
+    });
+  }
+
+  /** Starts following the log and serving /metrics. */
+  static async start(options: GatewayTelemetryOptions): Promise<GatewayTelemetry> {
+    const self = new GatewayTelemetry(options);
+    await self.#tailer.start();
+    const listen = options.listen ?? '127.0.0.1:9113';
+    const colon = listen.lastIndexOf(':');
+    const host = listen.slice(0, colon) || '127.0.0.1';
+    const port = Number(listen.slice(colon + 1));
+    if (colon === -1 || !Number.isInteger(port) || port < 0 || port > 65535) {
+      await self.#tailer.stop();
+      throw new Error(`listen: expected host:port, got ${JSON.stringify(listen)}`);
+    }
+    await new Promise<void>((resolve, reject) => {
+      self.#server.once('error', reject);
+      self.#server.listen(port, host, () => {
+        self.#server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = self.#server.address() as AddressInfo;
+    self.#address = `${address.address}:${address.port}`;
+    if (options.rotateBytes !== undefined) {
+      if (!(options.rotateBytes > 0) || !options.nginxPidFile) {
+        await self.close();
+        throw new Error('rotateBytes needs a positive size and nginxPidFile');
+      }
+      const check = () => {
+        self.#rotateTimer = setTimeout(() => {
+          self.#rotateIfLarge(options.rotateBytes!, options.nginxPidFile!).finally(check);
+        }, 1000);
+      };
+      check();
+    }
+    return self;
+  }
+
+  /** Renames a large, fully read access log and makes nginx reopen it; failures are logged. */
+  async #rotateIfLarge(maxBytes: number, pidFile: string): Promise<void> {
+    const path = this.options.accessLog;
+    try {
+      const size = (await stat(path)).size;
+      const position = this.#tailer.position();
+      if (size < maxBytes || !position || position.offset < size) return;
+      const pid = Number((await readFile(pidFile, 'utf8')).trim());
+      if (!Number.isInteger(pid) || pid <= 0) throw new Error(`no pid in ${pidFile}`);
+      await rename(path, `${path}.1`);
+      process.kill(pid, 'SIGUSR1');
+      this.options.logger?.info({ path, size }, 'access log rotated');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+      this.options.logger?.warn({ error }, 'rotating the access log failed');
+    }
+  }
+
+  /** Where /metrics is served, as host:port. */
+  get address(): string {
+    return this.#address;
+  }
+
+  /** Reads the log now and exports the spans queued so far. */
+  async flush(): Promise<void> {
+    await this.#tailer.poll();
+    await this.#processor.forceFlush();
+  }
+
+  /** Reads what is left, saves the position, exports the last spans and closes the server. */
+  async close(): Promise<void> {
+    clearTimeout(this.#rotateTimer);
+    await this.#tailer.stop();
+    await this.#processor.shutdown();
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+  }
+}
