@@ -344,17 +344,24 @@ export function monitorProblems(root: string, resources: readonly JsonObject[]):
   );
   /** Our containers among `pods` that declare `port` (a name or a number). */
   const check = (where: string, pods: JsonObject[], port: string, path: string) => {
-    for (const launch of kubernetesLaunches(pods)) {
+    // In a pod of several containers (nginx and its telemetry sidecar, an init container), the monitor's
+    // port belongs to one of them: check that one, and report only when none of ours declares it.
+    const ours = kubernetesLaunches(pods).flatMap((launch) => {
       const split = splitCommand(launch.argv);
       const iface = split && serviceInterface(root, split.bin);
-      if (!iface || !launch.containerPorts) continue;
+      if (!iface || !launch.containerPorts) return [];
       const number =
         launch.containerPorts.get(port) ??
         [...launch.containerPorts.values()].find((n) => String(n) === port);
-      if (number === undefined) {
-        problems.push(`${where}: port ${port} is not a port of ${launch.where}`);
-        continue;
-      }
+      return [{ launch, iface, number }];
+    });
+    if (ours.length > 0 && ours.every((o) => o.number === undefined)) {
+      problems.push(
+        `${where}: port ${port} is not a port of ${ours.map((o) => o.launch.where).join(' or ')}`,
+      );
+    }
+    for (const { launch, iface, number } of ours) {
+      if (number === undefined) continue;
       const listened = listenedPorts(launch);
       if (!listened.has(number)) problems.push(`${where}: ${launch.where} does not listen on ${number}`);
       else if (listened.metrics !== undefined && listened.metrics !== number)
