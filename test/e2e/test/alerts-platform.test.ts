@@ -86,12 +86,25 @@ async function setFaults(servingPort: number, faults: Record<string, number> | u
   assert.ok(res.ok, `faults on ${servingPort}: HTTP ${res.status}`);
 }
 
+/** Alerts Alertmanager holds as active now. */
+async function activeAlerts(alertname: string): Promise<{ labels: Record<string, string> }[]> {
+  const filter = encodeURIComponent(`alertname="${alertname}"`);
+  const res = await fetch(
+    `http://127.0.0.1:${port(9093)}/api/v2/alerts?active=true&silenced=false&filter=${filter}`,
+  );
+  return (await res.json()) as { labels: Record<string, string> }[];
+}
+
 function report(alert: string, seconds: number, bound: number, parts: string): void {
   console.log(`${alert}: detected in ${seconds.toFixed(1)} s (bound ${bound} s = ${parts})`);
 }
 
 test('an error storm on a model-serving instance: HighErrorRate fires, then resolves once it recovers', async () => {
   const servingPort = port(8090);
+  assert.ok(
+    !(await activeAlerts('HighErrorRate')).some((a) => a.labels.instance === `127.0.0.1:${servingPort}`),
+    'HighErrorRate is already active for the instance before the fault',
+  );
   const since = await lastInboxId();
   let stopTraffic!: () => void;
   const stopped = new Promise<void>((r) => {
@@ -128,7 +141,14 @@ test('an error storm on a model-serving instance: HighErrorRate fires, then reso
 });
 
 test('a slow model-serving instance: HighLatency fires for its p99 over 1 s', async () => {
-  const servingPort = port(8091);
+  // The small model answers in tens of milliseconds, so its instance is not already over the threshold
+  // (the large model's completions take seconds by design, and its instance may be).
+  const servingPort = port(8092);
+  const before = await activeAlerts('HighLatency');
+  assert.ok(
+    !before.some((a) => a.labels.instance === `127.0.0.1:${servingPort}`),
+    'HighLatency is already active for the instance before the fault',
+  );
   const since = await lastInboxId();
   let stopTraffic!: () => void;
   const stopped = new Promise<void>((r) => {
@@ -140,7 +160,7 @@ test('a slow model-serving instance: HighLatency fires for its p99 over 1 s', as
   });
   await setFaults(servingPort, { latencyMs: 1500 });
   const slowAt = Date.now();
-  const sending = traffic(servingPort, 'chat-large', stopped);
+  const sending = traffic(servingPort, 'chat-small', stopped);
   const alert = await waitFor(
     'HighLatency',
     'firing',
