@@ -1,32 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { eventually, opsight, port } from '../src/env.js';
+import { type InboxAlert, inboxAlert, lastInboxId, reportDetection } from '../src/relay.js';
 
 // The strategy's platform alerts, end to end on the e2e stack: a real fault in a real service, the real
 // Prometheus evaluating the fast rules (every `for:` 5 s, scrape and evaluation every 1 s), the real
 // Alertmanager (group_wait 1 s) and the alert relay's inbox. Each test prints its detection time beside
 // its bound; none asserts a timing.
 
-const RELAY = `http://127.0.0.1:${port(9096)}`;
 const FOR = 5;
-
-interface InboxAlert {
-  status: 'firing' | 'resolved';
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-}
-
-async function inbox(afterId: number): Promise<{ id: number; alerts: InboxAlert[] }[]> {
-  const res = await fetch(`${RELAY}/v1/inbox?limit=1000`);
-  const { notifications } = (await res.json()) as { notifications: { id: number; alerts: InboxAlert[] }[] };
-  return notifications.filter((n) => n.id > afterId);
-}
-
-async function lastInboxId(): Promise<number> {
-  const res = await fetch(`${RELAY}/v1/inbox?limit=1`);
-  const { notifications } = (await res.json()) as { notifications: { id: number }[] };
-  return notifications[0]?.id ?? 0;
-}
 
 async function waitFor(
   alertname: string,
@@ -37,18 +19,7 @@ async function waitFor(
 ): Promise<InboxAlert> {
   return eventually(
     `${alertname} ${status} in the relay inbox`,
-    async () => {
-      for (const n of await inbox(since)) {
-        const a = n.alerts.find(
-          (x) =>
-            x.status === status &&
-            x.labels.alertname === alertname &&
-            Object.entries(match).every(([k, v]) => x.labels[k] === v),
-        );
-        if (a) return a;
-      }
-      return undefined;
-    },
+    () => inboxAlert(alertname, status, match, since),
     timeoutMs,
   );
 }
@@ -95,10 +66,6 @@ async function activeAlerts(alertname: string): Promise<{ labels: Record<string,
   return (await res.json()) as { labels: Record<string, string> }[];
 }
 
-function report(alert: string, seconds: number, bound: number, parts: string): void {
-  console.log(`${alert}: detected in ${seconds.toFixed(1)} s (bound ${bound} s = ${parts})`);
-}
-
 test('an error storm on a model-serving instance: HighErrorRate fires, then resolves once it recovers', async () => {
   const servingPort = port(8090);
   assert.ok(
@@ -119,7 +86,7 @@ test('an error storm on a model-serving instance: HighErrorRate fires, then reso
   const faultAt = Date.now();
   const alert = await waitFor('HighErrorRate', 'firing', { job: 'model-serving' }, since, 90_000);
   const detected = (Date.now() - faultAt) / 1000;
-  report('HighErrorRate', detected, FOR + 3, `for ${FOR} + scrape 1 + evaluation 1 + group_wait 1`);
+  reportDetection('HighErrorRate', detected, FOR + 3, `for ${FOR} + scrape 1 + evaluation 1 + group_wait 1`);
   assert.equal(alert.labels.instance, `127.0.0.1:${servingPort}`);
   assert.match(alert.annotations.description ?? '', /failed over the last minute, above 5%/);
   assert.equal(alert.annotations.runbook_url, 'observability/runbooks/HighErrorRate.md');
@@ -171,7 +138,7 @@ test('a slow model-serving instance: HighLatency fires for its p99 over 1 s', as
   const detected = (Date.now() - slowAt) / 1000;
   // rate() needs two scrapes that saw slow requests, and the p99 crosses 1 s only once slow requests are
   // over 1% of the window's requests (the router's health checks are fast): the sum is a floor.
-  report(
+  reportDetection(
     'HighLatency',
     detected,
     FOR + 1.5 + 4,
@@ -202,7 +169,7 @@ test('an API key expiring in 3 days: ApiKeyExpiringSoon fires, then resolves whe
   assert.ok(key);
   const alert = await waitFor('ApiKeyExpiringSoon', 'firing', {}, since, 60_000);
   const detected = (Date.now() - createdAt) / 1000;
-  report(
+  reportDetection(
     'ApiKeyExpiringSoon',
     detected,
     2 + FOR + 3,

@@ -3,51 +3,14 @@ import { spawnSync } from 'node:child_process';
 import { after, test } from 'node:test';
 import type { ComponentStatus } from '@opsight/supervisor';
 import { eventually, opsight, port, promQuery, psql, secret } from '../src/env.js';
+import { inboxAlert, lastInboxId, reportDetection } from '../src/relay.js';
 
 // Whole-stack alert tests: a real fault in the e2e stack, the real Prometheus evaluating the fast variant of
 // the rules (every `for:` in seconds), the real Alertmanager (group_wait 1s, group_interval 2s), and the alert
 // relay's inbox as the receiver. Each test prints its detection time beside its bound.
 
-const RELAY = `http://127.0.0.1:${port(9096)}`;
 /** OPSIGHT_FAST=1: scrape and evaluation every second, scrape timeout 1 s, Alertmanager group_wait 1 s. */
 const FAST = { scrape: 1, scrapeTimeout: 1, evaluation: 1, groupWait: 1 };
-
-interface InboxAlert {
-  status: 'firing' | 'resolved';
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-}
-interface Notification {
-  id: number;
-  status: string;
-  alerts: InboxAlert[];
-}
-
-async function inboxAlert(
-  alertname: string,
-  status: 'firing' | 'resolved',
-  match: Record<string, string>,
-  afterId: number,
-): Promise<InboxAlert | undefined> {
-  const res = await fetch(`${RELAY}/v1/inbox?limit=1000`);
-  const { notifications } = (await res.json()) as { notifications: Notification[] };
-  for (const n of notifications.filter((x) => x.id > afterId)) {
-    const a = n.alerts.find(
-      (x) =>
-        x.status === status &&
-        x.labels.alertname === alertname &&
-        Object.entries(match).every(([k, v]) => x.labels[k] === v),
-    );
-    if (a) return a;
-  }
-  return undefined;
-}
-
-async function lastInboxId(): Promise<number> {
-  const res = await fetch(`${RELAY}/v1/inbox?limit=1`);
-  const { notifications } = (await res.json()) as { notifications: Notification[] };
-  return notifications[0]?.id ?? 0;
-}
 
 function component(name: string): ComponentStatus {
   const { components } = JSON.parse(opsight(['status', '--json']).stdout) as {
@@ -56,10 +19,6 @@ function component(name: string): ComponentStatus {
   const c = components.find((x) => x.name === name);
   assert.ok(c, name);
   return c;
-}
-
-function report(alert: string, seconds: number, bound: number, parts: string): void {
-  console.log(`${alert}: detected in ${seconds.toFixed(1)} s (bound ${bound} s = ${parts})`);
 }
 
 test('a stopped component: ServiceDown reaches the relay inbox, then resolves after recovery', async () => {
@@ -85,7 +44,12 @@ test('a stopped component: ServiceDown reaches the relay inbox, then resolves af
   const detected = (Date.now() - stoppedAt) / 1000;
   const forSeconds = 1;
   const bound = forSeconds + FAST.scrape + FAST.scrapeTimeout + FAST.evaluation + FAST.groupWait;
-  report('ServiceDown', detected, bound, 'for 1 + scrape 1 + scrape timeout 1 + evaluation 1 + group_wait 1');
+  reportDetection(
+    'ServiceDown',
+    detected,
+    bound,
+    'for 1 + scrape 1 + scrape timeout 1 + evaluation 1 + group_wait 1',
+  );
   assert.equal(alert.labels.severity, 'page');
   assert.match(alert.annotations.description ?? '', /up = 0/);
   assert.equal(alert.annotations.runbook_url, 'observability/runbooks/ServiceDown.md');
@@ -135,7 +99,7 @@ test('WAL replay paused on the replica: PostgresReplicationLag fires past 60 s o
     const detected = (Date.now() - pausedAt) / 1000;
     // The primary learns the standby's replay position from its replies, sent as WAL arrives (a write a second).
     const bound = 60 + 1 + 2 + FAST.scrape + FAST.evaluation + FAST.groupWait;
-    report(
+    reportDetection(
       'PostgresReplicationLag',
       detected,
       bound,
@@ -198,7 +162,7 @@ test('Redis grown past 90% of its memory limit: ContainerMemoryNearLimit fires, 
   const detected = (Date.now() - grownAt) / 1000;
   // The supervisor samples process memory every second, as cAdvisor does on its own period.
   const bound = 5 + 1 + FAST.scrape + FAST.evaluation + FAST.groupWait;
-  report(
+  reportDetection(
     'ContainerMemoryNearLimit',
     detected,
     bound,
