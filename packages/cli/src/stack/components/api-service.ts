@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { ComponentSpec } from '@opsight/supervisor';
-import type { StackContext } from '../context.js';
+import { type StackContext, workspaceBin } from '../context.js';
 import { POSTGRES } from './postgres.js';
 
 /**
@@ -17,7 +17,7 @@ export function apiService(ctx: StackContext): ComponentSpec {
     name: 'api-service',
     namespace: 'platform',
     command: process.execPath,
-    args: ['--enable-source-maps', join(ctx.paths.root, 'services/api-service/dist/src/bin/api-service.js')],
+    args: ['--enable-source-maps', workspaceBin(ctx, 'services/api-service', 'api-service.js')],
     env: {
       OPSIGHT_API_LISTEN: `127.0.0.1:${port}`,
       PGHOST: '127.0.0.1',

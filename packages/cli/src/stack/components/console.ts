@@ -1,6 +1,5 @@
-import { join } from 'node:path';
 import type { ComponentSpec } from '@opsight/supervisor';
-import type { StackContext } from '../context.js';
+import { type StackContext, workspaceBin } from '../context.js';
 
 /**
  * The console: the generated dashboards, logs, traces and alerts on one origin. It proxies every query
@@ -15,7 +14,7 @@ export function consoleUi(ctx: StackContext): ComponentSpec {
     namespace: 'monitoring',
     command: process.execPath,
     args: [
-      join(ctx.paths.root, 'packages/console/dist/src/bin/console.js'),
+      workspaceBin(ctx, 'packages/console', 'console.js'),
       '--listen',
       `127.0.0.1:${port}`,
       '--prometheus',

@@ -7,7 +7,7 @@ import {
   renderNginxConfig,
 } from '@opsight/nginx-gateway';
 import type { ComponentSpec } from '@opsight/supervisor';
-import type { StackContext } from '../context.js';
+import { type StackContext, workspaceBin } from '../context.js';
 
 const configFile = (ctx: StackContext) => join(ctx.paths.config, 'nginx.conf');
 
@@ -57,7 +57,7 @@ export function gatewayTelemetry(ctx: StackContext): ComponentSpec {
     app: 'gateway-telemetry',
     command: process.execPath,
     args: [
-      join(ctx.paths.root, 'services/gateway-telemetry/dist/src/bin/gateway-telemetry.js'),
+      workspaceBin(ctx, 'services/gateway-telemetry', 'gateway-telemetry.js'),
       '--access-log',
       localAccessLog(ctx.paths.varDir),
       '--positions',

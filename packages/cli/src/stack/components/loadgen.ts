@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ApiKeyStore, migrate } from '@opsight/api-service';
 import type { ComponentSpec } from '@opsight/supervisor';
 import pg from 'pg';
-import type { StackContext } from '../context.js';
+import { type StackContext, workspaceBin } from '../context.js';
 
 /**
  * The API key the background traffic, `opsight load` and the gateway benchmark use: the first line of
@@ -51,7 +51,7 @@ export function loadgen(ctx: StackContext): ComponentSpec {
     namespace: 'platform',
     command: process.execPath,
     args: [
-      join(ctx.paths.root, 'services/loadgen/dist/src/bin/loadgen.js'),
+      workspaceBin(ctx, 'services/loadgen', 'loadgen.js'),
       'steady',
       '--gateway',
       `http://127.0.0.1:${ctx.ports.gateway}`,

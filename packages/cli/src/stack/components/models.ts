@@ -1,7 +1,7 @@
 import { accessSync, constants, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import type { ComponentSpec } from '@opsight/supervisor';
-import type { StackContext } from '../context.js';
+import { type StackContext, workspaceBin } from '../context.js';
 import type { PortName } from '../ports.js';
 
 /**
@@ -15,8 +15,6 @@ export const MODEL_SERVING_INSTANCES = [
   { model: 'chat-small', profile: 'small' },
 ] as const;
 
-const serviceBin = (ctx: StackContext, service: string, file: string) =>
-  join(ctx.paths.root, 'services', service, 'dist/src/bin', file);
 const routerConfig = (ctx: StackContext) => join(ctx.paths.config, 'model-router.json');
 
 /** Trace export to the local trace store and the pod identity on the resource, as Kubernetes would set it. */
@@ -58,7 +56,7 @@ export function modelServing(ctx: StackContext, index: number): ComponentSpec {
     command: process.execPath,
     args: [
       '--enable-source-maps',
-      serviceBin(ctx, 'model-serving', 'model-serving.js'),
+      workspaceBin(ctx, 'services/model-serving', 'model-serving.js'),
       '--listen',
       `127.0.0.1:${port}`,
       '--model',
@@ -83,7 +81,7 @@ export function modelRouter(ctx: StackContext): ComponentSpec {
     command: process.execPath,
     args: [
       '--enable-source-maps',
-      serviceBin(ctx, 'model-router', 'model-router.js'),
+      workspaceBin(ctx, 'services/model-router', 'model-router.js'),
       '--config',
       routerConfig(ctx),
       '--listen',
@@ -134,7 +132,7 @@ export function gpuExporter(ctx: StackContext, nvidiaSmi: string): ComponentSpec
     namespace: 'monitoring',
     command: process.execPath,
     args: [
-      serviceBin(ctx, 'model-serving', 'gpu-exporter.js'),
+      workspaceBin(ctx, 'services/model-serving', 'gpu-exporter.js'),
       '--listen',
       `127.0.0.1:${port}`,
       '--nvidia-smi',

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ComponentSpec } from '@opsight/supervisor';
-import type { StackContext } from '../context.js';
+import { type StackContext, workspaceBin } from '../context.js';
 import { renderPrometheusConfig, writeFastRules } from '../prometheus-config.js';
 
 const promConfig = (ctx: StackContext) => join(ctx.paths.config, 'prometheus.yml');
@@ -88,7 +88,7 @@ export function alertRelay(ctx: StackContext): ComponentSpec {
     name: 'alert-relay',
     namespace: 'monitoring',
     command: process.execPath,
-    args: [join(ctx.paths.root, 'services/alert-relay/dist/src/bin/alert-relay.js')],
+    args: [workspaceBin(ctx, 'services/alert-relay', 'alert-relay.js')],
     env: {
       ALERT_RELAY_HOST: '127.0.0.1',
       ALERT_RELAY_PORT: String(port),

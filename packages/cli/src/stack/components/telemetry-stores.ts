@@ -1,10 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ComponentSpec } from '@opsight/supervisor';
-import type { StackContext } from '../context.js';
-
-const bin = (ctx: StackContext, pkg: string, file: string) =>
-  join(ctx.paths.root, 'packages', pkg, 'dist/src/bin', file);
+import { type StackContext, workspaceBin } from '../context.js';
 
 /** Creates the stores' data directories (called once the run lock is held). */
 export function prepareTelemetryStores(ctx: StackContext): void {
@@ -20,7 +17,7 @@ export function logstore(ctx: StackContext): ComponentSpec {
     namespace: 'monitoring',
     command: process.execPath,
     args: [
-      bin(ctx, 'logstore', 'logstore.js'),
+      workspaceBin(ctx, 'packages/logstore', 'logstore.js'),
       '--listen',
       `127.0.0.1:${port}`,
       '--data-dir',
@@ -46,7 +43,7 @@ export function collector(ctx: StackContext): ComponentSpec {
     namespace: 'monitoring',
     command: process.execPath,
     args: [
-      bin(ctx, 'logstore', 'collector.js'),
+      workspaceBin(ctx, 'packages/logstore', 'collector.js'),
       '--pods-dir',
       ctx.paths.podLogs,
       '--positions',
@@ -72,7 +69,7 @@ export function tracestore(ctx: StackContext): ComponentSpec {
     namespace: 'monitoring',
     command: process.execPath,
     args: [
-      bin(ctx, 'tracestore', 'tracestore.js'),
+      workspaceBin(ctx, 'packages/tracestore', 'tracestore.js'),
       '--data-dir',
       join(ctx.paths.data, 'tracestore'),
       '--otlp-http',
