@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -44,4 +44,30 @@ test('values nvidia-smi cannot report are left out; a failing nvidia-smi rejects
   await assert.rejects(new DcgmExporter({ nvidiaSmi: fakeNvidiaSmi('', 3) }).refresh());
   await assert.rejects(new DcgmExporter({ nvidiaSmi: join(dir, 'missing') }).refresh());
   assert.throws(() => parseNvidiaSmiCsv('0, GPU-a, 87\n'), /expected 6 columns/);
+});
+
+// nvidia-smi's answers captured on an NVIDIA H100 80GB HBM3, idle and under a bf16 matrix-product loop
+// holding 20 GiB, and the exposition the exporter served there at the same moment.
+const fixtures = new URL('../../../test/gpu/fixtures/', import.meta.url);
+const fixture = (name: string) => readFileSync(new URL(name, fixtures), 'utf8');
+
+test('real nvidia-smi output from an H100 parses, idle and busy', () => {
+  const [idle] = parseNvidiaSmiCsv(fixture('h100-idle.csv'));
+  const [busy] = parseNvidiaSmiCsv(fixture('h100-busy.csv'));
+  assert.deepEqual(idle, {
+    index: '0',
+    uuid: 'GPU-671f4c84-5da1-c28c-1afb-baf2d01fdf30',
+    name: 'NVIDIA H100 80GB HBM3',
+    pciBusId: '00000000:00:06.0',
+    utilizationPercent: 0,
+    memoryUsedMiB: 0,
+  });
+  assert.equal(busy?.utilizationPercent, 100);
+  assert.equal(busy?.memoryUsedMiB, 21491);
+});
+
+test('the exposition from a real H100 answer is the one served on the H100', async () => {
+  const exporter = new DcgmExporter({ nvidiaSmi: fakeNvidiaSmi(fixture('h100-busy.csv')), hostname: 'vm' });
+  const { body } = await exporter.scrape();
+  assert.equal(body.trim(), fixture('h100-busy.prom').trim());
 });
