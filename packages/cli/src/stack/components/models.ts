@@ -110,7 +110,9 @@ export function modelRouter(ctx: StackContext): ComponentSpec {
     // Ready once every backend has been health-checked once.
     readinessProbe: { http: { port: metrics, path: '/ready' }, periodMs: 300 },
     livenessProbe: { http: { port: metrics, path: '/healthz' }, periodMs: 10_000, failureThreshold: 6 },
-    resources: { limits: { cpu: 0.5, memoryBytes: 256 * 1024 * 1024 } },
+    // Every completion crosses the router: at 0.5 core its CPU quota ran out within some 100 ms periods at
+    // a few hundred requests a second, and each throttled period stalled every call in it.
+    resources: { limits: { cpu: 1, memoryBytes: 256 * 1024 * 1024 } },
   };
 }
 
