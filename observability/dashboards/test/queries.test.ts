@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { dcgmGpuUtilization, dcgmMemoryUsedBytes } from '@opsight/catalog';
 import { parse } from 'yaml';
 import { checkLogQL } from '../src/check/logql.js';
 import { checkPromQL } from '../src/check/promql.js';
@@ -101,4 +102,15 @@ test('every recording rule a panel reads is recorded by the Prometheus rules', (
   );
   for (const name of Object.values(RECORDED)) assert.ok(used.has(name), `${name} is used by a panel`);
   for (const name of used) assert.ok(recorded.has(name), `${name} is not recorded in ${rulesDir}`);
+});
+
+test('GPU panels keep the GPUs of different nodes apart: by Hostname and gpu', () => {
+  const gpu = all.filter((q) => /\bdcgm_/.test(q.expr));
+  assert.equal(gpu.length, 2);
+  for (const q of gpu) assert.match(q.expr, /^(avg|sum) by \(Hostname, gpu\) \(dcgm_\w+\)$/, q.expr);
+  for (const m of [dcgmGpuUtilization, dcgmMemoryUsedBytes])
+    for (const label of ['Hostname', 'gpu'])
+      assert.ok((m.labels as readonly string[]).includes(label), `${m.name} has ${label}`);
+  const rendered = renderDashboards().find((f) => f.path.endsWith('opsight-model-serving.json'));
+  assert.equal(rendered?.text.match(/"legendFormat": "\{\{Hostname\}\} GPU \{\{gpu\}\}"/g)?.length, 2);
 });
