@@ -304,14 +304,60 @@ test('trace search finds the trace and the service graph shows the call', async 
   await shot('40-traces');
 });
 
-test('alerts show what Alertmanager holds and the loaded rules', async () => {
+test('alerts show what Alertmanager holds, the relay inbox and the loaded rules', async () => {
   await page.goto(`${CONSOLE}/#/alerts`);
-  const row = page.locator('tr[data-alert="ConsoleE2E"]');
+  const row = page.locator('#alertmanager-alerts tr[data-alert="ConsoleE2E"]');
   await row.waitFor();
   assert.match((await row.textContent()) ?? '', new RegExp(`firing.*warning.*${marker} alert`));
   await page.waitForSelector('#alert-rules table, #alert-rules [data-empty]');
   assert.equal(await page.locator('#alert-rules .error').count(), 0);
+  // Alertmanager hands the alert to the relay after its group_wait: reload until the inbox has it.
+  const inboxRow = page.locator('#relay-inbox tr[data-alert="ConsoleE2E"]').first();
+  await eventually(
+    'the ConsoleE2E notification in the relay inbox on the alerts page',
+    async () => {
+      await page.reload();
+      await page.waitForSelector('#relay-inbox[data-relay]');
+      return (await inboxRow.count()) > 0;
+    },
+    60_000,
+  );
+  assert.equal(await page.getAttribute('#relay-inbox', 'data-relay'), 'reachable');
+  assert.match(
+    (await inboxRow.textContent()) ?? '',
+    new RegExp(`firing.*ConsoleE2E.*warning.*${marker} alert.*ticket.*inbox: delivered`),
+  );
   await shot('50-alerts');
+});
+
+test('with the relay down the alerts page says so and still shows Alertmanager', async () => {
+  const closed = createServer();
+  await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+  const deadPort = (closed.address() as AddressInfo).port;
+  await new Promise<void>((resolve) => closed.close(() => resolve()));
+  const noRelay = await startConsole({
+    port: 0,
+    upstreams: {
+      prometheus: `http://127.0.0.1:${port(9090)}`,
+      loki: LOGSTORE,
+      jaeger: `http://127.0.0.1:${port(16686)}`,
+      alertmanager: ALERTMANAGER,
+      relay: `http://127.0.0.1:${deadPort}`,
+    },
+  });
+  try {
+    await page.goto(`${noRelay.url}/#/alerts`);
+    await page.waitForSelector('#relay-inbox[data-relay="unreachable"] .error');
+    assert.match(
+      (await page.textContent('#relay-inbox')) ?? '',
+      new RegExp(`Alert relay unreachable: relay at http://127\\.0\\.0\\.1:${deadPort}`),
+    );
+    await page.waitForSelector('#alertmanager-alerts tr[data-alert="ConsoleE2E"]');
+    await page.waitForSelector('#alert-rules table');
+    await shot('51-alerts-relay-down');
+  } finally {
+    await noRelay.close();
+  }
 });
 
 test('an exemplar on a time series opens its trace', async () => {
