@@ -16,6 +16,10 @@ async function counts(query: string, by: string): Promise<Map<string, number>> {
   return new Map(result.map((r) => [r.metric[by] ?? '', Number(r.value[1])]));
 }
 
+/** JSON of a snapshot (its maps as sorted entries). */
+const replacer = (_key: string, value: unknown) =>
+  value instanceof Map ? [...value.entries()].sort(([a], [b]) => String(a).localeCompare(String(b))) : value;
+
 const delta = (after: Map<string, number>, before: Map<string, number>, key: string) =>
   (after.get(key) ?? 0) - (before.get(key) ?? 0);
 
@@ -30,7 +34,15 @@ test('after an error-storm run, Prometheus reports the ground truth: requests by
     tokens: await counts(tokens, 'direction'),
     output: await counts(outputTokens, 'model_name'),
   });
-  const before = await snapshot();
+  // Earlier tests' requests may still be on their way into Prometheus (access-log tail, scrape): start
+  // from counts that held still for two scrape intervals.
+  let before = await snapshot();
+  for (let i = 0; i < 30; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const now = await snapshot();
+    if (JSON.stringify(now, replacer) === JSON.stringify(before, replacer)) break;
+    before = now;
+  }
 
   const truth: GroundTruth = await runLoad({
     scenario: 'error-storm',
