@@ -52,7 +52,10 @@ export async function atFixedRate(target: Target, rate: number, durationMs: numb
   for (let i = 0; i < total; i++) {
     const scheduled = start + i * interval;
     const wait = scheduled - performance.now();
-    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    // Never before its time: a timer for the bulk of the wait, then yield until the scheduled instant
+    // (sending early would understate the latency, which counts from the scheduled time).
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait - 1));
+    while (performance.now() < scheduled) await new Promise((r) => setImmediate(r));
     result.sent++;
     pending.push(
       send(agent, target).then((status) => {

@@ -8,7 +8,7 @@
 // with a fixed number of connections → throughput ratio. Targets: added p50 ≤ 3 ms, p99 ≤ 10 ms.
 //
 //   npm run bench -w bench/gateway -- [--model NAME] [--rate 300] [--seconds 10] [--connections 32]
-//     [--gateway http://127.0.0.1:8080] [--direct http://127.0.0.1:8090] [--key-file var/secrets/loadgen-api-key]
+//     [--gateway http://127.0.0.1:8080] [--api http://127.0.0.1:8081] [--direct http://127.0.0.1:8090] [--key-file var/secrets/loadgen-api-key]
 // The key comes from OPSIGHT_API_KEY or --key-file; its rate limit must allow the fixed rate (429s are
 // counted and reported, and excluded from the latencies).
 import { readFileSync } from 'node:fs';
@@ -26,6 +26,7 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '32' },
     gateway: { type: 'string', default: 'http://127.0.0.1:8080' },
     direct: { type: 'string', default: 'http://127.0.0.1:8090' },
+    api: { type: 'string', default: 'http://127.0.0.1:8081' },
     'key-file': { type: 'string', default: join(root, 'var/secrets/loadgen-api-key') },
   },
 });
@@ -76,27 +77,29 @@ async function main(): Promise<void> {
     headers: { ...json, authorization: `Bearer ${key}` },
     body,
   };
+  // The same request to api-service without nginx: splits the added time between the gateway and the rest.
+  const api: Target = { ...full, name: 'no nginx', url: `${values.api}/v1/chat/completions` };
   console.log(
     `gateway benchmark: model ${model}, ${rate} req/s for ${durationMs / 1000} s per path, then ${connections} connections`,
   );
   // Warm-up: connections, JIT, the API key's cache entry.
-  for (const t of [direct, full]) await atFixedRate(t, 50, 2000);
+  const paths = [direct, api, full];
+  for (const t of paths) await atFixedRate(t, 50, 2000);
 
-  // Four alternating rounds per path, so neither path always runs first (warm-up, background load).
+  // Four rounds per path in rotating order, so no path always runs first (warm-up, background load).
   const rounds = 4;
-  const runs = new Map<Target, { latencies: number[]; byStatus: Record<string, number> }>([
-    [direct, { latencies: [], byStatus: {} }],
-    [full, { latencies: [], byStatus: {} }],
-  ]);
+  const runs = new Map<Target, { latencies: number[]; byStatus: Record<string, number> }>(
+    paths.map((t) => [t, { latencies: [], byStatus: {} }]),
+  );
   for (let round = 0; round < rounds; round++) {
-    for (const t of round % 2 === 0 ? [direct, full] : [full, direct]) {
+    for (const t of [...paths.slice(round % 3), ...paths.slice(0, round % 3)]) {
       const r = await atFixedRate(t, rate, durationMs / rounds);
       const acc = runs.get(t)!;
       acc.latencies.push(...r.latencies);
       for (const [k, v] of Object.entries(r.byStatus)) acc.byStatus[k] = (acc.byStatus[k] ?? 0) + v;
     }
   }
-  const fixed = [direct, full].map((t) => {
+  const fixed = paths.map((t) => {
     const r = runs.get(t)!;
     r.latencies.sort((a, b) => a - b);
     return { t, r, p50: quantile(r.latencies, 0.5), p99: quantile(r.latencies, 0.99) };
@@ -111,9 +114,12 @@ async function main(): Promise<void> {
       `  ${f.t.name.padEnd(10)} p50 ${ms(f.p50).padStart(10)}  p99 ${ms(f.p99).padStart(10)}  answers ${JSON.stringify(f.r.byStatus)}`,
     );
   }
-  const [d, f] = fixed as [(typeof fixed)[0], (typeof fixed)[0]];
+  const [d, a, f] = fixed as [(typeof fixed)[0], (typeof fixed)[0], (typeof fixed)[0]];
   const addedP50 = f.p50 - d.p50;
   const addedP99 = f.p99 - d.p99;
+  console.log(
+    `  of which api-service → model-router: p50 ${ms(a.p50 - d.p50)}, p99 ${ms(a.p99 - d.p99)}; nginx: p50 ${ms(f.p50 - a.p50)}, p99 ${ms(f.p99 - a.p99)}`,
+  );
   console.log(`  added p50 ${ms(addedP50)}   target ≤ 3 ms    ${addedP50 <= 3 ? 'met' : 'NOT met'}`);
   console.log(`  added p99 ${ms(addedP99)}   target ≤ 10 ms   ${addedP99 <= 10 ? 'met' : 'NOT met'}`);
   console.log('');

@@ -2,6 +2,8 @@
 // after `npx tsc -b`. BENCH_SECONDS (default 5) sets the length of each measured run, BENCH_ROUNDS
 // (default 2) how many times every variant runs; the machine is shared, so each variant keeps its best
 // round (highest req/s, lowest p99).
+
+import { benchBudgetParts } from './budget-bench.js';
 import { benchVariant, type HttpResult, startSink, type Variant } from './http-bench.js';
 import { benchLogger } from './logger-bench.js';
 import { benchMetrics } from './metrics-bench.js';
@@ -26,7 +28,7 @@ const variants: Variant[] = [
 const fmt = (n: number, digits = 2): string => n.toFixed(digits);
 const verdict = (ok: boolean): string => (ok ? 'meets target' : 'MISSES target');
 
-async function httpSideBySide(): Promise<void> {
+async function httpSideBySide(): Promise<{ bare: number; contextOnly: number }> {
   const sink = await startSink();
   const best = new Map<string, HttpResult>();
   for (let round = 1; round <= rounds; round++) {
@@ -96,9 +98,10 @@ async function httpSideBySide(): Promise<void> {
     const note = v.server === 'opsight' ? verdict(added(v.name) <= 1) : '(anchor)';
     console.log(`  ${v.name.padEnd(18)} ${fmt(added(v.name))} ms   ${note}`);
   }
+  return { bare: bare.cpuMicrosPerRequest, contextOnly: by('context only').cpuMicrosPerRequest };
 }
 
-async function loggerSideBySide(): Promise<void> {
+async function loggerSideBySide(): Promise<number> {
   const logger = await benchLogger(200_000, 3);
   const vsBare = logger.opsightLinesPerSec / logger.barePinoLinesPerSec;
   const vsSameLine = logger.opsightLinesPerSec / logger.sameLinePinoLinesPerSec;
@@ -110,6 +113,39 @@ async function loggerSideBySide(): Promise<void> {
   console.log(
     `    vs pino defaults   ${fmt(vsBare)}   ${verdict(vsBare >= 0.8)} (shorter line: no trace ids, epoch time)`,
   );
+  return 1e6 / logger.opsightLinesPerSec;
+}
+
+/**
+ * What a target leaves per request (bare CPU µs × (1 / target − 1)) beside what the parts that every
+ * instrumented request needs cost on this runtime, each measured alone: the context (HTTP "context only"
+ * minus bare), one log line (the logger benchmark), a server span, its OTLP encoding, the metrics.
+ */
+function budget(http: { bare: number; contextOnly: number }, logLineMicros: number): void {
+  const parts = benchBudgetParts();
+  const contextMicros = Math.max(0, http.contextOnly - http.bare);
+  const at = (ratio: number) => ({
+    span: ratio * parts.spanSampled + (1 - ratio) * parts.spanUnsampled,
+    encode: ratio * parts.otlpEncodePerSpan,
+  });
+  console.log(
+    `\nPer-request budget against the parts (CPU µs; bare Fastify ${fmt(http.bare, 1)} µs per request):`,
+  );
+  console.log(
+    `  parts: context ${fmt(contextMicros)}, log line ${fmt(logLineMicros)}, span sampled ${fmt(parts.spanSampled)} / unsampled ${fmt(parts.spanUnsampled)}, OTLP encode ${fmt(parts.otlpEncodePerSpan)} per span, metrics ${fmt(parts.metrics)}`,
+  );
+  for (const [label, ratio, target] of [
+    ['100%', 1, 0.7],
+    ['10%', 0.1, 0.85],
+  ] as const) {
+    const allowed = http.bare * (1 / target - 1);
+    const p = at(ratio);
+    const floor = contextMicros + logLineMicros + p.span + p.encode + parts.metrics;
+    const best = http.bare / (http.bare + floor);
+    console.log(
+      `  ${label.padEnd(5)} target ≥ ${fmt(target)} allows ${fmt(allowed)} µs; the parts alone need ${fmt(floor)} µs (without the log line ${fmt(floor - logLineMicros)}), so the best ratio reachable is ${fmt(best)}`,
+    );
+  }
 }
 
 async function metricsSideBySide(): Promise<void> {
@@ -128,8 +164,9 @@ async function main(): Promise<void> {
   console.log(
     `bench/telemetry: ${rounds} rounds × ${seconds} s per run, ${connections} connections at saturation, fixed rate ${fixedRate} req/s`,
   );
-  await httpSideBySide();
-  await loggerSideBySide();
+  const http = await httpSideBySide();
+  const logLineMicros = await loggerSideBySide();
+  budget(http, logLineMicros);
   await metricsSideBySide();
 }
 

@@ -25,6 +25,12 @@ export const HTTP_METHOD_OTHER = '_OTHER';
 /** Route label for requests that matched no route (404s, scans), so unknown paths never add series. */
 export const ROUTE_UNMATCHED = 'unmatched';
 
+/**
+ * Health-probe routes: served without spans or `http_server_*` series (probes every few seconds would
+ * fill the trace store and dilute the request-based SLIs).
+ */
+export const HEALTH_PROBE_ROUTES = ['/healthz', '/readyz', '/livez'] as const;
+
 /** Reasons of `model_inference_failure_total`. */
 export const INFERENCE_FAILURE_REASONS = [
   'timeout',

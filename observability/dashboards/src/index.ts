@@ -1,5 +1,13 @@
 export { checkDashboardSchema, PANEL_TYPES } from './check/dashboard-schema.js';
 export { checkLogQL } from './check/logql.js';
+export type { NoDataExceptions, PanelData, PanelDataOptions } from './check/panel-data.js';
+export {
+  panelDataFailures,
+  panelKey,
+  panelStep,
+  queryAllPanelData,
+  queryPanelData,
+} from './check/panel-data.js';
 export { checkPromQL } from './check/promql.js';
 export type { QuerySyntaxError } from './check/syntax-error.js';
 export type { DashboardSpec } from './dashboard-spec.js';

@@ -8,6 +8,8 @@ export interface PanelQuery {
   /** `prometheus` (PromQL) or `loki` (LogQL). */
   language: 'prometheus' | 'loki';
   expr: string;
+  /** Evaluated at the end of the time range only (stat, gauge, bar gauge, table), as the panel shows it. */
+  instant: boolean;
 }
 
 interface DashboardJson {
@@ -15,7 +17,7 @@ interface DashboardJson {
   panels?: {
     title?: string;
     datasource?: { uid?: string };
-    targets?: { expr?: string; datasource?: { uid?: string } }[];
+    targets?: { expr?: string; instant?: boolean; datasource?: { uid?: string } }[];
   }[];
 }
 
@@ -29,7 +31,13 @@ export function panelQueries(dashboard: DashboardJson): PanelQuery[] {
         uid === DATASOURCES.loki.uid ? 'loki' : uid === DATASOURCES.prometheus.uid ? 'prometheus' : undefined;
       if (!language)
         throw new Error(`${dashboard.uid}/${panel.title}: unknown data source uid ${String(uid)}`);
-      out.push({ dashboard: dashboard.uid, panel: panel.title ?? '', language, expr: target.expr ?? '' });
+      out.push({
+        dashboard: dashboard.uid,
+        panel: panel.title ?? '',
+        language,
+        expr: target.expr ?? '',
+        instant: target.instant === true,
+      });
     }
   }
   return out;

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { dcgmGpuUtilization, dcgmMemoryUsedBytes } from '@opsight/catalog';
+import { parse } from 'yaml';
 import { checkLogQL } from '../src/check/logql.js';
 import { checkPromQL } from '../src/check/promql.js';
+import { RECORDED } from '../src/dashboards/capacity.js';
 import { GATEWAY_QUERIES } from '../src/dashboards/gateway.js';
 import { STRATEGY_LOGQL } from '../src/dashboards/logs.js';
 import { interpolate, panelQueries } from '../src/queries.js';
@@ -78,4 +84,33 @@ test('panelQueries refuses a panel whose data source is not provisioned', () => 
       }),
     /unknown data source uid nope/,
   );
+});
+
+test('every recording rule a panel reads is recorded by the Prometheus rules', () => {
+  const rulesDir = fileURLToPath(new URL('../../../prometheus/rules/', import.meta.url));
+  const recorded = new Set<string>();
+  for (const file of readdirSync(rulesDir).filter((f) => f.endsWith('.yml'))) {
+    const doc = parse(readFileSync(join(rulesDir, file), 'utf8')) as {
+      groups: { rules: { record?: string }[] }[];
+    };
+    for (const g of doc.groups) for (const r of g.rules) if (r.record) recorded.add(r.record);
+  }
+  const used = new Set(
+    all
+      .filter((q) => q.language === 'prometheus')
+      .flatMap((q) => q.expr.replace(/"[^"]*"/g, '""').match(/[a-zA-Z_]\w*:[\w:]+/g) ?? []),
+  );
+  for (const name of Object.values(RECORDED)) assert.ok(used.has(name), `${name} is used by a panel`);
+  for (const name of used) assert.ok(recorded.has(name), `${name} is not recorded in ${rulesDir}`);
+});
+
+test('GPU panels keep the GPUs of different nodes apart: by Hostname and gpu', () => {
+  const gpu = all.filter((q) => /\bdcgm_/.test(q.expr));
+  assert.equal(gpu.length, 2);
+  for (const q of gpu) assert.match(q.expr, /^(avg|sum) by \(Hostname, gpu\) \(dcgm_\w+\)$/, q.expr);
+  for (const m of [dcgmGpuUtilization, dcgmMemoryUsedBytes])
+    for (const label of ['Hostname', 'gpu'])
+      assert.ok((m.labels as readonly string[]).includes(label), `${m.name} has ${label}`);
+  const rendered = renderDashboards().find((f) => f.path.endsWith('opsight-model-serving.json'));
+  assert.equal(rendered?.text.match(/"legendFormat": "\{\{Hostname\}\} GPU \{\{gpu\}\}"/g)?.length, 2);
 });

@@ -1,3 +1,4 @@
+export { findNvidiaSmi } from './stack/components/models.js';
 export type { StackContext } from './stack/context.js';
 export { stackContext } from './stack/context.js';
 export type { Endpoint, LocalStack } from './stack/local-stack.js';

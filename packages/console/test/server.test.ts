@@ -201,3 +201,35 @@ test('bound to loopback, it refuses a request for another host name (DNS rebindi
   assert.equal(await statusFor('127.0.0.1'), 200);
   assert.equal(await statusFor('[::1]:3000'), 200);
 });
+
+test('with a relay: /api/config says so, the inbox is proxied, and a relay that is down is named', async () => {
+  const closed = `http://127.0.0.1:${closedPort}`;
+  for (const [relay, status] of [
+    [upstreamUrl, 200],
+    [closed, 502],
+  ] as const) {
+    const app = await startConsole({
+      port: 0,
+      upstreams: {
+        prometheus: upstreamUrl,
+        loki: upstreamUrl,
+        jaeger: upstreamUrl,
+        alertmanager: upstreamUrl,
+        relay,
+      },
+    });
+    try {
+      const config = (await (await fetch(`${app.url}/api/config`)).json()) as { relay: boolean };
+      assert.equal(config.relay, true);
+      const res = await fetch(`${app.url}/api/relay/v1/inbox?limit=5`);
+      assert.equal(res.status, status, relay);
+      const body = (await res.json()) as { echo?: string; error?: { code: string; upstream: string } };
+      if (status === 200) assert.equal(body.echo, '/v1/inbox?limit=5');
+      else assert.deepEqual([body.error?.code, body.error?.upstream], ['UPSTREAM_UNAVAILABLE', 'relay']);
+    } finally {
+      await app.close();
+    }
+  }
+  const without = (await (await get('/api/config')).json()) as { relay: boolean };
+  assert.equal(without.relay, false);
+});

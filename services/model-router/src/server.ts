@@ -5,8 +5,15 @@ import { getTelemetry, grpcServerInterceptor, type Telemetry } from '@opsight/te
 import type { RoutingConfig } from './config/routing-config.js';
 import { type GenerateRequestMessage, toUpstreamRequest } from './internal/generate-request.js';
 import { loadModelRouterProto } from './internal/proto.js';
-import { RouterError } from './internal/router-error.js';
+import { RouterError, type RouterErrorCode } from './internal/router-error.js';
 import { Router } from './router.js';
+
+/** Codes of requests the router failed to serve through no fault of the caller. */
+const SERVER_FAILURES: ReadonlySet<RouterErrorCode> = new Set([
+  'BACKEND_UNAVAILABLE',
+  'UPSTREAM_TIMEOUT',
+  'UPSTREAM_ERROR',
+]);
 
 export interface RouterServerOptions {
   config: RoutingConfig;
@@ -40,7 +47,11 @@ export async function startRouterServer(options: RouterServerOptions): Promise<R
   const log = telemetry.logger;
   const router = new Router(options.config, log, { metrics: telemetry.metrics });
   const { service } = loadModelRouterProto(options.protoPath);
-  const server = new grpc.Server({ interceptors: [grpcServerInterceptor(telemetry)] });
+  // channelz (grpc-js's per-call introspection) is off: it costs every call and nothing here reads it.
+  const server = new grpc.Server({
+    interceptors: [grpcServerInterceptor(telemetry)],
+    'grpc.enable_channelz': 0,
+  });
 
   const headersOf = (request: GenerateRequestMessage) =>
     request.request_id ? { 'x-request-id': request.request_id } : undefined;
@@ -68,9 +79,13 @@ export async function startRouterServer(options: RouterServerOptions): Promise<R
       error_code: e.code,
       latency_ms: Math.round(performance.now() - started),
     };
+    // ERROR when the router could not serve a valid request (every backend failed, timed out or is
+    // down): these are the lines the strategy's `{app="model-router", level="ERROR"}` looks for. A bad
+    // request, an unknown model or a caller that went away is the caller's doing: WARN. (A single failed
+    // try that a retry or fallback recovers is WARN too, in the router.)
     if (e.code === 'CLIENT_CANCELLED') log.warn(fields, 'generation cancelled: the caller went away');
-    else if (e.code === 'UPSTREAM_ERROR' && !(error instanceof RouterError))
-      log.error({ ...fields, error }, 'generate failed');
+    else if (!(error instanceof RouterError)) log.error({ ...fields, error }, 'generate failed');
+    else if (SERVER_FAILURES.has(e.code)) log.error(fields, `generate failed: ${e.message}`);
     else log.warn(fields, `generate failed: ${e.message}`);
     return e;
   };

@@ -166,6 +166,14 @@ test('bad requests get INVALID_ARGUMENT naming the field; unknown models NOT_FOU
     assert.equal(error?.code, grpc.status.NOT_FOUND);
     assert.equal(errorCode(error), 'MODEL_NOT_FOUND');
   });
+  const callerErrors = logs
+    .records()
+    .filter((r) => r.error_code === 'INVALID_REQUEST' || r.error_code === 'MODEL_NOT_FOUND');
+  assert.ok(callerErrors.length > 0);
+  assert.ok(
+    callerErrors.every((r) => r.level === 'WARN'),
+    "the caller's mistakes are WARN lines, not the router's errors",
+  );
 });
 
 test('a model whose backends are down is UNAVAILABLE', async () => {
@@ -174,6 +182,8 @@ test('a model whose backends are down is UNAVAILABLE', async () => {
     assert.equal(error?.code, grpc.status.UNAVAILABLE);
     assert.equal(errorCode(error), 'BACKEND_UNAVAILABLE');
   });
+  const line = logs.records().find((r) => r.error_code === 'BACKEND_UNAVAILABLE' && r.model_name === 'ghost');
+  assert.equal(line?.level, 'ERROR', 'a request the router could not serve is an ERROR line');
 });
 
 test('failed tries move to another backend; the breaker then skips the failing one; fallback last', async () => {
@@ -214,6 +224,12 @@ test('when every try fails the caller gets the backend error', async () => {
       const { error } = await unary(client, 'Generate', hello);
       assert.equal(error?.code, grpc.status.INTERNAL);
       assert.equal(errorCode(error), 'UPSTREAM_ERROR');
+      const lines = logs.records().filter((r) => r.error_code === 'UPSTREAM_ERROR');
+      assert.equal(lines.at(-1)?.level, 'ERROR', JSON.stringify(lines.at(-1)));
+      assert.ok(
+        logs.records().some((r) => /^try \d+ on \w+ failed$/.test(String(r.message)) && r.level === 'WARN'),
+        'a single failed try stays a WARN',
+      );
     },
     { circuitBreaker: { failureThreshold: 100 } },
   );

@@ -136,3 +136,46 @@ test('every backend of a model failing: a 5xx whose body carries the trace id', 
     await eventually(`${model} answering again`, async () => (await chat(key, body)).status === 200, 60_000);
   }
 });
+
+test('a client that goes away mid-stream: the generation stops and each hop logs it as cancelled', async () => {
+  const key = createKey();
+  const controller = new AbortController();
+  const res = await fetch(`${GATEWAY}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    // The large model's many slow tokens: the stream is still running when the client leaves.
+    body: JSON.stringify({
+      model: 'chat-large',
+      messages: [{ role: 'user', content: 'a long story, please' }],
+      stream: true,
+      max_tokens: 4096,
+    }),
+    signal: controller.signal,
+  });
+  assert.equal(res.status, 200);
+  const traceId = res.headers.get('traceparent')?.split('-')[1];
+  assert.match(traceId ?? '', /^[0-9a-f]{32}$/);
+  const reader = res.body!.getReader();
+  const first = await reader.read();
+  assert.match(Buffer.from(first.value ?? []).toString(), /^data: /);
+  controller.abort();
+  await reader.cancel().catch(() => {});
+
+  const LOGS = `http://127.0.0.1:${port(3100)}/loki/api/v1`;
+  const messages = await eventually(
+    'cancellation logged by api-service and model-serving',
+    async () => {
+      const q = encodeURIComponent(`{trace_id="${traceId}"} |= "cancelled"`);
+      const body = (await (await fetch(`${LOGS}/query_range?query=${q}&limit=100`)).json()) as {
+        data: { result: { stream: Record<string, string>; values: [string, string][] }[] };
+      };
+      const byApp = new Map(
+        body.data.result.flatMap((r) => r.values.map(([, line]) => [r.stream.app, line] as const)),
+      );
+      return byApp.has('api-service') && byApp.has('model-serving') ? byApp : undefined;
+    },
+    30_000,
+  );
+  assert.match(messages.get('api-service') ?? '', /cancelled by the client/);
+  assert.match(messages.get('model-serving') ?? '', /inference cancelled/);
+});

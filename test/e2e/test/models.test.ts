@@ -26,11 +26,11 @@ test('the router lists the local models, each served by a healthy backend', asyn
   const { error, value } = await eventually('every model available', async () => {
     const r = await call('ListModels', {});
     const models = (r.value?.models ?? []) as { available: boolean }[];
-    return models.length >= 3 && models.every((m) => m.available) ? r : undefined;
+    return models.length >= 4 && models.every((m) => m.available) ? r : undefined;
   });
   assert.equal(error, null);
   const ids = (value.models as { id: string }[]).map((m) => m.id).sort();
-  assert.deepEqual(ids, ['chat-fast', 'chat-large', 'chat-small']);
+  assert.deepEqual(ids, ['chat-fast', 'chat-instant', 'chat-large', 'chat-small']);
 });
 
 test('Generate through the router shows up in Prometheus as gRPC and inference series', async () => {

@@ -11,6 +11,12 @@ import type { DashboardSpec } from '../dashboard-spec.js';
 import { gauge, timeseries } from '../panels.js';
 
 const model = 'model_name=~"$model"';
+/**
+ * One GPU is a node's GPU index: dcgm-exporter numbers each node's GPUs from 0, so `gpu` alone would add up
+ * GPU 0 of every node. Grouped by dcgm-exporter's `Hostname` and `gpu` labels.
+ */
+const perGpu = 'Hostname, gpu';
+const gpuLegend = '{{Hostname}} GPU {{gpu}}';
 
 export const modelServing: DashboardSpec = {
   uid: 'opsight-model-serving',
@@ -92,7 +98,7 @@ export const modelServing: DashboardSpec = {
     }),
     gauge({
       title: 'GPU utilisation',
-      description: 'GPU utilisation per GPU (DCGM). No data where the host has no GPU.',
+      description: 'GPU utilisation per GPU of each node (DCGM). No data where no node has a GPU.',
       unit: 'percent',
       min: 0,
       max: 100,
@@ -100,13 +106,14 @@ export const modelServing: DashboardSpec = {
         [80, 'orange'],
         [95, 'red'],
       ],
-      queries: [{ expr: `avg by (gpu) (${dcgmGpuUtilization.name})`, legend: 'GPU {{gpu}}' }],
+      queries: [{ expr: `avg by (${perGpu}) (${dcgmGpuUtilization.name})`, legend: gpuLegend }],
     }),
     timeseries({
       title: 'GPU memory used',
-      description: 'GPU frame-buffer memory in use per GPU (DCGM). No data where the host has no GPU.',
+      description:
+        'GPU frame-buffer memory in use per GPU of each node (DCGM). No data where no node has a GPU.',
       unit: 'bytes',
-      queries: [{ expr: `sum by (gpu) (${dcgmMemoryUsedBytes.name})`, legend: 'GPU {{gpu}}' }],
+      queries: [{ expr: `sum by (${perGpu}) (${dcgmMemoryUsedBytes.name})`, legend: gpuLegend }],
     }),
   ],
 };

@@ -1,5 +1,7 @@
-// Alerts: firing and silenced alerts from Alertmanager (API v2), and every alerting rule's state from
-// Prometheus, so that a rule that fired and resolved shows as inactive again.
+// Alerts: firing and silenced alerts from Alertmanager (API v2), the notifications the alert relay
+// received (its inbox: firing and resolved, with each receiver's delivery state), and every alerting
+// rule's state from Prometheus, so that a rule that fired and resolved shows as inactive again. Each
+// section loads on its own: one engine down shows its error there, never a broken page.
 import { api, h } from './dom.js';
 
 const since = (iso) => {
@@ -7,17 +9,94 @@ const since = (iso) => {
   return s < 90 ? `${Math.round(s)}s` : s < 5400 ? `${Math.round(s / 60)}m` : `${Math.round(s / 3600)}h`;
 };
 
+const deliveries = (d) =>
+  Object.entries(d ?? {}).map(([receiver, x]) =>
+    h(
+      'span',
+      {
+        class: `badge ${x.state === 'delivered' ? 'resolved' : x.state === 'failed' ? 'firing' : ''}`,
+        title: x.lastError ?? '',
+        'data-receiver': receiver,
+      },
+      `${receiver}: ${x.state}${x.attempts > 1 ? ` (${x.attempts} tries)` : ''}`,
+    ),
+  );
+
+/** The relay's inbox, newest first: one row per alert of each notification. */
+async function renderInbox(el) {
+  let relay = false;
+  try {
+    relay = (await api('/api/config')).relay;
+  } catch {
+    // The console itself answers /api/config; if it does not, the relay state is unknown: say so below.
+  }
+  if (!relay) {
+    el.dataset.relay = 'none';
+    el.replaceChildren(h('div', { class: 'muted' }, 'No alert relay configured (console --relay URL).'));
+    return;
+  }
+  try {
+    const { notifications } = await api('/api/relay/v1/inbox', { limit: '100' });
+    el.dataset.relay = 'reachable';
+    const rows = notifications.flatMap((n) =>
+      n.alerts.map((a) =>
+        h(
+          'tr',
+          { 'data-alert': a.labels.alertname, 'data-notification': n.id },
+          h('td', {}, h('span', { class: `badge ${a.status}` }, a.status)),
+          h('td', {}, a.labels.alertname),
+          h('td', {}, h('span', { class: `badge ${a.labels.severity ?? ''}` }, a.labels.severity ?? '')),
+          h('td', {}, a.annotations?.summary ?? a.annotations?.description ?? ''),
+          h('td', { title: n.receivedAt }, since(n.receivedAt)),
+          h('td', { class: 'muted' }, n.route),
+          h('td', {}, deliveries(n.deliveries)),
+        ),
+      ),
+    );
+    el.replaceChildren(
+      rows.length === 0
+        ? h('div', { class: 'muted', 'data-empty': '' }, 'The relay has received no notification yet.')
+        : h(
+            'table',
+            {},
+            h(
+              'tr',
+              {},
+              h('th', {}, 'status'),
+              h('th', {}, 'alert'),
+              h('th', {}, 'severity'),
+              h('th', {}, 'summary'),
+              h('th', {}, 'received'),
+              h('th', {}, 'route'),
+              h('th', {}, 'deliveries'),
+            ),
+            rows,
+          ),
+    );
+  } catch (err) {
+    el.dataset.relay = 'unreachable';
+    el.replaceChildren(h('div', { class: 'error' }, `Alert relay unreachable: ${err.message}`));
+  }
+}
+
 /** The alerts page. */
 export async function renderAlerts(main) {
   const am = h('div', { id: 'alertmanager-alerts' }, h('div', { class: 'muted' }, 'Loading…'));
+  const inbox = h('div', { id: 'relay-inbox' }, h('div', { class: 'muted' }, 'Loading…'));
   const rules = h('div', { id: 'alert-rules' }, h('div', { class: 'muted' }, 'Loading…'));
   main.replaceChildren(
     h('h1', {}, 'Alerts'),
     h('h2', {}, 'Alertmanager'),
     am,
+    h('h2', {}, 'Alert relay inbox'),
+    inbox,
     h('h2', {}, 'Alerting rules (Prometheus)'),
     rules,
   );
+  await Promise.all([renderAlertmanager(am), renderInbox(inbox), renderRules(rules)]);
+}
+
+async function renderAlertmanager(am) {
   try {
     const alerts = await api('/api/alertmanager/alerts', {
       active: 'true',
@@ -75,6 +154,9 @@ export async function renderAlerts(main) {
   } catch (err) {
     am.replaceChildren(h('div', { class: 'error' }, `Alertmanager: ${err.message}`));
   }
+}
+
+async function renderRules(rules) {
   try {
     const res = await api('/api/prometheus/rules', { type: 'alert' });
     const list = res.data.groups.flatMap((g) => g.rules.map((r) => ({ ...r, group: g.name })));

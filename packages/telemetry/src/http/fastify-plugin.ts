@@ -1,4 +1,5 @@
 import { context } from '@opentelemetry/api';
+import { HEALTH_PROBE_ROUTES } from '@opsight/catalog';
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { runtimeOf, type Telemetry } from '../telemetry.js';
@@ -9,7 +10,16 @@ export interface FastifyTelemetryOptions {
   telemetry?: Telemetry;
   /** Path of the metrics endpoint (not traced); `false` for none. @default '/metrics' */
   metricsPath?: string | false;
+  /**
+   * Route templates served without a span, request context or `http_server_*` series: health probes,
+   * which would otherwise fill the trace store and dilute the request-based SLIs.
+   * @default HEALTH_PROBE_ROUTES of @opsight/catalog (/healthz, /readyz, /livez)
+   */
+  ignoreRoutes?: readonly string[];
 }
+
+/** Client went away before the response was complete (nginx's code for it). */
+const CLIENT_CLOSED = 499;
 
 const kScope = Symbol('opsight.telemetry.scope');
 type Instrumented = FastifyRequest & { [kScope]: ServerRequestScope | null };
@@ -18,12 +28,14 @@ const plugin: FastifyPluginCallback<FastifyTelemetryOptions> = (app, options, do
   const runtime = runtimeOf(options.telemetry);
   const http = new HttpServerInstrumentation(runtime);
   const metricsPath = options.metricsPath ?? '/metrics';
+  const ignored = new Set<string>(options.ignoreRoutes ?? HEALTH_PROBE_ROUTES);
+  if (metricsPath !== false) ignored.add(metricsPath);
 
   app.decorateRequest(kScope, null);
 
   app.addHook('onRequest', (request, reply, next) => {
     const route = request.routeOptions.url;
-    if (metricsPath !== false && route === metricsPath) return next();
+    if (route !== undefined && ignored.has(route)) return next();
     const scope = http.begin(request.raw, route);
     (request as Instrumented)[kScope] = scope;
     reply.header('x-request-id', scope.request.requestId);
@@ -42,7 +54,19 @@ const plugin: FastifyPluginCallback<FastifyTelemetryOptions> = (app, options, do
   });
   app.addHook('onResponse', (request, reply, next) => {
     const scope = (request as Instrumented)[kScope];
-    if (scope) http.end(scope, reply.statusCode, request.routeOptions.url);
+    if (scope) {
+      (request as Instrumented)[kScope] = null;
+      http.end(scope, reply.statusCode, request.routeOptions.url);
+    }
+    next();
+  });
+  // A client that goes away before the response is complete gets no onResponse: end the span here.
+  app.addHook('onRequestAbort', (request, next) => {
+    const scope = (request as Instrumented)[kScope];
+    if (scope) {
+      (request as Instrumented)[kScope] = null;
+      http.end(scope, CLIENT_CLOSED, request.routeOptions.url);
+    }
     next();
   });
 
@@ -57,6 +81,7 @@ const plugin: FastifyPluginCallback<FastifyTelemetryOptions> = (app, options, do
 
 /**
  * Fastify plugin: a server span per request named by route template, request context (request_id from
- * X-Request-ID, echoed back), `http_server_*` metrics, and `GET /metrics`.
+ * X-Request-ID, echoed back), `http_server_*` metrics, and `GET /metrics`. Health-probe routes are left
+ * out; a request the client abandons ends its span with status 499.
  */
 export const fastifyTelemetry = fp(plugin, { name: '@opsight/telemetry', fastify: '5.x' });

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { after, before, beforeEach, test } from 'node:test';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { setUserId } from '../../src/context/request-context.js';
 import { fastifyTelemetry } from '../../src/http/fastify-plugin.js';
@@ -27,7 +29,16 @@ before(async () => {
   app.get('/boom', async () => {
     throw new Error('exploded');
   });
-  await app.ready();
+  app.get('/healthz', async () => ({ ok: true }));
+  // Sends its head and one chunk, then never finishes on its own.
+  app.get('/stream', (_request, reply) => {
+    reply.raw.writeHead(200, { 'content-type': 'text/event-stream' });
+    reply.raw.write('data: first\n\n');
+    const timer = setTimeout(() => reply.raw.end(), 30_000);
+    reply.raw.once('close', () => clearTimeout(timer));
+    return reply;
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
 });
 
 after(async () => {
@@ -141,5 +152,39 @@ test('scraped as OpenMetrics, the latency histogram carries trace_id exemplars',
       `^http_server_request_duration_seconds_bucket\\{[^}]*route="/v1/models/:id"[^}]*\\} \\d+ # \\{trace_id="${traceId}"\\}`,
       'm',
     ),
+  );
+});
+
+test('health probes get no span and no http_server_* series', async () => {
+  const probe = await app.inject({ method: 'GET', url: '/healthz' });
+  assert.equal(probe.statusCode, 200);
+  assert.equal((await t.finished()).length, 0);
+  const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+  assert.equal(metrics.body.includes('route="/healthz"'), false);
+});
+
+test('a client that goes away mid-response ends the span with status 499 and is counted', async () => {
+  const { port } = app.server.address() as import('node:net').AddressInfo;
+  await new Promise<void>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/stream' }, (res) => {
+      res.once('data', () => {
+        req.destroy();
+        resolve();
+      });
+    });
+    req.on('error', (e) => ((e as NodeJS.ErrnoException).code === 'ECONNRESET' ? resolve() : reject(e)));
+    req.end();
+  });
+  let span: ReadableSpan | undefined;
+  for (let i = 0; i < 100 && !span; i++) {
+    span = (await t.finished()).find((s) => s.name === 'GET /stream');
+    if (!span) await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.ok(span, 'the abandoned request has a finished span');
+  assert.equal(span.attributes['http.response.status_code'], 499);
+  const metrics = await app.inject({ method: 'GET', url: '/metrics' });
+  assert.match(
+    metrics.body,
+    /^http_server_requests_total\{method="GET",route="\/stream",status_class="4xx"\} 1$/m,
   );
 });

@@ -80,7 +80,14 @@ export class LogTailer {
   #stopped = false;
 
   constructor(options: LogTailerOptions) {
-    this.#o = { pollMs: 200, maxLineBytes: 65536, saveEveryMs: 1000, drainMs: 5000, ...options };
+    // `??` and not a spread: an option passed as undefined (pollMs: options.pollMs) keeps its default.
+    this.#o = {
+      ...options,
+      pollMs: options.pollMs ?? 200,
+      maxLineBytes: options.maxLineBytes ?? 65536,
+      saveEveryMs: options.saveEveryMs ?? 1000,
+      drainMs: options.drainMs ?? 5000,
+    };
   }
 
   /** Loads the saved position and starts polling. */

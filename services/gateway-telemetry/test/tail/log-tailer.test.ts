@@ -178,3 +178,30 @@ test('a line over the limit is skipped and counted, the next one is read', async
   assert.deepEqual(skipped, ['too_long']);
   assert.equal(lags.at(-1), 0);
 });
+
+test('options passed as undefined keep their defaults (poll every 200 ms, 64 KiB lines)', async (t) => {
+  const dir = tempDir(t);
+  const log = join(dir, 'access.log');
+  writeFileSync(log, `${'x'.repeat(70_000)}\nok\n`);
+  let polls = 0;
+  const lines: string[] = [];
+  const skipped: string[] = [];
+  const tail = new LogTailer({
+    path: log,
+    positionsFile: join(dir, 'positions.json'),
+    pollMs: undefined,
+    maxLineBytes: undefined,
+    saveEveryMs: undefined,
+    drainMs: undefined,
+    onLine: (l) => lines.push(l),
+    onSkipped: (r) => skipped.push(r),
+    onLag: () => polls++,
+  });
+  await tail.start();
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  await tail.stop();
+  assert.deepEqual(lines, ['ok']);
+  assert.deepEqual(skipped, ['too_long']);
+  // One poll at start, one every 200 ms, one at stop; a 0 ms interval would have made hundreds.
+  assert.ok(polls >= 3 && polls <= 10, `${polls} polls in one second`);
+});

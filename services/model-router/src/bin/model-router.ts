@@ -9,6 +9,7 @@
 import { parseArgs } from 'node:util';
 import { initTelemetry } from '@opsight/telemetry';
 import { loadRoutingConfig, type RoutingConfig } from '../config/routing-config.js';
+import { closeUpstreamPools } from '../internal/upstream-client.js';
 import { startRouterServer } from '../server.js';
 
 function usage(message: string): never {
@@ -55,7 +56,10 @@ try {
     metricsPort: metrics.port,
     metricsHost: metrics.host,
   });
-  telemetry.onShutdown(() => server.close());
+  telemetry.onShutdown(async () => {
+    await server.close();
+    await closeUpstreamPools();
+  });
   telemetry.logger.info(
     { models: [...config.models.keys()], backends: [...config.backends.keys()] },
     `model-router listening on ${grpcAddress.host}:${server.port} (gRPC), metrics on :${server.metricsPort}`,

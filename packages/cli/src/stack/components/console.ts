@@ -4,7 +4,8 @@ import { type StackContext, workspaceBin } from '../context.js';
 /**
  * The console: the generated dashboards, logs, traces and alerts on one origin. It proxies every query
  * to the engines of the stack, so it starts after the stores it reads are up (Prometheus and
- * Alertmanager may come later: a panel shows their error until they answer).
+ * Alertmanager may come later: a panel shows their error until they answer; so may the alert relay, whose
+ * inbox the alerts page shows, or says is unreachable).
  */
 export function consoleUi(ctx: StackContext): ComponentSpec {
   const { ports } = ctx;
@@ -25,6 +26,8 @@ export function consoleUi(ctx: StackContext): ComponentSpec {
       `http://127.0.0.1:${ports.tracestoreQuery}`,
       '--alertmanager',
       `http://127.0.0.1:${ports.alertmanager}`,
+      '--relay',
+      `http://127.0.0.1:${ports.alertRelay}`,
     ],
     ports: [{ name: 'http', port }],
     dependsOn: ['logstore', 'tracestore'],

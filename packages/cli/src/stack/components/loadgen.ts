@@ -4,33 +4,45 @@ import { ApiKeyStore, migrate } from '@opsight/api-service';
 import type { ComponentSpec } from '@opsight/supervisor';
 import pg from 'pg';
 import { type StackContext, workspaceBin } from '../context.js';
+import { MODEL_SERVING_INSTANCES } from './models.js';
 
 /**
  * The API key the background traffic, `opsight load` and the gateway benchmark use: the first line of
  * this file in the secrets directory, created by {@link ensureLoadgenKey} when `opsight up` is ready.
  */
 export const LOADGEN_API_KEY_FILE = 'loadgen-api-key';
-/** An expired key for the expired-key scenario, when one was created. */
+/** An expired key (user `loadgen`) for the expired-key scenario of `opsight load`. */
 export const EXPIRED_API_KEY_FILE = 'expired-api-key';
 
 /**
- * Creates the load generator's API key (user `loadgen`, limits high enough for `opsight load` and the
- * benchmark) when its file does not exist yet, and writes it there (mode 0600). Returns the file.
+ * Creates, when their files do not exist yet, the load generator's API key (user `loadgen`, limits high
+ * enough for `opsight load` and the benchmark) and an expired key of the same user for the expired-key
+ * scenario, and writes each to its file in the secrets directory (mode 0600). Returns the first file.
  */
 export async function ensureLoadgenKey(ctx: StackContext, database: pg.PoolConfig): Promise<string> {
   const file = join(ctx.paths.secrets, LOADGEN_API_KEY_FILE);
-  if (existsSync(file)) return file;
+  const expiredFile = join(ctx.paths.secrets, EXPIRED_API_KEY_FILE);
+  if (existsSync(file) && existsSync(expiredFile)) return file;
   const pool = new pg.Pool({ ...database, max: 1, connectionTimeoutMillis: 5000 });
   pool.on('error', () => {});
   try {
     await migrate(pool);
-    const created = await new ApiKeyStore(pool).create({
-      userId: 'loadgen',
-      name: 'loadgen',
-      rpmLimit: 1_000_000,
-      tpmLimit: 100_000_000,
-    });
-    writeFileSync(file, `${created.key}\n`, { mode: 0o600 });
+    const store = new ApiKeyStore(pool);
+    if (!existsSync(file)) {
+      const created = await store.create({
+        userId: 'loadgen',
+        name: 'loadgen',
+        rpmLimit: 1_000_000,
+        tpmLimit: 100_000_000,
+      });
+      writeFileSync(file, `${created.key}\n`, { mode: 0o600 });
+    }
+    if (!existsSync(expiredFile)) {
+      // Keys are created with a lifetime; one of 1 ms has expired by the time anything uses it.
+      const expired = await store.create({ userId: 'loadgen', name: 'loadgen-expired', expiresInMs: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      writeFileSync(expiredFile, `${expired.key}\n`, { mode: 0o600 });
+    }
     return file;
   } finally {
     await pool.end();
@@ -39,6 +51,12 @@ export async function ensureLoadgenKey(ctx: StackContext, database: pg.PoolConfi
 
 /** Requests per second of the background traffic: enough for every dashboard to have data. */
 export const BACKGROUND_RATE = 1;
+
+/**
+ * The models the background traffic uses: each model-serving instance's main model. The extra ones
+ * (chat-instant) get no background traffic, so a benchmark or a test that uses them sees only its own.
+ */
+export const BACKGROUND_MODELS = MODEL_SERVING_INSTANCES.map((i) => i.model);
 
 /**
  * Gentle steady traffic through the gateway so that dashboards and alerts have live data. It waits for
@@ -61,6 +79,8 @@ export function loadgen(ctx: StackContext): ComponentSpec {
       '0',
       '--key-file',
       join(ctx.paths.secrets, LOADGEN_API_KEY_FILE),
+      '--models',
+      BACKGROUND_MODELS.join(','),
       '--wait',
       '--out',
       join(ctx.paths.data, 'loadgen', 'steady.json'),

@@ -21,6 +21,7 @@ test('the console is in the stack on its port, 127.0.0.1 only, proxying to the s
     assert.equal(arg('--loki'), 'http://127.0.0.1:13100');
     assert.equal(arg('--jaeger'), 'http://127.0.0.1:26686');
     assert.equal(arg('--alertmanager'), 'http://127.0.0.1:19093');
+    assert.equal(arg('--relay'), 'http://127.0.0.1:19096');
     assert.deepEqual(spec.ports, [{ name: 'http', port: 13000 }]);
     assert.equal(spec.readinessProbe?.http?.path, '/ready');
     assert.ok(

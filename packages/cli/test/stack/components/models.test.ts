@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { repoRoot } from '../../../src/root.js';
 import {
   findNvidiaSmi,
+  LOCAL_MODELS,
   MODEL_SERVING_INSTANCES,
   modelComponents,
   prepareModelRouter,
@@ -51,10 +52,11 @@ test('the router table gets the ports of the port table', () => {
       Object.values(table.backends).map((b) => (b as { url: string }).url),
       ['http://127.0.0.1:18090', 'http://127.0.0.1:18091', 'http://127.0.0.1:18092'],
     );
-    assert.deepEqual(
-      Object.keys(table.models),
-      MODEL_SERVING_INSTANCES.map((i) => i.model),
-    );
+    assert.deepEqual(Object.keys(table.models), LOCAL_MODELS);
+    // Each model's backend is the instance that serves it.
+    for (const [index, instance] of MODEL_SERVING_INSTANCES.entries())
+      for (const model of [instance.model, ...(instance.also ?? []).map((a) => a.model)])
+        assert.equal(table.models[model].backends[0].backend, `serving-${index}`, model);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

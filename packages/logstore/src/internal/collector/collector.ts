@@ -79,6 +79,9 @@ export class Collector {
   private readonly files = new Map<string, FileState>();
   private readonly retired: FileState[] = [];
   private readonly queue: Queued[] = [];
+  /** `app` label by pod directory. */
+  private readonly apps = new Map<string, string | undefined>();
+  private readonly readBuffer = Buffer.allocUnsafe(READ_CHUNK);
   private readonly positions: Positions;
   private stopped = false;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -171,12 +174,7 @@ export class Collector {
       const m = POD_DIR.exec(pd);
       if (!m) continue;
       const podPath = join(this.o.podsDir, pd);
-      let meta: { app?: string } = {};
-      try {
-        meta = JSON.parse(await readFile(join(podPath, 'labels.json'), 'utf8')) as { app?: string };
-      } catch {
-        meta = {};
-      }
+      const app = await this.appOf(pd, podPath);
       let containers: string[];
       try {
         containers = (await readdir(podPath, { withFileTypes: true }))
@@ -199,7 +197,7 @@ export class Collector {
             namespace: m[1]!,
             pod: m[2]!,
             container: c,
-            app: typeof meta.app === 'string' && meta.app ? meta.app : c,
+            app: app ?? c,
           };
           await this.track(path, base);
         }
@@ -234,6 +232,24 @@ export class Collector {
       oldest ? Math.max(0, Date.now() / 1000 - Number(oldest.ts / 1_000_000n) / 1000) : 0,
     );
     this.positions.save();
+  }
+
+  /**
+   * The pod's `app` label from its labels.json, read once per pod directory (its name carries the pod's
+   * uid, so its labels never change); undefined when the file has none.
+   */
+  private async appOf(podDir: string, podPath: string): Promise<string | undefined> {
+    if (this.apps.has(podDir)) return this.apps.get(podDir);
+    let meta: { app?: unknown };
+    try {
+      meta = JSON.parse(await readFile(join(podPath, 'labels.json'), 'utf8')) as { app?: unknown };
+    } catch {
+      // Not written yet, or not readable: ask again at the next poll.
+      return undefined;
+    }
+    const app = typeof meta.app === 'string' && meta.app ? meta.app : undefined;
+    this.apps.set(podDir, app);
+    return app;
   }
 
   private async track(path: string, base: Labels): Promise<void> {
@@ -285,7 +301,8 @@ export class Collector {
   private async read(f: FileState): Promise<void> {
     const max = this.o.maxQueuedEntries ?? 20000;
     while (this.queue.length < max) {
-      const buf = Buffer.allocUnsafe(READ_CHUNK);
+      // One buffer for every read: what outlives the read (carry, lines) is copied out of it.
+      const buf = this.readBuffer;
       const { bytesRead } = await f.fh.read(buf, 0, READ_CHUNK, f.readOffset);
       if (bytesRead === 0) return;
       f.readOffset += bytesRead;
