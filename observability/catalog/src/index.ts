@@ -12,6 +12,13 @@ export { EVENT_LOG_FIELDS, LOG_FIELD_NAMES, LOG_FIELDS } from './log-fields.js';
 export type { MetricDefinition, MetricSource, MetricType } from './metric-definition.js';
 export { defineMetric } from './metric-definition.js';
 export {
+  alertRelayDeliveriesPending,
+  alertRelayDeliveriesTotal,
+  alertRelayDeliveryAttemptsTotal,
+  alertRelayNotificationsRejectedTotal,
+  alertRelayNotificationsTotal,
+} from './metrics/alert-relay.js';
+export {
   apiActiveUsers,
   apiKeyExpiryDays,
   apiKeyExpiryTimestampSeconds,

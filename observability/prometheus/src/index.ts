@@ -1,3 +1,24 @@
+export type { AlertmanagerOptions } from './alertmanager/alertmanager-config.js';
+export {
+  ALERTMANAGER_TIMERS,
+  alertmanagerConfigObject,
+  GROUP_BY,
+  INHIBIT_RULES,
+  RELAY_SERVICE_ADDRESS,
+  renderAlertmanagerConfig,
+} from './alertmanager/alertmanager-config.js';
+export type {
+  EmailReceiver,
+  NativeReceivers,
+  ReceiverEnvOptions,
+  WecomReceiver,
+} from './alertmanager/receivers.js';
+export {
+  AlertReceiverError,
+  EMAIL_VARIABLES,
+  nativeReceiversFromEnv,
+  WECOM_VARIABLES,
+} from './alertmanager/receivers.js';
 export { pipelineAlerts, platformAlerts, sloAlerts } from './groups/alerts-more.js';
 export { strategyAlerts } from './groups/alerts-strategy.js';
 export { capacity } from './groups/capacity.js';

@@ -1,3 +1,10 @@
+import {
+  alertRelayDeliveriesPending,
+  alertRelayDeliveriesTotal,
+  alertRelayDeliveryAttemptsTotal,
+  alertRelayNotificationsRejectedTotal,
+  alertRelayNotificationsTotal,
+} from '@opsight/catalog';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Receiver } from './config.js';
@@ -48,32 +55,32 @@ export function buildRelay(options: RelayOptions): FastifyInstance {
   const timers = new Set<NodeJS.Timeout>();
 
   const received = new Counter({
-    name: 'alert_relay_notifications_total',
-    help: 'Alertmanager notifications accepted, by route.',
-    labelNames: ['route'],
+    name: alertRelayNotificationsTotal.name,
+    help: alertRelayNotificationsTotal.help,
+    labelNames: [...alertRelayNotificationsTotal.labels],
     registers: [registry],
   });
   const rejected = new Counter({
-    name: 'alert_relay_notifications_rejected_total',
-    help: 'Webhook requests refused as not Alertmanager version 4 payloads, by code.',
-    labelNames: ['code'],
+    name: alertRelayNotificationsRejectedTotal.name,
+    help: alertRelayNotificationsRejectedTotal.help,
+    labelNames: [...alertRelayNotificationsRejectedTotal.labels],
     registers: [registry],
   });
   const deliveries = new Counter({
-    name: 'alert_relay_deliveries_total',
-    help: 'Deliveries finished, by receiver and outcome (delivered, failed after every retry).',
-    labelNames: ['receiver', 'outcome'],
+    name: alertRelayDeliveriesTotal.name,
+    help: alertRelayDeliveriesTotal.help,
+    labelNames: [...alertRelayDeliveriesTotal.labels],
     registers: [registry],
   });
   const attempts = new Counter({
-    name: 'alert_relay_delivery_attempts_total',
-    help: 'HTTP attempts to deliver, by receiver and result (ok, error).',
-    labelNames: ['receiver', 'result'],
+    name: alertRelayDeliveryAttemptsTotal.name,
+    help: alertRelayDeliveryAttemptsTotal.help,
+    labelNames: [...alertRelayDeliveryAttemptsTotal.labels],
     registers: [registry],
   });
   const pending = new Gauge({
-    name: 'alert_relay_deliveries_pending',
-    help: 'Deliveries queued or waiting to retry.',
+    name: alertRelayDeliveriesPending.name,
+    help: alertRelayDeliveriesPending.help,
     registers: [registry],
   });
   for (const r of options.receivers) {

@@ -3,6 +3,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
+import { METRICS } from '@opsight/catalog';
 import type { Receiver } from '../src/config.js';
 import type { InboxEntry } from '../src/inbox.js';
 import { buildRelay } from '../src/relay.js';
@@ -202,4 +203,23 @@ test('receivers take only their routes; inbox limit is checked', async () => {
   assert.equal(bad.statusCode, 400);
   assert.equal((bad.json() as { error: { field: string } }).error.field, 'limit');
   await app.close();
+});
+
+test('every metric on /metrics is defined in the catalog, with its type and labels', async () => {
+  const app = buildRelay({ receivers: [{ name: 'inbox', type: 'inbox' }] });
+  after(() => app.close());
+  await app.inject({ method: 'POST', url: '/v1/alertmanager?route=page', payload: payload() });
+  await app.inject({ method: 'POST', url: '/v1/alertmanager?route=page', payload: { version: '3' } });
+  const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+  const families = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => ({ name: m[1]!, type: m[2]! }));
+  assert.equal(families.length, 5, text);
+  for (const { name, type } of families) {
+    const def = METRICS.find((m) => m.name === name);
+    assert.ok(def, `${name} is not in @opsight/catalog`);
+    assert.equal(def.type, type, name);
+    for (const line of text.split('\n').filter((l) => l.startsWith(`${name}{`))) {
+      const labels = [...line.matchAll(/(\w+)="/g)].map((m) => m[1]);
+      assert.deepEqual(labels, [...def.labels], line);
+    }
+  }
 });

@@ -108,8 +108,7 @@ test('an error storm on a model-serving instance: HighErrorRate fires, then reso
 });
 
 test('a slow model-serving instance: HighLatency fires for its p99 over 1 s', async () => {
-  // The small model answers in tens of milliseconds, so its instance is not already over the threshold
-  // (the large model's completions take seconds by design, and its instance may be).
+  // The small model answers in tens of milliseconds, so its instance is not already over the threshold.
   const servingPort = port(8092);
   const before = await activeAlerts('HighLatency');
   assert.ok(

@@ -1,4 +1,5 @@
 import type { MetricDefinition } from '../metric-definition.js';
+import * as alertRelay from './alert-relay.js';
 import * as apiService from './api-service.js';
 import * as gateway from './gateway.js';
 import * as grpc from './grpc.js';
@@ -22,6 +23,7 @@ export const METRIC_GROUPS: readonly MetricGroup[] = Object.freeze([
   { title: 'Model inference', metrics: Object.values(inference) },
   { title: 'Model router', metrics: Object.values(modelRouter) },
   { title: 'API service', metrics: Object.values(apiService) },
+  { title: 'Alert relay', metrics: Object.values(alertRelay) },
   { title: 'Infrastructure (for reference)', metrics: Object.values(infrastructure) },
   { title: 'Telemetry SDK self-metrics', metrics: Object.values(telemetrySelf) },
   { title: 'Exporter and pipeline series read by the rules', metrics: Object.values(ruleSources) },

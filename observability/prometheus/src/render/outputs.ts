@@ -1,3 +1,4 @@
+import { renderAlertmanagerConfig } from '../alertmanager/alertmanager-config.js';
 import type { RuleFile } from '../rule.js';
 import { RULE_FILES } from '../rule-files.js';
 import {
@@ -19,5 +20,7 @@ export function renderOutputs(files: readonly RuleFile[] = RULE_FILES): Map<stri
   for (const file of files)
     out.set(`${K8S_RULES_DIR}/${prometheusRuleFileName(file)}`, renderPrometheusRule(file));
   out.set(`${K8S_RULES_DIR}/kustomization.yaml`, renderRulesKustomization(files));
+  // Without email or WeCom: those are added where they are configured (opsight up, bin/alertmanager-config).
+  out.set('observability/alertmanager/alertmanager.yml', renderAlertmanagerConfig());
   return out;
 }

@@ -24,7 +24,8 @@ commands:
   keys revoke <id|prefix>    revoke an API key
   load <scenario> [--rate N] [--duration 60s] [--out FILE] [--models a,b] [--seed N]
                              traffic through the gateway, ground truth written to a JSON file;
-                             scenarios: ${SCENARIO_NAMES.join(', ')}
+                             scenarios: ${SCENARIO_NAMES.join(', ')}; slow-model sends
+                             to chat-large and slows it by 1.5 s for the run (its fault switch)
 
 environment:
   OPSIGHT_PORT_<NAME>=<port> move one port (e.g. OPSIGHT_PORT_PROMETHEUS=19090)

@@ -2,8 +2,18 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type GroundTruth, readKeyFile, runLoad, type ScenarioName } from '@opsight/loadgen';
 import { EXPIRED_API_KEY_FILE, LOADGEN_API_KEY_FILE } from '../stack/components/loadgen.js';
+import { MODEL_SERVING_INSTANCES } from '../stack/components/models.js';
 import { stackPaths } from '../stack/paths.js';
-import { resolvePorts } from '../stack/ports.js';
+import { type Ports, resolvePorts } from '../stack/ports.js';
+
+/**
+ * The local stack's simulated models answer well under a second, so that the background traffic raises no
+ * alert. `opsight load slow-model` makes one slow on purpose: it sends every request to this model and, for
+ * the run, adds `addedTtftMs` to its time to first token with the instance's fault switch (POST
+ * /admin/faults latencyMs), then restores the value it found. p99 through the gateway, api-service and the
+ * router then goes past the strategy's 1 s, and HighLatency fires after its `for:`.
+ */
+export const SLOW_MODEL = { model: 'chat-large', addedTtftMs: 1500 } as const;
 
 /**
  * `opsight load <scenario> [--rate N] [--duration 60s]`: runs a traffic scenario through the local
@@ -40,6 +50,18 @@ export async function load(options: {
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once('SIGINT', stop);
+  let restore: (() => Promise<void>) | undefined;
+  if (options.scenario === 'slow-model') {
+    try {
+      restore = await slowDown(ports);
+    } catch (error) {
+      process.off('SIGINT', stop);
+      process.stderr.write(
+        `opsight: cannot make ${SLOW_MODEL.model} slow: ${(error as Error).message} (is the stack up?)\n`,
+      );
+      return 1;
+    }
+  }
   let truth: GroundTruth;
   try {
     truth = await runLoad({
@@ -50,11 +72,13 @@ export async function load(options: {
       keys: { valid: key, expired },
       models: options.models,
       seed: options.seed,
+      ...(options.scenario === 'slow-model' ? { slowModel: SLOW_MODEL.model } : {}),
       out,
       signal: controller.signal,
     });
   } finally {
     process.off('SIGINT', stop);
+    await restore?.();
   }
   process.stdout.write(summary(truth, out));
   return 0;
@@ -78,4 +102,43 @@ function summary(t: GroundTruth, out: string): string {
     `truth      ${out}`,
     '',
   ].join('\n');
+}
+
+/**
+ * Adds {@link SLOW_MODEL}'s latency on the instance that serves it; resolves with the function that puts
+ * back the latency found there.
+ */
+async function slowDown(ports: Ports): Promise<() => Promise<void>> {
+  const index = MODEL_SERVING_INSTANCES.findIndex((i) => i.model === SLOW_MODEL.model);
+  const url = `http://127.0.0.1:${ports.modelServing + index}/admin/faults`;
+  const set = async (latencyMs: number) => {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ latencyMs }),
+      signal: AbortSignal.timeout(5000),
+    });
+    if (!res.ok) throw new Error(`POST ${url}: HTTP ${res.status}`);
+  };
+  let found: number;
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    found = ((await res.json()) as { latencyMs: number }).latencyMs;
+  } catch (error) {
+    throw new Error(`GET ${url}: ${(error as Error).message}`);
+  }
+  await set(found + SLOW_MODEL.addedTtftMs);
+  process.stdout.write(
+    `opsight: ${SLOW_MODEL.model} answers ${SLOW_MODEL.addedTtftMs} ms slower for this run (fault switch on model-serving-${index})\n`,
+  );
+  return async () => {
+    try {
+      await set(found);
+    } catch (error) {
+      process.stderr.write(
+        `opsight: could not restore ${SLOW_MODEL.model}'s latency (${(error as Error).message}); DELETE ${url} clears it\n`,
+      );
+    }
+  };
 }

@@ -64,12 +64,13 @@ export function localStack(ctx: StackContext): LocalStack {
       for (const dir of [ctx.paths.data, ctx.paths.config, ctx.paths.podLogs, ctx.paths.run]) {
         mkdirSync(dir, { recursive: true });
       }
+      // First: it checks the Alertmanager receivers configured in the environment and stops on a bad one.
+      preparePrometheus(ctx, components);
       preparePostgres(ctx);
       prepareRedis(ctx);
       prepareTelemetryStores(ctx);
       prepareModelRouter(ctx);
       prepareGateway(ctx);
-      preparePrometheus(ctx, components);
     },
     endpoints: [
       { name: 'Console', url: `http://127.0.0.1:${ports.console}` },

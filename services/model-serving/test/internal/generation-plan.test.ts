@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseChatRequest } from '../../src/internal/chat-request.js';
 import { countPromptTokens, planGeneration } from '../../src/internal/generation-plan.js';
-import { modelProfile, type ProfileError } from '../../src/internal/model-profile.js';
+import { modelProfile, PROFILE_PRESETS, type ProfileError } from '../../src/internal/model-profile.js';
 
 const request = (extra: object = {}) =>
   parseChatRequest({ model: 'm', messages: [{ role: 'user', content: 'tell me a story' }], ...extra });
@@ -12,8 +12,8 @@ test('the same request gets the same tokens; delays follow the profile', () => {
   const a = planGeneration(request(), profile);
   const b = planGeneration(request(), profile);
   assert.deepEqual(a.tokens, b.tokens);
-  assert.equal(a.ttftMs, 40);
-  assert.deepEqual(new Set(a.tokenDelaysMs), new Set([8]));
+  assert.equal(a.ttftMs, PROFILE_PRESETS.fast.ttftMs);
+  assert.deepEqual(new Set(a.tokenDelaysMs), new Set([PROFILE_PRESETS.fast.tokenMs]));
   assert.equal(a.tokenDelaysMs.length, a.tokens.length - 1);
   assert.ok(a.tokens.length >= 8 && a.tokens.length <= 48);
 });

@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { nativeReceiversFromEnv, renderAlertmanagerConfig as renderAlertmanagerFile } from '@opsight/rules';
 import type { ComponentSpec } from '@opsight/supervisor';
 import { type StackContext, workspaceBin } from '../context.js';
 import { renderPrometheusConfig, writeFastRules } from '../prometheus-config.js';
@@ -7,23 +8,21 @@ import { renderPrometheusConfig, writeFastRules } from '../prometheus-config.js'
 const promConfig = (ctx: StackContext) => join(ctx.paths.config, 'prometheus.yml');
 const alertmanagerConfig = (ctx: StackContext) => join(ctx.paths.config, 'alertmanager.yml');
 
-/** The relay's address as observability/alertmanager/alertmanager.yml writes it (its service in compose and Kubernetes). */
-const RELAY_DEFAULT = 'alert-relay:9096';
-
 /**
- * The local Alertmanager configuration: the repository's file with the relay at this stack's port and, under
- * OPSIGHT_FAST=1, group_wait 1s and group_interval 2s so whole-stack tests see notifications (and their
- * resolution) within seconds.
+ * The local Alertmanager configuration, rendered from the same sources as the committed
+ * observability/alertmanager/alertmanager.yml: the relay at this stack's port; under OPSIGHT_FAST=1,
+ * group_wait 1s and group_interval 2s so whole-stack tests see notifications (and their resolution) within
+ * seconds; the email and WeCom receivers configured in `env` (OPSIGHT_ALERT_*). Throws
+ * {@link AlertReceiverError} naming a configured receiver that lacks its secret, so `opsight up` stops
+ * before starting anything.
  */
-export function renderAlertmanagerConfig(ctx: StackContext): string {
-  const source = readFileSync(join(ctx.paths.root, 'observability/alertmanager/alertmanager.yml'), 'utf8');
-  let text = source.replaceAll(RELAY_DEFAULT, `127.0.0.1:${ctx.ports.alertRelay}`);
-  if (ctx.fast) {
-    text = text
-      .replace(/^ {2}group_wait: 10s$/m, '  group_wait: 1s')
-      .replace(/^ {2}group_interval: 1m$/m, '  group_interval: 2s');
-  }
-  return `# Rendered by opsight up from observability/alertmanager/alertmanager.yml — do not edit.\n${text}`;
+export function renderAlertmanagerConfig(ctx: StackContext, env: NodeJS.ProcessEnv = process.env): string {
+  const text = renderAlertmanagerFile({
+    relayAddress: `127.0.0.1:${ctx.ports.alertRelay}`,
+    fast: ctx.fast,
+    receivers: nativeReceiversFromEnv(env),
+  });
+  return `# Rendered by opsight up — do not edit.\n${text}`;
 }
 
 /** Writes prometheus.yml with a scrape job for every component that declares metrics. */
@@ -32,7 +31,10 @@ export function preparePrometheus(ctx: StackContext, components: ComponentSpec[]
   mkdirSync(join(ctx.paths.data, 'alertmanager'), { recursive: true });
   if (ctx.fast) writeFastRules(ctx);
   writeFileSync(promConfig(ctx), renderPrometheusConfig(ctx, components));
-  writeFileSync(alertmanagerConfig(ctx), renderAlertmanagerConfig(ctx));
+  // Mode 0600: with WeCom configured, the file holds its application secret.
+  const config = renderAlertmanagerConfig(ctx);
+  writeFileSync(alertmanagerConfig(ctx), config, { mode: 0o600 });
+  chmodSync(alertmanagerConfig(ctx), 0o600);
 }
 
 export function prometheus(ctx: StackContext): ComponentSpec {
