@@ -114,7 +114,8 @@ test('CPU and memory of the whole process tree are exported with cAdvisor names'
   const cpu = sample(text, 'container_cpu_usage_seconds_total', { container: 'busy', pod: 'busy-0' });
   const mem = sample(text, 'container_memory_working_set_bytes', { container: 'busy' });
   assert.ok(cpu !== undefined && cpu > 0.3, `cpu ${cpu}`);
-  assert.ok(mem !== undefined && mem > 10 * 1024 * 1024, `memory ${mem}`);
+  // The node child's anonymous memory (several MiB) is counted; the shell alone has well under 1 MiB.
+  assert.ok(mem !== undefined && mem > 4 * 1024 * 1024, `memory ${mem}`);
 });
 
 test('the CPU limit throttles the process tree through a control group', async (t) => {

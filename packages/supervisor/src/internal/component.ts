@@ -9,11 +9,11 @@ import { runProbe } from './probe.js';
 import {
   CLOCK_TICKS,
   listProcesses,
-  memoryBytes,
   type ProcStat,
   processTree,
   readStat,
   signalTree,
+  treeMemoryBytes,
 } from './proc.js';
 import { lookupUser, type SystemUser, setprivAvailable, wrapCommand } from './system-user.js';
 
@@ -158,7 +158,7 @@ export class Component {
     const ticks = members.reduce((sum, p) => sum + p.cpuTicks, 0);
     this.runCpuTicks = Math.max(this.runCpuTicks, ticks);
     this.cpuSeconds = this.cpuBase + this.runCpuTicks / CLOCK_TICKS;
-    this.memoryBytes = members.reduce((sum, p) => sum + memoryBytes(p.pid), 0);
+    this.memoryBytes = treeMemoryBytes(members.map((p) => p.pid));
     const limit = this.spec.resources?.limits?.memoryBytes;
     if (limit !== undefined && this.memoryBytes > limit && !this.oomKilled) {
       this.oomKilled = true;
