@@ -17,10 +17,17 @@ export interface ProbeSpec {
    */
   initialDelayMs?: number;
   /**
-   * Time between probes.
+   * Time between probes (for a readiness probe: until the component is first ready).
    * @default 1000 for readiness, 10000 for liveness
    */
   periodMs?: number;
+  /**
+   * Readiness probes only: time between probes once the component is ready, as Kubernetes hands over
+   * from a quick startup probe to a slower readiness probe. A fast period is for a quick start; kept up
+   * afterwards it costs every component a probe several times a second (an exec probe, a process).
+   * @default the larger of periodMs and 5000
+   */
+  readyPeriodMs?: number;
   /**
    * A probe that takes longer fails.
    * @default 2000

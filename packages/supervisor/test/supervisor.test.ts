@@ -141,6 +141,27 @@ test('the CPU limit throttles the process tree through a control group', async (
   assert.ok((sample(text, 'container_cpu_cfs_throttled_periods_total', { container: 'burner' }) ?? 0) > 0);
 });
 
+test('readiness probes slow down once the component is ready (readyPeriodMs)', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'opsight-probes-'));
+  const count = join(dir, 'probes');
+  const idle = nodeScript('idle', 'setInterval(() => {}, 1000)');
+  // Fails until the third try, then succeeds: the start is probed every 50 ms, the ready component every 400 ms.
+  idle.readinessProbe = {
+    exec: { command: '/bin/sh', args: ['-c', `echo x >> ${count}; [ $(wc -l < ${count}) -ge 3 ]`] },
+    periodMs: 50,
+    readyPeriodMs: 400,
+  };
+  const { supervisor, dispose } = await startSupervisor([idle]);
+  t.after(dispose);
+  await supervisor.waitUntilReady(20_000);
+  const atReady = readFileSync(count, 'utf8').split('\n').filter(Boolean).length;
+  assert.equal(atReady, 3);
+  await new Promise((resolve) => setTimeout(resolve, 1_300));
+  const after = readFileSync(count, 'utf8').split('\n').filter(Boolean).length;
+  // About three more at 400 ms; at the start period it would have been over twenty.
+  assert.ok(after - atReady >= 2 && after - atReady <= 6, `${after - atReady} probes in 1.3 s once ready`);
+});
+
 test('readiness gates dependents: nothing starts before what it depends on is ready or completed', async (t) => {
   const db = nodeScript(
     'db',

@@ -338,7 +338,11 @@ export class Component {
           return;
         }
       }
-      this.schedule(tick, probe.periodMs ?? defaultPeriod);
+      const period = probe.periodMs ?? defaultPeriod;
+      this.schedule(
+        tick,
+        kind === 'readiness' && this.ready ? (probe.readyPeriodMs ?? Math.max(period, 5000)) : period,
+      );
     };
     this.schedule(tick, probe.initialDelayMs ?? 0);
   }
