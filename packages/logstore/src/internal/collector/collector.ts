@@ -82,6 +82,7 @@ export class Collector {
   /** `app` label by pod directory. */
   private readonly apps = new Map<string, string | undefined>();
   private readonly readBuffer = Buffer.allocUnsafe(READ_CHUNK);
+  private polling: Promise<void> | undefined;
   private readonly positions: Positions;
   private stopped = false;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -141,7 +142,8 @@ export class Collector {
     const tick = async () => {
       if (this.stopped) return;
       try {
-        await this.poll();
+        this.polling = this.poll();
+        await this.polling;
         this.ready = true;
       } catch (e) {
         process.stderr.write(`collector: poll failed: ${(e as Error).message}\n`);
@@ -156,6 +158,8 @@ export class Collector {
     this.stopped = true;
     if (this.pollTimer) clearTimeout(this.pollTimer);
     this.wake?.();
+    // A poll in flight finishes before the files it reads are closed.
+    await this.polling?.catch(() => undefined);
     await this.sending;
     this.positions.save();
     for (const f of [...this.files.values(), ...this.retired]) await f.fh.close().catch(() => undefined);
