@@ -3,7 +3,7 @@ import { afterEach, test } from 'node:test';
 import { context, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { getTelemetry, initTelemetry, type Telemetry } from '../src/telemetry.js';
-import { LineCapture } from './support/capture.js';
+import { LineCapture } from '../src/testing.js';
 
 let current: Telemetry | undefined;
 afterEach(async () => {

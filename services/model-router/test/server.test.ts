@@ -6,11 +6,11 @@ import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { buildServingApp, modelProfile } from '@opsight/model-serving';
 import type { Telemetry } from '@opsight/telemetry';
+import { eventually, type LineCapture, startTestTelemetry } from '@opsight/telemetry/testing';
 import type { FastifyInstance } from 'fastify';
 import { parseRoutingConfig } from '../src/config/routing-config.js';
 import { loadModelRouterProto } from '../src/internal/proto.js';
 import { type RouterServer, startRouterServer } from '../src/server.js';
-import { eventually, type LineCapture, startTestTelemetry } from './support/telemetry.js';
 
 type Client = grpc.Client & Record<string, (...args: unknown[]) => unknown>;
 // biome-ignore lint/suspicious/noExplicitAny: decoded protobuf messages
@@ -37,7 +37,7 @@ async function freePort(): Promise<number> {
 }
 
 before(async () => {
-  ({ logs, telemetry } = startTestTelemetry('model-router-test', spans));
+  ({ logs, telemetry } = startTestTelemetry('model-router-test', { spanExporter: spans }));
   const specs = {
     a: [modelProfile('chat', 'instant')],
     b: [modelProfile('chat', 'instant')],

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, test } from 'node:test';
+import { eventually, type LineCapture, startTestTelemetry } from '@opsight/telemetry/testing';
 import type { FastifyInstance } from 'fastify';
 import { buildServingApp, TTFT_HEADER } from '../src/app.js';
 import { modelProfile } from '../src/internal/model-profile.js';
-import { eventually, type LineCapture, startTestTelemetry } from './support/telemetry.js';
 
 let app: FastifyInstance;
 let logs: LineCapture;

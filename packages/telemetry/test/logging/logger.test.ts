@@ -10,7 +10,7 @@ import { LOG_FIELDS, LOG_LEVELS } from '@opsight/catalog';
 import pino from 'pino';
 import { newRequestContext, withRequestContext } from '../../src/context/request-context.js';
 import { createLogger, parseLogLevel } from '../../src/logging/logger.js';
-import { LineCapture } from '../support/capture.js';
+import { LineCapture } from '../../src/testing.js';
 
 before(() => {
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createLogger } from '../../src/logging/logger.js';
 import { isSecretKey, redactText } from '../../src/logging/redaction.js';
-import { LineCapture } from '../support/capture.js';
+import { LineCapture } from '../../src/testing.js';
 
 const KEY = 'sk-live-4f9a8b7c6d5e4f3a2b1c0d9e';
 const PLAIN = 'c2VjcmV0LXZhbHVlLTEyMzQ1Njc4OQ'; // a key without a recognizable prefix

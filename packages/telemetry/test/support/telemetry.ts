@@ -1,6 +1,6 @@
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { initTelemetry, type Telemetry, type TelemetryOptions } from '../../src/telemetry.js';
-import { LineCapture } from './capture.js';
+import { LineCapture } from '../../src/testing.js';
 
 export interface TestTelemetry {
   telemetry: Telemetry;

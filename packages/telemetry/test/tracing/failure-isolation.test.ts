@@ -5,7 +5,7 @@ import { afterEach, test } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { fastifyTelemetry } from '../../src/http/fastify-plugin.js';
 import { initTelemetry, type Telemetry } from '../../src/telemetry.js';
-import { LineCapture } from '../support/capture.js';
+import { LineCapture } from '../../src/testing.js';
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, test } from 'node:test';
+import { eventually, type LineCapture, startTestTelemetry } from '@opsight/telemetry/testing';
 import type { FastifyInstance } from 'fastify';
 import { buildServingApp } from '../../src/app.js';
 import { modelProfile } from '../../src/internal/model-profile.js';
-import { eventually, type LineCapture, startTestTelemetry } from '../support/telemetry.js';
 
 // The upstream is a simulated model-serving (it speaks OpenAI's API) in the same process, so both record
 // into the same registry: a proxied success counts twice, once per server; failures differ by reason.
