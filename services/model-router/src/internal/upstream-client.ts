@@ -73,21 +73,25 @@ type UpstreamResponse = Dispatcher.ResponseData;
  * ~0.3 ms to every call. Both publish the same undici diagnostics channels, so client spans and trace
  * context injection are the same.
  */
-const pools = new Map<string, Pool>();
-function poolFor(origin: string): Pool {
-  let pool = pools.get(origin);
-  if (!pool) {
-    pool = new Pool(origin, { connections: 64, keepAliveTimeout: 30_000 });
-    pools.set(origin, pool);
+const pools = new Map<string, { pool: Pool; path: string }>();
+function poolFor(url: string): { pool: Pool; path: string } {
+  let entry = pools.get(url);
+  if (!entry) {
+    const target = new URL(`${url.replace(/\/+$/, '')}/v1/chat/completions`);
+    entry = {
+      pool: new Pool(target.origin, { connections: 64, keepAliveTimeout: 30_000 }),
+      path: target.pathname,
+    };
+    pools.set(url, entry);
   }
-  return pool;
+  return entry;
 }
 
 /** Closes every backend connection pool (at shutdown). */
 export async function closeUpstreamPools(): Promise<void> {
   const all = [...pools.values()];
   pools.clear();
-  await Promise.all(all.map((p) => p.close()));
+  await Promise.all(all.map((p) => p.pool.close()));
 }
 
 async function post(
@@ -97,10 +101,10 @@ async function post(
   signal: AbortSignal,
 ): Promise<UpstreamResponse> {
   let response: UpstreamResponse;
-  const target = new URL(`${url.replace(/\/+$/, '')}/v1/chat/completions`);
+  const { pool, path } = poolFor(url);
   try {
-    response = await poolFor(target.origin).request({
-      path: target.pathname,
+    response = await pool.request({
+      path,
       method: 'POST',
       headers: { 'content-type': 'application/json', ...headers },
       body: JSON.stringify(body),
