@@ -158,8 +158,9 @@ test('readiness probes slow down once the component is ready (readyPeriodMs)', a
   assert.equal(atReady, 3);
   await new Promise((resolve) => setTimeout(resolve, 1_300));
   const after = readFileSync(count, 'utf8').split('\n').filter(Boolean).length;
-  // About three more at 400 ms; at the start period it would have been over twenty.
-  assert.ok(after - atReady >= 2 && after - atReady <= 6, `${after - atReady} probes in 1.3 s once ready`);
+  // At most four more at 400 ms (fewer on a slow machine, never more); at the start period it would
+  // have been over twenty.
+  assert.ok(after - atReady >= 1 && after - atReady <= 6, `${after - atReady} probes in 1.3 s once ready`);
 });
 
 test('readiness gates dependents: nothing starts before what it depends on is ready or completed', async (t) => {

@@ -202,6 +202,7 @@ test('options passed as undefined keep their defaults (poll every 200 ms, 64 KiB
   await tail.stop();
   assert.deepEqual(lines, ['ok']);
   assert.deepEqual(skipped, ['too_long']);
-  // One poll at start, one every 200 ms, one at stop; a 0 ms interval would have made hundreds.
-  assert.ok(polls >= 3 && polls <= 10, `${polls} polls in one second`);
+  // One poll at start, one every 200 ms, one at stop: at most 7 however fast the machine; a 0 ms
+  // interval would have made hundreds. (A slow machine polls less often, never more.)
+  assert.ok(polls >= 2 && polls <= 10, `${polls} polls in one second`);
 });
