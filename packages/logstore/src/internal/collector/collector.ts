@@ -174,6 +174,9 @@ export class Collector {
     } catch {
       podDirs = [];
     }
+    // Forget the labels of pod directories that are gone (pruned runs).
+    const present = new Set(podDirs);
+    for (const pd of this.apps.keys()) if (!present.has(pd)) this.apps.delete(pd);
     for (const pd of podDirs) {
       const m = POD_DIR.exec(pd);
       if (!m) continue;
