@@ -157,10 +157,12 @@ test('an SLO’s page mutes the ticket of the same SLO, not the ticket of anothe
   const otherTicket = burn('ticket', 'e2e-latency');
   const posted = [page, ticket, otherTicket];
   after(() => postAlerts(posted, -1000));
-  await postAlerts(posted, 5 * 60_000);
-
+  // The page first: posted together, the tickets' notification could be sent before Alertmanager's
+  // inhibitor has taken in the page.
+  await postAlerts([page], 5 * 60_000);
   const pageAlert = await eventually('the page in Alertmanager', () => one(page));
   assert.equal(pageAlert.status.state, 'active');
+  await postAlerts([ticket, otherTicket], 5 * 60_000);
   const muted = await eventually('the ticket of the same SLO suppressed', async () => {
     const a = await one(ticket);
     return a?.status.state === 'suppressed' ? a : undefined;
