@@ -3,12 +3,12 @@
 //
 //   node packages/logstore/dist/src/bin/logstore.js --listen 127.0.0.1:3100 --data-dir var/data/logstore
 //     [--retention-age 168h] [--retention-size 10GB] [--auth-token-file F] [--require-tenant]
-//     [--sync normal|full] [--seal-interval 30s] [--limit name=value ...]
+//     [--sync normal|full] [--seal-interval 30s] [--stream-idle-period 30m] [--limit name=value ...]
 //
 // Prints one line "logstore listening on <url>" when ready; GET /ready answers 200 from then on.
 import { readFileSync } from 'node:fs';
 import { createLogStore } from '../internal/http/server.js';
-import type { Limits } from '../internal/limits.js';
+import { DEFAULT_LIMITS, type Limits } from '../internal/limits.js';
 import { parseBytes, parseDuration } from '../internal/logql/units.js';
 
 function usage(message: string): never {
@@ -45,6 +45,10 @@ for (let i = 0; i < args.length; i++) {
     case '--auth-token-file':
       authToken = readFileSync(next(), 'utf8').trim();
       break;
+    case '--stream-idle-period':
+      // Loki's chunk_idle_period: streams without an entry for this long stop counting as active.
+      limits.chunk_idle_period_ms = parseDuration(next()) / 1e6;
+      break;
     case '--seal-interval':
       sealIntervalMs = parseDuration(next()) / 1e6;
       break;
@@ -59,8 +63,16 @@ for (let i = 0; i < args.length; i++) {
     }
     case '--limit': {
       const [k, v] = next().split('=');
-      if (!k || v === undefined || Number.isNaN(Number(v))) usage('--limit takes name=value');
-      (limits as Record<string, number>)[k] = Number(v);
+      if (!k || v === undefined) usage('--limit takes name=value');
+      if (!(k in DEFAULT_LIMITS)) usage(`unknown limit ${k}`);
+      const wanted = typeof DEFAULT_LIMITS[k as keyof Limits];
+      if (wanted === 'boolean') {
+        if (v !== 'true' && v !== 'false') usage(`--limit ${k} takes true or false`);
+        (limits as Record<string, boolean>)[k] = v === 'true';
+      } else {
+        if (v === '' || Number.isNaN(Number(v))) usage(`--limit ${k} takes a number`);
+        (limits as Record<string, number>)[k] = Number(v);
+      }
       break;
     }
     default:

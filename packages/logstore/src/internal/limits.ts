@@ -3,14 +3,28 @@
 export interface Limits {
   /** Loki `max_line_size`: longest accepted line in bytes; 0 disables. @default 262144 (256KB) */
   max_line_size: number;
+  /**
+   * Loki `max_line_size_truncate`: a line over `max_line_size` is cut to that size (on a UTF-8
+   * character boundary) and stored, instead of rejected. @default false
+   */
+  max_line_size_truncate: boolean;
   /** Loki `max_label_names_per_series`. @default 15 */
   max_label_names_per_series: number;
   /** Loki `max_label_name_length`. @default 1024 */
   max_label_name_length: number;
   /** Loki `max_label_value_length`. @default 2048 */
   max_label_value_length: number;
-  /** Loki `max_global_streams_per_user`: streams per tenant; 0 disables. @default 5000 */
+  /**
+   * Loki `max_global_streams_per_user`: ACTIVE streams per tenant (an entry received within
+   * `chunk_idle_period_ms`); 0 disables. @default 5000
+   */
   max_global_streams_per_user: number;
+  /**
+   * Loki's ingester `chunk_idle_period`, in ms: a stream that has received no entry for this long
+   * leaves the active set (its data stays queryable); 0 keeps every stream active forever.
+   * @default 1800000 (30m)
+   */
+  chunk_idle_period_ms: number;
   /** Loki `ingestion_rate_mb`: sustained ingest per tenant in MB/s (line bytes). @default 4 */
   ingestion_rate_mb: number;
   /** Loki `ingestion_burst_size_mb`: token-bucket size per tenant in MB. @default 6 */
@@ -38,10 +52,12 @@ export interface Limits {
 
 export const DEFAULT_LIMITS: Limits = {
   max_line_size: 256 * 1024,
+  max_line_size_truncate: false,
   max_label_names_per_series: 15,
   max_label_name_length: 1024,
   max_label_value_length: 2048,
   max_global_streams_per_user: 5000,
+  chunk_idle_period_ms: 30 * 60_000,
   ingestion_rate_mb: 4,
   ingestion_burst_size_mb: 6,
   max_query_series: 500,

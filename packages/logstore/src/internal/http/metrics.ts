@@ -21,6 +21,18 @@ export class StoreMetrics {
     labelNames: ['reason', 'tenant'],
     registers: [this.registry],
   });
+  readonly mutatedSamples = new Counter({
+    name: 'loki_mutated_samples_total',
+    help: 'Log lines changed before storing (line_too_long: truncated to max_line_size), by reason and tenant.',
+    labelNames: ['reason', 'tenant'],
+    registers: [this.registry],
+  });
+  readonly mutatedBytes = new Counter({
+    name: 'loki_mutated_bytes_total',
+    help: 'Bytes removed from log lines before storing, by reason and tenant.',
+    labelNames: ['reason', 'tenant'],
+    registers: [this.registry],
+  });
   readonly requestDuration = new Histogram({
     name: 'loki_request_duration_seconds',
     help: 'HTTP request duration by route and status code.',
@@ -30,7 +42,7 @@ export class StoreMetrics {
   });
   readonly streams = new Gauge({
     name: 'loki_ingester_memory_streams',
-    help: 'Streams held, by tenant.',
+    help: 'Active streams (an entry within chunk_idle_period), by tenant.',
     labelNames: ['tenant'],
     registers: [this.registry],
   });

@@ -197,7 +197,11 @@ export function createLogStore(options: LogStoreOptions): LogStore {
     metrics.bytesReceived.inc({ tenant }, bytes);
     const out = ingester.push(tenant, streams);
     for (const [reason, n] of Object.entries(out.discarded)) metrics.discarded.inc({ reason, tenant }, n);
-    metrics.streams.set({ tenant }, storage.streamCount(tenant));
+    if (out.truncated.lines > 0) {
+      metrics.mutatedSamples.inc({ reason: 'line_too_long', tenant }, out.truncated.lines);
+      metrics.mutatedBytes.inc({ reason: 'line_too_long', tenant }, out.truncated.bytes);
+    }
+    metrics.streams.set({ tenant }, ingester.activeStreams(tenant));
     onPushed(tenant, out.stored);
     if (out.status === 204) {
       res.writeHead(204);
@@ -334,6 +338,8 @@ export function createLogStore(options: LogStoreOptions): LogStore {
     }
     if (path === '/metrics') {
       metrics.storageBytes.set(storage.usedBytes());
+      for (const t of ingester.active.tenants())
+        metrics.streams.set({ tenant: t }, ingester.activeStreams(t));
       const text = await metrics.registry.metrics();
       res.writeHead(200, { 'content-type': metrics.registry.contentType });
       res.end(text);

@@ -5,20 +5,49 @@
 // validated on its own: a stream with an invalid label set is dropped whole, an invalid entry
 // (line too long, timestamp too old / too new / too far behind its stream) is dropped alone, and
 // the valid rest is stored. The response is then 400 listing the rejected parts (or 429 when
-// streams were refused by the stream limit), and 204 when everything was accepted.
+// streams were refused by the stream limit), and 204 when everything was accepted. Each rejected
+// part is machine-readable too: stable code, Loki's reason, the stream and the entry's index.
+//
+// Stream limit: only ACTIVE streams count (active-streams.ts): a stream that received no entry
+// within `chunk_idle_period_ms` leaves the active set, so new streams are accepted again once a
+// flood's streams go idle. A stream coming back from idle needs room like a new one, as in Loki.
+//
+// Line size: a line over `max_line_size` is rejected alone, or with `max_line_size_truncate`
+// cut to the limit and stored (counted as mutated, as Loki counts it).
 import type { ErrorCode } from '../error-codes.js';
 import { formatLabels, isValidLabelName, LabelSyntaxError, type Labels, parseLabelSet } from '../labels.js';
 import { type Limits, RateLimiter } from '../limits.js';
 import type { Entry, LogStorage } from '../storage/log-storage.js';
+import { ActiveStreams } from './active-streams.js';
 import type { RawStream } from './decode-push.js';
+
+/** One rejected stream or entry of a push. */
+export interface PushError {
+  /** Stable code from the error catalogue. */
+  code: ErrorCode;
+  /** Loki's message for it. */
+  message: string;
+  /** Where in the request: `streams[i]`, `streams[i].labels` or `streams[i].values[j]`. */
+  field: string;
+  /** Loki's `reason` label for the discarded entries (loki_discarded_samples_total). */
+  reason: string;
+  /** Index of the stream in the request (absent for whole-request errors). */
+  streamIndex?: number;
+  /** Index of the entry in its stream (entry errors only). */
+  entryIndex?: number;
+  /** The stream's canonical label set, when it parsed. */
+  stream?: string;
+}
 
 export interface PushOutcome {
   status: 204 | 400 | 429;
   /** Loki's error messages, one per rejected part (empty on 204). */
-  errors: Array<{ code: ErrorCode; message: string; field: string }>;
+  errors: PushError[];
   accepted: number;
   /** Entries dropped, by Loki's `reason` label. */
   discarded: Record<string, number>;
+  /** Lines cut to max_line_size (max_line_size_truncate), and the bytes cut off. */
+  truncated: { lines: number; bytes: number };
   /** Streams stored, with the entries that were new, for live tailing. */
   stored: Array<{ labels: Labels; entries: Entry[] }>;
 }
@@ -35,18 +64,38 @@ function rememberValid(name: string): boolean {
 
 export class Ingester {
   private readonly rate: RateLimiter;
+  /** The streams counted by the stream limit and loki_ingester_memory_streams. */
+  readonly active: ActiveStreams;
 
   constructor(
     private readonly storage: LogStorage,
     private readonly limitsFor: (tenant: string) => Limits,
+    startMs = Date.now(),
   ) {
     this.rate = new RateLimiter(limitsFor);
+    this.active = new ActiveStreams((t) => limitsFor(t).chunk_idle_period_ms);
+    // Rebuilt from recent data: each stream as active as its newest stored entry.
+    this.active.load(
+      storage.tenants().flatMap((tenant) =>
+        storage
+          .streams(tenant)
+          .filter((s) => s.maxTs !== 0n)
+          .map((s) => ({ tenant, id: s.id, newestMs: Number(s.maxTs / NS_PER_MS) })),
+      ),
+      startMs,
+    );
+  }
+
+  /** Active streams of a tenant now (what loki_ingester_memory_streams reports). */
+  activeStreams(tenant: string, nowMs = Date.now()): number {
+    return this.active.count(tenant, nowMs);
   }
 
   push(tenant: string, streams: RawStream[], nowMs = Date.now()): PushOutcome {
     const limits = this.limitsFor(tenant);
     const errors: PushOutcome['errors'] = [];
     const discarded: Record<string, number> = {};
+    const truncated = { lines: 0, bytes: 0 };
     const drop = (reason: string, n: number) => {
       discarded[reason] = (discarded[reason] ?? 0) + n;
     };
@@ -55,7 +104,7 @@ export class Ingester {
     const newest = now + BigInt(limits.creation_grace_period_ms) * NS_PER_MS;
     const window = BigInt(limits.out_of_order_window_ms) * NS_PER_MS;
     // Merge streams with the same label set (a request may repeat one).
-    const accepted = new Map<string, { labels: Labels; entries: Entry[] }>();
+    const accepted = new Map<string, { labels: Labels; entries: Entry[]; streamIndex: number }>();
     let bytes = 0;
     let lines = 0;
 
@@ -71,6 +120,9 @@ export class Ingester {
           errors.push({
             code: 'INVALID_LABELS',
             field: `${field}.labels`,
+            reason: 'invalid_labels',
+            streamIndex: i,
+            stream: s.labels,
             message: `Error parsing labels '${s.labels}' with error: ${e.message}`,
           });
           drop('invalid_labels', s.entries.length);
@@ -82,7 +134,7 @@ export class Ingester {
       const key = formatLabels(labels);
       const streamError = this.validateLabels(labels, key, duplicate, limits);
       if (streamError) {
-        errors.push({ ...streamError, field: `${field}.labels` });
+        errors.push({ ...streamError, field: `${field}.labels`, streamIndex: i, stream: key });
         drop(streamError.reason, s.entries.length);
         return;
       }
@@ -90,44 +142,53 @@ export class Ingester {
       const existing = this.storage.findStream(tenant, labels);
       let maxTs = existing?.maxTs ?? 0n;
       let behind = maxTs - window;
-      const slot = accepted.get(key) ?? { labels, entries: [] };
-      for (const [j, e] of s.entries.entries()) {
+      const slot = accepted.get(key) ?? { labels, entries: [], streamIndex: i };
+      for (const [j, entry] of s.entries.entries()) {
+        let e = entry;
         const efield = `${field}.values[${j}]`;
-        const size = Buffer.byteLength(e.line);
+        const reject = (code: ErrorCode, reason: string, message: string) => {
+          errors.push({ code, field: efield, reason, streamIndex: i, entryIndex: j, stream: key, message });
+          drop(reason, 1);
+        };
+        let size = Buffer.byteLength(e.line);
         if (limits.max_line_size > 0 && size > limits.max_line_size) {
-          errors.push({
-            code: 'LINE_TOO_LONG',
-            field: efield,
-            message: `Max entry size '${limits.max_line_size}' bytes exceeded for stream '${key}' while adding an entry with length '${size}' bytes`,
-          });
-          drop('line_too_long', 1);
-          continue;
+          if (!limits.max_line_size_truncate) {
+            reject(
+              'LINE_TOO_LONG',
+              'line_too_long',
+              `Max entry size '${limits.max_line_size}' bytes exceeded for stream '${key}' while adding an entry with length '${size}' bytes`,
+            );
+            continue;
+          }
+          const line = truncateUtf8(e.line, limits.max_line_size);
+          const cut = Buffer.byteLength(line);
+          truncated.lines++;
+          truncated.bytes += size - cut;
+          size = cut;
+          e = { ...e, line };
         }
         if (e.ts < oldest) {
-          errors.push({
-            code: 'TIMESTAMP_TOO_OLD',
-            field: efield,
-            message: `entry for stream '${key}' has timestamp too old: ${iso(e.ts)}, oldest acceptable timestamp is: ${iso(oldest)}`,
-          });
-          drop('greater_than_max_sample_age', 1);
+          reject(
+            'TIMESTAMP_TOO_OLD',
+            'greater_than_max_sample_age',
+            `entry for stream '${key}' has timestamp too old: ${iso(e.ts)}, oldest acceptable timestamp is: ${iso(oldest)}`,
+          );
           continue;
         }
         if (e.ts > newest) {
-          errors.push({
-            code: 'TIMESTAMP_TOO_NEW',
-            field: efield,
-            message: `entry for stream '${key}' has timestamp too new: ${iso(e.ts)}`,
-          });
-          drop('too_far_in_future', 1);
+          reject(
+            'TIMESTAMP_TOO_NEW',
+            'too_far_in_future',
+            `entry for stream '${key}' has timestamp too new: ${iso(e.ts)}`,
+          );
           continue;
         }
         if (maxTs !== 0n && e.ts < behind) {
-          errors.push({
-            code: 'ENTRY_TOO_FAR_BEHIND',
-            field: efield,
-            message: `entry too far behind, entry timestamp is: ${iso(e.ts)}, oldest acceptable timestamp is: ${iso(maxTs - window)}`,
-          });
-          drop('too_far_behind', 1);
+          reject(
+            'ENTRY_TOO_FAR_BEHIND',
+            'too_far_behind',
+            `entry too far behind, entry timestamp is: ${iso(e.ts)}, oldest acceptable timestamp is: ${iso(maxTs - window)}`,
+          );
           continue;
         }
         const md = e.metadata;
@@ -135,31 +196,28 @@ export class Ingester {
           const names = Object.keys(md);
           const mdSize = names.reduce((n, k) => n + k.length + md[k]!.length, 0);
           if (names.length > limits.max_structured_metadata_entries_count) {
-            errors.push({
-              code: 'STRUCTURED_METADATA_TOO_MANY',
-              field: efield,
-              message: `stream '${key}' has too many structured metadata labels: '${names.length}', limit: '${limits.max_structured_metadata_entries_count}'.`,
-            });
-            drop('structured_metadata_too_many', 1);
+            reject(
+              'STRUCTURED_METADATA_TOO_MANY',
+              'structured_metadata_too_many',
+              `stream '${key}' has too many structured metadata labels: '${names.length}', limit: '${limits.max_structured_metadata_entries_count}'.`,
+            );
             continue;
           }
           if (mdSize > limits.max_structured_metadata_size) {
-            errors.push({
-              code: 'STRUCTURED_METADATA_TOO_LARGE',
-              field: efield,
-              message: `stream '${key}' has structured metadata too large: '${mdSize}' bytes, limit: '${limits.max_structured_metadata_size}' bytes.`,
-            });
-            drop('structured_metadata_too_large', 1);
+            reject(
+              'STRUCTURED_METADATA_TOO_LARGE',
+              'structured_metadata_too_large',
+              `stream '${key}' has structured metadata too large: '${mdSize}' bytes, limit: '${limits.max_structured_metadata_size}' bytes.`,
+            );
             continue;
           }
           const bad = names.find((n) => !validNames.has(n) && !rememberValid(n));
           if (bad !== undefined) {
-            errors.push({
-              code: 'INVALID_STRUCTURED_METADATA',
-              field: efield,
-              message: `stream '${key}' has invalid structured metadata name: '${bad}'`,
-            });
-            drop('invalid_labels', 1);
+            reject(
+              'INVALID_STRUCTURED_METADATA',
+              'invalid_labels',
+              `stream '${key}' has invalid structured metadata name: '${bad}'`,
+            );
             continue;
           }
         }
@@ -183,38 +241,50 @@ export class Ingester {
           {
             code: 'RATE_LIMITED',
             field: 'streams',
+            reason: 'rate_limited',
             message: `Ingestion rate limit exceeded for user ${tenant} (limit: ${limit} bytes/sec) while attempting to ingest '${lines}' lines totaling '${bytes}' bytes, reduce log volume or contact your Loki administrator to see if the limit can be increased`,
           },
         ],
         accepted: 0,
         discarded,
+        truncated,
         stored: [],
       };
     }
 
-    // Stream limit: new streams beyond the tenant's limit are refused (429), the rest is stored.
-    let streamCount = this.storage.streamCount(tenant);
+    // Stream limit: streams that are not active (new, or back from idle) beyond the tenant's limit of
+    // active streams are refused (429); the rest is stored.
+    let activeCount = this.active.count(tenant, nowMs);
     let streamLimited = false;
     const batch: Array<{ labels: Labels; entries: Entry[] }> = [];
     for (const [key, slot] of accepted) {
-      if (!this.storage.findStream(tenant, slot.labels)) {
-        if (limits.max_global_streams_per_user > 0 && streamCount >= limits.max_global_streams_per_user) {
+      const existing = this.storage.findStream(tenant, slot.labels);
+      if (!existing || !this.active.isActive(tenant, existing.id, nowMs)) {
+        if (limits.max_global_streams_per_user > 0 && activeCount >= limits.max_global_streams_per_user) {
           streamLimited = true;
           errors.push({
             code: 'STREAM_LIMIT',
-            field: 'streams',
+            field: `streams[${slot.streamIndex}]`,
+            reason: 'stream_limit',
+            streamIndex: slot.streamIndex,
+            stream: key,
             message: `Maximum active stream limit exceeded when trying to create stream ${key}, reduce the number of active streams (reduce labels or reduce label values), or contact your Loki administrator to see if the limit can be increased, user: '${tenant}'`,
           });
           drop('stream_limit', slot.entries.length);
           continue;
         }
-        streamCount++;
+        activeCount++;
       }
-      batch.push(slot);
+      batch.push({ labels: slot.labels, entries: slot.entries });
     }
+    // May throw (a full disk): then nothing of the batch is stored and nothing is marked active.
     const { inserted } = batch.length > 0 ? this.storage.append(tenant, batch) : { inserted: 0 };
+    for (const b of batch) {
+      const s = this.storage.findStream(tenant, b.labels);
+      if (s) this.active.touch(tenant, s.id, nowMs);
+    }
     const status = streamLimited ? 429 : errors.length > 0 ? 400 : 204;
-    return { status, errors, accepted: inserted, discarded, stored: batch };
+    return { status, errors, accepted: inserted, discarded, truncated, stored: batch };
   }
 
   private validateLabels(
@@ -271,6 +341,16 @@ export class Ingester {
     }
     return undefined;
   }
+}
+
+/** The longest prefix of `line` of at most `maxBytes` UTF-8 bytes that does not split a character. */
+export function truncateUtf8(line: string, maxBytes: number): string {
+  const buf = Buffer.from(line, 'utf8');
+  if (buf.length <= maxBytes) return line;
+  let end = maxBytes;
+  // Back off continuation bytes (10xxxxxx) so the cut falls on a character boundary.
+  while (end > 0 && (buf[end]! & 0xc0) === 0x80) end--;
+  return buf.subarray(0, end).toString('utf8');
 }
 
 function iso(ns: bigint): string {
