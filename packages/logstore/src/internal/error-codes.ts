@@ -8,8 +8,15 @@ export const ERROR_CODES = {
   INVALID_PROTOBUF: { status: 400, means: 'the body is not a valid protobuf push request' },
   INVALID_SNAPPY: { status: 400, means: 'the protobuf body is not valid snappy block data' },
   INVALID_GZIP: { status: 400, means: 'Content-Encoding is gzip but the body is not' },
-  UNSUPPORTED_ENCODING: { status: 415, means: 'a Content-Encoding other than gzip or identity' },
-  REQUEST_BODY_TOO_LARGE: { status: 413, means: 'the body is over the size limit' },
+  INVALID_COMPRESSION: { status: 400, means: 'Content-Encoding is deflate or zstd but the body is not' },
+  UNSUPPORTED_ENCODING: {
+    status: 415,
+    means: 'a Content-Encoding other than gzip, deflate, zstd (where Node has it) or identity',
+  },
+  REQUEST_BODY_TOO_LARGE: {
+    status: 413,
+    means: 'the body is over the size limit (maxBodyBytes), on the wire or once decompressed',
+  },
   RATE_LIMITED: { status: 429, means: 'over the tenant ingestion rate (ingestion_rate_mb, burst)' },
   // Push: one stream or entry rejected, the valid rest stored (Loki's partial-batch rule).
   INVALID_LABELS: { status: 400, means: 'a label set that does not parse, or an invalid label name' },

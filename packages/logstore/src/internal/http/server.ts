@@ -44,7 +44,10 @@ export interface LogStoreOptions {
   sealIntervalMs?: number;
   /** Commit durability: see StorageOptions.sync. @default 'normal' */
   sync?: 'normal' | 'full';
-  /** Largest accepted request body in bytes (after decompression for gzip). @default 67108864 */
+  /**
+   * Largest accepted request body in bytes, on the wire and again once decompressed (checked while
+   * decompressing: a decompression bomb stops at this size). @default 67108864 (64 MiB)
+   */
   maxBodyBytes?: number;
 }
 
@@ -125,21 +128,21 @@ export function createLogStore(options: LogStoreOptions): LogStore {
     new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       let size = 0;
-      req.on('data', (c: Buffer) => {
+      const onData = (c: Buffer) => {
         size += c.length;
         if (size > maxBody) {
+          // Stop buffering at once; answer 413, then close the connection (the rest is not read).
+          req.off('data', onData);
+          chunks.length = 0;
+          req.pause();
           reject(
-            new HttpError(
-              413,
-              'REQUEST_BODY_TOO_LARGE',
-              `request body too large: ${size} bytes, limit: ${maxBody} bytes`,
-            ),
+            new HttpError(413, 'REQUEST_BODY_TOO_LARGE', `request body too large: over ${maxBody} bytes`),
           );
-          req.destroy();
           return;
         }
         chunks.push(c);
-      });
+      };
+      req.on('data', onData);
       req.on('end', () => resolve(Buffer.concat(chunks)));
       req.on('error', reject);
     });
@@ -181,8 +184,14 @@ export function createLogStore(options: LogStoreOptions): LogStore {
             body,
             req.headers['content-type'] ?? '',
             String(req.headers['content-encoding'] ?? ''),
+            maxBody,
           )
-        : decodePush(body, req.headers['content-type'] ?? '', String(req.headers['content-encoding'] ?? ''));
+        : decodePush(
+            body,
+            req.headers['content-type'] ?? '',
+            String(req.headers['content-encoding'] ?? ''),
+            maxBody,
+          );
     } catch (e) {
       if (e instanceof PushDecodeError)
         throw new HttpError(ERROR_CODES[e.code].status, e.code, e.message, e.field);
@@ -474,9 +483,13 @@ export function createLogStore(options: LogStoreOptions): LogStore {
           res.destroy();
           return 'error';
         }
-        if (e instanceof HttpError)
+        if (e instanceof HttpError) {
+          if (e.status === 413) {
+            res.setHeader('connection', 'close');
+            res.on('finish', () => req.destroy());
+          }
           json(res, e.status, { status: 'error', code: e.code, error: e.message, field: e.field });
-        else if (e instanceof QueryError)
+        } else if (e instanceof QueryError)
           json(res, e.status, { status: 'error', code: e.code, error: e.message });
         else if (e instanceof BadParam)
           json(res, 400, { status: 'error', code: 'INVALID_PARAMETER', error: e.message, field: e.field });

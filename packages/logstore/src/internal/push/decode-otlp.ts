@@ -6,7 +6,8 @@
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import type { Labels } from '../labels.js';
-import { gunzipBounded, MAX_DECODED_BYTES, PushDecodeError, type RawStream } from './decode-push.js';
+import { MAX_DECODED_BYTES, PushDecodeError, type RawStream } from './decode-push.js';
+import { decodeContentEncoding } from './decompress.js';
 
 const protoPath = fileURLToPath(new URL('../../../../proto/otlp-logs.proto', import.meta.url));
 let requestType: protobuf.Type | undefined;
@@ -71,9 +72,13 @@ function hexId(v: Uint8Array | string | undefined): string {
   return Buffer.from(v).toString('hex');
 }
 
-export function decodeOtlpLogs(body: Buffer, contentType: string, contentEncoding: string): RawStream[] {
-  let raw = body;
-  if (contentEncoding.toLowerCase() === 'gzip') raw = gunzipBounded(raw, MAX_DECODED_BYTES);
+export function decodeOtlpLogs(
+  body: Buffer,
+  contentType: string,
+  contentEncoding: string,
+  maxBytes = MAX_DECODED_BYTES,
+): RawStream[] {
+  const raw = decodeContentEncoding(body, contentEncoding, maxBytes);
   let req: {
     resourceLogs?: Array<{
       resource?: { attributes?: KeyValue[] };

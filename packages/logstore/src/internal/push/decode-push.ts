@@ -1,11 +1,13 @@
 // Decodes a push body (JSON or snappy-compressed protobuf, optionally gzip-encoded) into streams
 // with their label sets still unparsed/unvalidated. Syntax errors here reject the whole request.
 
-import { gunzipSync } from 'node:zlib';
 import snappy from 'snappyjs';
-import type { ErrorCode } from '../error-codes.js';
 import type { Labels } from '../labels.js';
+import { decodeContentEncoding, snappyUncompressBounded } from './decompress.js';
+import { PushDecodeError } from './push-decode-error.js';
 import { pushRequestType } from './push-proto.js';
+
+export { PushDecodeError } from './push-decode-error.js';
 
 export interface RawEntry {
   ts: bigint;
@@ -19,30 +21,11 @@ export interface RawStream {
   entries: RawEntry[];
 }
 
-/** gunzip with an output bound; over it is REQUEST_BODY_TOO_LARGE, a broken stream INVALID_GZIP. */
-export function gunzipBounded(raw: Buffer, maxBytes: number): Buffer {
-  try {
-    return gunzipSync(raw, { maxOutputLength: maxBytes });
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-      throw new PushDecodeError('REQUEST_BODY_TOO_LARGE', `decompressed body over ${maxBytes} bytes`);
-    }
-    throw new PushDecodeError('INVALID_GZIP', `invalid gzip body: ${(e as Error).message}`);
-  }
-}
-
-export class PushDecodeError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
-  }
-}
-
-/** Largest decompressed body: a small gzip or snappy body must not expand without bound. */
-export const MAX_DECODED_BYTES = 256 * 1024 * 1024;
+/**
+ * Largest decompressed body by default: the store's request body limit (64 MiB), so a small gzip
+ * or snappy body cannot expand past what an uncompressed one may be.
+ */
+export const MAX_DECODED_BYTES = 64 * 1024 * 1024;
 
 export function decodePush(
   body: Buffer,
@@ -50,12 +33,7 @@ export function decodePush(
   contentEncoding: string,
   maxBytes = MAX_DECODED_BYTES,
 ): RawStream[] {
-  let raw = body;
-  const enc = contentEncoding.toLowerCase().trim();
-  if (enc === 'gzip') raw = gunzipBounded(raw, maxBytes);
-  else if (enc !== '' && enc !== 'identity') {
-    throw new PushDecodeError('UNSUPPORTED_ENCODING', `unsupported Content-Encoding: ${contentEncoding}`);
-  }
+  const raw = decodeContentEncoding(body, contentEncoding, maxBytes);
   const type = contentType.split(';')[0]!.trim().toLowerCase();
   if (type === 'application/json') return decodeJson(raw);
   return decodeProtobuf(raw, maxBytes);
@@ -158,16 +136,7 @@ interface PbEntry {
 }
 
 function decodeProtobuf(raw: Buffer, maxBytes: number): RawStream[] {
-  let plain: Uint8Array;
-  try {
-    plain = snappy.uncompress(raw, maxBytes);
-  } catch (e) {
-    const message = (e as Error).message;
-    if (/too (large|big)/i.test(message)) {
-      throw new PushDecodeError('REQUEST_BODY_TOO_LARGE', `decompressed body over ${maxBytes} bytes`);
-    }
-    throw new PushDecodeError('INVALID_SNAPPY', `invalid snappy-compressed body: ${message}`);
-  }
+  const plain = snappyUncompressBounded(raw, maxBytes);
   let msg: { streams?: Array<{ labels?: string; entries?: PbEntry[] }> };
   try {
     msg = pushRequestType().decode(plain) as typeof msg;
