@@ -2,14 +2,21 @@
 // opsight-logstore: runs the Loki-compatible log store.
 //
 //   node packages/logstore/dist/src/bin/logstore.js --listen 127.0.0.1:3100 --data-dir var/data/logstore
-//     [--retention-age 168h] [--retention-size 10GB] [--auth-token-file F] [--require-tenant]
+//     [--retention-age 168h] [--retention-bytes 2GB|10%|0] [--auth-token-file F] [--require-tenant]
 //     [--sync normal|full] [--seal-interval 30s] [--stream-idle-period 30m] [--limit name=value ...]
 //
+// --retention-bytes: size budget, oldest data deleted first; default 2 GiB or a fifth of the data
+// directory's filesystem if smaller (a laptop's disk is shared with everything else); 0 turns it off.
+// --retention-size is the older name of the same flag. --stream-idle-period is Loki's
+// chunk_idle_period (default 30m): streams without entries for that long stop counting toward the
+// stream limit (max_global_streams_per_user).
+//
 // Prints one line "logstore listening on <url>" when ready; GET /ready answers 200 from then on.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createLogStore } from '../internal/http/server.js';
 import { DEFAULT_LIMITS, type Limits } from '../internal/limits.js';
 import { parseBytes, parseDuration } from '../internal/logql/units.js';
+import { parseRetentionBytes } from '../internal/storage/retention.js';
 
 function usage(message: string): never {
   process.stderr.write(`logstore: ${message}\n`);
@@ -20,7 +27,7 @@ const args = process.argv.slice(2);
 let listen = '127.0.0.1:3100';
 let dataDir = 'var/data/logstore';
 let retentionAge = 0;
-let retentionSize = 0;
+let retentionBytes: string | undefined;
 let authToken: string | undefined;
 let requireTenant = false;
 let sync: 'normal' | 'full' = 'normal';
@@ -39,8 +46,9 @@ for (let i = 0; i < args.length; i++) {
     case '--retention-age':
       retentionAge = parseDuration(next()) / 1e6;
       break;
-    case '--retention-size':
-      retentionSize = parseBytes(next());
+    case '--retention-bytes':
+    case '--retention-size': // the older name
+      retentionBytes = next();
       break;
     case '--auth-token-file':
       authToken = readFileSync(next(), 'utf8').trim();
@@ -84,6 +92,7 @@ const host = idx > 0 ? listen.slice(0, idx) : '127.0.0.1';
 const port = Number(listen.slice(idx + 1));
 if (!Number.isInteger(port) || port < 0 || port > 65535) usage(`invalid --listen ${listen}`);
 
+mkdirSync(dataDir, { recursive: true });
 const store = createLogStore({
   dataDir,
   host,
@@ -93,7 +102,9 @@ const store = createLogStore({
   sync,
   sealIntervalMs,
   retentionMaxAgeMs: retentionAge,
-  retentionMaxBytes: retentionSize,
+  ...(retentionBytes !== undefined
+    ? { retentionMaxBytes: parseRetentionBytes(retentionBytes, dataDir, parseBytes) }
+    : {}),
   ...(authToken ? { authToken } : {}),
 });
 const url = await store.listen().catch((e: Error) => {

@@ -52,6 +52,16 @@ export const ERROR_CODES = {
   QUERY_TIMEOUT: { status: 504, means: 'the query ran past query_timeout' },
   MISSING_MATCH: { status: 400, means: '/series without match[]' },
   INVALID_MATCH: { status: 400, means: 'a match[] that is not a stream selector' },
+  // Storage.
+  STORAGE_FULL: {
+    status: 503,
+    means:
+      'the disk is full (SQLITE_FULL, ENOSPC): nothing of the request was stored; retry after Retry-After',
+  },
+  STORAGE_IO_ERROR: {
+    status: 503,
+    means: 'the database could not be written (SQLITE_IOERR): nothing of the request was stored; retry',
+  },
   // Access.
   NO_ORG_ID: { status: 401, means: 'multi-tenant mode and no X-Scope-OrgID' },
   INVALID_TENANT: { status: 400, means: 'a tenant id with characters Loki does not allow' },

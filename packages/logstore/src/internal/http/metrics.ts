@@ -62,6 +62,28 @@ export class StoreMetrics {
     registers: [this.registry],
   });
 
+  readonly retentionBudget = new Gauge({
+    name: 'opsight_logstore_retention_budget_bytes',
+    help: 'Size budget of the database (--retention-bytes); 0 when unbounded.',
+    registers: [this.registry],
+  });
+  readonly retentionEvictedBytes = new Counter({
+    name: 'opsight_logstore_retention_evicted_bytes_total',
+    help: 'Bytes of database pages freed by retention (age or size).',
+    registers: [this.registry],
+  });
+  readonly writeFailures = new Counter({
+    name: 'opsight_logstore_write_failures_total',
+    help: 'Writes that failed and were rolled back, by operation and error code (STORAGE_FULL, STORAGE_IO_ERROR).',
+    labelNames: ['operation', 'code'],
+    registers: [this.registry],
+  });
+  readonly storageFull = new Gauge({
+    name: 'opsight_logstore_storage_full',
+    help: '1 while the last push failed because the disk is full, else 0.',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

@@ -12,6 +12,7 @@ import { decodeOtlpLogs } from '../push/decode-otlp.js';
 import { decodePush, PushDecodeError } from '../push/decode-push.js';
 import { Ingester, type PushOutcome } from '../push/ingester.js';
 import { LogStorage } from '../storage/log-storage.js';
+import { defaultRetentionBytes, Retention } from '../storage/retention.js';
 import { StoreMetrics } from './metrics.js';
 import { BadParam, parseDirection, parseLimit, parseStep, parseTime } from './params.js';
 
@@ -33,8 +34,14 @@ export interface LogStoreOptions {
   requireTenant?: boolean;
   /** Retention by age in ms (0 keeps forever). @default 0 */
   retentionMaxAgeMs?: number;
-  /** Retention by size in bytes of database pages (0: unbounded). @default 0 */
+  /**
+   * Retention by size (`--retention-bytes`): budget in bytes of database pages in use, enforced
+   * oldest first, periodically and after writes; 0 is unbounded. @default 2 GiB, or a fifth of
+   * the data directory's filesystem if smaller (defaultRetentionBytes)
+   */
   retentionMaxBytes?: number;
+  /** Seconds a client is told to wait (Retry-After) when the disk is full. @default 5 */
+  storageFullRetryAfterSeconds?: number;
   /** How often retention runs, ms. @default 60000 */
   retentionIntervalMs?: number;
   /**
@@ -73,9 +80,36 @@ class HttpError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly field?: string,
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
+}
+
+/**
+ * A write that failed for lack of disk space or an I/O error, as a 503 to retry. SQLite rolls the
+ * transaction back, so nothing of the request was stored (and nothing was acknowledged).
+ */
+function storageWriteError(e: unknown, retryAfterSeconds: number): HttpError | undefined {
+  const code = (e as { code?: unknown }).code;
+  if (typeof code !== 'string') return undefined;
+  if (code === 'SQLITE_FULL' || code === 'ENOSPC')
+    return new HttpError(
+      503,
+      'STORAGE_FULL',
+      `storage full: the disk of the log store has no space left (${(e as Error).message}); nothing of this request was stored`,
+      undefined,
+      retryAfterSeconds,
+    );
+  if (code.startsWith('SQLITE_IOERR'))
+    return new HttpError(
+      503,
+      'STORAGE_IO_ERROR',
+      `storage I/O error (${code}): nothing of this request was stored`,
+      undefined,
+      retryAfterSeconds,
+    );
+  return undefined;
 }
 
 type Tail = {
@@ -92,6 +126,24 @@ export function createLogStore(options: LogStoreOptions): LogStore {
   const metrics = new StoreMetrics();
   const tails = new Set<Tail>();
   const maxBody = options.maxBodyBytes ?? 64 * 1024 * 1024;
+  const retryAfter = options.storageFullRetryAfterSeconds ?? 5;
+  const retention = new Retention(
+    storage,
+    {
+      maxAgeMs: options.retentionMaxAgeMs ?? 0,
+      maxBytes: options.retentionMaxBytes ?? defaultRetentionBytes(options.dataDir),
+    },
+    (run) => {
+      if (run instanceof Error) {
+        const failure = storageWriteError(run, retryAfter);
+        metrics.writeFailures.inc({ operation: 'retention', code: failure?.code ?? 'INTERNAL' });
+        return;
+      }
+      metrics.retentionDeleted.inc(run.entries);
+      metrics.retentionEvictedBytes.inc(run.bytes);
+    },
+  );
+  metrics.retentionBudget.set(retention.budgetBytes());
 
   const tenantOf = (req: IncomingMessage): string => {
     const h = req.headers['x-scope-orgid'];
@@ -204,7 +256,18 @@ export function createLogStore(options: LogStoreOptions): LogStore {
     );
     metrics.linesReceived.inc({ tenant }, lines);
     metrics.bytesReceived.inc({ tenant }, bytes);
-    const out = ingester.push(tenant, streams);
+    let out: PushOutcome;
+    try {
+      out = ingester.push(tenant, streams);
+    } catch (e) {
+      const failure = storageWriteError(e, retryAfter);
+      if (!failure) throw e;
+      metrics.writeFailures.inc({ operation: 'push', code: failure.code });
+      metrics.storageFull.set(failure.code === 'STORAGE_FULL' ? 1 : 0);
+      throw failure;
+    }
+    metrics.storageFull.set(0);
+    retention.afterWrite();
     for (const [reason, n] of Object.entries(out.discarded)) metrics.discarded.inc({ reason, tenant }, n);
     if (out.truncated.lines > 0) {
       metrics.mutatedSamples.inc({ reason: 'line_too_long', tenant }, out.truncated.lines);
@@ -483,7 +546,10 @@ export function createLogStore(options: LogStoreOptions): LogStore {
           res.destroy();
           return 'error';
         }
+        const failure = e instanceof HttpError ? undefined : storageWriteError(e, retryAfter);
+        if (failure) e = failure;
         if (e instanceof HttpError) {
+          if (e.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(e.retryAfterSeconds));
           if (e.status === 413) {
             res.setHeader('connection', 'close');
             res.on('finish', () => req.destroy());
@@ -584,13 +650,17 @@ export function createLogStore(options: LogStoreOptions): LogStore {
     metrics.sealedEntries.inc(n);
     return n;
   };
-  const retain = (nowMs = Date.now()) => {
-    const maxAge = options.retentionMaxAgeMs ? BigInt(options.retentionMaxAgeMs) * 1_000_000n : undefined;
-    const maxBytes = options.retentionMaxBytes || undefined;
-    const n = storage.applyRetention(BigInt(nowMs) * 1_000_000n, maxAge, maxBytes);
-    metrics.retentionDeleted.inc(n);
-    return n;
+  /** The periodic seal: a failure (a full disk) is counted and retried next time, never thrown. */
+  const sealSafely = () => {
+    if (!storage.db.open) return;
+    try {
+      seal();
+    } catch (e) {
+      const failure = storageWriteError(e, retryAfter);
+      metrics.writeFailures.inc({ operation: 'seal', code: failure?.code ?? 'INTERNAL' });
+    }
   };
+  const retain = (nowMs = Date.now()) => retention.run(nowMs).entries;
 
   const store: LogStore = {
     server,
@@ -607,11 +677,11 @@ export function createLogStore(options: LogStoreOptions): LogStore {
           store.url = `http://${host}:${a.port}`;
           const sealEvery = options.sealIntervalMs ?? 30_000;
           if (sealEvery > 0) {
-            sealTimer = setInterval(() => seal(), sealEvery);
+            sealTimer = setInterval(sealSafely, sealEvery);
             sealTimer.unref();
           }
-          if (options.retentionMaxAgeMs || options.retentionMaxBytes) {
-            timer = setInterval(() => retain(), options.retentionIntervalMs ?? 60_000);
+          if (options.retentionMaxAgeMs || retention.budgetBytes() > 0) {
+            timer = setInterval(() => retention.runSafely(), options.retentionIntervalMs ?? 60_000);
             timer.unref();
           }
           resolve(store.url);
