@@ -86,6 +86,22 @@ export {
   up,
 } from './metrics/infrastructure.js';
 export {
+  logstoreRetentionBudgetBytes,
+  logstoreRetentionDeletedEntriesTotal,
+  logstoreRetentionEvictedBytesTotal,
+  logstoreSealedEntriesTotal,
+  logstoreStorageBytes,
+  logstoreStorageFull,
+  logstoreWriteFailuresTotal,
+  lokiDiscardedSamplesTotal,
+  lokiDistributorBytesReceivedTotal,
+  lokiDistributorLinesReceivedTotal,
+  lokiIngesterMemoryStreams,
+  lokiMutatedBytesTotal,
+  lokiMutatedSamplesTotal,
+  lokiRequestDurationSeconds,
+} from './metrics/logstore.js';
+export {
   modelRouterBackendUp,
   modelRouterCircuitOpen,
   modelRouterFallbacksTotal,

@@ -6,6 +6,7 @@ import * as grpc from './grpc.js';
 import * as httpServer from './http-server.js';
 import * as inference from './inference.js';
 import * as infrastructure from './infrastructure.js';
+import * as logstore from './logstore.js';
 import * as modelRouter from './model-router.js';
 import * as ruleSources from './rule-sources.js';
 import * as telemetrySelf from './telemetry-self.js';
@@ -24,6 +25,7 @@ export const METRIC_GROUPS: readonly MetricGroup[] = Object.freeze([
   { title: 'Model router', metrics: Object.values(modelRouter) },
   { title: 'API service', metrics: Object.values(apiService) },
   { title: 'Alert relay', metrics: Object.values(alertRelay) },
+  { title: 'Log store', metrics: Object.values(logstore) },
   { title: 'Infrastructure (for reference)', metrics: Object.values(infrastructure) },
   { title: 'Telemetry SDK self-metrics', metrics: Object.values(telemetrySelf) },
   { title: 'Exporter and pipeline series read by the rules', metrics: Object.values(ruleSources) },
