@@ -15,8 +15,8 @@ after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function start(): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [bin, '--listen', '127.0.0.1:0', '--data-dir', dir], {
+function start(extra: string[] = []): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [bin, '--listen', '127.0.0.1:0', '--data-dir', dir, ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -71,4 +71,35 @@ test('kill -9 during a push loop loses no acknowledged line', async () => {
   assert.deepEqual(lost, [], `${lost.length} of ${acked.length} acknowledged lines lost`);
   again.child.kill('SIGTERM');
   await new Promise((r) => again.child.once('exit', r));
+});
+
+test('the lifecycle, line and budget flags are taken: --stream-idle-period, --limit max_line_size_truncate, --retention-bytes', async () => {
+  const { child, url } = await start([
+    '--stream-idle-period',
+    '1s',
+    '--limit',
+    'max_line_size_truncate=true',
+    '--limit',
+    'max_line_size=10',
+    '--retention-bytes',
+    '64MB',
+  ]);
+  try {
+    const r = await fetch(`${url}/loki/api/v1/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        streams: [
+          { stream: { app: 'flags' }, values: [[`${Date.now()}000000`, 'a line longer than ten bytes']] },
+        ],
+      }),
+    });
+    assert.equal(r.status, 204, await r.text());
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    assert.match(metrics, /^opsight_logstore_retention_budget_bytes 64000000$/m);
+    assert.match(metrics, /^loki_mutated_samples_total\{reason="line_too_long",tenant="fake"\} 1$/m);
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
 });
