@@ -20,14 +20,19 @@ export {
 } from './metrics/alert-relay.js';
 export {
   apiActiveUsers,
+  apiDependencyUp,
   apiKeyExpiryDays,
   apiKeyExpiryTimestampSeconds,
+  apiKeyStoreUnavailableTotal,
   apiRequestsTotal,
   apiTokensTotal,
+  apiUsageRowsQueued,
   apiUsageRowsTotal,
+  cacheBypassedTotal,
   cacheHitsTotal,
   cacheMissesTotal,
   rateLimitRejectionsTotal,
+  rateLimitUncheckedTotal,
 } from './metrics/api-service.js';
 export {
   gatewayTelemetryLagBytes,
@@ -133,6 +138,7 @@ export type { SpanAttributeConvention, SpanAttributeDefinition } from './span-at
 export { SPAN_ATTRIBUTES, SpanAttr } from './span-attributes.js';
 export type {
   ActiveUserWindow,
+  ApiDependency,
   CacheName,
   GrpcCode,
   GrpcType,
@@ -146,6 +152,7 @@ export type {
 } from './value-sets.js';
 export {
   ACTIVE_USER_WINDOWS,
+  API_DEPENDENCIES,
   CACHE_NAMES,
   GRPC_CODES,
   GRPC_TYPES,

@@ -83,6 +83,10 @@ export type RateLimitKind = (typeof RATE_LIMIT_KINDS)[number];
 export const CACHE_NAMES = ['response', 'api_key', 'other'] as const;
 export type CacheName = (typeof CACHE_NAMES)[number];
 
+/** `dependency` label of `api_dependency_up`. */
+export const API_DEPENDENCIES = ['postgres', 'redis'] as const;
+export type ApiDependency = (typeof API_DEPENDENCIES)[number];
+
 /** `reason` label of `opsight_telemetry_spans_dropped_total`. */
 export const SPAN_DROP_REASONS = ['queue_full', 'export_failed'] as const;
 export type SpanDropReason = (typeof SPAN_DROP_REASONS)[number];

@@ -3,15 +3,21 @@ import { PassThrough } from 'node:stream';
 import { type Context, context, trace } from '@opentelemetry/api';
 import {
   ACTIVE_USER_WINDOWS,
+  type API_DEPENDENCIES,
   apiActiveUsers,
+  apiDependencyUp,
   apiKeyExpiryTimestampSeconds,
+  apiKeyStoreUnavailableTotal,
   apiRequestsTotal,
   apiTokensTotal,
+  apiUsageRowsQueued,
   apiUsageRowsTotal,
+  cacheBypassedTotal,
   cacheHitsTotal,
   cacheMissesTotal,
   MODEL_OTHER,
   rateLimitRejectionsTotal,
+  rateLimitUncheckedTotal,
 } from '@opsight/catalog';
 import {
   currentRequestId,
@@ -30,11 +36,14 @@ import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import { ApiError, errorBody } from './error-catalogue.js';
 import { UsageWriter } from './internal/db/usage-writer.js';
+import { DependencyGuard } from './internal/dependency-guard.js';
 import { chatChunk, chatCompletion } from './internal/http/chat-answer.js';
 import { type ChatRequest, parseChatRequest } from './internal/http/chat-request.js';
+import { ThrottledLog } from './internal/logging/throttled-log.js';
 import { RequestGate } from './internal/redis/request-gate.js';
 import { type CachedCompletion, ResponseCache } from './internal/redis/response-cache.js';
 import { withDbSpan } from './internal/tracing/client-span.js';
+import { ApiKeyCache } from './keys/api-key-cache.js';
 import { API_KEY_PATTERN, type ApiKeyRecord, ApiKeyStore, hashApiKey } from './keys/api-key-store.js';
 import {
   apiErrorFromGrpc,
@@ -64,6 +73,35 @@ export interface ApiServiceOptions {
    * it. 0 reads the database on every request. @default 5000
    */
   keyCacheTtlMs?: number;
+  /**
+   * While PostgreSQL cannot be reached, a key whose record was read less than this long ago still
+   * authenticates from memory (its status and expiry still apply); other keys get 503
+   * AUTH_BACKEND_UNAVAILABLE. 0 turns the fallback off. @default 300000
+   */
+  keyFallbackTtlMs?: number;
+  /** Most key records kept in memory (least recently used evicted first). @default 10000 */
+  keyCacheMaxEntries?: number;
+  /**
+   * What happens to a request whose rate limits cannot be checked because Redis is down: `open` admits it
+   * (counted in `rate_limit_unchecked_total{outcome="admitted"}` and logged), `closed` refuses it with
+   * 503 DEPENDENCY_UNAVAILABLE. @default 'open'
+   */
+  rateLimitFailMode?: 'open' | 'closed';
+  /** A Redis call (limits, cache) not answered within this long counts as Redis being down. @default 250 */
+  redisTimeoutMs?: number;
+  /** A key lookup in PostgreSQL not answered within this long counts as PostgreSQL being down. @default 2000 */
+  postgresTimeoutMs?: number;
+  /**
+   * After a Redis or PostgreSQL call failed, requests skip that dependency for this long (no waiting on a
+   * dead server), then try it again. @default 1000
+   */
+  dependencyBackoffMs?: number;
+  /** How often PostgreSQL and Redis are pinged for `api_dependency_up`. @default 5000 */
+  dependencyCheckMs?: number;
+  /** `Retry-After` of the 503s answered while a dependency is down. @default 5 */
+  unavailableRetryAfterSeconds?: number;
+  /** Usage rows kept in memory while PostgreSQL is down; beyond, they are dropped and counted. @default 20000 */
+  usageMaxQueued?: number;
   /** How often the key expiry gauge is reloaded from the database. @default 60000 */
   expiryRefreshMs?: number;
   /** How often the active-user gauges are read from Redis. @default 15000 */
@@ -124,8 +162,19 @@ export function buildApiService(options: ApiServiceOptions): ApiService {
   const cache = new ResponseCache(redis, options.cacheTtlSeconds ?? 300);
   const defaultRpm = options.defaultRpm ?? 600;
   const defaultTpm = options.defaultTpm ?? 200_000;
-  const keyCacheTtlMs = options.keyCacheTtlMs ?? 5000;
   const logContent = options.logContent ?? false;
+  const failOpen = (options.rateLimitFailMode ?? 'open') === 'open';
+  const retryAfter = options.unavailableRetryAfterSeconds ?? 5;
+  const backoffMs = options.dependencyBackoffMs ?? 1000;
+  const redisGuard = new DependencyGuard('redis', { timeoutMs: options.redisTimeoutMs ?? 250, backoffMs });
+  const pgGuard = new DependencyGuard('postgres', {
+    timeoutMs: options.postgresTimeoutMs ?? 2000,
+    backoffMs,
+  });
+  // Outage warnings: one line per event per 10 s, with the count since the last one.
+  const outageLog = new ThrottledLog();
+  const warnOutage = (event: string, error: unknown, message: string) =>
+    outageLog.note(event, (f, m) => logger.warn(f, m), { error }, message);
 
   const requests = metrics.counter(apiRequestsTotal);
   const tokens = metrics.counter(apiTokensTotal);
@@ -135,17 +184,46 @@ export function buildApiService(options: ApiServiceOptions): ApiService {
   const hits = metrics.counter(cacheHitsTotal);
   const misses = metrics.counter(cacheMissesTotal);
   const rejections = metrics.counter(rateLimitRejectionsTotal);
+  const unchecked = metrics.counter(rateLimitUncheckedTotal);
+  const bypassed = metrics.counter(cacheBypassedTotal);
+  const keyStoreDown = metrics.counter(apiKeyStoreUnavailableTotal);
+  const dependencyUp = metrics.gauge(apiDependencyUp);
+  const usageQueued = metrics.gauge(apiUsageRowsQueued);
   for (const outcome of ['written', 'dropped']) usageRows.inc({ outcome }, 0);
   for (const cacheName of ['response', 'api_key']) {
     hits.inc({ cache: cacheName }, 0);
     misses.inc({ cache: cacheName }, 0);
   }
+  for (const outcome of ['admitted', 'refused']) unchecked.inc({ outcome }, 0);
+  for (const outcome of ['cached', 'refused']) keyStoreDown.inc({ outcome }, 0);
+  bypassed.inc({ cache: 'response' }, 0);
+  usageQueued.set(0);
 
   const usage = new UsageWriter(pool, {
     batchSize: options.usageBatchSize,
     flushIntervalMs: options.usageFlushIntervalMs,
-    onOutcome: (outcome, n) => usageRows.inc({ outcome }, n),
-    onError: (error) => logger.warn({ error }, 'usage batch not written; retrying'),
+    maxQueued: options.usageMaxQueued,
+    onOutcome: (outcome, n) => {
+      usageRows.inc({ outcome }, n);
+      // A batch written proves PostgreSQL answers again: key lookups stop skipping it.
+      if (outcome === 'written') pgGuard.markUp();
+      if (outcome === 'dropped') {
+        outageLog.note(
+          'usage_rows_dropped',
+          (f, m) => logger.error(f, m),
+          { rows: n, queued: usage.queued },
+          'usage rows dropped: the queue is full while PostgreSQL is unreachable',
+        );
+      }
+    },
+    onQueued: (n) => usageQueued.set(n),
+    onError: (error) =>
+      outageLog.note(
+        'usage_batch_failed',
+        (f, m) => logger.warn(f, m),
+        { error, queued: usage.queued },
+        'usage batch not written; kept for the next try',
+      ),
   });
 
   // Models with a route: the `model_name` label's values. Anything else is `other`.
@@ -153,8 +231,12 @@ export function buildApiService(options: ApiServiceOptions): ApiService {
   const modelLabel = (model: string | undefined) =>
     model === undefined ? MODEL_NONE : knownModels.has(model) ? model : MODEL_OTHER;
 
-  // Recently read key records, by hash.
-  const keyCache = new Map<string, { record: ApiKeyRecord; at: number }>();
+  // Recently read key records, by hash (also the fallback while PostgreSQL is down).
+  const keyCache = new ApiKeyCache({
+    freshMs: options.keyCacheTtlMs ?? 5000,
+    fallbackMs: options.keyFallbackTtlMs ?? 300_000,
+    maxEntries: options.keyCacheMaxEntries,
+  });
 
   const states = new WeakMap<FastifyRequest, CallState>();
   const traceIdOf = (ctx: Context | undefined) => {
@@ -219,33 +301,45 @@ export function buildApiService(options: ApiServiceOptions): ApiService {
     }
     const hash = hashApiKey(match[1]!).toString('hex');
     const now = Date.now();
-    let record: ApiKeyRecord | undefined;
-    const cached = keyCache.get(hash);
-    if (cached && now - cached.at < keyCacheTtlMs) {
+    let record: ApiKeyRecord | undefined = keyCache.fresh(hash, now);
+    if (record) {
       hits.inc({ cache: 'api_key' });
-      record = cached.record;
     } else {
       misses.inc({ cache: 'api_key' });
       try {
         const secret = match[1]!;
-        record = await withDbSpan(
-          tracer,
-          {
-            system: 'postgresql',
-            operation: 'SELECT',
-            collection: 'api_keys',
-            query: 'SELECT … FROM api_keys WHERE key_hash = $1',
-          },
-          () => store.findByKey(secret),
+        record = await pgGuard.run(() =>
+          withDbSpan(
+            tracer,
+            {
+              system: 'postgresql',
+              operation: 'SELECT',
+              collection: 'api_keys',
+              query: 'SELECT … FROM api_keys WHERE key_hash = $1',
+            },
+            () => store.findByKey(secret),
+          ),
         );
       } catch (error) {
-        logger.error({ error }, 'API key lookup failed');
-        throw new ApiError('DEPENDENCY_UNAVAILABLE', 'the key store is unavailable');
+        // PostgreSQL is down or slow: a key seen recently still authenticates from its record in memory.
+        record = keyCache.fallback(hash, now);
+        keyStoreDown.inc({ outcome: record ? 'cached' : 'refused' });
+        warnOutage(
+          'api_key_store_unavailable',
+          error,
+          'API key store unavailable: recently seen keys authenticate from memory, others get 503',
+        );
+        if (!record) {
+          throw new ApiError(
+            'AUTH_BACKEND_UNAVAILABLE',
+            'the key store is unavailable and this key was not seen recently; retry later',
+            undefined,
+            retryAfter,
+          );
+        }
       }
-      if (record && keyCacheTtlMs > 0) {
-        if (keyCache.size >= 10_000) keyCache.clear();
-        keyCache.set(hash, { record, at: now });
-      }
+      if (record) keyCache.set(hash, record, now);
+      else keyCache.delete(hash);
     }
     if (!record) throw new ApiError('API_KEY_UNKNOWN', 'the API key is not known');
     state.key = record;
@@ -257,15 +351,32 @@ export function buildApiService(options: ApiServiceOptions): ApiService {
     let admission: Awaited<ReturnType<RequestGate['admit']>>;
     try {
       const key = record;
-      admission = await withDbSpan(tracer, { system: 'redis', operation: 'MULTI' }, () =>
-        gate.admit(key.id, key.userId, {
-          rpm: key.rpmLimit ?? defaultRpm,
-          tpm: key.tpmLimit ?? defaultTpm,
-        }),
+      admission = await redisGuard.run(() =>
+        withDbSpan(tracer, { system: 'redis', operation: 'MULTI' }, () =>
+          gate.admit(key.id, key.userId, {
+            rpm: key.rpmLimit ?? defaultRpm,
+            tpm: key.tpmLimit ?? defaultTpm,
+          }),
+        ),
       );
     } catch (error) {
-      logger.error({ error }, 'rate limit check failed');
-      throw new ApiError('DEPENDENCY_UNAVAILABLE', 'the rate limiter is unavailable');
+      unchecked.inc({ outcome: failOpen ? 'admitted' : 'refused' });
+      warnOutage(
+        'rate_limiter_unavailable',
+        error,
+        failOpen
+          ? 'rate limiter unavailable: requests admitted without a limit check (fail open)'
+          : 'rate limiter unavailable: requests refused (fail closed)',
+      );
+      if (!failOpen) {
+        throw new ApiError(
+          'DEPENDENCY_UNAVAILABLE',
+          'the rate limiter is unavailable',
+          undefined,
+          retryAfter,
+        );
+      }
+      admission = { ok: true };
     }
     if (!admission.ok) {
       rejections.inc({ limit: admission.limit });
@@ -358,22 +469,44 @@ export function buildApiService(options: ApiServiceOptions): ApiService {
     else logger.info(fields, 'chat completion');
   }
 
-  app.get('/healthz', async (_request, reply) => {
-    const [postgres, redisCheck] = await Promise.all([
-      withTimeout(pool.query('SELECT 1'), 2000).then(
-        () => 'ok',
-        () => 'unavailable',
-      ),
-      withTimeout(redis.ping(), 2000).then(
-        () => 'ok',
-        () => 'unavailable',
-      ),
+  /**
+   * Pings PostgreSQL and Redis (each bounded by 2 s) and records the result in `api_dependency_up`. A
+   * dependency seen down starts its guard's back-off, so requests stop waiting on it at once.
+   */
+  async function checkDependencies(): Promise<
+    Record<(typeof API_DEPENDENCIES)[number], 'ok' | 'unavailable'>
+  > {
+    const probe = async (dependency: (typeof API_DEPENDENCIES)[number], ping: () => Promise<unknown>) => {
+      const guard = dependency === 'postgres' ? pgGuard : redisGuard;
+      try {
+        await withTimeout(ping(), 2000);
+        dependencyUp.set({ dependency }, 1);
+        guard.markUp();
+        return 'ok' as const;
+      } catch (error) {
+        dependencyUp.set({ dependency }, 0);
+        guard.markDown(error);
+        return 'unavailable' as const;
+      }
+    };
+    const [postgres, redisState] = await Promise.all([
+      probe('postgres', () => pool.query('SELECT 1')),
+      probe('redis', () => redis.ping()),
     ]);
-    const ok = postgres === 'ok' && redisCheck === 'ok';
-    return reply
-      .code(ok ? 200 : 503)
-      .send({ status: ok ? 'ok' : 'unavailable', postgres, redis: redisCheck });
-  });
+    return { postgres, redis: redisState };
+  }
+
+  // Liveness and readiness: 200 while the process serves. A dependency that is down makes the service
+  // degraded, not unready: every replica shares it, so failing the probe would take them all out of
+  // rotation at once and turn requests that can still be served (fail-open limits, keys in memory) into
+  // gateway errors. The body says what is degraded; so do api_dependency_up and the logs.
+  const probeHandler = async (_request: FastifyRequest, reply: FastifyReply) => {
+    const states = await checkDependencies();
+    const ok = states.postgres === 'ok' && states.redis === 'ok';
+    return reply.code(200).send({ status: ok ? 'ok' : 'degraded', ...states });
+  };
+  app.get('/healthz', probeHandler);
+  app.get('/readyz', probeHandler);
 
   app.get(MODELS_ROUTE, async () => {
     const models = await router.listModels();
@@ -414,19 +547,25 @@ export function buildApiService(options: ApiServiceOptions): ApiService {
           stop: chat.stop,
         })
       : undefined;
+    let cacheUsable = cacheKey !== undefined;
     if (cacheKey) {
-      const hit = await withDbSpan(tracer, { system: 'redis', operation: 'GET' }, () =>
-        cache.get(cacheKey),
-      ).catch((error: unknown) => {
-        logger.warn({ error }, 'response cache read failed');
-        return undefined;
-      });
+      let hit: CachedCompletion | undefined;
+      try {
+        hit = await redisGuard.run(() =>
+          withDbSpan(tracer, { system: 'redis', operation: 'GET' }, () => cache.get(cacheKey)),
+        );
+      } catch (error) {
+        // Redis down: answer from the model, as for a miss, and do not try to store the answer.
+        cacheUsable = false;
+        bypassed.inc({ cache: 'response' });
+        warnOutage('response_cache_unavailable', error, 'response cache unavailable: bypassed');
+      }
       if (hit) {
         hits.inc({ cache: 'response' });
         state.cached = true;
         return answer(reply, state, hit, `chatcmpl-${randomUUID()}`);
       }
-      misses.inc({ cache: 'response' });
+      if (cacheUsable) misses.inc({ cache: 'response' });
     }
     const response = await router.generate(grpcRequest);
     const completion: CachedCompletion = {
@@ -437,12 +576,14 @@ export function buildApiService(options: ApiServiceOptions): ApiService {
       completionTokens: response.usage?.completion_tokens ?? 0,
     };
     knownModels.add(chat.model);
-    if (cacheKey) {
-      withDbSpan(tracer, { system: 'redis', operation: 'SET' }, () => cache.set(cacheKey, completion)).catch(
-        (error: unknown) => {
-          logger.warn({ error }, 'response cache write failed');
-        },
-      );
+    if (cacheKey && cacheUsable) {
+      redisGuard
+        .run(() =>
+          withDbSpan(tracer, { system: 'redis', operation: 'SET' }, () => cache.set(cacheKey, completion)),
+        )
+        .catch((error: unknown) =>
+          warnOutage('response_cache_write_failed', error, 'response cache write failed'),
+        );
     }
     return answer(reply, state, completion, response.id || `chatcmpl-${randomUUID()}`);
   });
@@ -461,11 +602,13 @@ export function buildApiService(options: ApiServiceOptions): ApiService {
     const total = state.promptTokens + state.completionTokens;
     if (state.key && total > 0) {
       const keyId = state.key.id;
-      withDbSpan(tracer, { system: 'redis', operation: 'MULTI' }, () => gate.spendTokens(keyId, total)).catch(
-        (error: unknown) => {
-          logger.warn({ error }, 'token budget update failed');
-        },
-      );
+      redisGuard
+        .run(() =>
+          withDbSpan(tracer, { system: 'redis', operation: 'MULTI' }, () => gate.spendTokens(keyId, total)),
+        )
+        .catch((error: unknown) =>
+          warnOutage('token_budget_unavailable', error, 'token budget update failed: tokens not counted'),
+        );
     }
   }
 
@@ -556,7 +699,7 @@ export function buildApiService(options: ApiServiceOptions): ApiService {
 
   async function refreshExpiry(): Promise<void> {
     try {
-      const keys = await store.expiringActive(options.maxExpirySeries ?? 10_000);
+      const keys = await pgGuard.run(() => store.expiringActive(options.maxExpirySeries ?? 10_000));
       expiry.reset();
       for (const k of keys) expiry.set({ key_id: k.id }, Math.floor(k.expiresAt.getTime() / 1000));
     } catch (error) {
@@ -565,7 +708,7 @@ export function buildApiService(options: ApiServiceOptions): ApiService {
   }
   async function refreshActiveUsers(): Promise<void> {
     try {
-      const counts = await gate.activeUsers();
+      const counts = await redisGuard.run(() => gate.activeUsers());
       const [hour, day] = ACTIVE_USER_WINDOWS;
       activeUsers.set({ window: hour }, counts.hour);
       activeUsers.set({ window: day }, counts.day);
@@ -583,17 +726,22 @@ export function buildApiService(options: ApiServiceOptions): ApiService {
   every(options.expiryRefreshMs ?? 60_000, refreshExpiry);
   every(options.activeUsersRefreshMs ?? 15_000, refreshActiveUsers);
   every(options.modelsRefreshMs ?? 30_000, refreshModels);
+  every(options.dependencyCheckMs ?? 5000, async () => {
+    await checkDependencies();
+  });
 
   return {
     app,
     async refresh() {
-      await Promise.all([refreshExpiry(), refreshActiveUsers(), refreshModels()]);
+      await Promise.all([refreshExpiry(), refreshActiveUsers(), refreshModels(), checkDependencies()]);
     },
     flushUsage: () => usage.flush(),
     async close() {
       for (const t of timers) clearInterval(t);
       await app.close();
-      await usage.close();
+      const dropped = await usage.close();
+      if (dropped > 0)
+        logger.error({ rows: dropped }, 'usage rows not written at shutdown: PostgreSQL unreachable');
     },
   };
 }

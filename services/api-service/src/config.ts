@@ -33,6 +33,27 @@ export interface ApiServiceConfig {
    * Env `OPSIGHT_KEY_EXPIRY_REFRESH_MS`. @default 60000
    */
   keyExpiryRefreshMs: number;
+  /**
+   * Requests whose rate limits cannot be checked (Redis down): `open` admits them, `closed` answers 503.
+   * Env `OPSIGHT_RATE_LIMIT_FAIL_MODE`. @default 'open'
+   */
+  rateLimitFailMode: 'open' | 'closed';
+  /** A Redis command not answered within this long fails. Env `OPSIGHT_REDIS_TIMEOUT_MS`. @default 250 */
+  redisTimeoutMs: number;
+  /**
+   * A PostgreSQL key lookup not answered within this long fails; also the pool's connection timeout.
+   * Env `OPSIGHT_PG_TIMEOUT_MS`. @default 2000
+   */
+  postgresTimeoutMs: number;
+  /**
+   * While PostgreSQL is down, keys read within this long still authenticate from memory; 0 turns it off.
+   * Env `OPSIGHT_KEY_FALLBACK_TTL_MS`. @default 300000
+   */
+  keyFallbackTtlMs: number;
+  /** Key records kept in memory. Env `OPSIGHT_KEY_CACHE_MAX_ENTRIES`. @default 10000 */
+  keyCacheMaxEntries: number;
+  /** Usage rows kept while PostgreSQL is down. Env `OPSIGHT_USAGE_MAX_QUEUED`. @default 20000 */
+  usageMaxQueued: number;
 }
 
 /** Thrown for an invalid setting; `variable` names it. */
@@ -51,6 +72,13 @@ function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
   if (text === undefined || text === '') return fallback;
   if (!/^\d+$/.test(text) || Number(text) < 1)
     throw new ConfigError(name, `"${text}" is not a positive whole number`);
+  return Number(text);
+}
+
+function nonNegative(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const text = env[name];
+  if (text === undefined || text === '') return fallback;
+  if (!/^\d+$/.test(text)) throw new ConfigError(name, `"${text}" is not a whole number`);
   return Number(text);
 }
 
@@ -94,5 +122,18 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, args: string[] 
     bodyLimitBytes: positive(env, 'OPSIGHT_BODY_LIMIT_BYTES', 1024 * 1024),
     logContent: env.OPSIGHT_LOG_CONTENT === '1',
     keyExpiryRefreshMs: positive(env, 'OPSIGHT_KEY_EXPIRY_REFRESH_MS', 60_000),
+    rateLimitFailMode: failMode(env),
+    redisTimeoutMs: positive(env, 'OPSIGHT_REDIS_TIMEOUT_MS', 250),
+    postgresTimeoutMs: positive(env, 'OPSIGHT_PG_TIMEOUT_MS', 2000),
+    keyFallbackTtlMs: nonNegative(env, 'OPSIGHT_KEY_FALLBACK_TTL_MS', 300_000),
+    keyCacheMaxEntries: positive(env, 'OPSIGHT_KEY_CACHE_MAX_ENTRIES', 10_000),
+    usageMaxQueued: positive(env, 'OPSIGHT_USAGE_MAX_QUEUED', 20_000),
   };
+}
+
+function failMode(env: NodeJS.ProcessEnv): 'open' | 'closed' {
+  const text = env.OPSIGHT_RATE_LIMIT_FAIL_MODE;
+  if (text === undefined || text === '' || text === 'open') return 'open';
+  if (text === 'closed') return 'closed';
+  throw new ConfigError('OPSIGHT_RATE_LIMIT_FAIL_MODE', `"${text}" is not "open" or "closed"`);
 }

@@ -39,8 +39,16 @@ export const API_ERRORS = {
   BACKEND_UNAVAILABLE: { status: 503, type: 'api_error' },
   /** The model router cannot be reached. */
   ROUTER_UNAVAILABLE: { status: 503, type: 'api_error' },
-  /** PostgreSQL or Redis cannot be reached, so the key or the limits cannot be checked. */
+  /**
+   * Redis cannot be reached and the service runs with `rateLimitFailMode: 'closed'`, so the key's limits
+   * cannot be checked; see `Retry-After`.
+   */
   DEPENDENCY_UNAVAILABLE: { status: 503, type: 'api_error' },
+  /**
+   * PostgreSQL cannot be reached and the key was not seen recently (keys seen within the fallback window
+   * still authenticate from memory); see `Retry-After`.
+   */
+  AUTH_BACKEND_UNAVAILABLE: { status: 503, type: 'api_error' },
   /** The model did not answer within the deadline. */
   UPSTREAM_TIMEOUT: { status: 504, type: 'api_error' },
 } as const satisfies Record<string, { status: number; type: string }>;
@@ -56,7 +64,7 @@ export class ApiError extends Error {
     message: string,
     /** The offending request field, if any (`messages[0].content`). */
     readonly param?: string,
-    /** Seconds, for 429 answers. */
+    /** Seconds, for 429 and 503 answers (`Retry-After`). */
     readonly retryAfter?: number,
   ) {
     super(message);

@@ -15,6 +15,24 @@ test('defaults: the local stack ports', () => {
   assert.equal(readConfig({ OPSIGHT_KEY_EXPIRY_REFRESH_MS: '2000' }).keyExpiryRefreshMs, 2000);
 });
 
+test('dependency fault settings: fail open, short timeouts, a 5 min key fallback', () => {
+  const c = readConfig({});
+  assert.equal(c.rateLimitFailMode, 'open');
+  assert.equal(c.redisTimeoutMs, 250);
+  assert.equal(c.postgresTimeoutMs, 2000);
+  assert.equal(c.keyFallbackTtlMs, 300_000);
+  assert.equal(c.keyCacheMaxEntries, 10_000);
+  assert.equal(c.usageMaxQueued, 20_000);
+  const d = readConfig({
+    OPSIGHT_RATE_LIMIT_FAIL_MODE: 'closed',
+    OPSIGHT_KEY_FALLBACK_TTL_MS: '0',
+    OPSIGHT_USAGE_MAX_QUEUED: '50',
+  });
+  assert.equal(d.rateLimitFailMode, 'closed');
+  assert.equal(d.keyFallbackTtlMs, 0);
+  assert.equal(d.usageMaxQueued, 50);
+});
+
 test('--listen and the deployment manifests variables (MODEL_ROUTER_ADDRESS, REDIS_URL, PGPASSWORD)', () => {
   const c = readConfig(
     { MODEL_ROUTER_ADDRESS: 'model-router:50051', REDIS_URL: 'redis://redis:6379', PGPASSWORD: 'pw' },
@@ -52,6 +70,9 @@ test('bad settings name the variable', () => {
     [{ OPSIGHT_ROUTER_TIMEOUT_MS: '1.5' }, [], 'OPSIGHT_ROUTER_TIMEOUT_MS'],
     [{ OPSIGHT_KEY_EXPIRY_REFRESH_MS: 'soon' }, [], 'OPSIGHT_KEY_EXPIRY_REFRESH_MS'],
     [{ OPSIGHT_PG_PASSWORD_FILE: '/nonexistent/pw' }, [], 'OPSIGHT_PG_PASSWORD_FILE'],
+    [{ OPSIGHT_RATE_LIMIT_FAIL_MODE: 'sometimes' }, [], 'OPSIGHT_RATE_LIMIT_FAIL_MODE'],
+    [{ OPSIGHT_REDIS_TIMEOUT_MS: '0' }, [], 'OPSIGHT_REDIS_TIMEOUT_MS'],
+    [{ OPSIGHT_KEY_FALLBACK_TTL_MS: '-1' }, [], 'OPSIGHT_KEY_FALLBACK_TTL_MS'],
   ];
   for (const [env, args, variable] of cases) {
     assert.throws(

@@ -198,7 +198,12 @@ export class Router {
               perTryTimeoutMs,
             )
           : undefined;
-      const signal = AbortSignal.any([options.signal, AbortSignal.timeout(remaining), tryAbort.signal]);
+      const signal = AbortSignal.any([
+        options.signal,
+        AbortSignal.timeout(remaining),
+        tryAbort.signal,
+        ...(this.config.healthCheck.abortInFlight ? [target.backend.downSignal] : []),
+      ]);
       try {
         const value = await call(
           target,

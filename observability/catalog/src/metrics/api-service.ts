@@ -90,3 +90,53 @@ export const apiUsageRowsTotal = defineMetric({
   source: 'service',
   note: '`outcome` is `written` or `dropped` (the database refused the batch after retries, or the queue was full).',
 });
+
+export const apiUsageRowsQueued = defineMetric({
+  name: 'api_usage_rows_queued',
+  help: 'Usage rows waiting to be written to PostgreSQL.',
+  type: 'gauge',
+  unit: 'rows',
+  labels: [],
+  source: 'service',
+  note: 'Grows while PostgreSQL is unreachable, up to the writer\'s bound; rows beyond it count as `api_usage_rows_total{outcome="dropped"}`. Held in memory: a process killed with rows queued loses them.',
+});
+
+export const apiDependencyUp = defineMetric({
+  name: 'api_dependency_up',
+  help: "Whether the API service's last check of a dependency answered (1) or not (0).",
+  type: 'gauge',
+  unit: '1',
+  labels: ['dependency'],
+  source: 'service',
+  note: '`dependency` is one of API_DEPENDENCIES. Checked every few seconds and by /healthz; the service keeps serving in a degraded mode while one is down.',
+});
+
+export const rateLimitUncheckedTotal = defineMetric({
+  name: 'rate_limit_unchecked_total',
+  help: 'Requests whose rate limits could not be checked because Redis was unavailable, by what was done with them.',
+  type: 'counter',
+  unit: 'requests',
+  labels: ['outcome'],
+  source: 'service',
+  note: '`outcome` is `admitted` (fail open, the default) or `refused` (fail closed: 503 DEPENDENCY_UNAVAILABLE).',
+});
+
+export const cacheBypassedTotal = defineMetric({
+  name: 'cache_bypassed_total',
+  help: 'Cache lookups skipped because the cache could not be reached, by cache.',
+  type: 'counter',
+  unit: 'requests',
+  labels: ['cache'],
+  source: 'service',
+  note: '`cache` is one of CACHE_NAMES. A bypassed lookup is answered by the backend, as a miss would be; it is not counted as a miss.',
+});
+
+export const apiKeyStoreUnavailableTotal = defineMetric({
+  name: 'api_key_store_unavailable_total',
+  help: 'Key lookups made while PostgreSQL could not be reached, by outcome.',
+  type: 'counter',
+  unit: 'requests',
+  labels: ['outcome'],
+  source: 'service',
+  note: '`outcome` is `cached` (authenticated from the in-memory record of a key seen recently) or `refused` (a key not seen recently: 503 AUTH_BACKEND_UNAVAILABLE).',
+});

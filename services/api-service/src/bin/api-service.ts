@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // opsight-api-service: the platform's OpenAI-compatible API (configuration from the environment; see
-// src/config.ts and the README). Migrates the database, then listens; GET /healthz answers 200 once
-// PostgreSQL and Redis answer.
+// src/config.ts and the README). Migrates the database (so PostgreSQL must answer at start), then
+// listens. Every dependency call is bounded: PostgreSQL connections and queries time out, Redis commands
+// time out and fail at once while disconnected (no offline queue), so a dead or frozen dependency degrades
+// requests instead of stalling them. GET /healthz and /readyz answer 200 while the process serves.
 import { initTelemetry } from '@opsight/telemetry';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { buildApiService } from '../app.js';
 import { ConfigError, readConfig } from '../config.js';
 import { migrate } from '../internal/db/migrations.js';
+import { ThrottledLog } from '../internal/logging/throttled-log.js';
 import { ModelRouterClient } from '../router/model-router-client.js';
 
 async function main(): Promise<void> {
@@ -18,15 +21,36 @@ async function main(): Promise<void> {
     connectionString: config.postgres.connectionString,
     password: config.postgres.password,
     max: 10,
-    connectionTimeoutMillis: 5000,
+    connectionTimeoutMillis: config.postgresTimeoutMs,
+    // A frozen server accepts the connection and never answers: bound every query (usage batches too).
+    query_timeout: Math.max(10_000, config.postgresTimeoutMs),
   });
-  pool.on('error', (error) => logger.warn({ error }, 'idle PostgreSQL connection failed'));
+  const connectionLog = new ThrottledLog();
+  pool.on('error', (error) =>
+    connectionLog.note(
+      'postgres_idle_error',
+      (f, m) => logger.warn(f, m),
+      { error },
+      'idle PostgreSQL connection failed',
+    ),
+  );
   const redis = new Redis(config.redis.url, {
     password: config.redis.password,
     maxRetriesPerRequest: 1,
+    // Commands fail at once while disconnected instead of queueing until Redis is back.
     enableOfflineQueue: false,
+    commandTimeout: config.redisTimeoutMs,
+    connectTimeout: 2000,
   });
-  redis.on('error', (error) => logger.warn({ error }, 'Redis connection failed'));
+  // ioredis reports every reconnection attempt: one line per 10 s is enough.
+  redis.on('error', (error) =>
+    connectionLog.note(
+      'redis_connection_error',
+      (f, m) => logger.warn(f, m),
+      { error },
+      'Redis connection failed',
+    ),
+  );
   // The database may still be starting: retry the migration for a minute.
   for (let attempt = 1; ; attempt++) {
     try {
@@ -51,6 +75,12 @@ async function main(): Promise<void> {
     bodyLimitBytes: config.bodyLimitBytes,
     logContent: config.logContent,
     expiryRefreshMs: config.keyExpiryRefreshMs,
+    rateLimitFailMode: config.rateLimitFailMode,
+    redisTimeoutMs: config.redisTimeoutMs,
+    postgresTimeoutMs: config.postgresTimeoutMs,
+    keyFallbackTtlMs: config.keyFallbackTtlMs,
+    keyCacheMaxEntries: config.keyCacheMaxEntries,
+    usageMaxQueued: config.usageMaxQueued,
   });
   telemetry.onShutdown(async () => {
     await service.close();

@@ -36,6 +36,13 @@ export interface RoutingConfig {
     unhealthyThreshold: number;
     /** Passed checks in a row that mark it up again. @default 1 */
     healthyThreshold: number;
+    /**
+     * When checks mark a backend down, its tries in flight are abandoned and moved to the next backend
+     * (a stream that has started ends with an error). This is what takes calls off a frozen instance,
+     * which accepts connections and never answers, without a per-try timeout that would also cut long
+     * completions. @default true
+     */
+    abortInFlight: boolean;
   };
   retry: {
     /** Tries per call, first included, across backends and fallbacks. @default 3 */
@@ -165,7 +172,15 @@ export function parseRoutingConfig(input: unknown): RoutingConfig {
     });
 
   const hc = obj(root.healthCheck ?? {}, 'healthCheck');
-  known(hc, 'healthCheck', ['intervalMs', 'timeoutMs', 'unhealthyThreshold', 'healthyThreshold']);
+  known(hc, 'healthCheck', [
+    'intervalMs',
+    'timeoutMs',
+    'unhealthyThreshold',
+    'healthyThreshold',
+    'abortInFlight',
+  ]);
+  if (hc.abortInFlight !== undefined && typeof hc.abortInFlight !== 'boolean')
+    throw new RoutingConfigError('healthCheck.abortInFlight', 'expected true or false');
   const retry = obj(root.retry ?? {}, 'retry');
   known(retry, 'retry', ['maxAttempts', 'budgetRatio', 'minRetriesPerSecond', 'perTryTimeoutMs']);
   const cb = obj(root.circuitBreaker ?? {}, 'circuitBreaker');
@@ -178,6 +193,7 @@ export function parseRoutingConfig(input: unknown): RoutingConfig {
       timeoutMs: num(hc, 'timeoutMs', 'healthCheck', 1000, 1, 600_000),
       unhealthyThreshold: num(hc, 'unhealthyThreshold', 'healthCheck', 2, 1, 100),
       healthyThreshold: num(hc, 'healthyThreshold', 'healthCheck', 1, 1, 100),
+      abortInFlight: hc.abortInFlight ?? true,
     },
     retry: {
       maxAttempts: num(retry, 'maxAttempts', 'retry', 3, 1, 10),

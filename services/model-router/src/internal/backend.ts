@@ -3,6 +3,7 @@ import { suppressTracing } from '@opentelemetry/core';
 import type { Logger } from '@opsight/telemetry';
 import type { BackendConfig, RoutingConfig } from '../config/routing-config.js';
 import { CircuitBreaker } from './circuit-breaker.js';
+import { UpstreamFailure } from './upstream-client.js';
 
 /** A model-serving instance: its active health and its circuit breaker. */
 export class Backend {
@@ -15,6 +16,7 @@ export class Backend {
   checked = false;
   #passes = 0;
   #fails = 0;
+  #down = new AbortController();
 
   constructor(
     config: BackendConfig,
@@ -26,6 +28,14 @@ export class Backend {
       settings.circuitBreaker.failureThreshold,
       settings.circuitBreaker.openMs,
     );
+  }
+
+  /**
+   * Aborted (with an {@link UpstreamFailure}) when health checks mark the backend down; a fresh one once it
+   * is up again. Tries listen to it, so a frozen backend does not hold its calls until their deadline.
+   */
+  get downSignal(): AbortSignal {
+    return this.#down.signal;
   }
 
   /** Whether a call may be sent now (healthy and the breaker lets it through). */
@@ -54,6 +64,7 @@ export class Backend {
       this.#fails = 0;
       if (!this.healthy && ++this.#passes >= healthyThreshold) {
         this.healthy = true;
+        this.#down = new AbortController();
         log.info({ backend: this.name }, `backend ${this.name} is up`);
       }
     } else {
@@ -61,6 +72,12 @@ export class Backend {
       if (this.healthy && ++this.#fails >= unhealthyThreshold) {
         this.healthy = false;
         log.warn({ backend: this.name, error }, `backend ${this.name} is down: health check failed`);
+        this.#down.abort(
+          new UpstreamFailure(
+            `backend ${this.name} went down during the try (health check: ${error})`,
+            'connect',
+          ),
+        );
       }
     }
   }

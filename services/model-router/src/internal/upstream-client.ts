@@ -137,6 +137,8 @@ function classify(error: unknown, signal: AbortSignal): UpstreamFailure {
   if (error instanceof UpstreamFailure) return error;
   if (signal.aborted) {
     const reason = signal.reason as Error | undefined;
+    // The backend was marked down while the try waited on it: a backend fault, retried elsewhere.
+    if (reason instanceof UpstreamFailure) return reason;
     return reason?.name === 'TimeoutError'
       ? new UpstreamFailure('the backend did not answer in time', 'timeout')
       : new UpstreamFailure('the call was cancelled', 'aborted');

@@ -7,7 +7,8 @@ import { POSTGRES } from './postgres.js';
  * The platform's OpenAI-compatible API (services/api-service). It migrates its schema at start, so it
  * waits for postgres-setup (roles and database) and Redis. Passwords reach it as files from var/secrets
  * (`OPSIGHT_PG_PASSWORD_FILE`, `OPSIGHT_REDIS_PASSWORD_FILE`), never on its command line or in its
- * environment. Ready once /healthz answers, which needs PostgreSQL and Redis. It starts after the model
+ * environment. Ready once /healthz answers, which it does once migrated (PostgreSQL is needed at start);
+ * a dependency lost later degrades the service (the probe stays 200, its body says so). It starts after the model
  * router is ready, so that `npm run up` never serves 503s while the router warms up; a router lost later
  * gives 503s per request, not an unready API.
  */

@@ -25,6 +25,8 @@ export interface UsageWriterOptions {
   maxQueued?: number;
   /** Called with the number of rows written or dropped. */
   onOutcome?: (outcome: 'written' | 'dropped', rows: number) => void;
+  /** Called with the queue's length whenever it changes. */
+  onQueued?: (rows: number) => void;
   /** Called when a batch fails. */
   onError?: (error: unknown) => void;
 }
@@ -35,6 +37,13 @@ const COLUMNS = 13;
  * Queues usage rows and writes them to PostgreSQL in multi-row INSERTs: one round trip per batch instead
  * of one per request. A failed batch is put back and retried at the next flush; rows beyond `maxQueued`
  * are dropped and counted.
+ *
+ * Guarantees: a row is counted `written` only once its INSERT has committed, so nothing counted as written
+ * is lost. While PostgreSQL is down, rows wait in memory (up to `maxQueued`) and are written once it
+ * answers again; every row beyond the bound is counted `dropped`. The queue is in memory: a kill -9
+ * loses the queued rows (`api_usage_rows_queued` says how many were at risk), and `close()` counts the
+ * rows it could not write as dropped. A batch whose commit was sent but not acknowledged (connection lost
+ * at that moment) is retried, so a row may, rarely, be written twice (at least once).
  */
 export class UsageWriter {
   readonly #pool: Pool;
@@ -42,6 +51,7 @@ export class UsageWriter {
   readonly #maxQueued: number;
   readonly #onOutcome: NonNullable<UsageWriterOptions['onOutcome']>;
   readonly #onError: NonNullable<UsageWriterOptions['onError']>;
+  readonly #onQueued: NonNullable<UsageWriterOptions['onQueued']>;
   #queue: UsageRow[] = [];
   #flushing: Promise<void> | undefined;
   readonly #timer: NodeJS.Timeout;
@@ -52,6 +62,7 @@ export class UsageWriter {
     this.#maxQueued = options.maxQueued ?? 20_000;
     this.#onOutcome = options.onOutcome ?? (() => {});
     this.#onError = options.onError ?? (() => {});
+    this.#onQueued = options.onQueued ?? (() => {});
     this.#timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 1000);
     this.#timer.unref();
   }
@@ -67,6 +78,7 @@ export class UsageWriter {
       return;
     }
     this.#queue.push(row);
+    this.#onQueued(this.#queue.length);
     if (this.#queue.length >= this.#batchSize && !this.#flushing) void this.flush();
   }
 
@@ -84,12 +96,14 @@ export class UsageWriter {
       try {
         await this.#insert(batch);
         this.#onOutcome('written', batch.length);
+        this.#onQueued(this.#queue.length);
       } catch (error) {
         this.#onError(error);
         const room = this.#maxQueued - this.#queue.length;
         const kept = batch.slice(0, Math.max(0, room));
         if (kept.length < batch.length) this.#onOutcome('dropped', batch.length - kept.length);
         this.#queue.unshift(...kept);
+        this.#onQueued(this.#queue.length);
         return;
       }
     }
@@ -123,9 +137,19 @@ export class UsageWriter {
     );
   }
 
-  /** Stops the timer and writes what is queued. */
-  async close(): Promise<void> {
+  /**
+   * Stops the timer and writes what is queued; rows that cannot be written (the database is down) are
+   * counted as dropped. Returns how many were dropped.
+   */
+  async close(): Promise<number> {
     clearInterval(this.#timer);
     await this.flush();
+    const left = this.#queue.length;
+    this.#queue = [];
+    if (left > 0) {
+      this.#onOutcome('dropped', left);
+      this.#onQueued(0);
+    }
+    return left;
   }
 }

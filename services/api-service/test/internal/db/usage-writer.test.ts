@@ -106,3 +106,20 @@ test('a failed batch is kept and written at the next flush; rows beyond maxQueue
     ['written', 4],
   ]);
 });
+
+test('close() with the database down counts the rows it could not write as dropped', async () => {
+  const { wrapped, state } = countingPool();
+  const outcomes: [string, number][] = [];
+  const queued: number[] = [];
+  const writer = new UsageWriter(wrapped, {
+    flushIntervalMs: 60_000,
+    onOutcome: (o, n) => outcomes.push([o, n]),
+    onQueued: (n) => queued.push(n),
+  });
+  state.failing = true;
+  for (let i = 0; i < 3; i++) writer.add(row(i, 'k-close'));
+  assert.equal(await writer.close(), 3);
+  assert.deepEqual(outcomes, [['dropped', 3]]);
+  assert.deepEqual(queued, [1, 2, 3, 3, 0]);
+  assert.equal(await count('k-close'), 0);
+});
