@@ -9,6 +9,7 @@ import * as infrastructure from './infrastructure.js';
 import * as modelRouter from './model-router.js';
 import * as ruleSources from './rule-sources.js';
 import * as telemetrySelf from './telemetry-self.js';
+import * as traceStore from './trace-store.js';
 
 /** A titled group of metric definitions, as shown in the reference page. */
 export interface MetricGroup {
@@ -26,6 +27,7 @@ export const METRIC_GROUPS: readonly MetricGroup[] = Object.freeze([
   { title: 'Alert relay', metrics: Object.values(alertRelay) },
   { title: 'Infrastructure (for reference)', metrics: Object.values(infrastructure) },
   { title: 'Telemetry SDK self-metrics', metrics: Object.values(telemetrySelf) },
+  { title: 'Trace store', metrics: Object.values(traceStore) },
   { title: 'Exporter and pipeline series read by the rules', metrics: Object.values(ruleSources) },
 ]);
 
