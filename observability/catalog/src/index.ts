@@ -126,9 +126,11 @@ export {
   telemetryErrorsTotal,
   telemetryLabelValuesMappedTotal,
   telemetryLogWriteFailuresTotal,
+  telemetrySpanExportRetriesTotal,
   telemetrySpansDroppedTotal,
   telemetrySpansExportedTotal,
 } from './metrics/telemetry-self.js';
+export { traceStoreSpansDroppedTotal, traceStoreStorageFull } from './metrics/trace-store.js';
 export {
   REFERENCE_GENERATOR,
   REFERENCE_PATH,

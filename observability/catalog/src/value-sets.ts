@@ -88,7 +88,7 @@ export const API_DEPENDENCIES = ['postgres', 'redis'] as const;
 export type ApiDependency = (typeof API_DEPENDENCIES)[number];
 
 /** `reason` label of `opsight_telemetry_spans_dropped_total`. */
-export const SPAN_DROP_REASONS = ['queue_full', 'export_failed'] as const;
+export const SPAN_DROP_REASONS = ['queue_full', 'export_failed', 'retries_exhausted'] as const;
 export type SpanDropReason = (typeof SPAN_DROP_REASONS)[number];
 
 /** Log levels as written in the `level` field. */

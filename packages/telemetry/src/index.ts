@@ -1,3 +1,5 @@
+export type { OtelEnvConfig } from './config/otel-env.js';
+export { readOtelEnv } from './config/otel-env.js';
 export { TelemetryConfigError } from './config/telemetry-config-error.js';
 export type { RequestContext } from './context/request-context.js';
 export { currentRequestId, getRequestContext, setRoute, setUserId } from './context/request-context.js';
@@ -23,3 +25,17 @@ export type { Exposition } from './metrics/registry.js';
 export { MetricsRegistry } from './metrics/registry.js';
 export type { Telemetry, TelemetryOptions } from './telemetry.js';
 export { getTelemetry, initTelemetry } from './telemetry.js';
+export type {
+  BoundedSpanProcessorHooks,
+  BoundedSpanProcessorOptions,
+  SpanDropReason,
+  SpanExportRetryOptions,
+} from './tracing/bounded-span-processor.js';
+export { BoundedSpanProcessor, retryDecision } from './tracing/bounded-span-processor.js';
+export type { OtlpHttpSpanExporterOptions } from './tracing/otlp-http-span-exporter.js';
+export {
+  OtlpExportError,
+  OtlpHttpSpanExporter,
+  parseRetryAfter,
+  RETRYABLE_STATUSES,
+} from './tracing/otlp-http-span-exporter.js';

@@ -6,7 +6,6 @@ import {
   W3CBaggagePropagator,
   W3CTraceContextPropagator,
 } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { BasicTracerProvider, type SpanExporter, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { DestinationStream } from 'pino';
 import { readOtelEnv } from './config/otel-env.js';
@@ -17,7 +16,8 @@ import { createStdoutDestination, flushDestination } from './logging/destination
 import { createLogger, type Logger, type LoggerLevel, parseLogLevel } from './logging/logger.js';
 import { MetricsRegistry } from './metrics/registry.js';
 import { createSelfMetrics, type SelfMetrics } from './metrics/self-metrics.js';
-import { BoundedSpanProcessor } from './tracing/bounded-span-processor.js';
+import { BoundedSpanProcessor, type SpanExportRetryOptions } from './tracing/bounded-span-processor.js';
+import { OtlpHttpSpanExporter } from './tracing/otlp-http-span-exporter.js';
 import { buildResource } from './tracing/resource.js';
 import { buildSampler } from './tracing/sampler.js';
 
@@ -51,6 +51,11 @@ export interface TelemetryOptions {
   spanExporter?: SpanExporter;
   /** Client spans and trace-context injection for fetch/undici. @default true */
   instrumentFetch?: boolean;
+  /**
+   * Retry of span exports refused with 429/502/503/504 or a network error (bounded exponential back-off,
+   * Retry-After honoured). @default { initialBackoffMs: 1000, maxBackoffMs: 30000, maxRetryElapsedMs: 300000 }
+   */
+  spanExportRetry?: SpanExportRetryOptions;
 }
 
 /** The SDK of one process. */
@@ -144,10 +149,10 @@ export function initTelemetry(options: TelemetryOptions): Telemetry {
   if (!otel.sdkDisabled && (options.spanExporter || otel.exporter === 'otlp')) {
     const exporter =
       options.spanExporter ??
-      new OTLPTraceExporter({
+      new OtlpHttpSpanExporter({
         url: otel.tracesEndpoint,
         headers: otel.headers,
-        timeoutMillis: otel.exportTimeoutMs,
+        timeoutMs: otel.exportTimeoutMs,
       });
     spanProcessors.push(
       new BoundedSpanProcessor(
@@ -157,9 +162,11 @@ export function initTelemetry(options: TelemetryOptions): Telemetry {
           maxExportBatchSize: otel.maxExportBatchSize,
           scheduleDelayMs: otel.scheduleDelayMs,
           exportTimeoutMs: otel.exportTimeoutMs,
+          ...options.spanExportRetry,
         },
         {
           onExported: (n) => self.spansExported.inc(n),
+          onRetry: () => self.spanExportRetries.inc(),
           onDropped: (reason, n) => self.spansDropped.inc({ reason }, n),
           onError: (error) => errors.report('span-export', error),
         },

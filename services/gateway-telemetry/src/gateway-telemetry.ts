@@ -1,12 +1,21 @@
 import { readFile, rename, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { ExportResult } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { type Resource, resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { telemetrySpansDroppedTotal, telemetrySpansExportedTotal } from '@opsight/catalog';
-import { type Logger, MetricsRegistry } from '@opsight/telemetry';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import {
+  telemetrySpanExportRetriesTotal,
+  telemetrySpansDroppedTotal,
+  telemetrySpansExportedTotal,
+} from '@opsight/catalog';
+import {
+  BoundedSpanProcessor,
+  type Logger,
+  MetricsRegistry,
+  OtlpHttpSpanExporter,
+  readOtelEnv,
+  type SpanExportRetryOptions,
+} from '@opsight/telemetry';
 import { parseAccessLogLine } from './access-log/access-log-line.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { gatewaySpan } from './spans/gateway-span.js';
@@ -34,6 +43,12 @@ export interface GatewayTelemetryOptions {
   /** Delay before a batch of spans is exported, in milliseconds. @default OTEL_BSP_SCHEDULE_DELAY, else 5000 */
   spanBatchDelayMs?: number;
   /**
+   * Retry of span exports refused with 429/502/503/504 or a network error: bounded exponential back-off,
+   * Retry-After honoured, spans held in the bounded queue (OTEL_BSP_MAX_QUEUE_SIZE) meanwhile.
+   * @default { initialBackoffMs: 1000, maxBackoffMs: 30000, maxRetryElapsedMs: 300000 }
+   */
+  spanExportRetry?: SpanExportRetryOptions;
+  /**
    * Rotate the access log once it is this large and fully read: rename it to `<file>.1` (replacing the
    * previous one) and ask nginx to reopen its logs (SIGUSR1 to the pid in `nginxPidFile`), as logrotate
    * would. Needs `nginxPidFile`. @default no rotation
@@ -41,34 +56,6 @@ export interface GatewayTelemetryOptions {
   rotateBytes?: number;
   /** nginx's pid file, for `rotateBytes`. */
   nginxPidFile?: string;
-}
-
-/** Counts delivered and failed spans in the SDK's self-metrics. */
-class CountingExporter implements SpanExporter {
-  constructor(
-    private readonly inner: SpanExporter,
-    private readonly registry: MetricsRegistry,
-    private readonly logger: Logger | undefined,
-  ) {}
-
-  export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
-    this.inner.export(spans, (result) => {
-      if (result.code === 0) this.registry.counter(telemetrySpansExportedTotal).inc(spans.length);
-      else {
-        this.registry.counter(telemetrySpansDroppedTotal).inc({ reason: 'export_failed' }, spans.length);
-        this.logger?.warn({ error: result.error, spans: spans.length }, 'span export failed');
-      }
-      done(result);
-    });
-  }
-
-  shutdown(): Promise<void> {
-    return this.inner.shutdown();
-  }
-
-  forceFlush(): Promise<void> {
-    return this.inner.forceFlush?.() ?? Promise.resolve();
-  }
 }
 
 /**
@@ -80,7 +67,8 @@ export class GatewayTelemetry {
   readonly registry: MetricsRegistry;
   readonly metrics: GatewayMetrics;
   readonly #tailer: LogTailer;
-  readonly #processor: BatchSpanProcessor;
+  readonly #processor: BoundedSpanProcessor;
+  #lastExportErrorLog = 0;
   readonly #server: Server;
   readonly #resource: Resource;
   #address = '';
@@ -89,15 +77,43 @@ export class GatewayTelemetry {
   private constructor(private readonly options: GatewayTelemetryOptions) {
     this.registry = options.registry ?? new MetricsRegistry();
     this.metrics = new GatewayMetrics(this.registry, options.hosts ?? ['localhost', '127.0.0.1']);
-    this.registry.counter(telemetrySpansDroppedTotal).inc({ reason: 'queue_full' }, 0);
-    this.registry.counter(telemetrySpansDroppedTotal).inc({ reason: 'export_failed' }, 0);
-    this.registry.counter(telemetrySpansExportedTotal).inc(0);
-    // Without options the exporter and the batch processor read the standard OTEL_EXPORTER_OTLP_* and
-    // OTEL_BSP_* variables themselves.
-    const exporter = options.spanExporter ?? new OTLPTraceExporter();
-    this.#processor = new BatchSpanProcessor(
-      new CountingExporter(exporter, this.registry, options.logger),
-      options.spanBatchDelayMs === undefined ? undefined : { scheduledDelayMillis: options.spanBatchDelayMs },
+    const dropped = this.registry.counter(telemetrySpansDroppedTotal);
+    const exported = this.registry.counter(telemetrySpansExportedTotal);
+    const retries = this.registry.counter(telemetrySpanExportRetriesTotal);
+    for (const reason of ['queue_full', 'export_failed', 'retries_exhausted']) dropped.inc({ reason }, 0);
+    exported.inc(0);
+    retries.inc(0);
+    // The exporter and the processor follow the standard OTEL_EXPORTER_OTLP_* and OTEL_BSP_* variables.
+    const otel = readOtelEnv(process.env);
+    const exporter: SpanExporter =
+      options.spanExporter ??
+      new OtlpHttpSpanExporter({
+        url: otel.tracesEndpoint,
+        headers: otel.headers,
+        timeoutMs: otel.exportTimeoutMs,
+      });
+    this.#processor = new BoundedSpanProcessor(
+      exporter,
+      {
+        maxQueueSize: otel.maxQueueSize,
+        maxExportBatchSize: otel.maxExportBatchSize,
+        scheduleDelayMs:
+          options.spanBatchDelayMs ?? (process.env.OTEL_BSP_SCHEDULE_DELAY ? otel.scheduleDelayMs : 5000),
+        exportTimeoutMs: otel.exportTimeoutMs,
+        ...options.spanExportRetry,
+      },
+      {
+        onExported: (n) => exported.inc(n),
+        onDropped: (reason, n) => dropped.inc({ reason }, n),
+        onRetry: () => retries.inc(),
+        onError: (error) => {
+          // Logged at most once a minute; every failure is counted above.
+          const now = Date.now();
+          if (now - this.#lastExportErrorLog < 60_000) return;
+          this.#lastExportErrorLog = now;
+          options.logger?.warn({ error }, 'span export failed');
+        },
+      },
     );
     this.#resource = resourceFromAttributes({
       'service.name': options.serviceName ?? 'gateway',

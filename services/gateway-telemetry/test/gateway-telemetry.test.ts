@@ -6,7 +6,7 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
-import { MetricsRegistry } from '@opsight/telemetry';
+import { MetricsRegistry, OtlpHttpSpanExporter } from '@opsight/telemetry';
 import { TraceStoreServer } from '@opsight/tracestore';
 import { GatewayTelemetry } from '../src/gateway-telemetry.js';
 import { accessLogLine, tempDir } from './support/access-log-fixture.js';
@@ -161,4 +161,81 @@ test('/metrics, /ready and unknown paths', async (t) => {
   const res = await fetch(`http://${sidecar.address}/nope`);
   assert.equal(res.status, 404);
   assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'NOT_FOUND');
+});
+
+test('spans are held and retried while the trace store answers 503, and none is lost once it recovers', async (t) => {
+  const cleanup: (() => Promise<void> | void)[] = [];
+  t.after(async () => {
+    for (const step of cleanup.reverse()) await step();
+  });
+  const dir = tempDir({ after: (fn) => cleanup.push(fn) });
+  const accessLog = join(dir, 'access.log');
+  writeFileSync(accessLog, '');
+  const store = await TraceStoreServer.start({
+    dataDir: ':memory:',
+    otlpHttp: '127.0.0.1:0',
+    otlpGrpc: null,
+    query: null,
+    retryAfterSeconds: 1,
+  });
+  cleanup.push(() => store.close());
+  // The switch: commits fail as on a full disk, so the store answers 503 STORAGE_FULL with Retry-After.
+  let full = true;
+  let refused = 0;
+  const diskFull = () => Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' });
+  const ingest = store.store.ingest.bind(store.store);
+  const ingestMany = store.store.ingestMany.bind(store.store);
+  store.store.ingest = (batch) => {
+    if (!full) return ingest(batch);
+    refused++;
+    throw diskFull();
+  };
+  store.store.ingestMany = (batches) => {
+    if (full) throw diskFull();
+    return ingestMany(batches);
+  };
+  const sidecar = await GatewayTelemetry.start({
+    accessLog,
+    positionsFile: join(dir, 'positions.json'),
+    listen: '127.0.0.1:0',
+    registry: new MetricsRegistry({ defaultMetrics: false }),
+    spanExporter: new OtlpHttpSpanExporter({ url: `http://${store.addresses.otlpHttp}/v1/traces` }),
+    spanExportRetry: { initialBackoffMs: 50, maxBackoffMs: 400, maxRetryElapsedMs: 60_000 },
+    pollMs: 20,
+    spanBatchDelayMs: 20,
+  });
+  cleanup.push(() => sidecar.close());
+  const lines = Array.from({ length: 60 }, () => accessLogLine());
+  appendFileSync(
+    accessLog,
+    lines
+      .slice(0, 30)
+      .map((l) => l.text)
+      .join(''),
+  );
+  const deadline = Date.now() + 20_000;
+  while (refused < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(refused >= 2, 'the store refused the first exports');
+  appendFileSync(
+    accessLog,
+    lines
+      .slice(30)
+      .map((l) => l.text)
+      .join(''),
+  );
+  await new Promise((r) => setTimeout(r, 500));
+  full = false;
+  const metrics = async () => (await fetch(`http://${sidecar.address}/metrics`)).text();
+  while (sample(await metrics(), 'opsight_telemetry_spans_exported_total') !== 60) {
+    assert.ok(Date.now() < deadline, 'every span exported after the store recovered');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const text = await metrics();
+  for (const reason of ['queue_full', 'export_failed', 'retries_exhausted']) {
+    assert.equal(sample(text, `opsight_telemetry_spans_dropped_total{reason="${reason}"}`), 0, reason);
+  }
+  assert.ok((sample(text, 'opsight_telemetry_span_export_retries_total') ?? 0) >= 2);
+  for (const line of lines) {
+    assert.equal(store.store.getTrace(Buffer.from(line.traceId, 'hex'))?.spans.length, 1, line.traceId);
+  }
 });

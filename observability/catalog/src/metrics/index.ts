@@ -10,6 +10,7 @@ import * as logstore from './logstore.js';
 import * as modelRouter from './model-router.js';
 import * as ruleSources from './rule-sources.js';
 import * as telemetrySelf from './telemetry-self.js';
+import * as traceStore from './trace-store.js';
 
 /** A titled group of metric definitions, as shown in the reference page. */
 export interface MetricGroup {
@@ -28,6 +29,7 @@ export const METRIC_GROUPS: readonly MetricGroup[] = Object.freeze([
   { title: 'Log store', metrics: Object.values(logstore) },
   { title: 'Infrastructure (for reference)', metrics: Object.values(infrastructure) },
   { title: 'Telemetry SDK self-metrics', metrics: Object.values(telemetrySelf) },
+  { title: 'Trace store', metrics: Object.values(traceStore) },
   { title: 'Exporter and pipeline series read by the rules', metrics: Object.values(ruleSources) },
 ]);
 

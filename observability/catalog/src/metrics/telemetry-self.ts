@@ -7,7 +7,17 @@ export const telemetrySpansDroppedTotal = defineMetric({
   unit: 'spans',
   labels: ['reason'],
   source: 'telemetry-sdk',
-  note: '`reason` is one of SPAN_DROP_REASONS: the export queue was full, or an export failed.',
+  note: '`reason` is one of SPAN_DROP_REASONS: `queue_full` (the bounded export queue was full), `export_failed` (the backend refused the batch for good: a non-retryable status), `retries_exhausted` (retryable failures, 429/502/503/504 or network errors, for longer than the retry window).',
+});
+
+export const telemetrySpanExportRetriesTotal = defineMetric({
+  name: 'opsight_telemetry_span_export_retries_total',
+  help: 'Span export attempts that failed with a retryable error (429, 502, 503, 504, network) and were scheduled again with back-off.',
+  type: 'counter',
+  unit: 'requests',
+  labels: [],
+  source: 'telemetry-sdk',
+  note: 'Rising while `opsight_telemetry_spans_exported_total` is flat: the trace backend is refusing or unreachable and spans are held in the bounded queue.',
 });
 
 export const telemetrySpansExportedTotal = defineMetric({

@@ -2,6 +2,7 @@ import {
   telemetryErrorsTotal,
   telemetryLabelValuesMappedTotal,
   telemetryLogWriteFailuresTotal,
+  telemetrySpanExportRetriesTotal,
   telemetrySpansDroppedTotal,
   telemetrySpansExportedTotal,
 } from '@opsight/catalog';
@@ -12,6 +13,7 @@ import type { MetricsRegistry } from './registry.js';
 export interface SelfMetrics {
   readonly spansDropped: Counter<'reason'>;
   readonly spansExported: Counter;
+  readonly spanExportRetries: Counter;
   readonly logWriteFailures: Counter;
   readonly labelValuesMapped: Counter<'metric' | 'label'>;
   readonly errors: Counter<'component'>;
@@ -21,6 +23,7 @@ export function createSelfMetrics(registry: MetricsRegistry): SelfMetrics {
   const self: SelfMetrics = {
     spansDropped: registry.counter(telemetrySpansDroppedTotal),
     spansExported: registry.counter(telemetrySpansExportedTotal),
+    spanExportRetries: registry.counter(telemetrySpanExportRetriesTotal),
     logWriteFailures: registry.counter(telemetryLogWriteFailuresTotal),
     labelValuesMapped: registry.counter(telemetryLabelValuesMappedTotal),
     errors: registry.counter(telemetryErrorsTotal),
@@ -28,6 +31,8 @@ export function createSelfMetrics(registry: MetricsRegistry): SelfMetrics {
   // Present from the start, so a rate() over them works before the first failure.
   self.spansDropped.inc({ reason: 'queue_full' }, 0);
   self.spansDropped.inc({ reason: 'export_failed' }, 0);
+  self.spansDropped.inc({ reason: 'retries_exhausted' }, 0);
+  self.spanExportRetries.inc(0);
   self.spansExported.inc(0);
   self.logWriteFailures.inc(0);
   return self;

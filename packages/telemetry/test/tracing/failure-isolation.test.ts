@@ -32,9 +32,21 @@ async function deadUrl(): Promise<string> {
   return `http://127.0.0.1:${port}/v1/traces`;
 }
 
+// Retries with a window short enough for a test: a refused batch is given up after 200 ms.
+const shortRetry = { initialBackoffMs: 10, maxBackoffMs: 50, maxRetryElapsedMs: 200 };
+
+async function until(condition: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 async function startApp(endpoint: string, extraEnv: Record<string, string> = {}) {
   const logs = new LineCapture();
   const telemetry = initTelemetry({
+    spanExportRetry: shortRetry,
     service: 'isolation-test',
     handleSignals: false,
     logDestination: logs,
@@ -73,13 +85,15 @@ async function counter(telemetry: Telemetry, sample: string): Promise<number> {
   return line ? Number(line.split(' ')[1]) : 0;
 }
 
-test('trace backend on a dead port: requests succeed, spans are counted as dropped, the error is logged once', {
+test('trace backend on a dead port: requests succeed, spans are retried, then counted as dropped, the error is logged once', {
   timeout: 30_000,
 }, async () => {
   const { telemetry, app, logs } = await startApp(await deadUrl());
   await drive(app, 200);
-  await telemetry.forceFlush();
-  assert.ok((await counter(telemetry, 'opsight_telemetry_spans_dropped_total{reason="export_failed"}')) > 0);
+  const exhausted = 'opsight_telemetry_spans_dropped_total{reason="retries_exhausted"}';
+  await until(async () => (await counter(telemetry, exhausted)) > 0, 'a batch given up after its retries');
+  assert.ok((await counter(telemetry, 'opsight_telemetry_span_export_retries_total')) > 0);
+  assert.equal(await counter(telemetry, 'opsight_telemetry_spans_dropped_total{reason="export_failed"}'), 0);
   assert.equal(await counter(telemetry, 'opsight_telemetry_spans_exported_total'), 0);
   const errors = await counter(telemetry, 'opsight_telemetry_errors_total{component="span-export"}');
   assert.ok(errors >= 2, `expected several failed exports, got ${errors}`);
@@ -88,7 +102,7 @@ test('trace backend on a dead port: requests succeed, spans are counted as dropp
   assert.equal(logged[0]!.level, 'WARN');
 });
 
-test('trace backend answering 503: requests succeed, spans are counted as dropped', {
+test('trace backend answering 503: requests succeed, each batch is retried, then counted as dropped', {
   timeout: 30_000,
 }, async () => {
   let posts = 0;
@@ -99,9 +113,27 @@ test('trace backend answering 503: requests succeed, spans are counted as droppe
   });
   const { telemetry, app } = await startApp(sink.url);
   await drive(app, 100);
+  const exhausted = 'opsight_telemetry_spans_dropped_total{reason="retries_exhausted"}';
+  await until(async () => (await counter(telemetry, exhausted)) >= 10, 'the first batch given up');
+  assert.ok(posts > 1, `the first batch was sent more than once (${posts} posts)`);
+  assert.equal(await counter(telemetry, 'opsight_telemetry_spans_dropped_total{reason="export_failed"}'), 0);
+});
+
+test('trace backend answering 400: the batch is dropped as export_failed at once, not retried', {
+  timeout: 30_000,
+}, async () => {
+  let posts = 0;
+  const sink = await startSink((req, res) => {
+    posts++;
+    req.resume();
+    res.writeHead(400).end();
+  });
+  const { telemetry, app } = await startApp(sink.url);
+  await drive(app, 20);
   await telemetry.forceFlush();
-  assert.ok(posts > 0);
-  assert.ok((await counter(telemetry, 'opsight_telemetry_spans_dropped_total{reason="export_failed"}')) > 0);
+  assert.equal(await counter(telemetry, 'opsight_telemetry_spans_dropped_total{reason="export_failed"}'), 20);
+  assert.equal(posts, 2, 'two batches of 10, each sent once');
+  assert.equal(await counter(telemetry, 'opsight_telemetry_span_export_retries_total'), 0);
 });
 
 test('trace backend that never answers: requests succeed, the queue stays bounded and overflow is counted', {

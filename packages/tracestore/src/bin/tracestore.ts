@@ -2,7 +2,7 @@
 // Command line entry of the trace store, as the supervisor runs it:
 //   tracestore --data-dir var/data/tracestore [--otlp-http 127.0.0.1:4318] [--otlp-grpc 127.0.0.1:4317]
 //              [--query 127.0.0.1:16686] [--synchronous FULL|NORMAL] [--retention-age 168h]
-//              [--retention-bytes 2147483648]
+//              [--retention-bytes 2147483648] [--max-spans-per-trace 10000]
 // A listener set to "off" is not started. The bearer token, when wanted, comes from the environment
 // (TRACESTORE_BEARER_TOKEN) so that it never appears in a process list. Readiness: GET /ready on the query port.
 import { parseArgs } from 'node:util';
@@ -11,7 +11,7 @@ import { TraceStoreServer } from '../internal/trace-store-server.js';
 
 const usage =
   'usage: tracestore --data-dir DIR [--otlp-http HOST:PORT|off] [--otlp-grpc HOST:PORT|off] [--query HOST:PORT|off] ' +
-  '[--synchronous FULL|NORMAL] [--retention-age DURATION] [--retention-bytes BYTES]';
+  '[--synchronous FULL|NORMAL] [--retention-age DURATION] [--retention-bytes BYTES] [--max-spans-per-trace N]';
 
 function listener(value: string | undefined, fallback: string): string | null {
   if (value === 'off') return null;
@@ -28,6 +28,7 @@ async function main(): Promise<void> {
       synchronous: { type: 'string' },
       'retention-age': { type: 'string' },
       'retention-bytes': { type: 'string' },
+      'max-spans-per-trace': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -45,6 +46,9 @@ async function main(): Promise<void> {
     throw new Error('--retention-age: bad duration');
   const bytes = values['retention-bytes'] ? Number(values['retention-bytes']) : undefined;
   if (bytes !== undefined && !(bytes > 0)) throw new Error('--retention-bytes must be a positive number');
+  const maxSpans = values['max-spans-per-trace'] ? Number(values['max-spans-per-trace']) : undefined;
+  if (maxSpans !== undefined && !(Number.isSafeInteger(maxSpans) && maxSpans > 0))
+    throw new Error('--max-spans-per-trace must be a positive integer');
   const server = await TraceStoreServer.start({
     dataDir,
     otlpHttp: listener(values['otlp-http'], '127.0.0.1:4318'),
@@ -52,6 +56,7 @@ async function main(): Promise<void> {
     query: listener(values.query, '127.0.0.1:16686'),
     synchronous,
     retention: { maxAgeMs: ageNs ? Number(ageNs / 1_000_000n) : undefined, maxBytes: bytes },
+    maxSpansPerTrace: maxSpans,
     bearerToken: process.env.TRACESTORE_BEARER_TOKEN || undefined,
   });
   console.log(

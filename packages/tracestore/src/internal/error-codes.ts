@@ -1,5 +1,8 @@
 // Stable error codes of the trace store, each with its HTTP status and gRPC status code. Every error
 // response names one of these, the message says why, and `field` names the offending input where there is one.
+// STORAGE_FULL (the disk or file system holding the database is full: SQLITE_FULL / ENOSPC) and STORAGE_FAILED
+// (any other write failure) are transient: nothing of the request was stored, the answer carries Retry-After
+// (gRPC: UNAVAILABLE), and the sender should retry the same request later.
 export const errorCatalogue = {
   OTLP_INVALID_PROTOBUF: { http: 400, grpc: 3 },
   OTLP_INVALID_JSON: { http: 400, grpc: 3 },
@@ -10,6 +13,7 @@ export const errorCatalogue = {
   PAYLOAD_TOO_LARGE: { http: 413, grpc: 8 },
   UNAUTHORIZED: { http: 401, grpc: 16 },
   STORAGE_FAILED: { http: 503, grpc: 14 },
+  STORAGE_FULL: { http: 503, grpc: 14 },
   INVALID_PARAMETER: { http: 400, grpc: 3 },
   TRACE_NOT_FOUND: { http: 404, grpc: 5 },
   NOT_FOUND: { http: 404, grpc: 5 },
@@ -26,6 +30,8 @@ export class TraceStoreError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly field?: string,
+    /** For transient errors: when the sender may retry, in seconds (HTTP `Retry-After`). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
     this.status = errorCatalogue[code].http;

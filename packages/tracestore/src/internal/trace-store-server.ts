@@ -1,6 +1,12 @@
 // The trace store as one running unit: the span store, the OTLP/HTTP and OTLP/gRPC receivers, the query API
 // and the retention timer, started and stopped together.
+//
+// Disk: retention runs at start, every `retentionIntervalMs`, and after a commit that leaves the live data over
+// `retention.maxBytes` (checked at most once a second). A retention pass that fails (a full disk can refuse
+// even deletes) is logged and retried at the next pass; it never stops the process. On a full disk, exports
+// get 503 STORAGE_FULL with Retry-After until a commit succeeds again (see TraceIngester).
 import type * as grpc from '@grpc/grpc-js';
+import { traceStoreSpansDroppedTotal, traceStoreStorageFull } from '@opsight/catalog';
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import { parseListenAddress } from './http/listen-address.js';
@@ -33,6 +39,10 @@ export interface TraceStoreServerOptions {
   limits?: Partial<SpanLimits>;
   /** Largest export request, compressed or decompressed, in bytes. @default 33554432 (32 MiB) */
   maxRequestBytes?: number;
+  /** Most spans stored per trace; more are dropped and counted (see SpanStoreOptions). @default 10000 */
+  maxSpansPerTrace?: number;
+  /** Retry-After of the 503 answered when a commit fails (full disk), in seconds. @default 5 */
+  retryAfterSeconds?: number;
 }
 
 export interface BoundAddresses {
@@ -51,12 +61,15 @@ export class TraceStoreServer {
   private queryApp: FastifyInstance | null = null;
   private retentionTimer: NodeJS.Timeout | null = null;
   private ready = false;
+  private lastBudgetCheck = 0;
+  private lastRetentionErrorLog = 0;
 
   private constructor(private readonly options: TraceStoreServerOptions) {
     this.store = new SpanStore({
       dataDir: options.dataDir,
       synchronous: options.synchronous,
       retention: options.retention,
+      maxSpansPerTrace: options.maxSpansPerTrace,
     });
     this.registry = new Registry();
     collectDefaultMetrics({ register: this.registry });
@@ -90,13 +103,56 @@ export class TraceStoreServer {
         labelNames: ['transport', 'outcome'] as const,
         registers: [this.registry],
       }),
+      dropped: new Counter({
+        name: traceStoreSpansDroppedTotal.name,
+        help: traceStoreSpansDroppedTotal.help,
+        labelNames: traceStoreSpansDroppedTotal.labels,
+        registers: [this.registry],
+      }),
+      storageFull: new Gauge({
+        name: traceStoreStorageFull.name,
+        help: traceStoreStorageFull.help,
+        registers: [this.registry],
+      }),
     };
+    counters.dropped.inc({ reason: 'trace_too_large' }, 0);
+    counters.storageFull.set(0);
     this.ingester = new TraceIngester(
       this.store,
       { ...defaultSpanLimits, ...options.limits },
       new SpanMetrics(this.registry),
       counters,
+      { retryAfterSeconds: options.retryAfterSeconds, onCommitted: () => this.checkBudget() },
     );
+  }
+
+  /** After a commit: runs retention at once when the live data is over the size budget (once a second at most). */
+  private checkBudget(): void {
+    const now = Date.now();
+    if (now - this.lastBudgetCheck < 1000) return;
+    this.lastBudgetCheck = now;
+    if (this.store.overBudget()) this.runRetention();
+  }
+
+  /** One retention pass; a failure is logged (at most once a minute) and left to the next pass. */
+  private runRetention(): void {
+    try {
+      this.store.enforceRetention();
+    } catch (error) {
+      const now = Date.now();
+      if (now - this.lastRetentionErrorLog < 60_000) return;
+      this.lastRetentionErrorLog = now;
+      console.error(
+        JSON.stringify({
+          timestamp: new Date(now).toISOString(),
+          level: 'WARN',
+          service: 'tracestore',
+          message: 'retention failed; retrying at the next pass',
+          error: (error as Error).message,
+          code: (error as { code?: string }).code ?? null,
+        }),
+      );
+    }
   }
 
   /** Opens the store and starts every configured listener; resolves once all are bound. */
@@ -148,8 +204,8 @@ export class TraceStoreServer {
       this.addresses.otlpGrpc = `${host}:${await bindGrpc(this.grpc, host, port)}`;
     }
     const interval = options.retentionIntervalMs ?? 60_000;
-    this.store.enforceRetention();
-    this.retentionTimer = setInterval(() => this.store.enforceRetention(), interval);
+    this.runRetention();
+    this.retentionTimer = setInterval(() => this.runRetention(), interval);
     this.retentionTimer.unref();
     this.ready = true;
   }

@@ -1,4 +1,6 @@
-// The span tree of a trace: parent links, roots, and spans whose parent is not (or not yet) stored.
+// The span tree of a trace: parent links, roots, and spans whose parent is not (or not yet) stored. Linear in
+// the number of spans (plus sorting siblings) and without recursion, so a trace of the store's largest size
+// (one 10,000-deep chain, or parent ids in cycles) is analysed in bounded time and stack.
 export interface TreeSpanInput {
   spanId: string;
   parentSpanId: string | null;
@@ -36,6 +38,7 @@ export function buildSpanTree<T extends TreeSpanInput>(spans: T[]): SpanTree<T> 
   const roots: TreeNode<T>[] = [];
   const orphans: TreeNode<T>[] = [];
   const missing: string[] = [];
+  const missingSet = new Set<string>();
   for (const node of byId.values()) {
     const parentId = node.span.parentSpanId;
     const parent = parentId ? byId.get(parentId) : undefined;
@@ -43,16 +46,24 @@ export function buildSpanTree<T extends TreeSpanInput>(spans: T[]): SpanTree<T> 
     else if (!parent || parent === node) {
       node.missingParent = true;
       orphans.push(node);
-      if (!missing.includes(parentId)) missing.push(parentId);
+      if (!missingSet.has(parentId)) {
+        missingSet.add(parentId);
+        missing.push(parentId);
+      }
     } else parent.children.push(node);
   }
   // Spans in a parent cycle are reachable from no root: attach them as orphans so every span is shown once.
   const reached = new Set<TreeNode<T>>();
-  const visit = (node: TreeNode<T>, depth: number): void => {
-    reached.add(node);
-    node.depth = depth;
-    node.children.sort(byStart);
-    for (const child of node.children) if (!reached.has(child)) visit(child, depth + 1);
+  const visit = (start: TreeNode<T>, startDepth: number): void => {
+    const stack: [TreeNode<T>, number][] = [[start, startDepth]];
+    for (let top = stack.pop(); top; top = stack.pop()) {
+      const [node, depth] = top;
+      if (reached.has(node)) continue;
+      reached.add(node);
+      node.depth = depth;
+      node.children.sort(byStart);
+      for (const child of node.children) if (!reached.has(child)) stack.push([child, depth + 1]);
+    }
   };
   roots.sort(byStart);
   orphans.sort(byStart);
@@ -60,7 +71,9 @@ export function buildSpanTree<T extends TreeSpanInput>(spans: T[]): SpanTree<T> 
   for (const node of byId.values()) {
     if (!reached.has(node)) {
       node.missingParent = true;
-      for (const other of byId.values()) other.children = other.children.filter((c) => c !== node);
+      // A node is in its own parent's children only.
+      const parent = node.span.parentSpanId ? byId.get(node.span.parentSpanId) : undefined;
+      if (parent) parent.children = parent.children.filter((c) => c !== node);
       orphans.push(node);
       visit(node, 0);
     }

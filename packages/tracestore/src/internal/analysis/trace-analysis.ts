@@ -40,6 +40,8 @@ export interface TraceAnalysis {
     endTimeUnixNano: string;
   }[];
   dependencies: ServiceEdge[];
+  /** As the trace's Jaeger `warnings`: spans dropped over the per-trace limit. */
+  warnings: string[];
 }
 
 interface Input extends TreeSpanInput {
@@ -64,7 +66,9 @@ export function analyzeTrace(trace: DecodedTrace): TraceAnalysis {
   const critical = new Map<string, bigint>();
   for (const s of path) critical.set(s.spanId, (critical.get(s.spanId) ?? 0n) + (s.endNs - s.startNs));
   const spans: AnalyzedSpan[] = [];
-  const emit = (node: TreeNode<Input>): void => {
+  // Depth first without recursion: a 10,000-deep chain must not exhaust the stack.
+  const pending: TreeNode<Input>[] = [...tree.roots].reverse();
+  for (let node = pending.pop(); node; node = pending.pop()) {
     const { span } = node;
     spans.push({
       spanID: span.spanId,
@@ -80,9 +84,8 @@ export function analyzeTrace(trace: DecodedTrace): TraceAnalysis {
       childCount: node.children.length,
       criticalNanos: (critical.get(span.spanId) ?? 0n).toString(),
     });
-    for (const child of node.children) emit(child);
-  };
-  for (const root of tree.roots) emit(root);
+    for (let i = node.children.length - 1; i >= 0; i--) pending.push(node.children[i]!);
+  }
   let start = inputs[0]?.startNs ?? 0n;
   let end = inputs[0]?.endNs ?? 0n;
   for (const s of inputs) {
@@ -105,5 +108,6 @@ export function analyzeTrace(trace: DecodedTrace): TraceAnalysis {
       endTimeUnixNano: s.endNs.toString(),
     })),
     dependencies: serviceGraph(inputs),
+    warnings: [...trace.warnings],
   };
 }

@@ -1,7 +1,8 @@
 // OTLP/HTTP receiver: POST /v1/traces with protobuf or JSON bodies, optionally gzip-compressed. Responses
 // follow OTLP/HTTP: 200 with an ExportTraceServiceResponse (partial_success when spans were rejected), or a
 // 4xx/5xx with a google.rpc.Status body in the request's encoding. JSON error bodies also carry the store's
-// stable `error` code and the offending `field`.
+// stable `error` code and the offending `field`. Transient storage errors (STORAGE_FULL, STORAGE_FAILED) are 503
+// with Retry-After, which OTLP/HTTP senders retry; nothing of such a request was stored.
 import { promisify } from 'node:util';
 import { gunzip, inflate } from 'node:zlib';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -31,6 +32,7 @@ function formatOf(request: FastifyRequest): Format | null {
 
 function sendError(reply: FastifyReply, format: Format, error: TraceStoreError): FastifyReply {
   reply.code(error.status);
+  if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
   if (format === 'protobuf') {
     const body = otlpTypes.rpcStatus.encode({
       code: error.grpcCode,

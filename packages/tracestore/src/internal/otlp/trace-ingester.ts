@@ -1,6 +1,14 @@
 // OTLP export requests from bytes to storage, shared by the HTTP and gRPC receivers: decode, validate,
 // store, count, and answer with OTLP's full or partial success.
-import type { Counter } from 'prom-client';
+//
+// Guarantee: a request is answered with success only after its transaction committed (see SpanStore for what
+// a commit survives). When the commit fails nothing of the request is stored and the answer is a 503
+// (gRPC UNAVAILABLE) with Retry-After: STORAGE_FULL when the disk is full (SQLITE_FULL, ENOSPC), else
+// STORAGE_FAILED. Nothing is kept in memory for later, so a full disk never grows the process; the sender
+// keeps the request and retries, and the first commit after space is freed succeeds, with no restart.
+// Spans over the per-trace limit are not stored: they are counted (`dropped`) and reported to the sender as
+// rejected in OTLP's partial_success, which senders do not retry.
+import type { Counter, Gauge } from 'prom-client';
 import { TraceStoreError } from '../error-codes.js';
 import type { SpanMetrics } from '../metrics/span-metrics.js';
 import type { IngestResult, SpanStore } from '../storage/span-store.js';
@@ -17,8 +25,27 @@ export interface ExportOutcome {
 }
 
 export interface IngestCounters {
+  /** Spans by outcome: stored, rejected (invalid), dropped (over the per-trace limit). */
   spans: Counter<'transport' | 'outcome'>;
+  /** Requests by outcome: ok, partial, error, storage_full. */
   requests: Counter<'transport' | 'outcome'>;
+  /** Spans dropped by reason (trace_too_large). @default none */
+  dropped?: Counter<'reason'>;
+  /** 1 while the last commit failed for lack of space, 0 once one succeeds. @default none */
+  storageFull?: Gauge;
+}
+
+export interface IngestOptions {
+  /** Retry-After of a 503 answered when storing failed, in seconds. @default 5 */
+  retryAfterSeconds?: number;
+  /** Called after each group commit that stored something (e.g. to check the size budget). @default none */
+  onCommitted?: () => void;
+}
+
+/** Whether a storage error means the disk (or the file system holding the database) is full. */
+export function isDiskFull(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_FULL' || code === 'ENOSPC';
 }
 
 interface Pending {
@@ -42,6 +69,7 @@ export class TraceIngester {
     private readonly limits: SpanLimits,
     private readonly spanMetrics: SpanMetrics,
     private readonly counters: IngestCounters,
+    private readonly options: IngestOptions = {},
   ) {}
 
   /** Ingests an encoded request (protobuf, or OTLP/JSON text); rejects with TraceStoreError. */
@@ -100,23 +128,56 @@ export class TraceIngester {
         }
       });
     }
+    const retryAfter = this.options.retryAfterSeconds ?? 5;
+    let committed = false;
     group.forEach((p, i) => {
       const result = results[i]!;
       if (result instanceof Error) {
-        this.counters.requests.inc({ transport: p.transport, outcome: 'error' });
-        p.reject(new TraceStoreError('STORAGE_FAILED', `storing spans failed: ${result.message}`));
+        const full = isDiskFull(result);
+        if (full) this.counters.storageFull?.set(1);
+        this.counters.requests.inc({ transport: p.transport, outcome: full ? 'storage_full' : 'error' });
+        p.reject(
+          full
+            ? new TraceStoreError(
+                'STORAGE_FULL',
+                `the disk holding the trace store is full; nothing of this request was stored, retry later: ${result.message}`,
+                undefined,
+                retryAfter,
+              )
+            : new TraceStoreError(
+                'STORAGE_FAILED',
+                `storing spans failed: ${result.message}`,
+                undefined,
+                retryAfter,
+              ),
+        );
         return;
       }
+      committed = true;
       this.spanMetrics.record(p.batch, result.stored);
-      const { rejected } = p.batch;
+      const rejected = p.batch.rejected + result.dropped;
       this.counters.requests.inc({ transport: p.transport, outcome: rejected > 0 ? 'partial' : 'ok' });
       this.counters.spans.inc({ transport: p.transport, outcome: 'stored' }, result.stored.length);
-      this.counters.spans.inc({ transport: p.transport, outcome: 'rejected' }, rejected);
+      this.counters.spans.inc({ transport: p.transport, outcome: 'rejected' }, p.batch.rejected);
+      this.counters.spans.inc({ transport: p.transport, outcome: 'dropped' }, result.dropped);
+      this.counters.dropped?.inc({ reason: 'trace_too_large' }, result.dropped);
+      const reasons = [...p.batch.rejectReasons];
+      if (result.dropped > 0) {
+        const ids = result.droppedTraceIds.slice(0, 3).map((id) => id.toString('hex'));
+        const more = result.droppedTraceIds.length > 3 ? ', …' : '';
+        reasons.push(
+          `${result.dropped} spans dropped: trace ${ids.join(', ')}${more} is over the limit of ${this.store.maxSpansPerTrace} spans per trace`,
+        );
+      }
       p.resolve({
         stored: result.stored.length,
         rejected,
-        errorMessage: rejected > 0 ? `${rejected} spans rejected: ${p.batch.rejectReasons.join('; ')}` : '',
+        errorMessage: rejected > 0 ? `${rejected} spans rejected: ${reasons.join('; ')}` : '',
       });
     });
+    if (committed) {
+      this.counters.storageFull?.set(0);
+      this.options.onCommitted?.();
+    }
   }
 }

@@ -13,6 +13,8 @@ export interface DecodedTrace {
   spans: DecodedSpan[];
   resources: Map<number, { service: string; message: ResourceMessage; schemaUrl: string }>;
   scopes: Map<number, { message: ScopeMessage; schemaUrl: string }>;
+  /** Warnings about the trace as stored (spans dropped over the per-trace limit). */
+  warnings: string[];
 }
 
 export function decodeTrace(trace: StoredTrace): DecodedTrace {
@@ -35,5 +37,5 @@ export function decodeTrace(trace: StoredTrace): DecodedTrace {
     stored,
     message: otlpTypes.span.decode(stored.data) as unknown as SpanMessage,
   }));
-  return { traceId: trace.traceId, spans, resources, scopes };
+  return { traceId: trace.traceId, spans, resources, scopes, warnings: [...trace.warnings] };
 }

@@ -149,5 +149,5 @@ export function jaegerTrace(trace: DecodedTrace): JaegerTrace {
       warnings: null,
     });
   }
-  return { traceID, spans, processes, warnings: null };
+  return { traceID, spans, processes, warnings: trace.warnings.length > 0 ? [...trace.warnings] : null };
 }

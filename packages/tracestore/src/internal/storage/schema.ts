@@ -1,7 +1,17 @@
-// Tables and indexes of the span store.
+// Tables and indexes of the span store. `trace_counts` keeps each trace's stored and dropped span counts so
+// that the per-trace span cap costs one primary-key lookup per trace and batch, never a count over the trace's
+// spans; a trigger keeps it in step with every deletion (retention), and removes a trace's row with its last span.
+// `user_version` 1 added `trace_counts`: a store written before it is backfilled once, when first opened.
 import type Database from 'better-sqlite3';
 
+const schemaVersion = 1;
+
 export function createSchema(db: Database.Database): void {
+  db.transaction(() => migrate(db))();
+}
+
+function migrate(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
   db.exec(`
     CREATE TABLE IF NOT EXISTS resources (
       id INTEGER PRIMARY KEY,
@@ -49,5 +59,21 @@ export function createSchema(db: Database.Database): void {
       kind INTEGER NOT NULL,
       PRIMARY KEY (service, name, kind)
     ) WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS trace_counts (
+      trace_id BLOB PRIMARY KEY,
+      spans INTEGER NOT NULL,
+      dropped INTEGER NOT NULL DEFAULT 0
+    ) WITHOUT ROWID;
+    CREATE TRIGGER IF NOT EXISTS spans_uncount AFTER DELETE ON spans BEGIN
+      DELETE FROM trace_counts WHERE trace_id = OLD.trace_id AND spans <= 1;
+      UPDATE trace_counts SET spans = spans - 1 WHERE trace_id = OLD.trace_id;
+    END;
   `);
+  if (version < 1) {
+    db.exec(`
+      INSERT OR REPLACE INTO trace_counts (trace_id, spans, dropped)
+        SELECT trace_id, count(*), 0 FROM spans GROUP BY trace_id;
+    `);
+  }
+  if (version < schemaVersion) db.pragma(`user_version = ${schemaVersion}`);
 }

@@ -31,6 +31,11 @@ export interface SpanStoreOptions {
    * of a search whose filters match little in a wide window. @default 500000
    */
   maxSearchScan?: number;
+  /**
+   * Most spans stored per trace, like Jaeger's and Tempo's per-trace limits: spans of a trace beyond this are
+   * dropped at ingest and counted, and the trace says so when read. @default 10000
+   */
+  maxSpansPerTrace?: number;
 }
 
 export interface StoredSpan {
@@ -67,6 +72,10 @@ export interface StoredScope {
 export interface StoredTrace {
   traceId: Buffer;
   spans: StoredSpan[];
+  /** Spans of this trace dropped at ingest because the trace was at the per-trace limit. */
+  droppedSpans: number;
+  /** What a reader must know about this trace (spans dropped), as Jaeger's trace `warnings`. */
+  warnings: string[];
   resources: Map<number, StoredResource>;
   scopes: Map<number, StoredScope>;
 }
@@ -95,6 +104,10 @@ export interface IngestResult {
   /** Spans newly stored by this batch (duplicates of stored spans are not counted). */
   stored: IngestSpan[];
   duplicates: number;
+  /** Spans not stored because their trace already held `maxSpansPerTrace` spans. */
+  dropped: number;
+  /** The traces those spans belong to (distinct). */
+  droppedTraceIds: Buffer[];
 }
 
 /** Matches the residual tag filters that have no column; given the span row, decides whether it matches. */
@@ -144,6 +157,13 @@ function rowToSpan(row: SpanRow): StoredSpan {
   };
 }
 
+interface TraceCount {
+  traceId: Buffer;
+  spans: number;
+  dropped: number;
+  changed: boolean;
+}
+
 const spanColumns =
   'trace_id, span_id, parent_span_id, service, name, kind, start_ns, duration_ns, status_code, resource_id, scope_id, data';
 
@@ -151,6 +171,7 @@ export class SpanStore {
   readonly db: Database.Database;
   readonly retention: RetentionOptions;
   readonly maxSearchScan: number;
+  readonly maxSpansPerTrace: number;
   private readonly resourceIds = new Map<string, number>();
   private readonly scopeIds = new Map<string, number>();
   private readonly knownOperations = new Set<string>();
@@ -172,6 +193,7 @@ export class SpanStore {
       maxBytes: options.retention?.maxBytes ?? 2 * 1024 ** 3,
     };
     this.maxSearchScan = options.maxSearchScan ?? 500_000;
+    this.maxSpansPerTrace = options.maxSpansPerTrace ?? 10_000;
     const db = new Database(file);
     this.db = db;
     db.pragma('auto_vacuum = INCREMENTAL');
@@ -182,7 +204,10 @@ export class SpanStore {
     db.pragma('wal_autocheckpoint = 10000');
     db.pragma('journal_size_limit = 67108864');
     db.pragma('cache_size = -65536');
+    // Retention's scratch table lives in memory: it must work on a full disk, when it is most needed.
+    db.pragma('temp_store = MEMORY');
     createSchema(db);
+    db.exec('CREATE TEMP TABLE IF NOT EXISTS doomed_traces (trace_id BLOB PRIMARY KEY) WITHOUT ROWID');
     this.dependencyHours = new DependencyHours(db);
     this.stmts = {
       findResource: db.prepare('SELECT id FROM resources WHERE hash = ?').pluck(),
@@ -198,8 +223,14 @@ export class SpanStore {
       ),
       insertOperation: db.prepare('INSERT OR IGNORE INTO operations (service, name, kind) VALUES (?, ?, ?)'),
       traceSpans: db
-        .prepare(`SELECT ${spanColumns} FROM spans WHERE trace_id = ? ORDER BY start_ns, span_id`)
+        .prepare(`SELECT ${spanColumns} FROM spans WHERE trace_id = ? ORDER BY start_ns, span_id LIMIT ?`)
         .safeIntegers(true),
+      traceCount: db.prepare('SELECT spans, dropped FROM trace_counts WHERE trace_id = ?'),
+      upsertTraceCount: db.prepare(
+        `INSERT INTO trace_counts (trace_id, spans, dropped) VALUES (?, ?, ?)
+         ON CONFLICT (trace_id) DO UPDATE SET spans = excluded.spans, dropped = excluded.dropped`,
+      ),
+      spanExists: db.prepare('SELECT 1 FROM spans WHERE trace_id = ? AND span_id = ?').pluck(),
       resource: db.prepare('SELECT id, service, data, schema_url FROM resources WHERE id = ?'),
       scope: db.prepare('SELECT id, data, schema_url FROM scopes WHERE id = ?'),
       services: db.prepare('SELECT DISTINCT service FROM operations ORDER BY service').pluck(),
@@ -207,16 +238,22 @@ export class SpanStore {
       deleteOlder: db.prepare(
         'DELETE FROM spans WHERE id IN (SELECT id FROM spans WHERE start_ns < ? ORDER BY start_ns LIMIT ?)',
       ),
-      deleteOldestIngested: db.prepare(
-        'DELETE FROM spans WHERE id IN (SELECT id FROM spans ORDER BY id LIMIT ?)',
+      markOldestTraces: db.prepare(
+        `INSERT OR IGNORE INTO temp.doomed_traces (trace_id)
+           SELECT trace_id FROM (SELECT trace_id FROM spans ORDER BY id LIMIT ?)`,
       ),
-      spanCount: db.prepare('SELECT count(*) FROM spans').pluck(),
-      oldestStart: db.prepare('SELECT min(start_ns) FROM spans').pluck().safeIntegers(true),
-      oldestIngestedRange: db
+      doomedRange: db
         .prepare(
-          'SELECT min(start_ns) AS min, max(start_ns) AS max FROM (SELECT start_ns FROM spans ORDER BY id LIMIT ?)',
+          `SELECT min(start_ns) AS min, max(start_ns) AS max FROM spans
+           WHERE trace_id IN (SELECT trace_id FROM temp.doomed_traces)`,
         )
         .safeIntegers(true),
+      deleteDoomed: db.prepare(
+        'DELETE FROM spans WHERE trace_id IN (SELECT trace_id FROM temp.doomed_traces)',
+      ),
+      clearDoomed: db.prepare('DELETE FROM temp.doomed_traces'),
+      spanCount: db.prepare('SELECT count(*) FROM spans').pluck(),
+      oldestStart: db.prepare('SELECT min(start_ns) FROM spans').pluck().safeIntegers(true),
     };
     this.ingestTx = db.transaction((batch: IngestBatch) => this.write(batch));
     this.ingestManyTx = db.transaction((batches: IngestBatch[]) => batches.map((b) => this.write(b)));
@@ -262,7 +299,27 @@ export class SpanStore {
     );
     const stored: IngestSpan[] = [];
     let duplicates = 0;
+    let dropped = 0;
+    // Each trace's counts are read once per batch (one primary-key lookup) and written back once.
+    const counts = new Map<string, TraceCount>();
     for (const span of batch.spans) {
+      const key = span.traceId.toString('latin1');
+      let count = counts.get(key);
+      if (!count) {
+        const row = stmts.traceCount.get(span.traceId) as { spans: number; dropped: number } | undefined;
+        count = { traceId: span.traceId, spans: row?.spans ?? 0, dropped: row?.dropped ?? 0, changed: false };
+        counts.set(key, count);
+      }
+      if (count.spans >= this.maxSpansPerTrace) {
+        // A retry of a span already stored is a duplicate, not a drop.
+        if (stmts.spanExists.get(span.traceId, span.spanId) !== undefined) duplicates++;
+        else {
+          dropped++;
+          count.dropped++;
+          count.changed = true;
+        }
+        continue;
+      }
       const service = batch.resources[span.resourceIndex]!.serviceName;
       const info = stmts.insertSpan.run(
         span.traceId,
@@ -285,6 +342,8 @@ export class SpanStore {
         duplicates++;
         continue;
       }
+      count.spans++;
+      count.changed = true;
       stored.push(span);
       const opKey = `${service}\0${span.name}\0${span.kind}`;
       if (!this.knownOperations.has(opKey)) {
@@ -302,12 +361,18 @@ export class SpanStore {
       }
       this.dependencyHours.invalidate(min, max);
     }
-    return { stored, duplicates };
+    const droppedTraceIds: Buffer[] = [];
+    for (const count of counts.values()) {
+      if (!count.changed) continue;
+      stmts.upsertTraceCount.run(count.traceId, count.spans, count.dropped);
+      if (count.spans >= this.maxSpansPerTrace && count.dropped > 0) droppedTraceIds.push(count.traceId);
+    }
+    return { stored, duplicates, dropped, droppedTraceIds };
   }
 
   /** Stores a batch in one transaction: all of it, or (on error) none of it. */
   ingest(batch: IngestBatch): IngestResult {
-    if (batch.spans.length === 0) return { stored: [], duplicates: 0 };
+    if (batch.spans.length === 0) return { stored: [], duplicates: 0, dropped: 0, droppedTraceIds: [] };
     return this.ingestTx(batch);
   }
 
@@ -346,16 +411,27 @@ export class SpanStore {
     return s;
   }
 
-  /** All stored spans of a trace (late spans included), or null when none is stored. */
+  /**
+   * The stored spans of a trace (late spans included), at most `maxSpansPerTrace` of them, or null when none
+   * is stored.
+   */
   getTrace(traceId: Buffer): StoredTrace | null {
-    const rows = this.stmts.traceSpans.all(traceId) as SpanRow[];
+    const rows = this.stmts.traceSpans.all(traceId, this.maxSpansPerTrace) as SpanRow[];
     if (rows.length === 0) return null;
+    const counts = this.stmts.traceCount.get(traceId) as { spans: number; dropped: number } | undefined;
     const trace: StoredTrace = {
       traceId,
       spans: rows.map(rowToSpan),
+      droppedSpans: (counts?.dropped ?? 0) + Math.max(0, (counts?.spans ?? 0) - rows.length),
+      warnings: [],
       resources: new Map(),
       scopes: new Map(),
     };
+    if (trace.droppedSpans > 0) {
+      trace.warnings.push(
+        `trace too large: ${trace.droppedSpans} spans were dropped, over the limit of ${this.maxSpansPerTrace} spans per trace (--max-spans-per-trace)`,
+      );
+    }
     for (const span of trace.spans) {
       if (!trace.resources.has(span.resourceId))
         trace.resources.set(span.resourceId, this.resource(span.resourceId));
@@ -449,7 +525,31 @@ export class SpanStore {
     return (pages - free) * pageSize;
   }
 
-  /** Deletes spans beyond the age and size limits, in small transactions; returns how many were deleted. */
+  /** Whether the live data is over the size budget (`retention.maxBytes`). */
+  overBudget(): boolean {
+    return this.usedBytes() > this.retention.maxBytes;
+  }
+
+  /**
+   * Deletes the traces of the `n` oldest ingested spans, every span of each (so no trace is left half
+   * deleted), in one transaction; returns how many spans were deleted.
+   */
+  private deleteOldestTraces(n: number): number {
+    const { stmts } = this;
+    return this.db.transaction(() => {
+      stmts.markOldestTraces.run(n);
+      const range = stmts.doomedRange.get() as { min: bigint | null; max: bigint | null };
+      const deleted = stmts.deleteDoomed.run().changes;
+      stmts.clearDoomed.run();
+      if (range.min !== null && range.max !== null) this.dependencyHours.invalidate(range.min, range.max);
+      return deleted;
+    })();
+  }
+
+  /**
+   * Deletes spans beyond the age limit (by start time), then whole traces, oldest ingested first, while the
+   * live data is over the size budget; in small transactions. Returns how many spans were deleted.
+   */
   enforceRetention(nowMs = Date.now()): number {
     let deleted = 0;
     const cutoff = BigInt(nowMs - this.retention.maxAgeMs) * 1_000_000n;
@@ -466,9 +566,7 @@ export class SpanStore {
       // Delete about as many of the oldest spans as the excess holds, at the average span size, plus 10%.
       const excessSpans = ((used - this.retention.maxBytes) / (used / count)) * 1.1;
       const n = Math.min(count, Math.max(10, Math.ceil(excessSpans)));
-      const range = this.stmts.oldestIngestedRange.get(n) as { min: bigint; max: bigint };
-      deleted += this.stmts.deleteOldestIngested.run(n).changes;
-      this.dependencyHours.invalidate(range.min, range.max);
+      deleted += this.deleteOldestTraces(n);
     }
     if (deleted > 0) this.db.pragma('incremental_vacuum');
     return deleted;

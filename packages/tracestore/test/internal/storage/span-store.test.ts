@@ -187,6 +187,107 @@ describe('SpanStore', () => {
     store.close();
   });
 
+  it('caps the spans stored per trace, counts the rest, and says so when the trace is read', () => {
+    const store = new SpanStore({ dataDir: ':memory:', maxSpansPerTrace: 5 });
+    const big = hexId(16);
+    const first = batch(Array.from({ length: 3 }, () => ({ traceId: big })));
+    assert.equal(store.ingest(first).stored.length, 3);
+    const second = store.ingest(
+      batch([...Array.from({ length: 4 }, () => ({ traceId: big })), { traceId: hexId(16) }]),
+    );
+    assert.equal(second.stored.length, 3, 'two spans of the big trace fit, and the other trace');
+    assert.equal(second.dropped, 2);
+    assert.deepEqual(
+      second.droppedTraceIds.map((id) => id.toString('hex')),
+      [big],
+    );
+    // A retry of a stored span is a duplicate, not a drop, even when its trace is full.
+    const retry = store.ingest(first);
+    assert.deepEqual([retry.stored.length, retry.duplicates, retry.dropped], [0, 3, 0]);
+    const trace = store.getTrace(Buffer.from(big, 'hex'))!;
+    assert.equal(trace.spans.length, 5);
+    assert.equal(trace.droppedSpans, 2);
+    assert.equal(trace.warnings.length, 1);
+    assert.match(trace.warnings[0]!, /2 spans were dropped, over the limit of 5 spans per trace/);
+    assert.equal(store.spanCount(), 6);
+    store.close();
+  });
+
+  it('keeps per-trace counts in step with retention, so a deleted trace can be stored again', (t) => {
+    const now = Number(t0 / ms);
+    const store = new SpanStore({
+      dataDir: tempDir(t),
+      maxSpansPerTrace: 3,
+      retention: { maxAgeMs: 60_000 },
+    });
+    const traceId = hexId(16);
+    store.ingest(batch(Array.from({ length: 4 }, () => ({ traceId, startNs: t0 - 120_000n * ms }))));
+    assert.equal(store.getTrace(Buffer.from(traceId, 'hex'))?.droppedSpans, 1);
+    assert.equal(store.enforceRetention(now), 3);
+    assert.equal(store.db.prepare('SELECT count(*) FROM trace_counts').pluck().get(), 0);
+    assert.equal(store.ingest(batch(Array.from({ length: 3 }, () => ({ traceId, startNs: t0 })))).dropped, 0);
+    const again = store.getTrace(Buffer.from(traceId, 'hex'))!;
+    assert.deepEqual([again.spans.length, again.droppedSpans, again.warnings], [3, 0, []]);
+    store.close();
+  });
+
+  it('counts the spans of traces stored before the count table existed, once, when opened', (t) => {
+    const dir = tempDir(t);
+    const traceId = hexId(16);
+    const before = new SpanStore({ dataDir: dir });
+    before.ingest(batch(Array.from({ length: 4 }, () => ({ traceId }))));
+    before.db.exec('DELETE FROM trace_counts; PRAGMA user_version = 0;');
+    before.close();
+    const after = new SpanStore({ dataDir: dir, maxSpansPerTrace: 5 });
+    assert.equal(after.ingest(batch(Array.from({ length: 3 }, () => ({ traceId })))).dropped, 2);
+    assert.equal(after.getTrace(Buffer.from(traceId, 'hex'))?.spans.length, 5);
+    after.close();
+  });
+
+  it('deletes whole traces, oldest first, when over the size budget', (t) => {
+    const now = Number(t0 / ms);
+    const store = new SpanStore({ dataDir: tempDir(t), retention: { maxBytes: 512 * 1024 } });
+    const filler = 'x'.repeat(2000);
+    const traces: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const traceId = hexId(16);
+      traces.push(traceId);
+      // Each trace arrives in two halves, the second after the next trace's first half: deleting the oldest
+      // ingested spans alone would cut traces in two.
+      store.ingest(
+        batch(Array.from({ length: 10 }, () => ({ traceId, startNs: t0, attributes: { filler } }))),
+      );
+      if (i > 0) {
+        const previous = traces[i - 1]!;
+        store.ingest(
+          batch(
+            Array.from({ length: 10 }, () => ({ traceId: previous, startNs: t0, attributes: { filler } })),
+          ),
+        );
+      }
+    }
+    assert.ok(store.overBudget());
+    assert.ok(store.enforceRetention(now) > 0);
+    assert.ok(!store.overBudget());
+    const sizes = traces.map((id) => store.getTrace(Buffer.from(id, 'hex'))?.spans.length ?? 0);
+    assert.ok(
+      sizes.every((n) => n === 0 || n === 20 || n === 10),
+      `sizes ${sizes}`,
+    );
+    assert.equal(sizes.at(-1), 10, 'the newest trace (one half so far) is kept');
+    const firstKept = sizes.findIndex((n) => n > 0);
+    assert.ok(firstKept > 0, 'the oldest traces were deleted');
+    assert.ok(
+      sizes.slice(firstKept).every((n) => n > 0),
+      'oldest first: nothing newer was deleted',
+    );
+    assert.ok(
+      sizes.slice(firstKept, -1).every((n) => n === 20),
+      'no kept trace lost a part',
+    );
+    store.close();
+  });
+
   it('keeps what it stored across a reopen', (t) => {
     const dir = tempDir(t);
     const traceId = hexId(16);
