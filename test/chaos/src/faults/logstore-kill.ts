@@ -39,10 +39,13 @@ export async function logstoreKill(stack: ChaosStack, o: LogstoreKillOptions = {
       next += numbers.length;
       sent += numbers.length;
       while (Date.now() < deadline) {
+        const sentAt = Date.now();
         const r = await pushLines(store, labels, run, base, numbers);
         if (r.status === 204) {
           acked.push(...numbers);
-          if (killedAt !== undefined && firstAckAfterKill === undefined) firstAckAfterKill = Date.now();
+          // Recovery counts from a request sent after the kill: one in flight may have been answered before it.
+          if (killedAt !== undefined && sentAt > killedAt && firstAckAfterKill === undefined)
+            firstAckAfterKill = Date.now();
           break;
         }
         requestsFailed++;

@@ -3,7 +3,8 @@
  * collector; once its stream is in the store, the suite pushes one line in each of `streams` distinct
  * label sets straight to the store (more than its per-tenant stream limit, 5,000 by default), while a
  * second container of the fake pod starts a new stream through the collector (refused while the table is
- * full). Recovery: the flood's end until the collector's `opsight_collector_lag_seconds` is under 30 s;
+ * full). Recovery: the flood's end until the collector's `opsight_collector_lag_seconds` is under 30 s
+ * and the `app` line written 3 s before is in the store, for good;
  * afterwards every line of the `app` stream written up to 30 s after the flood must be in the store.
  *
  * On a store whose stream limit counts every stream ever seen, the flood leaves the table full: no new
@@ -71,14 +72,18 @@ export async function streamFlood(stack: ChaosStack, o: StreamFloodOptions = {})
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
     }
     const floodEnd = Date.now();
-    // Recovered: from the first sample of the final run of samples under the bound (a lag that dips and
-    // grows again has not recovered).
+    // Shipping is back at a sample where the collector's lag is under the bound and the line written 3 s
+    // before is in the store (a stuck collector's lag can sit under the bound for a while; its lines do
+    // not arrive). Recovered: from the first sample of the final run of such samples.
     let recovery: number | null = null;
     let maxLag = 0;
     while (Date.now() - floodEnd <= bound * 1000) {
       const lag = await collectorLag(stack);
       if (lag !== undefined) maxLag = Math.max(maxLag, lag);
-      if (lag === undefined || lag >= bound) recovery = null;
+      const probe = written - 31; // written every 100 ms: ~3 s ago
+      const fresh =
+        probe < 0 || ((await countLines(store, pod.selector('app'), run, base, written)).get(probe) ?? 0) > 0;
+      if (lag === undefined || lag >= bound || !fresh) recovery = null;
       else recovery ??= (Date.now() - floodEnd) / 1000;
       await sleep(1000);
     }

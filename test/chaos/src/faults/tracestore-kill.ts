@@ -50,6 +50,7 @@ export async function tracestoreKill(stack: ChaosStack, o: TracestoreKillOptions
       sentSpans += group.length * perTrace;
       const body = JSON.stringify(otlpBody(run, group));
       while (Date.now() < deadline) {
+        const sentAt = Date.now();
         let status = 0;
         try {
           const res = await fetch(`${otlp}/v1/traces`, {
@@ -65,7 +66,9 @@ export async function tracestoreKill(stack: ChaosStack, o: TracestoreKillOptions
         }
         if (status >= 200 && status < 300) {
           ackedTraces.push(...group);
-          if (killedAt !== undefined && firstAckAfterKill === undefined) firstAckAfterKill = Date.now();
+          // Recovery counts from a request sent after the kill: one in flight may have been answered before it.
+          if (killedAt !== undefined && sentAt > killedAt && firstAckAfterKill === undefined)
+            firstAckAfterKill = Date.now();
           break;
         }
         requestsFailed++;
