@@ -1,7 +1,7 @@
 /**
  * A stream-limit flood. A fake pod's `app` container writes a numbered line every 100 ms through the
  * collector; once its stream is in the store, the suite pushes one line in each of `streams` distinct
- * label sets straight to the store (more than its per-tenant stream limit, 5,000 by default), while a
+ * label sets straight to the store (more than its per-tenant stream limit, 5,000 by default); then a
  * second container of the fake pod starts a new stream through the collector (refused while the table is
  * full). Recovery: the flood's end until the collector's `opsight_collector_lag_seconds` is under 30 s
  * and the `app` line written 3 s before is in the store, for good;
@@ -47,9 +47,7 @@ export async function streamFlood(stack: ChaosStack, o: StreamFloodOptions = {})
       return found.size > 0;
     });
     const statuses = new Map<number, number>();
-    let newcomer = 0;
     for (let first = 0; first < streams; first += perPush) {
-      pod.write('newcomer', run, base, [1_000_000 + newcomer++]);
       const body = {
         streams: range(first, Math.min(streams, first + perPush)).map((i) => ({
           stream: { job: 'chaos-flood', run, flood_stream: String(i) },
@@ -71,6 +69,8 @@ export async function streamFlood(stack: ChaosStack, o: StreamFloodOptions = {})
       }
       statuses.set(status, (statuses.get(status) ?? 0) + 1);
     }
+    // Once the table is full: a new stream through the collector, refused while it stays full.
+    pod.write('newcomer', run, base, [1_000_000]);
     const floodEnd = Date.now();
     // Shipping is back at a sample where the collector's lag is under the bound and the line written 3 s
     // before is in the store (a stuck collector's lag can sit under the bound for a while; its lines do
@@ -104,7 +104,7 @@ export async function streamFlood(stack: ChaosStack, o: StreamFloodOptions = {})
       requestsFailed: 0,
       recoverySeconds: recovery,
       targets: [noLoss(lost, 'lines'), recoveredWithin(recovery, bound, `collector lag under ${bound} s`)],
-      note: `${streams} distinct label sets pushed in ${Math.ceil(streams / perPush)} pushes (statuses: ${[...statuses].map(([s, n]) => `${n}× ${s || 'no answer'}`).join(', ')}) while a fake pod's stream went through the collector and a second container started a new stream; collector lag peaked at ${maxLag.toFixed(1)} s after the flood; counts are the existing stream's lines.`,
+      note: `${streams} distinct label sets pushed in ${Math.ceil(streams / perPush)} pushes (statuses: ${[...statuses].map(([s, n]) => `${n}× ${s || 'no answer'}`).join(', ')}) while a fake pod's stream went through the collector, then a second container started a new stream; collector lag peaked at ${maxLag.toFixed(1)} s after the flood; counts are the existing stream's lines.`,
     };
   } finally {
     writing = false;
