@@ -10,4 +10,4 @@ export type { ComponentSpec, InitStepSpec, PortSpec, ProbeSpec, RestartPolicy } 
 export { SpecError, validateSpecs } from './spec.js';
 export type { ComponentState, ComponentStatus, TerminationReason } from './status.js';
 export type { SupervisorEventMap, SupervisorOptions } from './supervisor.js';
-export { ComponentFailingError, Supervisor } from './supervisor.js';
+export { ComponentFailingError, ComponentRequestError, Supervisor } from './supervisor.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { collectDefaultMetrics, Registry } from 'prom-client';
@@ -25,7 +25,8 @@ export interface SupervisorOptions {
    */
   lockFile?: string;
   /**
-   * Address of the HTTP API (`/metrics`, `/api/v1/components`, `/healthz`). Port 0 picks a free port.
+   * Address of the HTTP API (`/metrics`, `/api/v1/components`, `/healthz`, and from loopback clients only
+   * `POST /api/v1/components/<name>/stop|start`). Port 0 picks a free port.
    * @default { host: '127.0.0.1', port: 9100 }
    */
   listen?: { host?: string; port: number };
@@ -170,6 +171,44 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
   }
 
   /**
+   * Stops one component as an operator would (`kubectl scale --replicas=0`, one container): its stop
+   * signal, then SIGKILL of its tree after the grace period. It stays stopped, without restarts, until
+   * {@link Supervisor.startComponent}. Components that depend on it keep running. Returns its status.
+   * Throws {@link ComponentRequestError} (`COMPONENT_NOT_FOUND`, `COMPONENT_BUSY` for a job or during a
+   * shutdown).
+   */
+  async stopComponent(name: string): Promise<ComponentStatus> {
+    const c = this.controllable(name);
+    await c.stop();
+    return c.status();
+  }
+
+  /**
+   * Starts a component stopped by {@link Supervisor.stopComponent} again: init steps, then its process
+   * (a new log file `<restart + 1>.log`, counted as a restart, as a kubelet counts a container started
+   * again). Resolves once the process is spawned; readiness follows as at first start. Throws
+   * {@link ComponentRequestError} (`COMPONENT_NOT_FOUND`, `COMPONENT_NOT_STOPPED`, `COMPONENT_BUSY`).
+   */
+  async startComponent(name: string): Promise<ComponentStatus> {
+    const c = this.controllable(name);
+    if (c.state !== 'Stopped') {
+      throw new ComponentRequestError(409, 'COMPONENT_NOT_STOPPED', `component "${name}" is ${c.state}`);
+    }
+    if (c.pid !== undefined) c.restarts++;
+    c.state = 'Initializing';
+    await c.start();
+    return c.status();
+  }
+
+  private controllable(name: string): Component {
+    const c = this.components.get(name);
+    if (!c) throw new ComponentRequestError(404, 'COMPONENT_NOT_FOUND', `no component "${name}"`);
+    if (this.stopped) throw new ComponentRequestError(409, 'COMPONENT_BUSY', 'the supervisor is stopping');
+    if (c.isJob) throw new ComponentRequestError(409, 'COMPONENT_BUSY', `"${name}" is a job`);
+    return c;
+  }
+
+  /**
    * Stops every component in reverse dependency order (a component stops before what it depends on),
    * each with its stop signal and grace period, then the HTTP API; releases the lock. Idempotent.
    */
@@ -210,8 +249,11 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
 
   private listen(host: string, port: number): Promise<void> {
     const server = createServer(async (req, res) => {
-      const path = (req.url ?? '/').split('?')[0];
-      if (req.method !== 'GET') {
+      const path = (req.url ?? '/').split('?')[0] ?? '/';
+      const control = /^\/api\/v1\/components\/([^/]+)\/(stop|start)$/.exec(path);
+      if (control && req.method === 'POST') {
+        await this.control(req, res, decodeURIComponent(control[1]!), control[2] as 'stop' | 'start');
+      } else if (req.method !== 'GET') {
         res
           .writeHead(405, { 'content-type': 'application/json' })
           .end(JSON.stringify({ error: { code: 'METHOD_NOT_ALLOWED', message: 'only GET is served' } }));
@@ -234,6 +276,32 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
       server.once('error', reject);
       server.listen({ host, port }, () => resolve());
     });
+  }
+
+  /** `POST /api/v1/components/<name>/stop|start`: loopback clients only; JSON errors with stable codes. */
+  private async control(
+    req: IncomingMessage,
+    res: ServerResponse,
+    name: string,
+    action: 'stop' | 'start',
+  ): Promise<void> {
+    req.resume();
+    const json = (status: number, body: unknown) =>
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (!isLoopback(req.socket.remoteAddress)) {
+      json(403, {
+        error: { code: 'FORBIDDEN', message: 'components are stopped and started from loopback only' },
+      });
+      return;
+    }
+    try {
+      const component = action === 'stop' ? await this.stopComponent(name) : await this.startComponent(name);
+      json(200, { component });
+    } catch (err) {
+      if (err instanceof ComponentRequestError)
+        json(err.status, { error: { code: err.code, message: err.message } });
+      else json(500, { error: { code: 'COMPONENT_ACTION_FAILED', message: (err as Error).message } });
+    }
   }
 
   private registerMetrics(): void {
@@ -317,6 +385,22 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
     const all = listProcesses();
     for (const c of this.components.values()) c.sample(all);
   }
+}
+
+/** A stop or start of one component that cannot be done; `status` is the HTTP status of the API's answer. */
+export class ComponentRequestError extends Error {
+  override readonly name = 'ComponentRequestError';
+  constructor(
+    readonly status: number,
+    readonly code: 'COMPONENT_NOT_FOUND' | 'COMPONENT_NOT_STOPPED' | 'COMPONENT_BUSY',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function isLoopback(address: string | undefined): boolean {
+  return address === '::1' || /^(::ffff:)?127\./.test(address ?? '');
 }
 
 /** Rejection of {@link Supervisor.waitUntilReady} when a component keeps failing. */

@@ -342,3 +342,40 @@ function freePort(): Promise<number> {
     });
   });
 }
+
+test('POST /api/v1/components/<name>/stop keeps a component stopped until /start runs it again', async (t) => {
+  const sleeper = nodeScript('sleeper', 'setInterval(() => console.log("tick"), 100)', {
+    backoff: { initialMs: 50 },
+  });
+  const { supervisor, logDir, dispose } = await startSupervisor([sleeper]);
+  t.after(dispose);
+  await supervisor.waitUntilReady(10_000);
+  const first = supervisor.component('sleeper')!;
+  const post = (path: string) => fetch(`${supervisor.url}${path}`, { method: 'POST' });
+
+  const stopped = await post('/api/v1/components/sleeper/stop');
+  assert.equal(stopped.status, 200);
+  assert.equal(((await stopped.json()) as { component: { state: string } }).component.state, 'Stopped');
+  assert.equal(isAlive(first.pid!), false, 'the process is gone');
+  // Longer than the back-off: a stopped component is not restarted.
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(supervisor.component('sleeper')?.state, 'Stopped');
+
+  const again = await post('/api/v1/components/sleeper/start');
+  assert.equal(again.status, 200);
+  const after = await eventually('the component ready again', () => {
+    const s = supervisor.component('sleeper');
+    return s?.ready ? s : undefined;
+  });
+  assert.notEqual(after.pid, first.pid);
+  assert.equal(after.restarts, first.restarts + 1);
+  assert.match(after.logPath ?? '', /\/sleeper\/1\.log$/);
+  assert.ok(after.logPath?.startsWith(logDir));
+
+  const running = await post('/api/v1/components/sleeper/start');
+  assert.equal(running.status, 409);
+  assert.equal(((await running.json()) as { error: { code: string } }).error.code, 'COMPONENT_NOT_STOPPED');
+  const unknown = await post('/api/v1/components/nope/stop');
+  assert.equal(unknown.status, 404);
+  assert.equal(((await unknown.json()) as { error: { code: string } }).error.code, 'COMPONENT_NOT_FOUND');
+});

@@ -16,6 +16,9 @@ export const E2E_ENV: NodeJS.ProcessEnv = {
   OPSIGHT_VAR_DIR: join(root, 'var', 'e2e'),
   OPSIGHT_FAST: '1',
   NO_COLOR: '1',
+  // The fault suite's receiver on the relay (route `chaos` only; test/chaos/README.md).
+  ALERT_RELAY_CONFIG: join(root, 'test', 'chaos', 'relay-receivers.json'),
+  OPSIGHT_CHAOS_RECEIVER_URL: 'http://127.0.0.1:19097/chaos-receiver',
 };
 
 export const varDir = E2E_ENV.OPSIGHT_VAR_DIR!;

@@ -1,0 +1,71 @@
+/**
+ * A fake pod in the stack's pods directory, written the way the supervisor (like the kubelet) writes a
+ * container's log: `<pods>/<namespace>_<pod>_<uid>/<container>/0.log` in CRI format, with labels.json
+ * beside it. The collector ships it like any pod's log; no real component is touched.
+ */
+import { randomUUID } from 'node:crypto';
+import { appendFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { lineText, lineTs } from './logs.js';
+
+export const FAKE_NAMESPACE = 'chaos';
+
+/** RFC 3339 with nanoseconds, as the kubelet writes CRI timestamps. */
+export function rfc3339Nano(ns: bigint): string {
+  const ms = ns / 1_000_000n;
+  const iso = new Date(Number(ms)).toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ
+  const nanos = (ns % 1_000_000_000n).toString().padStart(9, '0');
+  return `${iso.slice(0, 19)}.${nanos}Z`;
+}
+
+/** The kubelet's rotated-file suffix: `0.log.20260102-150405`. */
+export function rotationSuffix(d = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())}-${p(d.getUTCHours())}${p(d.getUTCMinutes())}${p(d.getUTCSeconds())}`;
+}
+
+export class FakePod {
+  readonly dir: string;
+  readonly pod: string;
+
+  constructor(podsDir: string, pod: string) {
+    this.pod = pod;
+    const uid = randomUUID();
+    this.dir = join(podsDir, `${FAKE_NAMESPACE}_${pod}_${uid}`);
+    mkdirSync(this.dir, { recursive: true });
+    writeFileSync(
+      join(this.dir, 'labels.json'),
+      `${JSON.stringify({ namespace: FAKE_NAMESPACE, pod, uid, app: pod, container: 'app', labels: { app: pod } })}\n`,
+    );
+  }
+
+  /** Path of a container's current log file. */
+  logPath(container: string): string {
+    return join(this.dir, container, '0.log');
+  }
+
+  /** LogQL selector of one container's stream. */
+  selector(container: string): string {
+    return `{namespace="${FAKE_NAMESPACE}", pod="${this.pod}", container="${container}"}`;
+  }
+
+  /** Appends numbered lines (one write, as a process's output arrives). */
+  write(container: string, run: string, baseNs: bigint, numbers: readonly number[]): void {
+    mkdirSync(join(this.dir, container), { recursive: true });
+    const text = numbers
+      .map((n) => `${rfc3339Nano(lineTs(baseNs, n))} stdout F ${lineText(run, n)}\n`)
+      .join('');
+    appendFileSync(this.logPath(container), text);
+  }
+
+  /** Rotates as the kubelet does: renames 0.log to 0.log.<timestamp>; the next write starts a new 0.log. */
+  rotate(container: string): string {
+    const rotated = `${this.logPath(container)}.${rotationSuffix()}`;
+    renameSync(this.logPath(container), rotated);
+    return rotated;
+  }
+
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
