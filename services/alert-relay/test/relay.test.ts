@@ -69,7 +69,7 @@ async function settled(app: ReturnType<typeof buildRelay>, id: number): Promise<
 }
 
 test('payloads that are not Alertmanager version 4 get 400 with a code, the field and a reason', async () => {
-  const app = buildRelay({ receivers: [{ name: 'inbox', type: 'inbox' }] });
+  const app = buildRelay({ receivers: [{ name: 'inbox', type: 'inbox' }], queueDir: ':memory:' });
   const cases: [unknown, string, string][] = [
     [payload({ version: '3' }), 'UNSUPPORTED_VERSION', 'version'],
     [{ text: 'hello' }, 'UNSUPPORTED_VERSION', 'version'],
@@ -121,7 +121,7 @@ test('DingTalk and Feishu robots get signed messages; the inbox shows them deliv
     { name: 'feishu', type: 'feishu', url: feishu.url, secret: 'feishusecret' },
     { name: 'inbox', type: 'inbox' },
   ];
-  const app = buildRelay({ receivers, baseDelayMs: 10 });
+  const app = buildRelay({ receivers, baseDelayMs: 10, queueDir: ':memory:' });
   const res = await app.inject({ method: 'POST', url: '/v1/alertmanager?route=page', payload: payload() });
   assert.equal(res.statusCode, 202);
   const entry = await settled(app, (res.json() as { id: number }).id);
@@ -165,6 +165,7 @@ test('a failing webhook is retried with back-off until it answers; one that neve
     ],
     maxAttempts: 3,
     baseDelayMs: 10,
+    queueDir: ':memory:',
     logger: { info() {}, warn() {}, error: (f) => errors.push(f) },
   });
   const res = await app.inject({
@@ -196,6 +197,7 @@ test('receivers take only their routes; inbox limit is checked', async () => {
       { name: 'pages', type: 'inbox', routes: ['page'] },
       { name: 'all', type: 'inbox' },
     ],
+    queueDir: ':memory:',
   });
   const res = await app.inject({ method: 'POST', url: '/v1/alertmanager?route=ticket', payload: payload() });
   assert.deepEqual((res.json() as { receivers: string[] }).receivers, ['all']);
@@ -206,13 +208,13 @@ test('receivers take only their routes; inbox limit is checked', async () => {
 });
 
 test('every metric on /metrics is defined in the catalog, with its type and labels', async () => {
-  const app = buildRelay({ receivers: [{ name: 'inbox', type: 'inbox' }] });
+  const app = buildRelay({ receivers: [{ name: 'inbox', type: 'inbox' }], queueDir: ':memory:' });
   after(() => app.close());
   await app.inject({ method: 'POST', url: '/v1/alertmanager?route=page', payload: payload() });
   await app.inject({ method: 'POST', url: '/v1/alertmanager?route=page', payload: { version: '3' } });
   const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
   const families = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => ({ name: m[1]!, type: m[2]! }));
-  assert.equal(families.length, 5, text);
+  assert.equal(families.length, 7, text);
   for (const { name, type } of families) {
     const def = METRICS.find((m) => m.name === name);
     assert.ok(def, `${name} is not in @opsight/catalog`);
