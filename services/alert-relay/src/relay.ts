@@ -156,7 +156,12 @@ export function buildRelay(options: RelayOptions): FastifyInstance {
     deliveries.labels(d.receiver, outcome.state).inc();
     if (outcome.state === 'failed') {
       log.error(
-        { receiver: d.receiver, notification: d.notificationId, attempts: d.attempts + 1, error: outcome.error },
+        {
+          receiver: d.receiver,
+          notification: d.notificationId,
+          attempts: d.attempts + 1,
+          error: outcome.error,
+        },
         'alert delivery failed until its give-up time; the notification stays in the inbox as failed',
       );
     }
@@ -341,9 +346,7 @@ export function buildRelay(options: RelayOptions): FastifyInstance {
         : 'alert notification queued',
     );
     pump();
-    return reply
-      .code(202)
-      .send({ id: result.id, receivers: result.queued, duplicates: result.duplicates });
+    return reply.code(202).send({ id: result.id, receivers: result.queued, duplicates: result.duplicates });
   });
 
   app.get('/v1/inbox', async (req, reply) => {

@@ -38,6 +38,11 @@ try {
     ? JSON.parse(readFileSync(file, 'utf8'))
     : { receivers: [{ name: 'inbox', type: 'inbox' }] };
   const receivers = resolveReceivers(config);
+  const listen = flag('--listen');
+  const match = listen === undefined ? undefined : /^(.+):(\d+)$/.exec(listen);
+  if (listen !== undefined && !match) throw new Error(`--listen ${listen ?? ''}: expected host:port`);
+  const host = match?.[1] ?? process.env.ALERT_RELAY_HOST ?? '127.0.0.1';
+  const port = Number(match?.[2] ?? process.env.ALERT_RELAY_PORT ?? 9096);
   const queueDir = flag('--queue-dir') || process.env.ALERT_RELAY_QUEUE_DIR || 'var/alert-relay';
   const app = buildRelay({
     receivers,
@@ -52,11 +57,6 @@ try {
       error: (f, m) => log('ERROR', f, m),
     },
   });
-  const listen = flag('--listen');
-  const match = listen === undefined ? undefined : /^(.+):(\d+)$/.exec(listen);
-  if (listen !== undefined && !match) throw new Error(`--listen ${listen ?? ''}: expected host:port`);
-  const host = match?.[1] ?? process.env.ALERT_RELAY_HOST ?? '127.0.0.1';
-  const port = Number(match?.[2] ?? process.env.ALERT_RELAY_PORT ?? 9096);
   await app.listen({ host, port });
   const address = app.server.address() as AddressInfo;
   log(

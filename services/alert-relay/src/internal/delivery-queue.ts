@@ -182,7 +182,9 @@ export class DeliveryQueue {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       oldest: db.prepare('SELECT id, bytes FROM notifications ORDER BY id LIMIT 1'),
-      pendingOf: db.prepare("SELECT receiver FROM deliveries WHERE notification_id = ? AND state = 'pending'"),
+      pendingOf: db.prepare(
+        "SELECT receiver FROM deliveries WHERE notification_id = ? AND state = 'pending'",
+      ),
       deleteDeliveries: db.prepare('DELETE FROM deliveries WHERE notification_id = ?'),
       deleteNotification: db.prepare('DELETE FROM notifications WHERE id = ?'),
       due: db.prepare(
@@ -268,7 +270,8 @@ export class DeliveryQueue {
       while (count > this.capacity || total > this.maxBytes) {
         const oldest = this.stmts.oldest.get() as { id: number; bytes: number } | undefined;
         if (!oldest || oldest.id === id) break;
-        for (const r of this.stmts.pendingOf.all(oldest.id) as { receiver: string }[]) dropped.push(r.receiver);
+        for (const r of this.stmts.pendingOf.all(oldest.id) as { receiver: string }[])
+          dropped.push(r.receiver);
         this.stmts.deleteDeliveries.run(oldest.id);
         this.stmts.deleteNotification.run(oldest.id);
         count--;
@@ -309,9 +312,9 @@ export class DeliveryQueue {
   /** Marks failed every pending delivery whose deadline is at or before `now`, except `skip`; returns them. */
   giveUpOverdue(now: number, skip: ReadonlySet<string>): { notificationId: number; receiver: string }[] {
     return this.db.transaction(() => {
-      const overdue = (
-        this.stmts.overdue.all(now) as { notificationId: number; receiver: string }[]
-      ).filter((d) => !skip.has(`${d.notificationId}/${d.receiver}`));
+      const overdue = (this.stmts.overdue.all(now) as { notificationId: number; receiver: string }[]).filter(
+        (d) => !skip.has(`${d.notificationId}/${d.receiver}`),
+      );
       for (const d of overdue) this.stmts.giveUp.run(now, d.notificationId, d.receiver);
       return overdue;
     })();
