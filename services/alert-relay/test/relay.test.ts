@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { METRICS } from '@opsight/catalog';
 import type { Receiver } from '../src/config.js';
@@ -25,7 +28,13 @@ async function robot(answer: (n: number) => { status: number; body: unknown }) {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-  after(() => new Promise<void>((r) => server.close(() => r())));
+  after(
+    () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  );
   return { url, received };
 }
 
@@ -224,4 +233,169 @@ test('every metric on /metrics is defined in the catalog, with its type and labe
       assert.deepEqual(labels, [...def.labels], line);
     }
   }
+});
+
+/** The bodies a robot received, as text. */
+const texts = (r: { received: Received[] }) => r.received.map((x) => JSON.stringify(x.body));
+
+test('duplicate POSTs deliver once; a resolved message and a new firing episode are new messages', async () => {
+  const slack = await robot(() => ({ status: 200, body: {} }));
+  const app = buildRelay({
+    receivers: [
+      { name: 'slack', type: 'slack', url: slack.url },
+      { name: 'inbox', type: 'inbox' },
+    ],
+    queueDir: ':memory:',
+  });
+  after(() => app.close());
+  const post = async (body: object) => {
+    const res = await app.inject({ method: 'POST', url: '/v1/alertmanager?route=page', payload: body });
+    assert.equal(res.statusCode, 202);
+    return res.json() as { id: number; receivers: string[]; duplicates: string[] };
+  };
+  const first = await post(payload());
+  await settled(app, first.id);
+  // Alertmanager resending after a lost 202, and again while nothing changed.
+  for (let i = 0; i < 3; i++) {
+    assert.deepEqual(await post(payload()), { id: first.id, receivers: [], duplicates: ['slack', 'inbox'] });
+  }
+  const resolved = payload({
+    status: 'resolved',
+    alerts: [{ ...payload().alerts[0], status: 'resolved', endsAt: '2026-11-26T07:10:00Z' }],
+  });
+  const r = await post(resolved);
+  assert.deepEqual(r.receivers, ['slack', 'inbox']);
+  await settled(app, r.id);
+  assert.deepEqual((await post(resolved)).duplicates, ['slack', 'inbox']);
+  const again = await post(
+    payload({ alerts: [{ ...payload().alerts[0], startsAt: '2026-11-26T09:00:00Z' }] }),
+  );
+  await settled(app, again.id);
+  assert.equal(slack.received.length, 3, texts(slack).join('\n'));
+  const inbox = (await app.inject({ method: 'GET', url: '/v1/inbox' })).json() as {
+    notifications: InboxEntry[];
+  };
+  assert.deepEqual(
+    inbox.notifications.map((n) => n.id),
+    [again.id, r.id, first.id],
+  );
+  const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+  assert.match(metrics, /alert_relay_notifications_deduplicated_total\{receiver="slack"\} 4/);
+  assert.match(metrics, /alert_relay_deliveries_total\{receiver="slack",outcome="delivered"\} 3/);
+});
+
+test('a repeat after the dedup window (a reminder at repeat_interval) is delivered again', async () => {
+  const slack = await robot(() => ({ status: 200, body: {} }));
+  const app = buildRelay({
+    receivers: [{ name: 'slack', type: 'slack', url: slack.url }],
+    queueDir: ':memory:',
+    dedupWindowMs: 50,
+  });
+  after(() => app.close());
+  const first = await app.inject({ method: 'POST', url: '/v1/alertmanager', payload: payload() });
+  await settled(app, (first.json() as { id: number }).id);
+  await new Promise((r) => setTimeout(r, 100));
+  const repeat = await app.inject({ method: 'POST', url: '/v1/alertmanager', payload: payload() });
+  assert.deepEqual((repeat.json() as { receivers: string[] }).receivers, ['slack']);
+  await settled(app, (repeat.json() as { id: number }).id);
+  assert.equal(slack.received.length, 2);
+});
+
+test("one group's messages reach a receiver in order, even when the first needs retries", async () => {
+  const slack = await robot((n) => (n <= 2 ? { status: 503, body: {} } : { status: 200, body: {} }));
+  const app = buildRelay({
+    receivers: [{ name: 'slack', type: 'slack', url: slack.url }],
+    queueDir: ':memory:',
+    baseDelayMs: 20,
+  });
+  after(() => app.close());
+  const a = await app.inject({ method: 'POST', url: '/v1/alertmanager', payload: payload() });
+  const resolved = payload({
+    status: 'resolved',
+    alerts: [{ ...payload().alerts[0], status: 'resolved', endsAt: '2026-11-26T07:10:00Z' }],
+  });
+  const b = await app.inject({ method: 'POST', url: '/v1/alertmanager', payload: resolved });
+  await settled(app, (b.json() as { id: number }).id);
+  await settled(app, (a.json() as { id: number }).id);
+  assert.deepEqual(
+    texts(slack).map((t) => (/RESOLVED/.test(t) ? 'resolved' : 'firing')),
+    ['firing', 'firing', 'firing', 'resolved'],
+  );
+});
+
+test('a receiver that keeps failing is given up at its deadline, marked failed and counted', async () => {
+  const dead = await robot(() => ({ status: 500, body: {} }));
+  const errors: object[] = [];
+  const app = buildRelay({
+    receivers: [{ name: 'dead', type: 'slack', url: dead.url }],
+    queueDir: ':memory:',
+    baseDelayMs: 20,
+    giveUpAfterMs: 300,
+    logger: { info() {}, warn() {}, error: (f) => errors.push(f) },
+  });
+  after(() => app.close());
+  const res = await app.inject({ method: 'POST', url: '/v1/alertmanager', payload: payload() });
+  const entry = await settled(app, (res.json() as { id: number }).id);
+  assert.equal(entry.deliveries.dead?.state, 'failed');
+  assert.ok((entry.deliveries.dead?.attempts ?? 0) >= 2, JSON.stringify(entry));
+  assert.equal(entry.deliveries.dead?.attempts, dead.received.length);
+  assert.equal(errors.length, 1);
+  const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+  assert.match(metrics, /alert_relay_deliveries_total\{receiver="dead",outcome="failed"\} 1/);
+  assert.match(metrics, /alert_relay_deliveries_pending 0/);
+  assert.match(metrics, /alert_relay_oldest_pending_age_seconds 0/);
+});
+
+test('a full queue drops the oldest pending deliveries and counts them; depth and oldest age are exported', async () => {
+  const dead = await robot(() => ({ status: 500, body: {} }));
+  const app = buildRelay({
+    receivers: [{ name: 'dead', type: 'slack', url: dead.url }],
+    queueDir: ':memory:',
+    queueCapacity: 2,
+    baseDelayMs: 60_000,
+  });
+  after(() => app.close());
+  const ids: number[] = [];
+  for (const job of ['a', 'b', 'c']) {
+    const body = payload({ groupKey: job, alerts: [{ ...payload().alerts[0], fingerprint: job }] });
+    const res = await app.inject({ method: 'POST', url: '/v1/alertmanager', payload: body });
+    ids.push((res.json() as { id: number }).id);
+  }
+  const inbox = (await app.inject({ method: 'GET', url: '/v1/inbox' })).json() as {
+    notifications: InboxEntry[];
+  };
+  assert.deepEqual(
+    inbox.notifications.map((n) => n.id),
+    [ids[2], ids[1]],
+  );
+  const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+  assert.match(metrics, /alert_relay_deliveries_total\{receiver="dead",outcome="dropped"\} 1/);
+  assert.match(metrics, /alert_relay_deliveries_pending 2/);
+  const age = Number(/^alert_relay_oldest_pending_age_seconds (\S+)$/m.exec(metrics)?.[1]);
+  assert.ok(age > 0 && age < 3600, metrics);
+});
+
+test('a restart on the same queue resumes pending deliveries: each is delivered once', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'opsight-relay-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  let up = false;
+  const slack = await robot(() => (up ? { status: 200, body: {} } : { status: 503, body: {} }));
+  const receivers: Receiver[] = [{ name: 'slack', type: 'slack', url: slack.url }];
+  const first = buildRelay({ receivers, queueDir: dir, baseDelayMs: 20 });
+  const accepted: number[] = [];
+  for (const job of ['a', 'b', 'c']) {
+    const body = payload({ groupKey: job, alerts: [{ ...payload().alerts[0], fingerprint: job }] });
+    const res = await first.inject({ method: 'POST', url: '/v1/alertmanager', payload: body });
+    assert.equal(res.statusCode, 202);
+    accepted.push((res.json() as { id: number }).id);
+  }
+  while (slack.received.length < 3) await new Promise((r) => setTimeout(r, 10));
+  await first.close();
+  up = true;
+  const before = slack.received.length;
+  const second = buildRelay({ receivers, queueDir: dir, baseDelayMs: 20 });
+  t.after(() => second.close());
+  for (const id of accepted) assert.equal((await settled(second, id)).deliveries.slack?.state, 'delivered');
+  const delivered = slack.received.slice(before);
+  assert.equal(delivered.length, accepted.length, 'accepted = delivered, none twice');
 });
