@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -398,4 +399,79 @@ test('a restart on the same queue resumes pending deliveries: each is delivered 
   for (const id of accepted) assert.equal((await settled(second, id)).deliveries.slack?.state, 'delivered');
   const delivered = slack.received.slice(before);
   assert.equal(delivered.length, accepted.length, 'accepted = delivered, none twice');
+});
+
+test('a full disk under the queue: 503 with a code and Retry-After, nothing half-written, 202 again once space is free', async (t) => {
+  const mnt = mkdtempSync(join(tmpdir(), 'opsight-relay-full-'));
+  const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt], { encoding: 'utf8' });
+  if (mount.status !== 0) {
+    rmSync(mnt, { recursive: true, force: true });
+    t.skip(`needs root to mount a small tmpfs: ${mount.stderr.trim()}`);
+    return;
+  }
+  const errors: object[] = [];
+  const app = buildRelay({
+    receivers: [{ name: 'inbox', type: 'inbox' }],
+    queueDir: join(mnt, 'queue'),
+    logger: { info() {}, warn() {}, error: (f) => errors.push(f) },
+  });
+  t.after(async () => {
+    await app.close();
+    spawnSync('umount', ['-l', mnt]);
+    rmSync(mnt, { recursive: true, force: true });
+  });
+  const big = (name: string) =>
+    payload({
+      groupKey: name,
+      alerts: [
+        { ...payload().alerts[0], fingerprint: name, annotations: { description: 'x'.repeat(64_000) } },
+      ],
+    });
+  const post = (body: object) => app.inject({ method: 'POST', url: '/v1/alertmanager', payload: body });
+  assert.equal((await post(big('before'))).statusCode, 202);
+  // Fill the filesystem.
+  const filler = join(mnt, 'filler');
+  const fd = openSync(filler, 'w');
+  try {
+    for (;;) writeSync(fd, Buffer.alloc(16 * 1024));
+  } catch (e) {
+    assert.equal((e as { code?: string }).code, 'ENOSPC');
+  } finally {
+    closeSync(fd);
+  }
+  let accepted = 1;
+  let refused = 0;
+  for (const name of ['full-1', 'full-2', 'full-3']) {
+    const res = await post(big(name));
+    if (res.statusCode === 202) accepted++;
+    else {
+      refused++;
+      assert.equal(res.statusCode, 503);
+      assert.equal(res.headers['retry-after'], '10');
+      assert.equal((res.json() as { error: { code: string } }).error.code, 'QUEUE_UNAVAILABLE');
+    }
+  }
+  assert.ok(refused >= 1, 'a full disk is refused with 503');
+  assert.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
+  unlinkSync(filler);
+  const after = await post(big('after'));
+  assert.equal(after.statusCode, 202);
+  accepted++;
+  const list = (await app.inject({ method: 'GET', url: '/v1/inbox' })).json() as {
+    notifications: InboxEntry[];
+  };
+  console.log(
+    `relay full disk: accepted ${accepted}, refused ${refused}, in the queue ${list.notifications.length}`,
+  );
+  assert.equal(list.notifications.length, accepted, 'every 202 is in the queue; no 503 left a trace');
+  assert.ok(list.notifications.every((n) => n.deliveries.inbox?.state === 'delivered'));
+  const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+  assert.match(
+    metrics,
+    new RegExp(`alert_relay_notifications_rejected_total\\{code="QUEUE_UNAVAILABLE"\\} ${refused}`),
+  );
+  assert.ok(
+    errors.some((e) => (e as { code?: string }).code === 'SQLITE_FULL'),
+    JSON.stringify(errors),
+  );
 });
