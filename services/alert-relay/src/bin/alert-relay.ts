@@ -19,14 +19,12 @@ const log = (level: string, fields: object, message: string) =>
     `${JSON.stringify({ timestamp: new Date().toISOString(), level, service: 'alert-relay', message, ...fields })}\n`,
   );
 
-const flag = (name: string): string | undefined => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? (process.argv[i + 1] ?? '') : undefined;
-};
+/** The value after the flag at `index` of argv, or undefined when the flag is absent (-1). */
+const argAfter = (index: number): string | undefined =>
+  index >= 0 ? (process.argv[index + 1] ?? '') : undefined;
 
-/** A whole number of milliseconds from the environment, or undefined when unset. */
-const msEnv = (name: string): number | undefined => {
-  const text = process.env[name];
+/** A whole number of milliseconds from the environment variable `name`, or undefined when unset. */
+const ms = (name: string, text: string | undefined): number | undefined => {
   if (text === undefined || text === '') return undefined;
   if (!/^\d+$/.test(text)) throw new Error(`${name}=${text}: expected a whole number of milliseconds`);
   return Number(text);
@@ -38,19 +36,20 @@ try {
     ? JSON.parse(readFileSync(file, 'utf8'))
     : { receivers: [{ name: 'inbox', type: 'inbox' }] };
   const receivers = resolveReceivers(config);
-  const listen = flag('--listen');
+  const listen = argAfter(process.argv.indexOf('--listen'));
   const match = listen === undefined ? undefined : /^(.+):(\d+)$/.exec(listen);
   if (listen !== undefined && !match) throw new Error(`--listen ${listen ?? ''}: expected host:port`);
   const host = match?.[1] ?? process.env.ALERT_RELAY_HOST ?? '127.0.0.1';
   const port = Number(match?.[2] ?? process.env.ALERT_RELAY_PORT ?? 9096);
-  const queueDir = flag('--queue-dir') || process.env.ALERT_RELAY_QUEUE_DIR || 'var/alert-relay';
+  const queueDir =
+    argAfter(process.argv.indexOf('--queue-dir')) || process.env.ALERT_RELAY_QUEUE_DIR || 'var/alert-relay';
   const app = buildRelay({
     receivers,
     queueDir,
-    baseDelayMs: msEnv('ALERT_RELAY_RETRY_BASE_MS'),
-    maxDelayMs: msEnv('ALERT_RELAY_RETRY_MAX_MS'),
-    giveUpAfterMs: msEnv('ALERT_RELAY_GIVE_UP_AFTER_MS'),
-    dedupWindowMs: msEnv('ALERT_RELAY_DEDUP_WINDOW_MS'),
+    baseDelayMs: ms('ALERT_RELAY_RETRY_BASE_MS', process.env.ALERT_RELAY_RETRY_BASE_MS),
+    maxDelayMs: ms('ALERT_RELAY_RETRY_MAX_MS', process.env.ALERT_RELAY_RETRY_MAX_MS),
+    giveUpAfterMs: ms('ALERT_RELAY_GIVE_UP_AFTER_MS', process.env.ALERT_RELAY_GIVE_UP_AFTER_MS),
+    dedupWindowMs: ms('ALERT_RELAY_DEDUP_WINDOW_MS', process.env.ALERT_RELAY_DEDUP_WINDOW_MS),
     logger: {
       info: (f, m) => log('INFO', f, m),
       warn: (f, m) => log('WARN', f, m),
