@@ -15,8 +15,10 @@ export {
   alertRelayDeliveriesPending,
   alertRelayDeliveriesTotal,
   alertRelayDeliveryAttemptsTotal,
+  alertRelayNotificationsDeduplicatedTotal,
   alertRelayNotificationsRejectedTotal,
   alertRelayNotificationsTotal,
+  alertRelayOldestPendingAgeSeconds,
 } from './metrics/alert-relay.js';
 export {
   apiActiveUsers,

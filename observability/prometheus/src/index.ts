@@ -20,6 +20,7 @@ export {
   WECOM_VARIABLES,
 } from './alertmanager/receivers.js';
 export { pipelineAlerts, platformAlerts, sloAlerts } from './groups/alerts-more.js';
+export { relayAlerts } from './groups/alerts-relay.js';
 export { strategyAlerts } from './groups/alerts-strategy.js';
 export { capacity } from './groups/capacity.js';
 export { mappings } from './groups/mappings.js';

@@ -1,4 +1,5 @@
 import { pipelineAlerts, platformAlerts, sloAlerts } from './groups/alerts-more.js';
+import { relayAlerts } from './groups/alerts-relay.js';
 import { strategyAlerts } from './groups/alerts-strategy.js';
 import { capacity } from './groups/capacity.js';
 import { mappings } from './groups/mappings.js';
@@ -33,8 +34,8 @@ export const RULE_FILES: readonly RuleFile[] = [
   {
     file: 'alerts.yml',
     title:
-      'Alert rules: the strategy (1.3), SLO burn rates, model serving, databases, the telemetry pipeline',
-    groups: [strategyAlerts, sloAlerts, platformAlerts, pipelineAlerts],
+      'Alert rules: the strategy (1.3), SLO burn rates, model serving, databases, the telemetry pipeline, the alert relay',
+    groups: [strategyAlerts, sloAlerts, platformAlerts, pipelineAlerts, relayAlerts],
   },
 ];
 

@@ -66,6 +66,8 @@ export const FOR_MINUTES = {
   logShipperLag: 5,
   logEntriesDropped: 5,
   spansDropped: 10,
+  /** Every attempt to one relay receiver failed over 10 minutes, for 5 more: not a blip. */
+  relayReceiverFailing: 5,
 } as const;
 
 /** gRPC codes that count as server errors (the client's own errors, like InvalidArgument, do not). */

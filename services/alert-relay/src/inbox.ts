@@ -1,7 +1,16 @@
-import type { WebhookAlert } from './payload.js';
+import type { DeliveryState, QueuedNotification } from './internal/delivery-queue.js';
+import type { WebhookAlert, WebhookPayload } from './payload.js';
 
-/** Delivery state of one notification to one receiver. */
-export type DeliveryState = 'pending' | 'delivered' | 'failed';
+export type { DeliveryState } from './internal/delivery-queue.js';
+
+/** One receiver's delivery of a notification, as the inbox shows it. */
+export interface InboxDelivery {
+  state: DeliveryState;
+  attempts: number;
+  /** When a pending delivery is next attempted (RFC 3339); absent once finished. */
+  nextAttemptAt?: string;
+  lastError?: string;
+}
 
 /** One notification as the console shows it. */
 export interface InboxEntry {
@@ -11,27 +20,33 @@ export interface InboxEntry {
   readonly status: 'firing' | 'resolved';
   readonly groupKey: string;
   readonly alerts: readonly WebhookAlert[];
-  /** Per receiver: pending while retried, then delivered or failed (never dropped without a trace). */
-  readonly deliveries: Record<string, { state: DeliveryState; attempts: number; lastError?: string }>;
+  /**
+   * Per receiver: pending while retried, then delivered, failed (gave up) or dropped (evicted from a full
+   * queue); never removed without a trace while the notification is listed.
+   */
+  readonly deliveries: Record<string, InboxDelivery>;
 }
 
-/** The newest notifications, bounded; the oldest leave first. */
-export class Inbox {
-  private readonly entries: InboxEntry[] = [];
-  private nextId = 1;
-
-  /** @param capacity entries kept. @default 1000 */
-  constructor(private readonly capacity = 1000) {}
-
-  add(entry: Omit<InboxEntry, 'id'>): InboxEntry {
-    const full: InboxEntry = { ...entry, id: this.nextId++ };
-    this.entries.push(full);
-    if (this.entries.length > this.capacity) this.entries.shift();
-    return full;
-  }
-
-  /** Newest first. */
-  list(limit = 100): InboxEntry[] {
-    return this.entries.slice(-limit).reverse();
-  }
+/** The inbox view of a queued notification. */
+export function inboxEntry(n: QueuedNotification): InboxEntry {
+  const payload = JSON.parse(n.payload) as WebhookPayload;
+  return {
+    id: n.id,
+    receivedAt: new Date(n.receivedAt).toISOString(),
+    route: n.route,
+    status: payload.status,
+    groupKey: n.groupKey,
+    alerts: payload.alerts,
+    deliveries: Object.fromEntries(
+      n.deliveries.map((d) => [
+        d.receiver,
+        {
+          state: d.state,
+          attempts: d.attempts,
+          ...(d.state === 'pending' ? { nextAttemptAt: new Date(d.nextAt).toISOString() } : {}),
+          ...(d.lastError ? { lastError: d.lastError } : {}),
+        },
+      ]),
+    ),
+  };
 }

@@ -1,7 +1,8 @@
 export type { Receiver, ReceiverConfig, ReceiverType } from './config.js';
 export { RelayConfigError, resolveReceivers } from './config.js';
-export type { DeliveryState, InboxEntry } from './inbox.js';
-export { Inbox } from './inbox.js';
+export type { RelayErrorCode } from './errors.js';
+export { RELAY_ERRORS } from './errors.js';
+export type { DeliveryState, InboxDelivery, InboxEntry } from './inbox.js';
 export type { PayloadProblem, WebhookAlert, WebhookPayload } from './payload.js';
 export { checkWebhookPayload } from './payload.js';
 export type { RelayLogger, RelayOptions } from './relay.js';

@@ -78,7 +78,8 @@ test('the relay process exits 1 at start with a message naming the receiver that
 
 test('--listen host:port is where the relay listens; /healthz answers', async () => {
   const bin = fileURLToPath(new URL('../src/bin/alert-relay.js', import.meta.url));
-  const env: NodeJS.ProcessEnv = { ...process.env };
+  const queueDir = mkdtempSync(join(tmpdir(), 'opsight-relay-'));
+  const env: NodeJS.ProcessEnv = { ...process.env, ALERT_RELAY_QUEUE_DIR: queueDir };
   delete env.ALERT_RELAY_CONFIG;
   const child = spawn(process.execPath, [bin, '--listen', '127.0.0.1:0'], {
     env,
@@ -100,6 +101,7 @@ test('--listen host:port is where the relay listens; /healthz answers', async ()
   } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
+    rmSync(queueDir, { recursive: true, force: true });
   }
   const bad = spawnSync(process.execPath, [bin, '--listen', 'nowhere'], {
     env,

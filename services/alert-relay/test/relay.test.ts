@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import { closeSync, mkdtempSync, openSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { METRICS } from '@opsight/catalog';
 import type { Receiver } from '../src/config.js';
@@ -25,7 +29,13 @@ async function robot(answer: (n: number) => { status: number; body: unknown }) {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
-  after(() => new Promise<void>((r) => server.close(() => r())));
+  after(
+    () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  );
   return { url, received };
 }
 
@@ -69,7 +79,7 @@ async function settled(app: ReturnType<typeof buildRelay>, id: number): Promise<
 }
 
 test('payloads that are not Alertmanager version 4 get 400 with a code, the field and a reason', async () => {
-  const app = buildRelay({ receivers: [{ name: 'inbox', type: 'inbox' }] });
+  const app = buildRelay({ receivers: [{ name: 'inbox', type: 'inbox' }], queueDir: ':memory:' });
   const cases: [unknown, string, string][] = [
     [payload({ version: '3' }), 'UNSUPPORTED_VERSION', 'version'],
     [{ text: 'hello' }, 'UNSUPPORTED_VERSION', 'version'],
@@ -121,7 +131,7 @@ test('DingTalk and Feishu robots get signed messages; the inbox shows them deliv
     { name: 'feishu', type: 'feishu', url: feishu.url, secret: 'feishusecret' },
     { name: 'inbox', type: 'inbox' },
   ];
-  const app = buildRelay({ receivers, baseDelayMs: 10 });
+  const app = buildRelay({ receivers, baseDelayMs: 10, queueDir: ':memory:' });
   const res = await app.inject({ method: 'POST', url: '/v1/alertmanager?route=page', payload: payload() });
   assert.equal(res.statusCode, 202);
   const entry = await settled(app, (res.json() as { id: number }).id);
@@ -165,6 +175,7 @@ test('a failing webhook is retried with back-off until it answers; one that neve
     ],
     maxAttempts: 3,
     baseDelayMs: 10,
+    queueDir: ':memory:',
     logger: { info() {}, warn() {}, error: (f) => errors.push(f) },
   });
   const res = await app.inject({
@@ -196,6 +207,7 @@ test('receivers take only their routes; inbox limit is checked', async () => {
       { name: 'pages', type: 'inbox', routes: ['page'] },
       { name: 'all', type: 'inbox' },
     ],
+    queueDir: ':memory:',
   });
   const res = await app.inject({ method: 'POST', url: '/v1/alertmanager?route=ticket', payload: payload() });
   assert.deepEqual((res.json() as { receivers: string[] }).receivers, ['all']);
@@ -206,13 +218,13 @@ test('receivers take only their routes; inbox limit is checked', async () => {
 });
 
 test('every metric on /metrics is defined in the catalog, with its type and labels', async () => {
-  const app = buildRelay({ receivers: [{ name: 'inbox', type: 'inbox' }] });
+  const app = buildRelay({ receivers: [{ name: 'inbox', type: 'inbox' }], queueDir: ':memory:' });
   after(() => app.close());
   await app.inject({ method: 'POST', url: '/v1/alertmanager?route=page', payload: payload() });
   await app.inject({ method: 'POST', url: '/v1/alertmanager?route=page', payload: { version: '3' } });
   const text = (await app.inject({ method: 'GET', url: '/metrics' })).body;
   const families = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => ({ name: m[1]!, type: m[2]! }));
-  assert.equal(families.length, 5, text);
+  assert.equal(families.length, 7, text);
   for (const { name, type } of families) {
     const def = METRICS.find((m) => m.name === name);
     assert.ok(def, `${name} is not in @opsight/catalog`);
@@ -222,4 +234,244 @@ test('every metric on /metrics is defined in the catalog, with its type and labe
       assert.deepEqual(labels, [...def.labels], line);
     }
   }
+});
+
+/** The bodies a robot received, as text. */
+const texts = (r: { received: Received[] }) => r.received.map((x) => JSON.stringify(x.body));
+
+test('duplicate POSTs deliver once; a resolved message and a new firing episode are new messages', async () => {
+  const slack = await robot(() => ({ status: 200, body: {} }));
+  const app = buildRelay({
+    receivers: [
+      { name: 'slack', type: 'slack', url: slack.url },
+      { name: 'inbox', type: 'inbox' },
+    ],
+    queueDir: ':memory:',
+  });
+  after(() => app.close());
+  const post = async (body: object) => {
+    const res = await app.inject({ method: 'POST', url: '/v1/alertmanager?route=page', payload: body });
+    assert.equal(res.statusCode, 202);
+    return res.json() as { id: number; receivers: string[]; duplicates: string[] };
+  };
+  const first = await post(payload());
+  await settled(app, first.id);
+  // Alertmanager resending after a lost 202, and again while nothing changed.
+  for (let i = 0; i < 3; i++) {
+    assert.deepEqual(await post(payload()), { id: first.id, receivers: [], duplicates: ['slack', 'inbox'] });
+  }
+  const resolved = payload({
+    status: 'resolved',
+    alerts: [{ ...payload().alerts[0], status: 'resolved', endsAt: '2026-11-26T07:10:00Z' }],
+  });
+  const r = await post(resolved);
+  assert.deepEqual(r.receivers, ['slack', 'inbox']);
+  await settled(app, r.id);
+  assert.deepEqual((await post(resolved)).duplicates, ['slack', 'inbox']);
+  const again = await post(
+    payload({ alerts: [{ ...payload().alerts[0], startsAt: '2026-11-26T09:00:00Z' }] }),
+  );
+  await settled(app, again.id);
+  assert.equal(slack.received.length, 3, texts(slack).join('\n'));
+  const inbox = (await app.inject({ method: 'GET', url: '/v1/inbox' })).json() as {
+    notifications: InboxEntry[];
+  };
+  assert.deepEqual(
+    inbox.notifications.map((n) => n.id),
+    [again.id, r.id, first.id],
+  );
+  const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+  assert.match(metrics, /alert_relay_notifications_deduplicated_total\{receiver="slack"\} 4/);
+  assert.match(metrics, /alert_relay_deliveries_total\{receiver="slack",outcome="delivered"\} 3/);
+});
+
+test('a repeat after the dedup window (a reminder at repeat_interval) is delivered again', async () => {
+  const slack = await robot(() => ({ status: 200, body: {} }));
+  const app = buildRelay({
+    receivers: [{ name: 'slack', type: 'slack', url: slack.url }],
+    queueDir: ':memory:',
+    dedupWindowMs: 50,
+  });
+  after(() => app.close());
+  const first = await app.inject({ method: 'POST', url: '/v1/alertmanager', payload: payload() });
+  await settled(app, (first.json() as { id: number }).id);
+  await new Promise((r) => setTimeout(r, 100));
+  const repeat = await app.inject({ method: 'POST', url: '/v1/alertmanager', payload: payload() });
+  assert.deepEqual((repeat.json() as { receivers: string[] }).receivers, ['slack']);
+  await settled(app, (repeat.json() as { id: number }).id);
+  assert.equal(slack.received.length, 2);
+});
+
+test("one group's messages reach a receiver in order, even when the first needs retries", async () => {
+  const slack = await robot((n) => (n <= 2 ? { status: 503, body: {} } : { status: 200, body: {} }));
+  const app = buildRelay({
+    receivers: [{ name: 'slack', type: 'slack', url: slack.url }],
+    queueDir: ':memory:',
+    baseDelayMs: 20,
+  });
+  after(() => app.close());
+  const a = await app.inject({ method: 'POST', url: '/v1/alertmanager', payload: payload() });
+  const resolved = payload({
+    status: 'resolved',
+    alerts: [{ ...payload().alerts[0], status: 'resolved', endsAt: '2026-11-26T07:10:00Z' }],
+  });
+  const b = await app.inject({ method: 'POST', url: '/v1/alertmanager', payload: resolved });
+  await settled(app, (b.json() as { id: number }).id);
+  await settled(app, (a.json() as { id: number }).id);
+  assert.deepEqual(
+    texts(slack).map((t) => (/RESOLVED/.test(t) ? 'resolved' : 'firing')),
+    ['firing', 'firing', 'firing', 'resolved'],
+  );
+});
+
+test('a receiver that keeps failing is given up at its deadline, marked failed and counted', async () => {
+  const dead = await robot(() => ({ status: 500, body: {} }));
+  const errors: object[] = [];
+  const app = buildRelay({
+    receivers: [{ name: 'dead', type: 'slack', url: dead.url }],
+    queueDir: ':memory:',
+    baseDelayMs: 20,
+    giveUpAfterMs: 300,
+    logger: { info() {}, warn() {}, error: (f) => errors.push(f) },
+  });
+  after(() => app.close());
+  const res = await app.inject({ method: 'POST', url: '/v1/alertmanager', payload: payload() });
+  const entry = await settled(app, (res.json() as { id: number }).id);
+  assert.equal(entry.deliveries.dead?.state, 'failed');
+  assert.ok((entry.deliveries.dead?.attempts ?? 0) >= 2, JSON.stringify(entry));
+  assert.equal(entry.deliveries.dead?.attempts, dead.received.length);
+  assert.equal(errors.length, 1);
+  const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+  assert.match(metrics, /alert_relay_deliveries_total\{receiver="dead",outcome="failed"\} 1/);
+  assert.match(metrics, /alert_relay_deliveries_pending 0/);
+  assert.match(metrics, /alert_relay_oldest_pending_age_seconds 0/);
+});
+
+test('a full queue drops the oldest pending deliveries and counts them; depth and oldest age are exported', async () => {
+  const dead = await robot(() => ({ status: 500, body: {} }));
+  const app = buildRelay({
+    receivers: [{ name: 'dead', type: 'slack', url: dead.url }],
+    queueDir: ':memory:',
+    queueCapacity: 2,
+    baseDelayMs: 60_000,
+  });
+  after(() => app.close());
+  const ids: number[] = [];
+  for (const job of ['a', 'b', 'c']) {
+    const body = payload({ groupKey: job, alerts: [{ ...payload().alerts[0], fingerprint: job }] });
+    const res = await app.inject({ method: 'POST', url: '/v1/alertmanager', payload: body });
+    ids.push((res.json() as { id: number }).id);
+  }
+  const inbox = (await app.inject({ method: 'GET', url: '/v1/inbox' })).json() as {
+    notifications: InboxEntry[];
+  };
+  assert.deepEqual(
+    inbox.notifications.map((n) => n.id),
+    [ids[2], ids[1]],
+  );
+  const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+  assert.match(metrics, /alert_relay_deliveries_total\{receiver="dead",outcome="dropped"\} 1/);
+  assert.match(metrics, /alert_relay_deliveries_pending 2/);
+  const age = Number(/^alert_relay_oldest_pending_age_seconds (\S+)$/m.exec(metrics)?.[1]);
+  assert.ok(age > 0 && age < 3600, metrics);
+});
+
+test('a restart on the same queue resumes pending deliveries: each is delivered once', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'opsight-relay-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  let up = false;
+  const slack = await robot(() => (up ? { status: 200, body: {} } : { status: 503, body: {} }));
+  const receivers: Receiver[] = [{ name: 'slack', type: 'slack', url: slack.url }];
+  const first = buildRelay({ receivers, queueDir: dir, baseDelayMs: 20 });
+  const accepted: number[] = [];
+  for (const job of ['a', 'b', 'c']) {
+    const body = payload({ groupKey: job, alerts: [{ ...payload().alerts[0], fingerprint: job }] });
+    const res = await first.inject({ method: 'POST', url: '/v1/alertmanager', payload: body });
+    assert.equal(res.statusCode, 202);
+    accepted.push((res.json() as { id: number }).id);
+  }
+  while (slack.received.length < 3) await new Promise((r) => setTimeout(r, 10));
+  await first.close();
+  up = true;
+  const before = slack.received.length;
+  const second = buildRelay({ receivers, queueDir: dir, baseDelayMs: 20 });
+  t.after(() => second.close());
+  for (const id of accepted) assert.equal((await settled(second, id)).deliveries.slack?.state, 'delivered');
+  const delivered = slack.received.slice(before);
+  assert.equal(delivered.length, accepted.length, 'accepted = delivered, none twice');
+});
+
+test('a full disk under the queue: 503 with a code and Retry-After, nothing half-written, 202 again once space is free', async (t) => {
+  const mnt = mkdtempSync(join(tmpdir(), 'opsight-relay-full-'));
+  const mount = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', mnt], { encoding: 'utf8' });
+  if (mount.status !== 0) {
+    rmSync(mnt, { recursive: true, force: true });
+    t.skip(`needs root to mount a small tmpfs: ${mount.stderr.trim()}`);
+    return;
+  }
+  const errors: object[] = [];
+  const app = buildRelay({
+    receivers: [{ name: 'inbox', type: 'inbox' }],
+    queueDir: join(mnt, 'queue'),
+    logger: { info() {}, warn() {}, error: (f) => errors.push(f) },
+  });
+  t.after(async () => {
+    await app.close();
+    spawnSync('umount', ['-l', mnt]);
+    rmSync(mnt, { recursive: true, force: true });
+  });
+  const big = (name: string) =>
+    payload({
+      groupKey: name,
+      alerts: [
+        { ...payload().alerts[0], fingerprint: name, annotations: { description: 'x'.repeat(64_000) } },
+      ],
+    });
+  const post = (body: object) => app.inject({ method: 'POST', url: '/v1/alertmanager', payload: body });
+  assert.equal((await post(big('before'))).statusCode, 202);
+  // Fill the filesystem.
+  const filler = join(mnt, 'filler');
+  const fd = openSync(filler, 'w');
+  try {
+    for (;;) writeSync(fd, Buffer.alloc(16 * 1024));
+  } catch (e) {
+    assert.equal((e as { code?: string }).code, 'ENOSPC');
+  } finally {
+    closeSync(fd);
+  }
+  let accepted = 1;
+  let refused = 0;
+  for (const name of ['full-1', 'full-2', 'full-3']) {
+    const res = await post(big(name));
+    if (res.statusCode === 202) accepted++;
+    else {
+      refused++;
+      assert.equal(res.statusCode, 503);
+      assert.equal(res.headers['retry-after'], '10');
+      assert.equal((res.json() as { error: { code: string } }).error.code, 'QUEUE_UNAVAILABLE');
+    }
+  }
+  assert.ok(refused >= 1, 'a full disk is refused with 503');
+  assert.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200);
+  unlinkSync(filler);
+  const after = await post(big('after'));
+  assert.equal(after.statusCode, 202);
+  accepted++;
+  const list = (await app.inject({ method: 'GET', url: '/v1/inbox' })).json() as {
+    notifications: InboxEntry[];
+  };
+  console.log(
+    `relay full disk: accepted ${accepted}, refused ${refused}, in the queue ${list.notifications.length}`,
+  );
+  assert.equal(list.notifications.length, accepted, 'every 202 is in the queue; no 503 left a trace');
+  assert.ok(list.notifications.every((n) => n.deliveries.inbox?.state === 'delivered'));
+  const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+  assert.match(
+    metrics,
+    new RegExp(`alert_relay_notifications_rejected_total\\{code="QUEUE_UNAVAILABLE"\\} ${refused}`),
+  );
+  assert.ok(
+    errors.some((e) => (e as { code?: string }).code === 'SQLITE_FULL'),
+    JSON.stringify(errors),
+  );
 });

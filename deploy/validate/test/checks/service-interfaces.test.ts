@@ -66,7 +66,7 @@ test("each service's flags, required flags, variables and routes are read from i
   for (const name of ['OPSIGHT_PG_PASSWORD_FILE', 'OPSIGHT_ROUTER_ADDRESS', 'OPSIGHT_REDIS_URL', 'PGHOST'])
     assert.ok(api.env.has(name), name);
   const relay = serviceInterface(repoRoot, BINS.alertRelay)!;
-  assert.deepEqual([...relay.flags], ['listen']);
+  assert.deepEqual([...relay.flags].sort(), ['listen', 'queue-dir']);
   assert.ok(relay.env.has('ALERT_RELAY_CONFIG'));
   assert.ok(!relay.env.has('OTEL_SERVICE_NAME'), 'the relay has no tracing');
   assert.ok(relay.routes.has('/-/ready'));

@@ -14,17 +14,17 @@ export const alertRelayNotificationsTotal = defineMetric({
 
 export const alertRelayNotificationsRejectedTotal = defineMetric({
   name: 'alert_relay_notifications_rejected_total',
-  help: 'Webhook requests refused as not Alertmanager version 4 payloads, by code.',
+  help: 'Webhook requests refused, by code: 400 for anything not an Alertmanager version 4 payload, 503 when the queue cannot store it.',
   type: 'counter',
   unit: 'messages',
   labels: ['code'],
   source: 'service',
-  note: '`code` is the error code of the 400 answer (UNSUPPORTED_VERSION, INVALID_PAYLOAD).',
+  note: '`code` is the error code of the answer: UNSUPPORTED_VERSION and INVALID_PAYLOAD (400), QUEUE_UNAVAILABLE (503: the on-disk queue refused the write, e.g. a full disk; Alertmanager retries).',
 });
 
 export const alertRelayDeliveriesTotal = defineMetric({
   name: 'alert_relay_deliveries_total',
-  help: 'Deliveries finished, by receiver and outcome (delivered, failed after every retry).',
+  help: 'Deliveries finished, by receiver and outcome (delivered; failed: retried until the give-up time; dropped: evicted from a full queue).',
   type: 'counter',
   unit: 'messages',
   labels: ['receiver', 'outcome'],
@@ -44,9 +44,30 @@ export const alertRelayDeliveryAttemptsTotal = defineMetric({
 
 export const alertRelayDeliveriesPending = defineMetric({
   name: 'alert_relay_deliveries_pending',
-  help: 'Deliveries queued or waiting to retry.',
+  help: 'Deliveries in the on-disk queue not yet delivered, failed or dropped (the queue depth).',
   type: 'gauge',
   unit: 'messages',
   labels: [],
   source: 'service',
+  note: 'Read from the queue at each scrape, so it counts what a restart resumes.',
+});
+
+export const alertRelayOldestPendingAgeSeconds = defineMetric({
+  name: 'alert_relay_oldest_pending_age_seconds',
+  help: 'Age of the oldest notification with a delivery still pending in the queue (0 when none).',
+  type: 'gauge',
+  unit: 'seconds',
+  labels: [],
+  source: 'service',
+  note: 'Grows while a receiver keeps failing; it falls back when the delivery succeeds or gives up.',
+});
+
+export const alertRelayNotificationsDeduplicatedTotal = defineMetric({
+  name: 'alert_relay_notifications_deduplicated_total',
+  help: 'Deliveries not queued because an identical notification is queued or was delivered within the dedup window, by receiver.',
+  type: 'counter',
+  unit: 'messages',
+  labels: ['receiver'],
+  source: 'service',
+  note: `${receiverNote} Identical: same group key, status, alert fingerprints and startsAt (endsAt for resolved alerts); Alertmanager resends one after a lost 202 or a restart.`,
 });

@@ -90,7 +90,12 @@ export function alertRelay(ctx: StackContext): ComponentSpec {
     name: 'alert-relay',
     namespace: 'monitoring',
     command: process.execPath,
-    args: [workspaceBin(ctx, 'services/alert-relay', 'alert-relay.js')],
+    // The on-disk queue: what the relay answered 202 for survives its restarts (services/alert-relay).
+    args: [
+      workspaceBin(ctx, 'services/alert-relay', 'alert-relay.js'),
+      '--queue-dir',
+      join(ctx.paths.data, 'alert-relay'),
+    ],
     env: {
       ALERT_RELAY_HOST: '127.0.0.1',
       ALERT_RELAY_PORT: String(port),
