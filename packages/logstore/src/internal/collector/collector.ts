@@ -44,7 +44,7 @@ import {
   matchesFingerprint,
   takeFingerprint,
 } from './file-identity.js';
-import { Positions } from './positions.js';
+import { type Position, Positions } from './positions.js';
 import { StreamSender } from './stream-sender.js';
 
 export interface CollectorOptions {
@@ -126,6 +126,8 @@ interface FileState {
   settled: number;
   /** Offset up to which everything is acknowledged or dropped. */
   committed: number;
+  /** The size written in the positions file. */
+  savedSize: number;
   pending: PendingEntry[];
   pendingHead: number;
   inflight: number;
@@ -308,7 +310,11 @@ export class Collector {
     for (const f of this.files.values()) if (f.live && !unfinished.has(f.dir)) await this.read(f);
     await this.letGo();
     let lag = 0;
-    for (const f of this.files.values()) lag += Math.max(0, f.size - f.committed);
+    for (const f of this.files.values()) {
+      lag += Math.max(0, f.size - f.committed);
+      // The size seen, so that a file deleted unread while the collector is down can be reported.
+      if (f.size !== f.savedSize) this.savePosition(f);
+    }
     this.m.lagBytes.set(lag);
     this.m.files.set(this.files.size);
     const oldest = this.sender.oldestTs();
@@ -357,6 +363,7 @@ export class Collector {
     const saved = this.positions.get(id);
     let offset: number | undefined;
     if (saved && saved.offset <= size && (await matchesFingerprint(fh, saved.fp))) offset = saved.offset;
+    else if (saved) this.vanished(saved); // its inode now belongs to another file
     const fp = await takeFingerprint(fh, size);
     const done = this.finished.get(id);
     if (offset === undefined && done !== undefined) {
@@ -398,6 +405,7 @@ export class Collector {
       partialStart: new Map(),
       settled: offset,
       committed: offset,
+      savedSize: -1,
       pending: [],
       pendingHead: 0,
       inflight: 0,
@@ -444,6 +452,7 @@ export class Collector {
       partialStart: new Map(),
       settled: 0,
       committed: 0,
+      savedSize: -1,
       pending: [],
       pendingHead: 0,
       inflight: 0,
@@ -458,16 +467,19 @@ export class Collector {
   private reportVanished(): void {
     for (const key of this.positions.keys()) {
       if (this.files.has(key)) continue;
-      const p = this.positions.get(key)!;
-      const lost = Math.max(0, p.size - p.offset);
-      if (lost > 0) {
-        this.m.lostBytes.inc({ reason: 'rotated_away' }, lost);
-        this.log(
-          `collector: ${p.path || key} was deleted before it was read to its end (at least ${lost} bytes lost): the collector was down longer than rotated files are kept`,
-        );
-      }
+      this.vanished(this.positions.get(key)!);
       this.positions.delete(key);
     }
+  }
+
+  /** A file with a saved position that is not there any more: counts and logs what it lost. */
+  private vanished(p: Position): void {
+    const lost = Math.max(0, p.size - p.offset);
+    if (lost === 0) return;
+    this.m.lostBytes.inc({ reason: 'rotated_away' }, lost);
+    this.log(
+      `collector: ${p.path || `${p.dev}:${p.ino}`} was deleted before it was read to its end (at least ${lost} bytes lost): the collector was down longer than rotated files are kept`,
+    );
   }
 
   private async read(f: FileState): Promise<void> {
@@ -551,6 +563,7 @@ export class Collector {
   }
 
   private savePosition(f: FileState): void {
+    f.savedSize = f.size;
     this.positions.set(f.id, {
       dev: f.dev,
       ino: f.ino,
