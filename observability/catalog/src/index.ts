@@ -94,6 +94,8 @@ export {
 export {
   collectorEntriesDroppedTotal,
   collectorLagSeconds,
+  collectorLostBytesTotal,
+  collectorTruncationsTotal,
   pgReplicationStandbyReplayLagBytes,
   pgReplicationStandbyReplayLagSeconds,
   pgSettingsMaxConnections,

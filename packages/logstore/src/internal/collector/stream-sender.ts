@@ -106,7 +106,7 @@ export class StreamSender {
       }),
       dropped: new Counter({
         name: 'opsight_collector_entries_dropped_total',
-        help: 'Log entries dropped for good (the store rejected them, or a 429 outlasted the retry period), by reason.',
+        help: 'Log entries dropped for good (rejected by the store, or refused with 429 past the retry period), by reason.',
         labelNames: ['reason'],
         registers,
       }),
