@@ -117,6 +117,8 @@ export {
 export {
   collectorEntriesDroppedTotal,
   collectorLagSeconds,
+  collectorLostBytesTotal,
+  collectorTruncationsTotal,
   pgReplicationStandbyReplayLagBytes,
   pgReplicationStandbyReplayLagSeconds,
   pgSettingsMaxConnections,

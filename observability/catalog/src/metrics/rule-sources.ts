@@ -58,10 +58,31 @@ export const collectorLagSeconds = defineMetric({
 
 export const collectorEntriesDroppedTotal = defineMetric({
   name: 'opsight_collector_entries_dropped_total',
-  help: 'Log entries the store rejected for good, by reason.',
+  help: 'Log entries dropped for good (rejected by the store, or refused with 429 past the retry period), by reason.',
   type: 'counter',
   unit: 'lines',
   labels: ['reason'],
+  source: 'service',
+  derivedFrom: 'Opsight collector (packages/logstore)',
+});
+
+export const collectorLostBytesTotal = defineMetric({
+  name: 'opsight_collector_lost_bytes_total',
+  help: 'Unread bytes of log files deleted before the collector read them (a lower bound), by reason.',
+  type: 'counter',
+  unit: 'bytes',
+  labels: ['reason'],
+  source: 'service',
+  derivedFrom: 'Opsight collector (packages/logstore)',
+  note: 'reason="rotated_away": the collector was down longer than rotated files are kept; only bytes it had seen are counted.',
+});
+
+export const collectorTruncationsTotal = defineMetric({
+  name: 'opsight_collector_truncations_total',
+  help: 'Log files found truncated or rewritten in place (copy-truncate rotation), read again from 0.',
+  type: 'counter',
+  unit: '1',
+  labels: [],
   source: 'service',
   derivedFrom: 'Opsight collector (packages/logstore)',
 });

@@ -3,7 +3,12 @@
 //
 //   node packages/logstore/dist/src/bin/collector.js --pods-dir var/log/pods \
 //     --positions var/data/collector/positions.json --url http://127.0.0.1:3100 --listen 127.0.0.1:9080
-//     [--tenant T] [--bearer-token-file F]
+//     [--tenant T] [--bearer-token-file F] [--max-retry-period 10m]
+//
+// --max-retry-period: how long a stream the store refuses with 429 (stream or rate limit) is retried
+// before its refused entries are dropped and counted in opsight_collector_entries_dropped_total
+// (Alloy: max_backoff_period × max_backoff_retries). A Go-style duration: 500ms, 30s, 10m, 1h.
+// Default 10m. 5xx and 503 (store down, disk full) are retried for ever.
 //
 // Serves its metrics on GET /metrics and GET /ready (200 once the first scan is done).
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -22,7 +27,17 @@ const args = process.argv.slice(2);
 const opt: Record<string, string> = {};
 for (let i = 0; i < args.length; i++) {
   const a = args[i]!;
-  if (!['--pods-dir', '--positions', '--url', '--listen', '--tenant', '--bearer-token-file'].includes(a))
+  if (
+    ![
+      '--pods-dir',
+      '--positions',
+      '--url',
+      '--listen',
+      '--tenant',
+      '--bearer-token-file',
+      '--max-retry-period',
+    ].includes(a)
+  )
     usage(`unknown argument ${a}`);
   opt[a.slice(2)] = args[++i] ?? usage(`${a} needs a value`);
 }
@@ -35,6 +50,11 @@ const host = idx > 0 ? listen.slice(0, idx) : '127.0.0.1';
 const port = Number(listen.slice(idx + 1));
 if (!Number.isInteger(port) || port < 0 || port > 65535) usage(`invalid --listen ${listen}`);
 
+const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const retry = /^(\d+)(ms|s|m|h)$/.exec(opt['max-retry-period'] ?? '10m');
+if (!retry) usage(`invalid --max-retry-period ${opt['max-retry-period']} (e.g. 30s, 10m)`);
+const maxRetryPeriodMs = Number(retry[1]) * UNITS[retry[2]!]!;
+
 mkdirSync(dirname(positionsFile), { recursive: true });
 const registry = new Registry();
 collectDefaultMetrics({ register: registry });
@@ -43,6 +63,7 @@ const collector = new Collector({
   positionsFile,
   url,
   registry,
+  maxRetryPeriodMs,
   ...(opt.tenant ? { tenant: opt.tenant } : {}),
   ...(opt['bearer-token-file'] ? { bearerToken: readFileSync(opt['bearer-token-file'], 'utf8').trim() } : {}),
 });

@@ -1,19 +1,51 @@
 // The local collector: Alloy's job on one machine. Tails the CRI log files under
 // <pods-dir>/<namespace>_<pod>_<uid>/<container>/<N>.log, joins partial lines, applies the
 // production pipeline (entry-pipeline.ts), labels entries {namespace, app, container, pod, level},
-// and pushes batches to the store (snappy protobuf, as Alloy does) with retry and back-off.
+// and ships them per stream (stream-sender.ts) to the store (snappy protobuf, as Alloy does).
 //
-// At-least-once: a file's position is saved only up to entries the store has acknowledged, so a
-// restart of the collector or the store re-sends at most the unacknowledged tail; the store keeps
-// an exact duplicate (same stream, timestamp and line) once, so re-sent lines do not double.
+// Guarantees (at-least-once):
+//   - A file's position (positions.ts) is keyed by its identity — device, inode and a fingerprint of its
+//     first 1 KiB (file-identity.ts) — not by path, and only passes entries the store acknowledged or
+//     that were dropped for good and counted (opsight_collector_entries_dropped_total{reason}). Anything
+//     after it is read again after a restart, so a kill -9 loses nothing; re-sent lines are stored once
+//     (the store keeps an exact duplicate — same stream, timestamp and line — once).
+//   - Rotation by rename (the kubelet's `<N>.log` -> `<N>.log.<YYYYMMDD-hhmmss>`, the supervisor's
+//     `<N>.log.<YYYYMMDDThhmmss.nnnnnnnnnZ>`): the renamed file keeps its identity, is read through its
+//     open handle to its end (including lines the writer appends before it reopens) and let go only once
+//     it has not grown for `rotatedGraceMs`, everything in it is acknowledged or dropped, and a last line
+//     without a newline has been shipped. On start, rotated siblings whose identity has a saved position
+//     are finished first, and a rotated sibling written after the last positions save (a rotation while
+//     the collector was down, of a file it had not seen yet) is read from its start; the live file of a
+//     container is read only once its rotated files are read to their end, so lines stay in order.
+//     Nothing is lost when the collector is down across one rotation.
+//   - Copy-truncate (same inode, size below the read offset, or different first bytes): counted in
+//     opsight_collector_truncations_total and read again from 0. Lines written between the last read and
+//     the truncation are only in the copy, which the collector does not read (as Alloy).
+//   - A reused inode (a new file with the identity of a deleted one) has other first bytes: read from 0.
+//   - Down for longer than the rotated files are kept (kubelet containerLogMaxFiles, default 5, and it
+//     gzips all but the newest rotated file; the supervisor keeps 4): a file with a saved position that
+//     is gone on start had its unread lines deleted. They are lost; the loss is logged and its size, as
+//     the last seen size minus the saved offset (a lower bound), counted in
+//     opsight_collector_lost_bytes_total{reason="rotated_away"}. Compressed (.gz) files are not read.
+//   - No head-of-line blocking: a stream the store refuses backs off alone (stream-sender.ts); reading is
+//     back-pressured per file (`maxQueuedPerFile`) and overall (`maxQueuedEntries`), never dropped.
+//   - opsight_collector_lag_seconds is the age of the oldest entry read and neither stored nor dropped,
+//     over every stream, so it keeps growing while one stream is refused.
 import { type FileHandle, open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { formatLabels, type Labels } from '../labels.js';
-import { encodePushProtobuf } from '../push/decode-push.js';
 import { PartialJoiner, parseCriLine } from './cri.js';
 import { processLine } from './entry-pipeline.js';
-import { Positions } from './positions.js';
+import {
+  FINGERPRINT_BYTES,
+  type Fingerprint,
+  identityKey,
+  matchesFingerprint,
+  takeFingerprint,
+} from './file-identity.js';
+import { type Position, Positions } from './positions.js';
+import { StreamSender } from './stream-sender.js';
 
 export interface CollectorOptions {
   /** The kubelet-style pods directory, e.g. var/log/pods. */
@@ -36,64 +68,104 @@ export interface CollectorOptions {
   minBackoffMs?: number;
   /** Longest retry delay, ms. @default 10000 */
   maxBackoffMs?: number;
-  /** Entries held in memory before reading pauses (back-pressure, nothing is dropped). @default 20000 */
+  /**
+   * How long a stream refused with 429 is retried before its refused entries are dropped and counted, ms
+   * (Alloy: max_backoff_period × max_backoff_retries).
+   * @default 600000 (10 minutes)
+   */
+  maxRetryPeriodMs?: number;
+  /** Entries held in memory before all reading pauses (back-pressure, nothing is dropped). @default 20000 */
   maxQueuedEntries?: number;
+  /**
+   * Entries of one file held in memory before reading that file pauses, so that one refused stream does
+   * not stop the other files. @default 5000
+   */
+  maxQueuedPerFile?: number;
+  /**
+   * A rotated file is let go only after it has not grown for this long (the writer may append to it
+   * until it reopens the new file), ms. @default 1000
+   */
+  rotatedGraceMs?: number;
+  /** Where messages go. @default process.stderr */
+  log?: (line: string) => void;
   /** Registry for the collector's metrics. */
   registry: Registry;
 }
 
+interface PendingEntry {
+  /** Where to read from again to produce this entry (its first chunk). */
+  start: number;
+  done: boolean;
+}
+
 interface FileState {
+  id: string;
+  dev: number;
+  ino: number;
   path: string;
+  /** The container directory (pod/container): rotated siblings and the live file share it. */
+  dir: string;
   labelsBase: Labels;
   fh: FileHandle;
-  inode: number;
+  fp: Fingerprint;
+  /** Currently named `<N>.log`. */
+  live: boolean;
+  /** Not seen by the last scan (deleted): read through the open handle, then let go. */
+  gone: boolean;
+  /** Replaced by a new state after a truncation: its entries still end, but commit nothing. */
+  detached: boolean;
+  size: number;
   /** Offset of the next byte to read. */
   readOffset: number;
-  /** Offset up to which everything is acknowledged (or produced no entry). */
-  committed: number;
-  /** End offsets of this file's entries waiting to be acknowledged, in order. */
-  inflight: number[];
   carry: Buffer;
   carryStart: number;
   joiner: PartialJoiner;
-  /** Offset after the last complete (F) line read; what commit may reach once in-flight entries drain. */
+  /** Start offsets of partial lines being joined, by output stream. */
+  partialStart: Map<string, number>;
+  /** Offset after the last complete line read. */
   settled: number;
-  /** Replaced by rotation: drain to EOF, then close. */
-  retired?: boolean;
-}
-
-interface Queued {
-  labels: Labels;
-  key: string;
-  ts: bigint;
-  line: string;
-  metadata?: Labels;
-  file: FileState;
-  end: number;
+  /** Offset up to which everything is acknowledged or dropped. */
+  committed: number;
+  /** The size written in the positions file. */
+  savedSize: number;
+  pending: PendingEntry[];
+  pendingHead: number;
+  inflight: number;
+  /** Last time the file grew or was renamed (ms). */
+  changedAt: number;
+  /** The trailing unterminated line was shipped (only done before letting a rotated file go). */
+  flushed: boolean;
 }
 
 const POD_DIR = /^([^_]+)_([^_]+)_([^_]+)$/;
+const LIVE = /^\d+\.log$/;
+const ROTATED = /^\d+\.log\.(.+)$/;
 const READ_CHUNK = 256 * 1024;
 
 export class Collector {
+  /** Tracked files by identity. */
   private readonly files = new Map<string, FileState>();
-  private readonly retired: FileState[] = [];
-  private readonly queue: Queued[] = [];
+  /** Old states of truncated files, until their entries end. */
+  private readonly detached: FileState[] = [];
+  /** Identities of rotated files read to their end and let go, with their fingerprint. */
+  private readonly finished = new Map<string, string>();
   /** `app` label by pod directory. */
   private readonly apps = new Map<string, string | undefined>();
   private readonly readBuffer = Buffer.allocUnsafe(READ_CHUNK);
-  private polling: Promise<void> | undefined;
   private readonly positions: Positions;
+  private readonly sender: StreamSender;
+  private readonly startedAt = Date.now();
+  private firstScanDone = false;
+  private polling: Promise<void> | undefined;
   private stopped = false;
   private pollTimer: NodeJS.Timeout | undefined;
   private sending: Promise<void> | undefined;
-  private wake: (() => void) | undefined;
+  private readonly log: (line: string) => void;
   ready = false;
   private readonly m: {
     read: Counter;
-    sent: Counter;
-    dropped: Counter;
-    retries: Counter;
+    truncations: Counter;
+    lostBytes: Counter;
     lagBytes: Gauge;
     lagSeconds: Gauge;
     files: Gauge;
@@ -101,6 +173,8 @@ export class Collector {
 
   constructor(private readonly o: CollectorOptions) {
     this.positions = new Positions(o.positionsFile);
+    this.log = o.log ?? ((l) => process.stderr.write(`${l}\n`));
+    this.sender = new StreamSender({ ...o, log: this.log });
     const registers = [o.registry];
     this.m = {
       read: new Counter({
@@ -108,20 +182,15 @@ export class Collector {
         help: 'Log entries read from files (after joining partial lines).',
         registers,
       }),
-      sent: new Counter({
-        name: 'opsight_collector_entries_sent_total',
-        help: 'Entries acknowledged by the store.',
+      truncations: new Counter({
+        name: 'opsight_collector_truncations_total',
+        help: 'Log files found truncated or rewritten in place (copy-truncate rotation), read again from 0.',
         registers,
       }),
-      dropped: new Counter({
-        name: 'opsight_collector_entries_dropped_total',
-        help: 'Entries the store rejected for good (4xx other than 429), by reason.',
+      lostBytes: new Counter({
+        name: 'opsight_collector_lost_bytes_total',
+        help: 'Unread bytes of log files deleted before the collector read them (at least this many), by reason.',
         labelNames: ['reason'],
-        registers,
-      }),
-      retries: new Counter({
-        name: 'opsight_collector_send_retries_total',
-        help: 'Pushes retried after a failure.',
         registers,
       }),
       lagBytes: new Gauge({
@@ -146,23 +215,37 @@ export class Collector {
         await this.polling;
         this.ready = true;
       } catch (e) {
-        process.stderr.write(`collector: poll failed: ${(e as Error).message}\n`);
+        this.log(`collector: poll failed: ${(e as Error).message}`);
       }
       if (!this.stopped) this.pollTimer = setTimeout(tick, this.o.pollIntervalMs ?? 250);
     };
     void tick();
-    this.sending = this.sendLoop();
+    this.sending = this.sender.run();
   }
 
+  /**
+   * Stops reading and sending (the push in flight is abandoned), saves the positions (acknowledged
+   * entries only) and closes the files. What was not acknowledged is read again at the next start.
+   */
   async stop(): Promise<void> {
+    await this.halt();
+    this.positions.save();
+    for (const f of [...this.files.values(), ...this.detached]) await f.fh.close().catch(() => undefined);
+  }
+
+  /** Stops as kill -9 would: nothing more is read, sent or saved. For tests. */
+  async kill(): Promise<void> {
+    await this.halt();
+    for (const f of [...this.files.values(), ...this.detached]) await f.fh.close().catch(() => undefined);
+  }
+
+  private async halt(): Promise<void> {
     this.stopped = true;
     if (this.pollTimer) clearTimeout(this.pollTimer);
-    this.wake?.();
+    this.sender.stop();
     // A poll in flight finishes before the files it reads are closed.
     await this.polling?.catch(() => undefined);
     await this.sending;
-    this.positions.save();
-    for (const f of [...this.files.values(), ...this.retired]) await f.fh.close().catch(() => undefined);
   }
 
   /** Discovers files and reads what is new. */
@@ -191,52 +274,52 @@ export class Collector {
         continue;
       }
       for (const c of containers) {
+        const dir = join(podPath, c);
         let names: string[];
         try {
-          names = (await readdir(join(podPath, c))).filter((n) => /^\d+\.log$/.test(n));
+          names = await readdir(dir);
         } catch {
           continue;
         }
-        for (const n of names) {
-          const path = join(podPath, c, n);
-          seen.add(path);
-          const base: Labels = {
-            namespace: m[1]!,
-            pod: m[2]!,
-            container: c,
-            app: app ?? c,
-          };
-          await this.track(path, base);
+        const base: Labels = { namespace: m[1]!, pod: m[2]!, container: c, app: app ?? c };
+        // Rotated files first (oldest name first), so that they are found before the live file.
+        const rotated = names.filter((n) => isRotatedName(n)).sort();
+        for (const n of [...rotated, ...names.filter((n) => LIVE.test(n))]) {
+          const id = await this.track(join(dir, n), dir, base, LIVE.test(n));
+          if (id) seen.add(id);
         }
       }
     }
-    for (const [path, f] of this.files) {
-      if (!seen.has(path)) {
-        f.retired = true;
-        this.retired.push(f);
-        this.files.delete(path);
+    for (const f of this.files.values()) {
+      if (!seen.has(f.id)) {
+        f.gone = true;
+        f.live = false;
       }
     }
-    for (const f of [...this.files.values(), ...this.retired]) await this.read(f);
-    // Retired files: once fully read and acknowledged, close and forget them.
-    for (let i = this.retired.length - 1; i >= 0; i--) {
-      const f = this.retired[i]!;
-      if (f.inflight.length === 0 && f.carry.length === 0) {
-        await f.fh.close().catch(() => undefined);
-        this.retired.splice(i, 1);
-        if (!this.files.has(f.path)) this.positions.delete(f.path);
-      }
+    if (!this.firstScanDone) {
+      this.firstScanDone = true;
+      this.reportVanished();
     }
+    // Rotated and deleted files first; a live file waits for its container's rotated files.
+    const unfinished = new Set<string>();
+    for (const f of this.files.values()) {
+      if (f.live) continue;
+      await this.read(f);
+      if (f.readOffset < f.size || f.carry.length > 0) unfinished.add(f.dir);
+    }
+    for (const f of this.files.values()) if (f.live && !unfinished.has(f.dir)) await this.read(f);
+    await this.letGo();
     let lag = 0;
     for (const f of this.files.values()) {
-      const size = (await f.fh.stat().catch(() => ({ size: f.committed }))).size;
-      lag += Math.max(0, size - f.committed);
+      lag += Math.max(0, f.size - f.committed);
+      // The size seen, so that a file deleted unread while the collector is down can be reported.
+      if (f.size !== f.savedSize) this.savePosition(f);
     }
     this.m.lagBytes.set(lag);
     this.m.files.set(this.files.size);
-    const oldest = this.queue[0];
+    const oldest = this.sender.oldestTs();
     this.m.lagSeconds.set(
-      oldest ? Math.max(0, Date.now() / 1000 - Number(oldest.ts / 1_000_000n) / 1000) : 0,
+      oldest !== undefined ? Math.max(0, Date.now() / 1000 - Number(oldest / 1_000_000n) / 1000) : 0,
     );
     this.positions.save();
   }
@@ -259,60 +342,159 @@ export class Collector {
     return app;
   }
 
-  private async track(path: string, base: Labels): Promise<void> {
+  /** Tracks the file at `path`; returns its identity when it is (or becomes) tracked. */
+  private async track(path: string, dir: string, base: Labels, live: boolean): Promise<string | undefined> {
     const st = await stat(path).catch(() => undefined);
-    if (!st) return;
-    const cur = this.files.get(path);
+    if (!st?.isFile()) return undefined;
+    const id = identityKey(st.dev, st.ino);
+    const cur = this.files.get(id);
     if (cur) {
+      if (cur.path !== path || cur.live !== live) cur.changedAt = Date.now();
+      cur.path = path;
+      cur.live = live;
+      cur.gone = false;
       cur.labelsBase = base;
-      if (cur.inode === st.ino) {
-        if (st.size < cur.readOffset && cur.inflight.length === 0) {
-          // Truncated in place: start over.
-          Object.assign(cur, {
-            readOffset: 0,
-            committed: 0,
-            settled: 0,
-            carry: Buffer.alloc(0),
-            carryStart: 0,
-            joiner: new PartialJoiner(),
-          });
-        }
-        return;
-      }
-      // Rotated: drain the old file through its open handle, then follow the new one from 0.
-      cur.retired = true;
-      this.retired.push(cur);
-      this.files.delete(path);
+      await this.checkContent(cur, st.size);
+      return id;
     }
     const fh = await open(path, 'r').catch(() => undefined);
-    if (!fh) return;
-    const saved = this.positions.get(path);
-    const offset = !cur && saved && saved.inode === st.ino && saved.offset <= st.size ? saved.offset : 0;
+    if (!fh) return undefined;
+    const size = (await fh.stat().catch(() => st)).size;
+    const saved = this.positions.get(id);
+    let offset: number | undefined;
+    if (saved && saved.offset <= size && (await matchesFingerprint(fh, saved.fp))) offset = saved.offset;
+    else if (saved) this.vanished(saved); // its inode now belongs to another file
+    const fp = await takeFingerprint(fh, size);
+    const done = this.finished.get(id);
+    if (offset === undefined && done !== undefined) {
+      if (done === fp.hash) {
+        await fh.close();
+        return undefined;
+      }
+      this.finished.delete(id);
+    }
+    if (offset === undefined && live) offset = this.positions.takeLegacy(path, Number(st.ino));
+    if (offset !== undefined && offset > size) offset = undefined;
+    if (offset === undefined) {
+      // A rotated file without a position is read only when written since the collector last saved its
+      // positions (rotated while it was down) or since it started: older ones predate it.
+      const since = this.positions.savedAt || this.startedAt;
+      if (!live && !(st.mtimeMs > since)) {
+        await fh.close();
+        return undefined;
+      }
+      offset = 0;
+    }
     const f: FileState = {
+      id,
+      dev: Number(st.dev),
+      ino: Number(st.ino),
       path,
+      dir,
       labelsBase: base,
       fh,
-      inode: st.ino,
+      fp,
+      live,
+      gone: false,
+      detached: false,
+      size,
       readOffset: offset,
-      committed: offset,
-      inflight: [],
       carry: Buffer.alloc(0),
       carryStart: offset,
       joiner: new PartialJoiner(),
+      partialStart: new Map(),
       settled: offset,
+      committed: offset,
+      savedSize: -1,
+      pending: [],
+      pendingHead: 0,
+      inflight: 0,
+      changedAt: Date.now(),
+      flushed: false,
     };
-    this.files.set(path, f);
-    this.positions.set(path, { offset, inode: st.ino });
+    this.files.set(id, f);
+    this.savePosition(f);
+    return id;
+  }
+
+  /** Notices growth, truncation and rewriting; extends the fingerprint while the file is short. */
+  private async checkContent(f: FileState, size: number): Promise<void> {
+    if (size === f.size && f.fp.len === Math.min(size, FINGERPRINT_BYTES)) return;
+    const same = size >= f.fp.len && (await matchesFingerprint(f.fh, f.fp));
+    if (!same || size < f.readOffset) {
+      await this.truncated(f, size);
+      return;
+    }
+    if (size > f.size) f.changedAt = Date.now();
+    f.size = size;
+    if (f.fp.len < FINGERPRINT_BYTES && size > f.fp.len) f.fp = await takeFingerprint(f.fh, size);
+  }
+
+  /** Copy-truncate: the old state's entries still end; a new state reads the file again from 0. */
+  private async truncated(f: FileState, size: number): Promise<void> {
+    this.m.truncations.inc();
+    this.log(`collector: ${f.path} was truncated or rewritten in place; reading it again from the start`);
+    const fh = await open(f.path, 'r').catch(() => undefined);
+    f.detached = true;
+    this.files.delete(f.id);
+    this.detached.push(f);
+    if (!fh) return;
+    const fresh: FileState = {
+      ...f,
+      fh,
+      fp: await takeFingerprint(fh, size),
+      detached: false,
+      size,
+      readOffset: 0,
+      carry: Buffer.alloc(0),
+      carryStart: 0,
+      joiner: new PartialJoiner(),
+      partialStart: new Map(),
+      settled: 0,
+      committed: 0,
+      savedSize: -1,
+      pending: [],
+      pendingHead: 0,
+      inflight: 0,
+      changedAt: Date.now(),
+      flushed: false,
+    };
+    this.files.set(f.id, fresh);
+    this.savePosition(fresh);
+  }
+
+  /** Positions saved for files that are not there any more: their unread lines were deleted unread. */
+  private reportVanished(): void {
+    for (const key of this.positions.keys()) {
+      if (this.files.has(key)) continue;
+      this.vanished(this.positions.get(key)!);
+      this.positions.delete(key);
+    }
+  }
+
+  /** A file with a saved position that is not there any more: counts and logs what it lost. */
+  private vanished(p: Position): void {
+    const lost = Math.max(0, p.size - p.offset);
+    if (lost === 0) return;
+    this.m.lostBytes.inc({ reason: 'rotated_away' }, lost);
+    this.log(
+      `collector: ${p.path || `${p.dev}:${p.ino}`} was deleted before it was read to its end (at least ${lost} bytes lost): the collector was down longer than rotated files are kept`,
+    );
   }
 
   private async read(f: FileState): Promise<void> {
     const max = this.o.maxQueuedEntries ?? 20000;
-    while (this.queue.length < max) {
+    const perFile = this.o.maxQueuedPerFile ?? 5000;
+    while (this.sender.size < max && f.inflight < perFile) {
       // One buffer for every read: what outlives the read (carry, lines) is copied out of it.
       const buf = this.readBuffer;
       const { bytesRead } = await f.fh.read(buf, 0, READ_CHUNK, f.readOffset);
-      if (bytesRead === 0) return;
+      if (bytesRead === 0) break;
       f.readOffset += bytesRead;
+      if (f.readOffset > f.size) {
+        f.size = f.readOffset;
+        f.changedAt = Date.now();
+      }
       const data =
         f.carry.length > 0
           ? Buffer.concat([f.carry, buf.subarray(0, bytesRead)])
@@ -322,142 +504,115 @@ export class Collector {
       for (let nl = data.indexOf(10, start); nl >= 0; nl = data.indexOf(10, start)) {
         const raw = data.toString('utf8', start, nl);
         const end = lineStart + (nl - start) + 1;
-        this.line(f, raw, end);
+        this.line(f, raw, lineStart, end);
         start = nl + 1;
         lineStart = end;
       }
       f.carry = Buffer.from(data.subarray(start));
       f.carryStart = lineStart;
-      if (bytesRead < READ_CHUNK) return;
+      if (bytesRead < READ_CHUNK) break;
     }
+    if (f.fp.len < FINGERPRINT_BYTES && f.size > f.fp.len) f.fp = await takeFingerprint(f.fh, f.size);
   }
 
-  private line(f: FileState, raw: string, end: number): void {
+  private line(f: FileState, raw: string, start: number, end: number): void {
     const cri = parseCriLine(raw.endsWith('\r') ? raw.slice(0, -1) : raw);
     if (!cri) {
-      this.m.dropped.inc({ reason: 'unparsable_cri_line' });
-      this.settle(f, end);
+      this.sender.countDropped('unparsable_cri_line');
+      f.settled = end;
+      this.advance(f);
       return;
     }
+    if (cri.partial && !f.partialStart.has(cri.stream)) f.partialStart.set(cri.stream, start);
     const joined = f.joiner.push(cri);
+    f.settled = end;
     if (!joined) return;
+    const entryStart = f.partialStart.get(cri.stream) ?? start;
+    f.partialStart.delete(cri.stream);
     this.m.read.inc();
     const e = processLine(joined.ts, joined.line);
     const labels: Labels = { ...f.labelsBase };
     if (e.level) labels.level = e.level;
-    const q: Queued = { labels, key: formatLabels(labels), ts: e.ts, line: e.line, file: f, end };
-    if (e.metadata) q.metadata = e.metadata;
-    this.queue.push(q);
-    f.inflight.push(end);
-    f.settled = end;
-    this.wake?.();
+    const p: PendingEntry = { start: entryStart, done: false };
+    f.pending.push(p);
+    f.inflight++;
+    this.sender.enqueue(formatLabels(labels), {
+      ts: e.ts,
+      line: e.line,
+      ...(e.metadata ? { metadata: e.metadata } : {}),
+      done: () => {
+        p.done = true;
+        f.inflight--;
+        this.advance(f);
+      },
+    });
   }
 
-  /** A line that produced no entry: commit past it when nothing before it is in flight. */
-  private settle(f: FileState, end: number): void {
-    f.settled = end;
-    if (f.inflight.length === 0 && !f.joiner.hasPending()) this.commit(f, end);
+  /** Moves the file's committed offset past every entry that has ended. */
+  private advance(f: FileState): void {
+    while (f.pendingHead < f.pending.length && f.pending[f.pendingHead]!.done) f.pendingHead++;
+    if (f.pendingHead > 1024 && f.pendingHead * 2 > f.pending.length) {
+      f.pending = f.pending.slice(f.pendingHead);
+      f.pendingHead = 0;
+    }
+    let to = f.pending[f.pendingHead]?.start ?? f.settled;
+    for (const s of f.partialStart.values()) to = Math.min(to, s);
+    if (to <= f.committed) return;
+    f.committed = to;
+    if (!f.detached) this.savePosition(f);
   }
 
-  private commit(f: FileState, offset: number): void {
-    if (offset <= f.committed) return;
-    f.committed = offset;
-    if (!f.retired) this.positions.set(f.path, { offset, inode: f.inode });
+  private savePosition(f: FileState): void {
+    f.savedSize = f.size;
+    this.positions.set(f.id, {
+      dev: f.dev,
+      ino: f.ino,
+      fp: f.fp,
+      offset: f.committed,
+      size: f.size,
+      path: f.path,
+    });
   }
 
-  private async sendLoop(): Promise<void> {
-    let backoff = this.o.minBackoffMs ?? 250;
-    while (!this.stopped || this.queue.length > 0) {
-      if (this.queue.length === 0) {
-        if (this.stopped) return;
-        await new Promise<void>((r) => {
-          this.wake = r;
-          setTimeout(r, 200);
-        });
-        this.wake = undefined;
+  /** Lets go of rotated and deleted files read to their end, and of truncated files' old states. */
+  private async letGo(): Promise<void> {
+    const now = Date.now();
+    const grace = this.o.rotatedGraceMs ?? 1000;
+    for (const f of [...this.files.values()]) {
+      if (f.live || f.readOffset < f.size || now - f.changedAt < grace) continue;
+      if (!f.flushed) {
+        // The writer is done with it: a last line without a newline, and partial chunks never
+        // completed, are shipped as they are rather than lost.
+        f.flushed = true;
+        if (f.carry.length > 0) {
+          const raw = f.carry.toString('utf8');
+          const start = f.carryStart;
+          f.carry = Buffer.alloc(0);
+          this.line(f, raw, start, start + Buffer.byteLength(raw));
+        }
+        for (const stream of [...f.partialStart.keys()]) {
+          const at = f.partialStart.get(stream)!;
+          this.line(f, `${new Date().toISOString()} ${stream} F `, at, f.settled);
+        }
         continue;
       }
-      const batch = this.takeBatch();
-      const outcome = await this.push(batch);
-      if (outcome === 'retry') {
-        this.m.retries.inc();
-        if (this.stopped) return; // unacknowledged: re-read after restart
-        await new Promise((r) => setTimeout(r, backoff));
-        backoff = Math.min(backoff * 2, this.o.maxBackoffMs ?? 10_000);
-        continue;
-      }
-      backoff = this.o.minBackoffMs ?? 250;
-      this.queue.splice(0, batch.length);
-      for (const q of batch) {
-        const f = q.file;
-        f.inflight.shift();
-        this.commit(f, q.end);
-        if (f.inflight.length === 0 && !f.joiner.hasPending()) this.commit(f, f.settled);
-      }
-      this.positions.save();
+      if (f.inflight > 0) continue;
+      await f.fh.close().catch(() => undefined);
+      this.files.delete(f.id);
+      this.positions.delete(f.id);
+      if (!f.gone) this.finished.set(f.id, f.fp.hash);
+    }
+    for (let i = this.detached.length - 1; i >= 0; i--) {
+      const f = this.detached[i]!;
+      if (f.inflight > 0) continue;
+      await f.fh.close().catch(() => undefined);
+      this.detached.splice(i, 1);
     }
   }
+}
 
-  private takeBatch(): Queued[] {
-    const maxN = this.o.batchMaxEntries ?? 1000;
-    const maxB = this.o.batchMaxBytes ?? 1024 * 1024;
-    let bytes = 0;
-    let n = 0;
-    while (n < this.queue.length && n < maxN) {
-      bytes += this.queue[n]!.line.length;
-      n++;
-      if (bytes >= maxB) break;
-    }
-    return this.queue.slice(0, n);
-  }
-
-  private async push(batch: Queued[]): Promise<'ok' | 'retry'> {
-    const byStream = new Map<
-      string,
-      { labels: string; entries: Array<{ ts: bigint; line: string; metadata?: Labels }> }
-    >();
-    for (const q of batch) {
-      let s = byStream.get(q.key);
-      if (!s) {
-        s = { labels: q.key, entries: [] };
-        byStream.set(q.key, s);
-      }
-      s.entries.push(
-        q.metadata ? { ts: q.ts, line: q.line, metadata: q.metadata } : { ts: q.ts, line: q.line },
-      );
-    }
-    const headers: Record<string, string> = { 'content-type': 'application/x-protobuf' };
-    if (this.o.tenant) headers['x-scope-orgid'] = this.o.tenant;
-    if (this.o.bearerToken) headers.authorization = `Bearer ${this.o.bearerToken}`;
-    let res: Response;
-    try {
-      res = await fetch(`${this.o.url}/loki/api/v1/push`, {
-        method: 'POST',
-        headers,
-        body: encodePushProtobuf([...byStream.values()]),
-        signal: AbortSignal.timeout(10_000),
-      });
-    } catch {
-      return 'retry';
-    }
-    const text = await res.text().catch(() => '');
-    if (res.status === 429 || res.status >= 500) return 'retry';
-    if (res.status >= 200 && res.status < 300) {
-      this.m.sent.inc(batch.length);
-      return 'ok';
-    }
-    // 4xx: Loki has stored the valid part and rejected the rest for good.
-    let rejected = batch.length;
-    try {
-      const body = JSON.parse(text) as { errors?: Array<{ code?: string }> };
-      if (Array.isArray(body.errors)) {
-        rejected = body.errors.length;
-        for (const e of body.errors) this.m.dropped.inc({ reason: (e.code ?? 'rejected').toLowerCase() });
-      } else this.m.dropped.inc({ reason: `http_${res.status}` }, rejected);
-    } catch {
-      this.m.dropped.inc({ reason: `http_${res.status}` }, rejected);
-    }
-    this.m.sent.inc(Math.max(0, batch.length - rejected));
-    return 'ok';
-  }
+/** `<N>.log.<suffix>` as the kubelet and the supervisor name rotated files; compressed ones excluded. */
+function isRotatedName(name: string): boolean {
+  const m = ROTATED.exec(name);
+  return m !== null && !/\.(gz|tmp|bz2|zst|z)$/i.test(m[1]!);
 }

@@ -201,7 +201,7 @@ test('entries the store rejects for good are counted as dropped and not retried'
   try {
     await until('the valid line', async () => (await storedLines(store, '{app="old"}')).length === 1);
     await until('dropped counted', async () =>
-      /opsight_collector_entries_dropped_total\{reason="timestamp_too_old"\} 1/.test(
+      /opsight_collector_entries_dropped_total\{reason="greater_than_max_sample_age"\} 1/.test(
         await registry.metrics(),
       ),
     );
