@@ -3,6 +3,8 @@ export type { StackContext } from './stack/context.js';
 export { stackContext } from './stack/context.js';
 export type { Endpoint, LocalStack } from './stack/local-stack.js';
 export { localStack } from './stack/local-stack.js';
+export type { LogShippingSettings } from './stack/log-shipping.js';
+export { durationMs, LogShippingConfigError, logShippingSettings } from './stack/log-shipping.js';
 export type { StackPaths } from './stack/paths.js';
 export { stackPaths } from './stack/paths.js';
 export type { PortName, Ports } from './stack/ports.js';

@@ -58,6 +58,12 @@ export class FakePod {
     appendFileSync(this.logPath(container), text);
   }
 
+  /** Appends one numbered line stamped `tsNs` (a process's output is stamped when it is written). */
+  writeStamped(container: string, run: string, n: number, tsNs: bigint): void {
+    mkdirSync(join(this.dir, container), { recursive: true });
+    appendFileSync(this.logPath(container), `${rfc3339Nano(tsNs)} stdout F ${lineText(run, n)}\n`);
+  }
+
   /** Rotates as the kubelet does: renames 0.log to 0.log.<timestamp>; the next write starts a new 0.log. */
   rotate(container: string): string {
     const rotated = `${this.logPath(container)}.${rotationSuffix()}`;

@@ -1,3 +1,4 @@
+export { FakePod } from './fake-pod.js';
 export type { AlertmanagerRestartOptions } from './faults/alertmanager-restart.js';
 export { alertmanagerRestart } from './faults/alertmanager-restart.js';
 export type { CollectorRotationOptions } from './faults/collector-rotation.js';

@@ -95,3 +95,78 @@ export function gaugeValue(text: string, name: string): number | undefined {
   const m = new RegExp(`^${name}(?:\\{\\})? ([^\\s]+)`, 'm').exec(text);
   return m ? Number(m[1]) : undefined;
 }
+
+async function queryRange(storeUrl: string, params: URLSearchParams): Promise<[string, string][]> {
+  const res = await fetch(`${storeUrl}/loki/api/v1/query_range?${params}`, {
+    signal: AbortSignal.timeout(30_000),
+  });
+  if (!res.ok) throw new Error(`query ${params.get('query')}: HTTP ${res.status} ${await res.text()}`);
+  const body = (await res.json()) as { data: { result: { values: [string, string][] }[] } };
+  return body.data.result.flatMap((s) => s.values);
+}
+
+function lineNumber(run: string): (line: string) => number | undefined {
+  const pattern = new RegExp(`^chaos ${run} line (\\d+)(?: .*)?$`);
+  return (line) => {
+    const m = pattern.exec(line);
+    return m ? Number(m[1]) : undefined;
+  };
+}
+
+/**
+ * How often each line number of `run` is stored in the streams `selector` picks, for lines stamped in
+ * [startNs, endNs] (whatever their numbers). Pages forward 5,000 entries at a time; lines have distinct
+ * timestamps (a copy of a line with the same timestamp is stored once), so no page boundary cuts one.
+ */
+export async function linesBetween(
+  storeUrl: string,
+  selector: string,
+  run: string,
+  startNs: bigint,
+  endNs: bigint,
+): Promise<Map<number, number>> {
+  const found = new Map<number, number>();
+  const number = lineNumber(run);
+  let from = startNs;
+  for (;;) {
+    const params = new URLSearchParams({
+      query: selector,
+      start: String(from),
+      end: String(endNs),
+      limit: '5000',
+      direction: 'forward',
+    });
+    const values = await queryRange(storeUrl, params);
+    let last = from;
+    for (const [ts, line] of values) {
+      const n = number(line);
+      if (n !== undefined) found.set(n, (found.get(n) ?? 0) + 1);
+      if (BigInt(ts) > last) last = BigInt(ts);
+    }
+    if (values.length < 5000) return found;
+    from = last + 1n;
+  }
+}
+
+/** The highest line number of `run` stored in the streams `selector` picks since `sinceNs`. */
+export async function newestLine(
+  storeUrl: string,
+  selector: string,
+  run: string,
+  sinceNs: bigint,
+): Promise<number | undefined> {
+  const params = new URLSearchParams({
+    query: selector,
+    start: String(sinceNs),
+    end: String(nowNs() + 600_000_000_000n),
+    limit: '20',
+    direction: 'backward',
+  });
+  const number = lineNumber(run);
+  let newest: number | undefined;
+  for (const [, line] of await queryRange(storeUrl, params)) {
+    const n = number(line);
+    if (n !== undefined && (newest === undefined || n > newest)) newest = n;
+  }
+  return newest;
+}

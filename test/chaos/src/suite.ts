@@ -1,7 +1,7 @@
 /**
  * The fault suite: every fault in order, each bounded in time, each leaving the stack as it found it
- * (every component restarted and ready) before the next. The stream-limit flood runs last: on a store
- * that never retires streams it leaves the stream table full.
+ * (every component restarted and ready) before the next. The stream-limit flood runs last: it lasts one
+ * idle period of the store (bounded; see its file) and leaves 6,000 idle streams stored.
  */
 import { alertmanagerRestart } from './faults/alertmanager-restart.js';
 import { collectorRotation } from './faults/collector-rotation.js';

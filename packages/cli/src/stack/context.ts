@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { type LogShippingSettings, logShippingSettings } from './log-shipping.js';
 import { type StackPaths, stackPaths } from './paths.js';
 import { type Ports, resolvePorts } from './ports.js';
 import { ensureSecret } from './secrets.js';
@@ -28,11 +29,13 @@ export interface StackContext {
   };
   /** Shorter intervals for tests (scrape and evaluation 1 s, …). */
   fast: boolean;
+  /** The log store's stream idle period and the collector's retry period (see log-shipping.ts). */
+  logShipping: LogShippingSettings;
 }
 
 /**
  * Builds the context of the stack rooted at `root`. Reads the environment (`OPSIGHT_PORT_*`,
- * `OPSIGHT_VAR_DIR`, `OPSIGHT_PG_BIN`, `OPSIGHT_FAST`) and creates the secrets on first use; writes nothing
+ * `OPSIGHT_VAR_DIR`, `OPSIGHT_PG_BIN`, `OPSIGHT_FAST`, `OPSIGHT_LOGSTORE_STREAM_IDLE_PERIOD`) and creates the secrets on first use; writes nothing
  * else.
  */
 export function stackContext(root: string, env: NodeJS.ProcessEnv = process.env): StackContext {
@@ -54,6 +57,7 @@ export function stackContext(root: string, env: NodeJS.ProcessEnv = process.env)
       redis: s('redis'),
     },
     fast: env.OPSIGHT_FAST === '1',
+    logShipping: logShippingSettings(env),
   };
 }
 

@@ -53,6 +53,13 @@ const REASONS: Record<string, string> = {
   STRUCTURED_METADATA_TOO_LARGE: 'structured_metadata_too_large',
 };
 
+/**
+ * Every discard reason a store error code maps to. The collector exports its drop counter at 0 for each,
+ * so that an alert on `increase(...)` sees the first drop of a reason (a series that appears at 1 has no
+ * increase in Prometheus).
+ */
+export const DISCARD_REASONS: readonly string[] = [...new Set(Object.values(REASONS))];
+
 /** The discard reason for a store error code. */
 export function reasonOf(code: string | undefined): string {
   if (!code) return 'rejected';

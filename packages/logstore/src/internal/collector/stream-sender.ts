@@ -21,7 +21,7 @@
 import { Counter, type Registry } from 'prom-client';
 import type { Labels } from '../labels.js';
 import { encodePushProtobuf } from '../push/decode-push.js';
-import { type EntryOutcome, interpretPush } from './push-outcome.js';
+import { DISCARD_REASONS, type EntryOutcome, interpretPush } from './push-outcome.js';
 
 /** One entry waiting to be shipped. `done` is called once, when it is stored or dropped for good. */
 export interface SendEntry {
@@ -116,6 +116,8 @@ export class StreamSender {
         registers,
       }),
     };
+    // At 0 from the start, so that the first drop of a reason is an increase Prometheus can see.
+    for (const reason of DISCARD_REASONS) this.m.dropped.inc({ reason }, 0);
   }
 
   /** Entries queued and not yet stored or dropped. */

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { interpretPush, parseRetryAfter } from '../../../src/internal/collector/push-outcome.js';
+import { Registry } from 'prom-client';
+import {
+  DISCARD_REASONS,
+  interpretPush,
+  parseRetryAfter,
+} from '../../../src/internal/collector/push-outcome.js';
+import { StreamSender } from '../../../src/internal/collector/stream-sender.js';
 
 const A = '{app="a", level="INFO"}';
 const B = '{app="b"}';
@@ -105,4 +111,17 @@ test('Retry-After: seconds or an HTTP date', () => {
   assert.equal(parseRetryAfter(new Date(10_000).toUTCString(), 4000), 6000);
   assert.equal(parseRetryAfter('soon'), undefined);
   assert.equal(parseRetryAfter(null), undefined);
+});
+
+test('the drop counter is exported at 0 for every discard reason before any drop', async () => {
+  const registry = new Registry();
+  new StreamSender({ url: 'http://127.0.0.1:9', registry });
+  const text = await registry.metrics();
+  for (const reason of ['line_too_long', 'stream_limit', 'rate_limited', 'greater_than_max_sample_age'])
+    assert.match(
+      text,
+      new RegExp(`^opsight_collector_entries_dropped_total\\{reason="${reason}"\\} 0$`, 'm'),
+    );
+  assert.ok(DISCARD_REASONS.includes('too_far_in_future'));
+  assert.equal(new Set(DISCARD_REASONS).size, DISCARD_REASONS.length);
 });
