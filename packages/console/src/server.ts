@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { checkLogQL, checkPromQL, DASHBOARDS, renderDashboards } from '@opsight/dashboards';
+import { guardRequestListener } from '@opsight/http-guard';
 import { CONSOLE_ERRORS, type ConsoleErrorCode, errorBody } from './internal/errors.js';
 import { readStatic } from './internal/static-files.js';
 import { DEFAULT_UPSTREAMS, UPSTREAM_PATHS, type Upstreams } from './internal/upstreams.js';
@@ -30,8 +31,6 @@ export interface RunningConsole {
 
 /** Query endpoints that accept a POSTed form, on Prometheus and on Loki. */
 const QUERY_ENDPOINT = /^(query|query_range|series|labels|query_exemplars)(\?|$)/;
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', '[::1]', 'localhost']);
 
 const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
 
@@ -125,16 +124,8 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<Runnin
   }
 
   const host = options.host ?? '127.0.0.1';
-  const loopbackOnly = LOOPBACK.has(host);
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
-    // Bound to loopback, only loopback names are answered: a page elsewhere that rebinds its own DNS
-    // name to 127.0.0.1 cannot read the engines through the console.
-    const hostname = (req.headers.host ?? '').replace(/:\d+$/, '');
-    if (loopbackOnly && !LOOPBACK.has(hostname) && hostname !== 'localhost')
-      return sendError(res, 'HOST_NOT_ALLOWED', `Host ${JSON.stringify(hostname)} is not a loopback name`, {
-        field: 'host',
-      });
     const url = new URL(req.url ?? '/', 'http://console');
     const path = url.pathname;
     const proxied = /^\/api\/(prometheus|loki|jaeger|alertmanager|relay)\/(.*)$/.exec(path);
@@ -171,12 +162,18 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<Runnin
     res.end(req.method === 'HEAD' ? undefined : file.body);
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch((err: Error) => {
-      if (!res.headersSent) sendError(res, 'UPSTREAM_UNAVAILABLE', err.message);
-      else res.destroy();
-    });
-  });
+  // Only loopback names, IP literals and configured names are answered (a page elsewhere that rebinds
+  // its own DNS name to 127.0.0.1 cannot read the engines through the console); POSTed queries come from
+  // the console's own pages, as a form or JSON: @opsight/http-guard.
+  const guard = { writeContentTypes: ['application/x-www-form-urlencoded', 'application/json'] };
+  const server = createServer(
+    guardRequestListener((req, res) => {
+      handle(req, res).catch((err: Error) => {
+        if (!res.headersSent) sendError(res, 'UPSTREAM_UNAVAILABLE', err.message);
+        else res.destroy();
+      });
+    }, guard),
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 3000, host, () => resolve());

@@ -4,6 +4,7 @@ import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { guardRequestListener } from '@opsight/http-guard';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { Component } from './internal/component.js';
 import { listProcesses } from './internal/proc.js';
@@ -248,29 +249,34 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
   }
 
   private listen(host: string, port: number): Promise<void> {
-    const server = createServer(async (req, res) => {
-      const path = (req.url ?? '/').split('?')[0] ?? '/';
-      const control = /^\/api\/v1\/components\/([^/]+)\/(stop|start)$/.exec(path);
-      if (control && req.method === 'POST') {
-        await this.control(req, res, decodeURIComponent(control[1]!), control[2] as 'stop' | 'start');
-      } else if (req.method !== 'GET') {
-        res
-          .writeHead(405, { 'content-type': 'application/json' })
-          .end(JSON.stringify({ error: { code: 'METHOD_NOT_ALLOWED', message: 'only GET is served' } }));
-      } else if (path === '/metrics') {
-        res.writeHead(200, { 'content-type': this.registry.contentType }).end(await this.registry.metrics());
-      } else if (path === '/api/v1/components') {
-        res
-          .writeHead(200, { 'content-type': 'application/json' })
-          .end(JSON.stringify({ components: this.status() }));
-      } else if (path === '/healthz') {
-        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-      } else {
-        res
-          .writeHead(404, { 'content-type': 'application/json' })
-          .end(JSON.stringify({ error: { code: 'NOT_FOUND', message: `no route ${path}` } }));
-      }
-    });
+    // Host checked (DNS rebinding); stop/start only without a foreign Origin: @opsight/http-guard.
+    const server = createServer(
+      guardRequestListener(async (req, res) => {
+        const path = (req.url ?? '/').split('?')[0] ?? '/';
+        const control = /^\/api\/v1\/components\/([^/]+)\/(stop|start)$/.exec(path);
+        if (control && req.method === 'POST') {
+          await this.control(req, res, decodeURIComponent(control[1]!), control[2] as 'stop' | 'start');
+        } else if (req.method !== 'GET') {
+          res
+            .writeHead(405, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ error: { code: 'METHOD_NOT_ALLOWED', message: 'only GET is served' } }));
+        } else if (path === '/metrics') {
+          res
+            .writeHead(200, { 'content-type': this.registry.contentType })
+            .end(await this.registry.metrics());
+        } else if (path === '/api/v1/components') {
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ components: this.status() }));
+        } else if (path === '/healthz') {
+          res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+        } else {
+          res
+            .writeHead(404, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ error: { code: 'NOT_FOUND', message: `no route ${path}` } }));
+        }
+      }),
+    );
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once('error', reject);

@@ -7,6 +7,7 @@ import {
   alertRelayNotificationsTotal,
   alertRelayOldestPendingAgeSeconds,
 } from '@opsight/catalog';
+import { installFastifyGuard } from '@opsight/http-guard';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Receiver } from './config.js';
@@ -270,6 +271,8 @@ export function buildRelay(options: RelayOptions): FastifyInstance {
   };
 
   const app = Fastify({ bodyLimit: 4 * 1024 * 1024 });
+  // Browser safety: Host (DNS rebinding), Origin and JSON-only writes, before any body is read.
+  installFastifyGuard(app);
   app.addHook('onReady', async () => {
     const { count } = queue.pending();
     if (count > 0) log.info({ pending: count }, 'resuming the deliveries left in the queue');

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { installFastifyGuard } from '@opsight/http-guard';
 import {
   createInferenceRecorder,
   fastifyTelemetry,
@@ -68,6 +69,8 @@ export async function buildServingApp(options: ServingAppOptions): Promise<Fasti
     forceCloseConnections: true,
   });
   await app.register(fastifyTelemetry, { telemetry });
+  // Browser safety: Host (DNS rebinding), Origin and JSON-only writes, before any body is read.
+  installFastifyGuard(app);
 
   app.setErrorHandler((error: FastifyError, _request, reply) => {
     const e = toServingError(error);

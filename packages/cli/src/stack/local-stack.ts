@@ -33,6 +33,15 @@ export interface LocalStack {
 }
 
 /**
+ * The browser policy of every Opsight server (packages/http-guard): the console's origin at this stack's
+ * port may write and tail; Host names stay loopback names and IP literals.
+ */
+function withBrowserPolicy(ctx: StackContext, c: ComponentSpec): ComponentSpec {
+  if (c.command !== process.execPath) return c;
+  return { ...c, env: { OPSIGHT_CONSOLE_PORT: String(ctx.ports.console), ...c.env } };
+}
+
+/**
  * Every component of the local stack. A new component is one more spec here (and its ports in
  * ports.ts): the supervisor runs it, Prometheus scrapes it when it declares `metrics`.
  */
@@ -59,7 +68,7 @@ export function localStack(ctx: StackContext): LocalStack {
   ];
   const { ports } = ctx;
   return {
-    components,
+    components: components.map((c) => withBrowserPolicy(ctx, c)),
     prepare() {
       for (const dir of [ctx.paths.data, ctx.paths.config, ctx.paths.podLogs, ctx.paths.run]) {
         mkdirSync(dir, { recursive: true });

@@ -1,6 +1,5 @@
 /** The console's error codes, each with its HTTP status; every error response is `{ error: { code, … } }`. */
 export const CONSOLE_ERRORS = {
-  HOST_NOT_ALLOWED: 403,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   REQUEST_BODY_TOO_LARGE: 413,

@@ -2,6 +2,8 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { type GuardOptions, guardRequestListener, guardUpgradeListener } from '@opsight/http-guard';
 import { WebSocketServer } from 'ws';
 import { ERROR_CODES, type ErrorCode } from '../error-codes.js';
 import type { Labels } from '../labels.js';
@@ -56,6 +58,23 @@ export interface LogStoreOptions {
    * decompressing: a decompression bomb stops at this size). @default 67108864 (64 MiB)
    */
   maxBodyBytes?: number;
+  /**
+   * Browser safety (@opsight/http-guard): Host names besides loopback names and IP literals, origins that
+   * may push and tail besides the console's. Env `OPSIGHT_ALLOWED_HOSTS` and `OPSIGHT_ALLOWED_ORIGINS` add
+   * to these. @default {} (loopback names, IP literals; the console's origin)
+   */
+  guard?: Pick<GuardOptions, 'allowedHosts' | 'allowedOrigins'>;
+}
+
+const PUSH_TYPES = ['application/json', 'application/x-protobuf'] as const;
+const QUERY_TYPES = ['application/x-www-form-urlencoded'] as const;
+
+/** The media types a write may declare: Loki's and OTLP's JSON or protobuf on pushes; elsewhere a form. */
+export function logstoreWriteTypes(path: string): readonly string[] {
+  const p = path.replace(/\/+$/, '');
+  return p === '/loki/api/v1/push' || p === '/api/prom/push' || p === '/otlp/v1/logs'
+    ? PUSH_TYPES
+    : QUERY_TYPES;
 }
 
 export interface LogStore {
@@ -537,7 +556,7 @@ export function createLogStore(options: LogStoreOptions): LogStore {
     }
   };
 
-  const server = createServer((req, res) => {
+  const handleRequest = (req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
     route(req, res)
       .then((r) => r)
@@ -570,11 +589,13 @@ export function createLogStore(options: LogStoreOptions): LogStore {
           (performance.now() - started) / 1000,
         );
       });
-  });
+  };
+  const guard: GuardOptions = { ...options.guard, writeContentTypes: logstoreWriteTypes };
+  const server = createServer(guardRequestListener(handleRequest, guard));
 
   // Live tailing over WebSocket: /loki/api/v1/tail?query=…&start=…&limit=…
   const wss = new WebSocketServer({ noServer: true });
-  server.on('upgrade', (req, socket, head) => {
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const reject = (status: number, message: string) => {
       socket.end(
@@ -641,7 +662,8 @@ export function createLogStore(options: LogStoreOptions): LogStore {
       tails.add(tail);
       ws.on('close', () => tails.delete(tail));
     });
-  });
+  };
+  server.on('upgrade', guardUpgradeListener(onUpgrade, guard));
 
   let timer: NodeJS.Timeout | undefined;
   let sealTimer: NodeJS.Timeout | undefined;

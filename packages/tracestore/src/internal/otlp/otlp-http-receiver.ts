@@ -5,6 +5,7 @@
 // with Retry-After, which OTLP/HTTP senders retry; nothing of such a request was stored.
 import { promisify } from 'node:util';
 import { gunzip, inflate } from 'node:zlib';
+import { installFastifyGuard } from '@opsight/http-guard';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { TraceStoreError } from '../error-codes.js';
 import { bearerAllowed } from '../http/bearer-auth.js';
@@ -85,6 +86,8 @@ async function decompress(body: Buffer, encoding: string | undefined, limit: num
 
 export function createOtlpHttpReceiver(options: OtlpHttpOptions): FastifyInstance {
   const app = Fastify({ bodyLimit: options.maxRequestBytes });
+  // Browser safety: Host (DNS rebinding), Origin and the two OTLP media types, before any body is read.
+  installFastifyGuard(app, { writeContentTypes: ['application/json', 'application/x-protobuf'] });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {

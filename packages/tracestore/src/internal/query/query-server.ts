@@ -4,6 +4,7 @@
 //   with Jaeger's envelope {data, total, limit, offset, errors};
 // - /api/opsight/traces/{id}/analysis for the console (span tree, critical path, service calls);
 // - /metrics (Prometheus text) and /ready.
+import { installFastifyGuard } from '@opsight/http-guard';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import { analyzeTrace } from '../analysis/trace-analysis.js';
@@ -121,6 +122,8 @@ function sendError(request: FastifyRequest, reply: FastifyReply, error: TraceSto
 export function createQueryServer(options: QueryServerOptions): FastifyInstance {
   const { store } = options;
   const app = Fastify();
+  // Browser safety: Host (DNS rebinding) and Origin, before the token and the routes.
+  installFastifyGuard(app);
 
   const loadTrace = (traceId: Buffer): DecodedTrace | null => {
     const stored = store.getTrace(traceId);
