@@ -36,12 +36,11 @@ test("the size budget is split per tenant: tenant A's volume does not evict tena
       const spans = Array.from({ length: 100 }, () => ({ ...span, attributes: big }));
       await stores.ingester('team-a').export(otlpProtobufRequest(spans), 'protobuf', 'test');
     }
-    assert.ok(stores.overBudget());
-    const aBefore = stores.store('team-a').spanCount();
+    // Retention may already have run after a commit (the server checks the budget after writes).
     stores.enforceRetention();
     for (const traceId of bTraces)
       assert.ok(stores.store('team-b').getTrace(Buffer.from(traceId, 'hex')), `team-b trace ${traceId} kept`);
-    assert.ok(stores.store('team-a').spanCount() < aBefore, "team-a's oldest traces went");
+    assert.ok(stores.store('team-a').spanCount() < 40 * 100, "team-a's oldest traces went");
     assert.ok(stores.store('team-a').usedBytes() <= stores.shareBytes());
     assert.deepEqual(readdirSync(join(dir, 'tenants')).sort(), ['team-a', 'team-b']);
   } finally {
