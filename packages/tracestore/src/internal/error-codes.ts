@@ -12,6 +12,8 @@ export const errorCatalogue = {
   UNSUPPORTED_ENCODING: { http: 415, grpc: 3 },
   PAYLOAD_TOO_LARGE: { http: 413, grpc: 8 },
   UNAUTHORIZED: { http: 401, grpc: 16 },
+  /** X-Scope-OrgID names another tenant than the bearer token's (--auth-tokens-file). */
+  TENANT_MISMATCH: { http: 403, grpc: 7 },
   STORAGE_FAILED: { http: 503, grpc: 14 },
   STORAGE_FULL: { http: 503, grpc: 14 },
   INVALID_PARAMETER: { http: 400, grpc: 3 },

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type GuardOptions, guardRequestListener, guardUpgradeListener } from '@opsight/http-guard';
+import { requestTenant, type TenantAuthenticator, tokensEqual } from '@opsight/tenant-auth';
 import { WebSocketServer } from 'ws';
 import { ERROR_CODES, type ErrorCode } from '../error-codes.js';
 import type { Labels } from '../labels.js';
@@ -27,7 +28,18 @@ export interface LogStoreOptions {
   port?: number;
   /** Limit overrides for every tenant (Loki limits_config names). @default DEFAULT_LIMITS */
   limits?: Partial<Limits>;
-  /** When set, every API request must carry `Authorization: Bearer <token>` (/ready excepted). */
+  /**
+   * Tenancy by token (`--auth-tokens-file`, a TokensFile): every request but /ready must carry
+   * `Authorization: Bearer <token>`; the tenant is the token's, and an X-Scope-OrgID naming another
+   * tenant is refused (403 TENANT_MISMATCH). Per-tenant limits and the size budget's shares follow
+   * that tenant. @default undefined (no tenancy by token)
+   */
+  tenantAuth?: TenantAuthenticator;
+  /**
+   * One shared token (`--auth-token-file`), the older and weaker mode: every API request must carry
+   * `Authorization: Bearer <token>` (/ready excepted), and the tenant is still X-Scope-OrgID. Ignored
+   * when `tenantAuth` is set. @default undefined
+   */
   authToken?: string;
   /**
    * Multi-tenant mode (Loki's auth_enabled): X-Scope-OrgID is required. Otherwise requests without
@@ -151,6 +163,7 @@ export function createLogStore(options: LogStoreOptions): LogStore {
     {
       maxAgeMs: options.retentionMaxAgeMs ?? 0,
       maxBytes: options.retentionMaxBytes ?? defaultRetentionBytes(options.dataDir),
+      tenants: () => options.tenantAuth?.tenants() ?? [],
     },
     (run) => {
       if (run instanceof Error) {
@@ -164,7 +177,13 @@ export function createLogStore(options: LogStoreOptions): LogStore {
   );
   metrics.retentionBudget.set(retention.budgetBytes());
 
+  const tenantAuth = options.tenantAuth;
   const tenantOf = (req: IncomingMessage): string => {
+    if (tenantAuth) {
+      const d = requestTenant(tenantAuth, req.headers.authorization, req.headers['x-scope-orgid']);
+      if (!d.ok) throw new HttpError(d.status, d.code, d.message, d.field);
+      return d.tenant!;
+    }
     const h = req.headers['x-scope-orgid'];
     const t = Array.isArray(h) ? h[0] : h;
     if (!t) {
@@ -189,8 +208,14 @@ export function createLogStore(options: LogStoreOptions): LogStore {
   };
 
   const checkAuth = (req: IncomingMessage) => {
+    if (tenantAuth) {
+      // Any known token may reach the API; which tenant it acts as is tenantOf's business.
+      const d = requestTenant(tenantAuth, req.headers.authorization, undefined);
+      if (!d.ok) throw new HttpError(d.status, d.code, d.message, d.field);
+      return;
+    }
     if (!options.authToken) return;
-    if (req.headers.authorization !== `Bearer ${options.authToken}`) {
+    if (!tokensEqual(req.headers.authorization ?? '', `Bearer ${options.authToken}`)) {
       throw new HttpError(401, 'UNAUTHORIZED', 'missing or invalid bearer token', 'Authorization');
     }
   };

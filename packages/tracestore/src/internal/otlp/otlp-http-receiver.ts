@@ -8,7 +8,6 @@ import { gunzip, inflate } from 'node:zlib';
 import { installFastifyGuard } from '@opsight/http-guard';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { TraceStoreError } from '../error-codes.js';
-import { bearerAllowed } from '../http/bearer-auth.js';
 import { otlpTypes } from './otlp-schema.js';
 import type { ExportOutcome, TraceIngester } from './trace-ingester.js';
 
@@ -16,10 +15,13 @@ const gunzipAsync = promisify(gunzip);
 const inflateAsync = promisify(inflate);
 
 export interface OtlpHttpOptions {
-  ingester: TraceIngester;
+  /**
+   * The ingester of the tenant a request acts as, from its Authorization and X-Scope-OrgID headers;
+   * throws TraceStoreError (401 UNAUTHORIZED, 403 TENANT_MISMATCH) when refused.
+   */
+  ingesterOf: (authorization: string | undefined, orgId: string | string[] | undefined) => TraceIngester;
   /** Largest request accepted, compressed and decompressed, in bytes. */
   maxRequestBytes: number;
-  bearerToken?: string;
 }
 
 type Format = 'protobuf' | 'json';
@@ -118,12 +120,10 @@ export function createOtlpHttpReceiver(options: OtlpHttpOptions): FastifyInstanc
         'content-type',
       );
     }
-    if (!bearerAllowed(options.bearerToken, request.headers.authorization)) {
-      throw new TraceStoreError('UNAUTHORIZED', 'a valid bearer token is required', 'authorization');
-    }
+    const ingester = options.ingesterOf(request.headers.authorization, request.headers['x-scope-orgid']);
     const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const body = await decompress(raw, request.headers['content-encoding'], options.maxRequestBytes);
-    const outcome = await options.ingester.export(body, format, 'http');
+    const outcome = await ingester.export(body, format, 'http');
     return sendOutcome(reply, format, outcome);
   });
   return app;
