@@ -4,7 +4,9 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { checkLogQL, checkPromQL, DASHBOARDS, renderDashboards } from '@opsight/dashboards';
 import { CONSOLE_ERRORS, type ConsoleErrorCode, errorBody } from './internal/errors.js';
+import { setSecurityHeaders } from './internal/security-headers.js';
 import { readStatic } from './internal/static-files.js';
+import { type StoreCredentials, storeHeaders } from './internal/store-credentials.js';
 import { DEFAULT_UPSTREAMS, UPSTREAM_PATHS, type Upstreams } from './internal/upstreams.js';
 
 /** Options of {@link startConsole}. */
@@ -19,6 +21,11 @@ export interface ConsoleOptions {
   upstreamTimeoutMs?: number;
   /** Largest request body accepted for a proxied POST. @default 1048576 */
   maxBodyBytes?: number;
+  /**
+   * Tenant and token the console sends to the log and trace stores (never the browser's).
+   * @default {} (no tenant header, no token)
+   */
+  stores?: StoreCredentials;
 }
 
 /** A running console. */
@@ -70,6 +77,7 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<Runnin
   const upstreams: Upstreams = { ...DEFAULT_UPSTREAMS, ...options.upstreams };
   const timeoutMs = options.upstreamTimeoutMs ?? 30_000;
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
+  const credentials = storeHeaders(options.stores ?? {});
   const dashboards = new Map(
     renderDashboards().map((f) => {
       const model = JSON.parse(f.text) as { uid: string };
@@ -91,11 +99,14 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<Runnin
         field: 'body',
       });
     const target = new URL(base.replace(/\/$/, '') + UPSTREAM_PATHS[name] + rest);
+    // Only these two headers of the browser's request go on; the tenant and the token are the console's
+    // own (to the stores only), so a page cannot pick another tenant by sending X-Scope-OrgID.
     const headers: Record<string, string> = {};
-    for (const h of ['content-type', 'accept', 'x-scope-orgid']) {
+    for (const h of ['content-type', 'accept']) {
       const v = req.headers[h];
       if (typeof v === 'string') headers[h] = v;
     }
+    if (name === 'loki' || name === 'jaeger') Object.assign(headers, await credentials());
     let upstream: Response;
     try {
       upstream = await fetch(target, {
@@ -172,8 +183,13 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<Runnin
   }
 
   const server = createServer((req, res) => {
+    setSecurityHeaders(res);
     handle(req, res).catch((err: Error) => {
-      if (!res.headersSent) sendError(res, 'UPSTREAM_UNAVAILABLE', err.message);
+      // The details go to the console's log, never to the page.
+      process.stderr.write(
+        `${JSON.stringify({ timestamp: new Date().toISOString(), level: 'ERROR', service: 'console', message: 'request failed', path: req.url, error: err.message })}\n`,
+      );
+      if (!res.headersSent) sendError(res, 'INTERNAL_ERROR', 'internal error');
       else res.destroy();
     });
   });
