@@ -541,6 +541,55 @@ describe('response cache', () => {
     }
   });
 
+  test("per user: user B sending user A's exact prompt gets a miss, and A's answer is not revealed", async () => {
+    const prompt = hello('sim-small', {
+      temperature: 0,
+      messages: [{ role: 'user', content: 'a prompt only user-a sent' }],
+    });
+    const { key: aOther } = await newKey({ userId: 'user-a' });
+    const { key: b } = await newKey({ userId: 'user-b' });
+    const calls = router.requests.length;
+    assert.equal((await chat(prompt)).headers['x-opsight-cache'], 'miss');
+    assert.equal((await chat(prompt)).headers['x-opsight-cache'], 'hit', "A's own repeat hits");
+    assert.equal((await chat(prompt, aOther)).headers['x-opsight-cache'], 'hit', "A's other key hits");
+    const probe = await chat(prompt, b);
+    assert.equal(probe.statusCode, 200);
+    assert.equal(probe.headers['x-opsight-cache'], 'miss', 'B learns nothing about A');
+    assert.equal(router.requests.length, calls + 2, "B's answer came from the model");
+    assert.equal((await chat(prompt, b)).headers['x-opsight-cache'], 'hit', "then B's own repeat hits");
+  });
+
+  test('shared only when asked: then any user hits on another user’s prompt', async () => {
+    const shared = buildApiService({
+      pool,
+      redis,
+      router: client,
+      telemetry,
+      keyCacheTtlMs: 0,
+      usageFlushIntervalMs: 60_000,
+      now: () => clock,
+      cacheScope: 'shared',
+    });
+    try {
+      const prompt = hello('sim-small', {
+        temperature: 0,
+        messages: [{ role: 'user', content: 'shared one' }],
+      });
+      const { key: b } = await newKey({ userId: 'user-b' });
+      const send = (auth: string) =>
+        shared.app.inject({
+          method: 'POST',
+          url: '/v1/chat/completions',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${auth}` },
+          payload: JSON.stringify(prompt),
+        });
+      assert.equal((await send(key)).headers['x-opsight-cache'], 'miss');
+      assert.equal((await send(b)).headers['x-opsight-cache'], 'hit');
+    } finally {
+      await shared.close();
+    }
+  });
+
   test('other temperatures and streams are not cached', async () => {
     const calls = router.requests.length;
     const body = hello('sim-small', { temperature: 0.7, messages: [{ role: 'user', content: 'warm' }] });
