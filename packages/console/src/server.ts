@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { checkLogQL, checkPromQL, DASHBOARDS, renderDashboards } from '@opsight/dashboards';
 import { guardRequestListener } from '@opsight/http-guard';
 import { CONSOLE_ERRORS, type ConsoleErrorCode, errorBody } from './internal/errors.js';
+import { setSecurityHeaders } from './internal/security-headers.js';
 import { readStatic } from './internal/static-files.js';
+import { type StoreCredentials, storeHeaders } from './internal/store-credentials.js';
 import { DEFAULT_UPSTREAMS, UPSTREAM_PATHS, type Upstreams } from './internal/upstreams.js';
 
 /** Options of {@link startConsole}. */
@@ -20,6 +22,11 @@ export interface ConsoleOptions {
   upstreamTimeoutMs?: number;
   /** Largest request body accepted for a proxied POST. @default 1048576 */
   maxBodyBytes?: number;
+  /**
+   * Tenant and token the console sends to the log and trace stores (never the browser's).
+   * @default {} (no tenant header, no token)
+   */
+  stores?: StoreCredentials;
 }
 
 /** A running console. */
@@ -69,6 +76,7 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<Runnin
   const upstreams: Upstreams = { ...DEFAULT_UPSTREAMS, ...options.upstreams };
   const timeoutMs = options.upstreamTimeoutMs ?? 30_000;
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
+  const credentials = storeHeaders(options.stores ?? {});
   const dashboards = new Map(
     renderDashboards().map((f) => {
       const model = JSON.parse(f.text) as { uid: string };
@@ -90,11 +98,14 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<Runnin
         field: 'body',
       });
     const target = new URL(base.replace(/\/$/, '') + UPSTREAM_PATHS[name] + rest);
+    // Only these two headers of the browser's request go on; the tenant and the token are the console's
+    // own (to the stores only), so a page cannot pick another tenant by sending X-Scope-OrgID.
     const headers: Record<string, string> = {};
-    for (const h of ['content-type', 'accept', 'x-scope-orgid']) {
+    for (const h of ['content-type', 'accept']) {
       const v = req.headers[h];
       if (typeof v === 'string') headers[h] = v;
     }
+    if (name === 'loki' || name === 'jaeger') Object.assign(headers, await credentials());
     let upstream: Response;
     try {
       upstream = await fetch(target, {
@@ -164,16 +175,23 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<Runnin
 
   // Only loopback names, IP literals and configured names are answered (a page elsewhere that rebinds
   // its own DNS name to 127.0.0.1 cannot read the engines through the console); POSTed queries come from
-  // the console's own pages, as a form or JSON: @opsight/http-guard.
+  // the console's own pages, as a form or JSON: @opsight/http-guard. The security headers go on every
+  // answer, the guard's refusals included.
   const guard = { writeContentTypes: ['application/x-www-form-urlencoded', 'application/json'] };
-  const server = createServer(
-    guardRequestListener((req, res) => {
-      handle(req, res).catch((err: Error) => {
-        if (!res.headersSent) sendError(res, 'UPSTREAM_UNAVAILABLE', err.message);
-        else res.destroy();
-      });
-    }, guard),
-  );
+  const guarded = guardRequestListener((req, res) => {
+    handle(req, res).catch((err: Error) => {
+      // The details go to the console's log, never to the page.
+      process.stderr.write(
+        `${JSON.stringify({ timestamp: new Date().toISOString(), level: 'ERROR', service: 'console', message: 'request failed', path: req.url, error: err.message })}\n`,
+      );
+      if (!res.headersSent) sendError(res, 'INTERNAL_ERROR', 'internal error');
+      else res.destroy();
+    });
+  }, guard);
+  const server = createServer((req, res) => {
+    setSecurityHeaders(res);
+    guarded(req, res);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 3000, host, () => resolve());

@@ -35,6 +35,18 @@ export interface ServingAppOptions {
    * them (profiles then only name the models). @default none: simulated
    */
   upstream?: UpstreamOptions;
+  /**
+   * Serve `/admin/faults` (latency, errors, hangs, overload, crash at run time, without credentials): for
+   * test stacks only. The binary turns it on with `OPSIGHT_FAULTS=1`, which the local stack sets. Never
+   * together with {@link upstream}: {@link buildServingApp} refuses the pair, so a real model can never
+   * be crashed or slowed by whoever reaches the port. @default false (the routes do not exist: 404)
+   */
+  faults?: boolean;
+}
+
+/** Thrown by {@link buildServingApp} for options that must not go together. */
+export class ServingConfigError extends Error {
+  override readonly name = 'ServingConfigError';
 }
 
 /** Header of non-stream answers: the model's time to first token, seconds. */
@@ -47,6 +59,10 @@ type Outcome = { kind: 'success' } | { kind: 'failure'; reason: string; code?: s
  * `/metrics` and `/admin/faults`. Records every inference with `recordInference`.
  */
 export async function buildServingApp(options: ServingAppOptions): Promise<FastifyInstance> {
+  if (options.faults && options.upstream)
+    throw new ServingConfigError(
+      'fault switches (OPSIGHT_FAULTS=1) cannot be on while forwarding to an upstream model: they would let anyone who reaches this port slow down or crash the real service; unset OPSIGHT_FAULTS or the upstream',
+    );
   const telemetry = options.telemetry ?? getTelemetry();
   const log = telemetry.logger;
   const random = options.random ?? Math.random;
@@ -89,17 +105,19 @@ export async function buildServingApp(options: ServingAppOptions): Promise<Fasti
     data: [...models.keys()].map((id) => ({ id, object: 'model', created, owned_by: 'opsight' })),
   }));
 
-  app.get('/admin/faults', async () => faults);
-  app.post('/admin/faults', async (request) => {
-    faults = applyFaultPatch(faults, request.body ?? {});
-    log.warn({ faults }, 'fault switches changed');
-    return faults;
-  });
-  app.delete('/admin/faults', async () => {
-    faults = { ...NO_FAULTS };
-    log.info('fault switches cleared');
-    return faults;
-  });
+  if (options.faults) {
+    app.get('/admin/faults', async () => faults);
+    app.post('/admin/faults', async (request) => {
+      faults = applyFaultPatch(faults, request.body ?? {});
+      log.warn({ faults }, 'fault switches changed');
+      return faults;
+    });
+    app.delete('/admin/faults', async () => {
+      faults = { ...NO_FAULTS };
+      log.info('fault switches cleared');
+      return faults;
+    });
+  }
 
   app.post('/v1/chat/completions', async (request, reply) => {
     const chat = parseChatRequest(request.body);

@@ -28,6 +28,7 @@ const childSpan = hex(8);
 const marker = `console-e2e-${hex(4)}`;
 let browser: Browser;
 let page: Page;
+const cspViolations: string[] = [];
 
 async function promValues(label: string): Promise<string[]> {
   const res = await fetch(`http://127.0.0.1:${port(9090)}/api/v1/label/${label}/values?match[]=up`);
@@ -135,6 +136,10 @@ before(async () => {
     ],
   });
   page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  // Chromium reports each Content-Security-Policy refusal on the console; the last test asserts none.
+  page.on('console', (m) => {
+    if (/Content.Security.Policy|Refused to/i.test(m.text())) cspViolations.push(m.text());
+  });
 });
 
 after(async () => {
@@ -417,4 +422,15 @@ test('an exemplar on a time series opens its trace', async () => {
     prometheus.closeAllConnections();
     await new Promise<void>((resolve) => prometheus.close(() => resolve()));
   }
+});
+
+test('every page above ran under the strict Content-Security-Policy without one violation', async () => {
+  const res = await fetch(`${CONSOLE}/`);
+  await res.arrayBuffer();
+  const csp = res.headers.get('content-security-policy') ?? '';
+  assert.match(csp, /default-src 'self'/);
+  assert.match(csp, /script-src 'self'(;|$)/);
+  assert.match(csp, /frame-ancestors 'none'/);
+  assert.equal(res.headers.get('x-frame-options'), 'DENY');
+  assert.deepEqual(cspViolations, []);
 });

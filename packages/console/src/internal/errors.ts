@@ -6,6 +6,7 @@ export const CONSOLE_ERRORS = {
   BAD_QUERY_PARAMETER: 400,
   UPSTREAM_UNAVAILABLE: 502,
   UPSTREAM_TIMEOUT: 504,
+  INTERNAL_ERROR: 500,
 } as const;
 
 export type ConsoleErrorCode = keyof typeof CONSOLE_ERRORS;

@@ -73,7 +73,9 @@ export function modelServing(ctx: StackContext, index: number): ComponentSpec {
       `127.0.0.1:${port}`,
       ...[instance, ...(instance.also ?? [])].flatMap((m) => ['--model', `${m.model}=${m.profile}`]),
     ],
-    env: telemetryEnv(ctx, 'platform', name, name),
+    // The local stack is a test stack: its fault switches (/admin/faults) are what `opsight load`, the
+    // chaos suite and the whole-stack tests drive. Never set where model-serving fronts a real model.
+    env: { ...telemetryEnv(ctx, 'platform', name, name), OPSIGHT_FAULTS: '1' },
     ports: [{ name: 'http', port }],
     metrics: { port },
     dependsOn: ['tracestore'],
