@@ -4,7 +4,8 @@
  * archive restore, an older release that created the file 0644, a umask of 000): each call compares the
  * mode with the wanted one and fixes it, reporting every fix once as a log line.
  */
-import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /** The mode of private directories. */
 export const PRIVATE_DIR_MODE = 0o700;
@@ -64,10 +65,17 @@ function report(fix: ModeFix, options: PrivatePathOptions): void {
   else process.stderr.write(modeFixLine(fix, options.service));
 }
 
-function enforce(path: string, wanted: number, options: PrivatePathOptions): ModeFix | undefined {
+function enforce(
+  path: string,
+  wanted: number,
+  options: PrivatePathOptions,
+  created: boolean,
+): ModeFix | undefined {
   const found = statSync(path).mode & 0o7777;
   if (found === wanted) return undefined;
   chmodSync(path, wanted);
+  // A path created just now only lost bits to the umask: nothing was exposed, nothing to report.
+  if (created) return undefined;
   const fix = { path, from: found, to: wanted };
   report(fix, options);
   return fix;
@@ -79,8 +87,12 @@ function enforce(path: string, wanted: number, options: PrivatePathOptions): Mod
  * made, if any. Throws when the mode cannot be set (a directory of another user).
  */
 export function ensurePrivateDir(dir: string, options: PrivatePathOptions = {}): ModeFix | undefined {
-  mkdirSync(dir, { recursive: true });
-  return enforce(dir, PRIVATE_DIR_MODE, options);
+  const created = !existsSync(dir);
+  if (created) {
+    mkdirSync(dirname(dir), { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  }
+  return enforce(dir, PRIVATE_DIR_MODE, options, created);
 }
 
 /**
@@ -88,15 +100,12 @@ export function ensurePrivateDir(dir: string, options: PrivatePathOptions = {}):
  * any. Throws when the mode cannot be set (a file of another user).
  */
 export function ensurePrivateFile(file: string, options: PrivateFileOptions = {}): ModeFix | undefined {
-  if (options.create) closeSync(openSync(file, 'a', PRIVATE_FILE_MODE));
-  else
-    try {
-      statSync(file);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
-    }
-  return enforce(file, PRIVATE_FILE_MODE, options);
+  const created = !existsSync(file);
+  if (created) {
+    if (!options.create) return undefined;
+    closeSync(openSync(file, 'a', PRIVATE_FILE_MODE));
+  }
+  return enforce(file, PRIVATE_FILE_MODE, options, created);
 }
 
 /**

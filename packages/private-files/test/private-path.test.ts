@@ -51,7 +51,7 @@ test('a missing directory is created 0700 even under a permissive umask; parents
     const old = process.umask(0);
     try {
       const dir = join(root, 'a', 'b');
-      ensurePrivateDir(dir, { onFix: () => {} });
+      ensurePrivateDir(dir, { onFix: () => assert.fail('a new directory is not a fix') });
       assert.equal(mode(dir), 0o700);
       assert.equal(mode(join(root, 'a')), 0o777);
     } finally {
