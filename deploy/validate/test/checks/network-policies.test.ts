@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { allowedPeers, isIsolated, podInfos } from '../../src/checks/network-policies.js';
 import { renderKustomization } from '../../src/kustomize/render.js';
 import type { JsonObject } from '../../src/kustomize/strategic-merge.js';
-import { OVERLAYS, repoRoot } from '../../src/paths.js';
+import { OVERLAYS, overlayDir, repoRoot } from '../../src/paths.js';
 
 const PROMETHEUS = 'monitoring/prometheus';
 /** Where /metrics shares the serving port, the one legitimate caller of that port besides Prometheus. */
@@ -45,7 +45,7 @@ function scrapedPorts(resources: JsonObject[]): { app: string; port: string }[] 
 
 for (const overlay of OVERLAYS) {
   test(`${overlay}: every pod is isolated, only Prometheus reaches /metrics, only the collector reaches Jaeger`, () => {
-    const resources = renderKustomization(join(repoRoot, 'deploy/k8s/overlays', overlay));
+    const resources = renderKustomization(overlayDir(overlay));
     const pods = podInfos(resources);
     for (const pod of pods)
       assert.ok(isIsolated(resources, pod), `${pod.namespace}/${pod.app} is not isolated`);
