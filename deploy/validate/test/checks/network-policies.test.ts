@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { allowedPeers, isIsolated, namespaceProblems, podInfos } from '../../src/checks/network-policies.js';
 import { renderKustomization } from '../../src/kustomize/render.js';
 import type { JsonObject } from '../../src/kustomize/strategic-merge.js';
-import { OVERLAYS, overlayDir, repoRoot } from '../../src/paths.js';
+import { OVERLAYS, overlayDir } from '../../src/paths.js';
 
 const PROMETHEUS = 'monitoring/prometheus';
 /** Where /metrics shares the serving port, the one legitimate caller of that port besides Prometheus. */

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { validateManifest } from '../../src/checks/schemas.js';
 import { renderKustomization, resourceId } from '../../src/kustomize/render.js';
-import { OVERLAYS, overlayDir, repoRoot } from '../../src/paths.js';
+import { OVERLAYS, overlayDir } from '../../src/paths.js';
 
 test('every manifest of every overlay is valid against the Kubernetes and Prometheus Operator schemas', () => {
   for (const overlay of OVERLAYS) {
