@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { guardRequestListener } from '@opsight/http-guard';
+import { ensurePrivateDir } from '@opsight/private-files';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { Component } from './internal/component.js';
 import { listProcesses } from './internal/proc.js';
@@ -130,6 +131,8 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
     this.registerMetrics();
     this.sampler = setInterval(() => this.sample(), this.options.sampleIntervalMs ?? 1000);
     this.sampler.unref();
+    // Pod logs hold every component's output: 0700, checked on every start.
+    ensurePrivateDir(this.options.logDir, { service: 'supervisor' });
     this.prunePodLogs();
     this.writePodMetadata();
     this.startSatisfied();
@@ -342,7 +345,7 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
   /** Writes `labels.json` in each pod's log directory, so that log collectors can label the streams. */
   private writePodMetadata(): void {
     for (const c of this.components.values()) {
-      mkdirSync(c.podLogDir, { recursive: true });
+      ensurePrivateDir(c.podLogDir, { service: 'supervisor' });
       writeFileSync(
         join(c.podLogDir, 'labels.json'),
         `${JSON.stringify({

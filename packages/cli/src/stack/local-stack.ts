@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { ensurePrivateDir } from '@opsight/private-files';
 import type { ComponentSpec } from '@opsight/supervisor';
 import { apiService } from './components/api-service.js';
 import { consoleUi } from './components/console.js';
@@ -70,9 +71,12 @@ export function localStack(ctx: StackContext): LocalStack {
   return {
     components: components.map((c) => withBrowserPolicy(ctx, c)),
     prepare() {
-      for (const dir of [ctx.paths.data, ctx.paths.config, ctx.paths.podLogs, ctx.paths.run]) {
+      for (const dir of [ctx.paths.data, ctx.paths.config, ctx.paths.run]) {
         mkdirSync(dir, { recursive: true });
       }
+      // Every component's output; data and config stay traversable for PostgreSQL's user (its own
+      // directories are 0700, by initdb), the stores' directories are 0700 (prepareTelemetryStores).
+      ensurePrivateDir(ctx.paths.podLogs, { service: 'opsight' });
       // First: it checks the Alertmanager receivers configured in the environment and stops on a bad one.
       preparePrometheus(ctx, components);
       preparePostgres(ctx);

@@ -1,5 +1,6 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensurePrivateDir, ensurePrivateFile } from '@opsight/private-files';
 import { nativeReceiversFromEnv, renderAlertmanagerConfig as renderAlertmanagerFile } from '@opsight/rules';
 import type { ComponentSpec } from '@opsight/supervisor';
 import { type StackContext, workspaceBin } from '../context.js';
@@ -27,14 +28,14 @@ export function renderAlertmanagerConfig(ctx: StackContext, env: NodeJS.ProcessE
 
 /** Writes prometheus.yml with a scrape job for every component that declares metrics. */
 export function preparePrometheus(ctx: StackContext, components: ComponentSpec[]): void {
-  mkdirSync(join(ctx.paths.data, 'prometheus'), { recursive: true });
-  mkdirSync(join(ctx.paths.data, 'alertmanager'), { recursive: true });
+  ensurePrivateDir(join(ctx.paths.data, 'prometheus'), { service: 'opsight' });
+  ensurePrivateDir(join(ctx.paths.data, 'alertmanager'), { service: 'opsight' });
   if (ctx.fast) writeFastRules(ctx);
   writeFileSync(promConfig(ctx), renderPrometheusConfig(ctx, components));
   // Mode 0600: with WeCom configured, the file holds its application secret.
   const config = renderAlertmanagerConfig(ctx);
   writeFileSync(alertmanagerConfig(ctx), config, { mode: 0o600 });
-  chmodSync(alertmanagerConfig(ctx), 0o600);
+  ensurePrivateFile(alertmanagerConfig(ctx), { service: 'opsight' });
 }
 
 /**

@@ -1,12 +1,12 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensurePrivateDir } from '@opsight/private-files';
 import type { ComponentSpec } from '@opsight/supervisor';
 import { type StackContext, workspaceBin } from '../context.js';
 
-/** Creates the stores' data directories (called once the run lock is held). */
+/** Creates the stores' data directories, 0700 (called once the run lock is held, on every start). */
 export function prepareTelemetryStores(ctx: StackContext): void {
   for (const dir of ['logstore', 'tracestore', 'collector'])
-    mkdirSync(join(ctx.paths.data, dir), { recursive: true });
+    ensurePrivateDir(join(ctx.paths.data, dir), { service: 'opsight' });
 }
 
 /** The Loki-compatible log store: push and LogQL on the Loki HTTP API. */

@@ -13,8 +13,8 @@
 // A push is one transaction; it is committed to the WAL before the HTTP response, so an
 // acknowledged push survives kill -9 of the process (synchronous=NORMAL). `sync: 'full'` also
 // survives power loss, at a cost per push.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensurePrivateDatabase, ensurePrivateDir } from '@opsight/private-files';
 import Database from 'better-sqlite3';
 import { fingerprint, formatLabels, type Labels } from '../labels.js';
 import { type ChunkEntry, decodeChunk, encodeChunk } from './chunk-codec.js';
@@ -97,7 +97,11 @@ export class LogStorage {
 
   constructor(options: StorageOptions) {
     const file = options.dataDir === ':memory:' ? ':memory:' : join(options.dataDir, 'logs.sqlite');
-    if (options.dataDir !== ':memory:') mkdirSync(options.dataDir, { recursive: true });
+    if (options.dataDir !== ':memory:') {
+      // Checked on every open: an older release or a copy may have left the data readable by others.
+      ensurePrivateDir(options.dataDir, { service: 'logstore' });
+      ensurePrivateDatabase(file, { service: 'logstore' });
+    }
     this.db = new Database(file);
     this.db.pragma('page_size = 16384');
     this.db.pragma('auto_vacuum = INCREMENTAL');
