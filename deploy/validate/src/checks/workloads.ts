@@ -11,9 +11,9 @@ import { isObject, type JsonObject } from '../kustomize/strategic-merge.js';
 
 /** Workloads that run as uid 0, and why (each drops every capability and has a read-only root). */
 export const ROOT_ALLOWED: Record<string, string> = {
-  'monitoring/alloy': 'reads the kubelet log files under /var/log/pods (root-owned, 0640)',
-  'monitoring/promtail': 'reads the kubelet log files under /var/log/pods (root-owned, 0640)',
-  'monitoring/dcgm-exporter': 'opens the GPU devices the NVIDIA runtime injects',
+  'opsight-node/alloy': 'reads the kubelet log files under /var/log/pods (root-owned, 0640)',
+  'opsight-node/promtail': 'reads the kubelet log files under /var/log/pods (root-owned, 0640)',
+  'opsight-node/dcgm-exporter': 'opens the GPU devices the NVIDIA runtime injects',
 };
 
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
