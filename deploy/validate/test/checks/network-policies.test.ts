@@ -10,7 +10,7 @@ const PROMETHEUS = 'monitoring/prometheus';
 const SHARED_PORT_CALLERS: Record<string, string[]> = {
   'api-service': ['opsight/gateway'],
   'model-serving': ['opsight/model-router'],
-  loki: ['monitoring/alloy', 'monitoring/grafana', 'monitoring/promtail'],
+  loki: ['monitoring/grafana', 'opsight-node/alloy', 'opsight-node/promtail'],
   'alert-relay': ['monitoring/alertmanager'],
 };
 
@@ -135,7 +135,7 @@ test('a namespace without a Pod Security label, or without a default-deny egress
   ];
   assert.deepEqual(namespaceProblems(resources), [
     'Namespace n: no pod-security.kubernetes.io/enforce label',
-    'Namespace loose: enforces baseline, not restricted',
+    'Namespace loose: enforces baseline, not restricted, and PRIVILEGED_NAMESPACES gives no reason',
     'namespace n: no default-deny egress NetworkPolicy',
   ]);
 });

@@ -75,7 +75,7 @@ test('a weakened workload is reported', () => {
   podSpec.hostNetwork = true;
   assert.match(
     workloadProblems([restricted, withHostPath]).join('\n'),
-    /hostPath volume in a restricted namespace/,
+    /volume v is of type hostPath \(namespace enforces restricted\)/,
   );
   assert.match(workloadProblems([restricted, withHostPath]).join('\n'), /host namespaces/);
   const noAccount = structuredClone(bad);

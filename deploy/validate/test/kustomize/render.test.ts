@@ -48,7 +48,7 @@ test('every overlay renders, each resource once, with a namespace on every names
       const meta = r.metadata as JsonObject;
       if (!['Namespace', 'ClusterRole', 'ClusterRoleBinding'].includes(String(r.kind)))
         assert.ok(
-          meta.namespace === 'opsight' || meta.namespace === 'monitoring',
+          ['opsight', 'monitoring', 'opsight-node'].includes(String(meta.namespace)),
           `${overlay}: ${resourceId(r)}`,
         );
       assert.equal(
@@ -62,8 +62,8 @@ test('every overlay renders, each resource once, with a namespace on every names
 
 test('the promtail overlay replaces Alloy with Promtail and kube-prometheus-stack drops the servers', () => {
   const promtail = renderKustomization(overlayDir('promtail')).map(resourceId);
-  assert.ok(promtail.includes('DaemonSet/monitoring/promtail'));
-  assert.ok(!promtail.includes('DaemonSet/monitoring/alloy'));
+  assert.ok(promtail.includes('DaemonSet/opsight-node/promtail'));
+  assert.ok(!promtail.includes('DaemonSet/opsight-node/alloy'));
   const kps = renderKustomization(overlayDir('kube-prometheus-stack')).map(resourceId);
   assert.ok(!kps.some((id) => id.startsWith('Prometheus/') || id.startsWith('Alertmanager/')));
   assert.ok(kps.includes('Secret/monitoring/alertmanager-config'));
