@@ -51,6 +51,7 @@ test('auth is off by default: no token, no tenancy argument, no OTLP header; not
   assert.equal(ctx.auth, undefined);
   const stack = localStack(ctx);
   prepareTelemetryStores(ctx);
+  assert.ok(!stack.endpoints.some((e) => e.name.startsWith('Store token')));
   for (const c of stack.components) {
     for (const flag of ['--auth-tokens-file', '--bearer-token-file', '--store-token-file', '--tenant'])
       assert.ok(!c.args?.includes(flag), `${c.name} has no ${flag}`);
@@ -122,6 +123,10 @@ test('OPSIGHT_AUTH=1: the stores read the tokens file; collector, console and ev
   const byName = new Map(localStack(ctx).components.map((c) => [c.name, c]));
   const senders = [...byName.values()].filter((c) => c.env?.OTEL_EXPORTER_OTLP_ENDPOINT).map((c) => c.name);
   assert.deepEqual(senders.sort(), Object.keys(OTLP_SENDERS).sort(), 'every OTLP sender is covered');
+  assert.ok(
+    localStack(ctx).endpoints.some((e) => e.url === auth.tokenFile('developer')),
+    'opsight up prints where your own token is',
+  );
   for (const [name, client] of Object.entries(OTLP_SENDERS)) {
     // Read as the SDK reads it (the OTel header format, percent-encoded value).
     const otel = readOtelEnv(byName.get(name)!.env!);
