@@ -108,6 +108,8 @@ export function localStack(ctx: StackContext): LocalStack {
       },
       { name: 'Redis', url: `redis://127.0.0.1:${ports.redis}` },
       { name: 'Passwords', url: ctx.paths.secrets },
+      // OPSIGHT_AUTH=1: the stores want a token; this one is for the person at the keyboard (curl, Grafana).
+      ...(ctx.auth ? [{ name: 'Store token (yours)', url: ctx.auth.tokenFile('developer') }] : []),
     ],
   };
 }

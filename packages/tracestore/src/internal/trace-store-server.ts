@@ -31,7 +31,7 @@ export interface TraceStoreServerOptions {
   /** Query API listener as host:port, or null for none. @default '127.0.0.1:16686' */
   query?: string | null;
   /**
-   * One shared token for the single tenant (TRACESTORE_BEARER_TOKEN): every request (except GET /ready) must
+   * One shared token for the single tenant (TRACESTORE_BEARER_TOKEN): every request (except GET /ready and /metrics) must
    * carry `Authorization: Bearer <token>`. Ignored when `tenantAuth` is set. @default undefined
    */
   bearerToken?: string;

@@ -28,6 +28,8 @@ export function consoleUi(ctx: StackContext): ComponentSpec {
       `http://127.0.0.1:${ports.alertmanager}`,
       '--relay',
       `http://127.0.0.1:${ports.alertRelay}`,
+      // OPSIGHT_AUTH=1: the stores' tenant is the console's setting, with its own token.
+      ...(ctx.auth ? ['--tenant', ctx.auth.tenant, '--store-token-file', ctx.auth.tokenFile('console')] : []),
     ],
     ports: [{ name: 'http', port }],
     dependsOn: ['logstore', 'tracestore'],

@@ -29,7 +29,7 @@ export interface LogStoreOptions {
   /** Limit overrides for every tenant (Loki limits_config names). @default DEFAULT_LIMITS */
   limits?: Partial<Limits>;
   /**
-   * Tenancy by token (`--auth-tokens-file`, a TokensFile): every request but /ready must carry
+   * Tenancy by token (`--auth-tokens-file`, a TokensFile): every request but /ready and /metrics must carry
    * `Authorization: Bearer <token>`; the tenant is the token's, and an X-Scope-OrgID naming another
    * tenant is refused (403 TENANT_MISMATCH). Per-tenant limits and the size budget's shares follow
    * that tenant. @default undefined (no tenancy by token)
@@ -37,7 +37,7 @@ export interface LogStoreOptions {
   tenantAuth?: TenantAuthenticator;
   /**
    * One shared token (`--auth-token-file`), the older and weaker mode: every API request must carry
-   * `Authorization: Bearer <token>` (/ready excepted), and the tenant is still X-Scope-OrgID. Ignored
+   * `Authorization: Bearer <token>` (/ready and /metrics excepted), and the tenant is still X-Scope-OrgID. Ignored
    * when `tenantAuth` is set. @default undefined
    */
   authToken?: string;
@@ -443,15 +443,8 @@ export function createLogStore(options: LogStoreOptions): LogStore {
       res.end('ready\n');
       return '/ready';
     }
-    checkAuth(req);
-    if (path === '/flush') {
-      // Loki's ingester endpoint: here it seals what the out-of-order window allows, now.
-      if (method !== 'POST') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'use POST');
-      seal(1);
-      res.writeHead(204);
-      res.end();
-      return '/flush';
-    }
+    // Open, as Loki serves it: Prometheus scrapes it without a tenant token. It holds counts per tenant
+    // name, no log content.
     if (path === '/metrics') {
       metrics.storageBytes.set(storage.usedBytes());
       for (const t of ingester.active.tenants())
@@ -460,6 +453,15 @@ export function createLogStore(options: LogStoreOptions): LogStore {
       res.writeHead(200, { 'content-type': metrics.registry.contentType });
       res.end(text);
       return '/metrics';
+    }
+    checkAuth(req);
+    if (path === '/flush') {
+      // Loki's ingester endpoint: here it seals what the out-of-order window allows, now.
+      if (method !== 'POST') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'use POST');
+      seal(1);
+      res.writeHead(204);
+      res.end();
+      return '/flush';
     }
     const api = path.replace(/^\/api\/prom\//, '/loki/api/v1/');
     if (api === '/loki/api/v1/status/buildinfo') {

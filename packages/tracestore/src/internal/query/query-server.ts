@@ -140,7 +140,10 @@ export function createQueryServer(options: QueryServerOptions): FastifyInstance 
       .filter((t): t is DecodedTrace => t !== null);
 
   app.addHook('onRequest', async (request) => {
-    if (request.url === '/ready') return;
+    // /ready and /metrics are open, as Loki's are: Prometheus scrapes without a tenant token, and the
+    // span metrics are aggregates, no span content.
+    const path = request.url.split('?')[0];
+    if (path === '/ready' || path === '/metrics') return;
     tenants.set(request, options.tenantOf(request.headers));
   });
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {

@@ -81,6 +81,15 @@ describe('trace store tenancy', () => {
     assert.equal((await fetch(`http://${server.addresses.query}/api/services`)).status, 401);
   });
 
+  it('/metrics and /ready need no token (Prometheus scrapes them), the query API still does', async () => {
+    const q = `http://${server.addresses.query}`;
+    assert.equal((await fetch(`${q}/ready`)).status, 200);
+    const metrics = await fetch(`${q}/metrics`);
+    assert.equal(metrics.status, 200);
+    assert.match(await metrics.text(), /tracestore_storage_bytes/);
+    assert.equal((await fetch(`${q}/api/services?/metrics`)).status, 401);
+  });
+
   it("a token of tenant A cannot read tenant B's traces", async () => {
     const traceB = hexId(16);
     assert.equal((await exportJson(traceB, headers(tokenB))).status, 200);
