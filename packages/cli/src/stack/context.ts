@@ -26,6 +26,8 @@ export interface StackContext {
     postgresApp: string;
     postgresExporter: string;
     redis: string;
+    /** Alertmanager's basic-auth password (user `opsight`; see alertmanager-auth.ts). */
+    alertmanager: string;
   };
   /** Shorter intervals for tests (scrape and evaluation 1 s, …). */
   fast: boolean;
@@ -55,6 +57,7 @@ export function stackContext(root: string, env: NodeJS.ProcessEnv = process.env)
       postgresApp: s('postgres-app'),
       postgresExporter: s('postgres-exporter'),
       redis: s('redis'),
+      alertmanager: s('alertmanager'),
     },
     fast: env.OPSIGHT_FAST === '1',
     logShipping: logShippingSettings(env),
