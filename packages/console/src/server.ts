@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { checkLogQL, checkPromQL, DASHBOARDS, renderDashboards } from '@opsight/dashboards';
 import { guardRequestListener } from '@opsight/http-guard';
+import { type AlertmanagerCredentials, alertmanagerHeaders } from './internal/alertmanager-credentials.js';
 import { CONSOLE_ERRORS, type ConsoleErrorCode, errorBody } from './internal/errors.js';
 import { setSecurityHeaders } from './internal/security-headers.js';
 import { readStatic } from './internal/static-files.js';
@@ -27,6 +28,11 @@ export interface ConsoleOptions {
    * @default {} (no tenant header, no token)
    */
   stores?: StoreCredentials;
+  /**
+   * Basic-auth user and password file for Alertmanager (the local stack runs it behind basic auth).
+   * @default none (no Authorization header)
+   */
+  alertmanager?: AlertmanagerCredentials;
 }
 
 /** A running console. */
@@ -77,6 +83,7 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<Runnin
   const timeoutMs = options.upstreamTimeoutMs ?? 30_000;
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
   const credentials = storeHeaders(options.stores ?? {});
+  const alertmanagerAuth = alertmanagerHeaders(options.alertmanager);
   const dashboards = new Map(
     renderDashboards().map((f) => {
       const model = JSON.parse(f.text) as { uid: string };
@@ -106,6 +113,8 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<Runnin
       if (typeof v === 'string') headers[h] = v;
     }
     if (name === 'loki' || name === 'jaeger') Object.assign(headers, await credentials());
+    // Alertmanager's basic auth is the console's own too (the browser's Authorization is not forwarded).
+    if (name === 'alertmanager') Object.assign(headers, await alertmanagerAuth());
     let upstream: Response;
     try {
       upstream = await fetch(target, {

@@ -13,13 +13,12 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startConsole } from '@opsight/console';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { eventually, port, root } from '../src/env.js';
+import { ALERTMANAGER, alertmanagerAuth, eventually, port, root } from '../src/env.js';
 import { noDataExceptions, producePanelTraffic } from '../src/panels.js';
 
 const CONSOLE = `http://127.0.0.1:${port(3000)}`;
 const LOGSTORE = `http://127.0.0.1:${port(3100)}`;
 const OTLP = `http://127.0.0.1:${port(4318)}`;
-const ALERTMANAGER = `http://127.0.0.1:${port(9093)}`;
 const SHOTS = join(root, 'test-output', 'console');
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 const traceId = hex(16);
@@ -113,7 +112,7 @@ before(async () => {
   assert.equal(otlp.status, 200, await otlp.text());
   const alert = await fetch(`${ALERTMANAGER}/api/v2/alerts`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...alertmanagerAuth() },
     body: JSON.stringify([
       {
         labels: { alertname: 'ConsoleE2E', severity: 'warning' },

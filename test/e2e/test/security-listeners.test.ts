@@ -28,14 +28,15 @@ const GUARDED: [string, number, string][] = [
  * API does; it sends no CORS headers); api-service is the public API behind it (API keys in the
  * Authorization header, which no page can send cross-origin without a preflight that gets no CORS
  * answer); Prometheus, Alertmanager and the exporters are third-party servers on 127.0.0.1 only, read-only
- * (exporters) or limited by --web.cors.origin (Prometheus). PostgreSQL, Redis and gRPC ports are not HTTP.
- * Alertmanager 0.25 answers every Origin with `*` and has no setting for it: it is left out of the CORS
- * sweep and stays on 127.0.0.1 (docs/security.md says what that does and does not protect).
+ * (exporters), limited by --web.cors.origin (Prometheus) or behind basic auth on every path
+ * (Alertmanager 0.25, which would answer every Origin with `*`; security-alertmanager.test.ts).
+ * PostgreSQL, Redis and gRPC ports are not HTTP.
  */
 const EXEMPT: [string, number, string][] = [
   ['gateway', 8080, '/v1/models'],
   ['api-service', 8081, '/v1/models'],
   ['prometheus', 9090, '/api/v1/status/buildinfo'],
+  ['alertmanager', 9093, '/api/v2/silences'],
   ['postgres-exporter', 9187, '/metrics'],
   ['redis-exporter', 9121, '/metrics'],
 ];

@@ -27,6 +27,8 @@ export interface StackContext {
     postgresApp: string;
     postgresExporter: string;
     redis: string;
+    /** Alertmanager's basic-auth password (user `opsight`; see alertmanager-auth.ts). */
+    alertmanager: string;
   };
   /**
    * Tenancy by token in the log and trace stores (`OPSIGHT_AUTH=1`): every client sends its own token, all
@@ -61,6 +63,7 @@ export function stackContext(root: string, env: NodeJS.ProcessEnv = process.env)
       postgresApp: s('postgres-app'),
       postgresExporter: s('postgres-exporter'),
       redis: s('redis'),
+      alertmanager: s('alertmanager'),
     },
     auth: storeAuth(paths.secrets, env),
     fast: env.OPSIGHT_FAST === '1',
