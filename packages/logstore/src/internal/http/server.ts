@@ -78,8 +78,8 @@ export interface LogStoreOptions {
    */
   guard?: Pick<GuardOptions, 'allowedHosts' | 'allowedOrigins'>;
   /**
-   * Where the error behind a 500 INTERNAL answer (or a tail closed with 1011) goes: the answer says only
-   * the code. @default one JSON line on stderr (stderrErrorLog)
+   * Where the error behind a 500 INTERNAL answer, a 503 STORAGE_* answer or a tail closed with 1011 goes:
+   * the answer says only the code and fixed words. @default one JSON line on stderr (stderrErrorLog)
    */
   logError?: ErrorLog;
 }
@@ -134,7 +134,7 @@ function storageWriteError(e: unknown, retryAfterSeconds: number): HttpError | u
     return new HttpError(
       503,
       'STORAGE_FULL',
-      `storage full: the disk of the log store has no space left (${(e as Error).message}); nothing of this request was stored`,
+      'storage full: the disk of the log store has no space left; nothing of this request was stored',
       undefined,
       retryAfterSeconds,
     );
@@ -598,7 +598,10 @@ export function createLogStore(options: LogStoreOptions): LogStore {
           return 'error';
         }
         const failure = e instanceof HttpError ? undefined : storageWriteError(e, retryAfter);
-        if (failure) e = failure;
+        if (failure) {
+          logError({ message: 'write failed; answered 503', code: failure.code, ...errorFields(e) });
+          e = failure;
+        }
         if (e instanceof HttpError) {
           if (e.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(e.retryAfterSeconds));
           if (e.status === 413) {
