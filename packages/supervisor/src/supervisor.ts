@@ -309,7 +309,16 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
     } catch (err) {
       if (err instanceof ComponentRequestError)
         json(err.status, { error: { code: err.code, message: err.message } });
-      else json(500, { error: { code: 'COMPONENT_ACTION_FAILED', message: (err as Error).message } });
+      else {
+        // The answer says only the code; what failed goes to the supervisor's notices (`opsight up` prints them).
+        this.emit('notice', `${action} ${name} failed: ${(err as Error).stack ?? String(err)}`);
+        json(500, {
+          error: {
+            code: 'COMPONENT_ACTION_FAILED',
+            message: `the component could not be ${action === 'stop' ? 'stopped' : 'started'}; see the supervisor's output`,
+          },
+        });
+      }
     }
   }
 

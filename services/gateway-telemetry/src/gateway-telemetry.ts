@@ -154,9 +154,14 @@ export class GatewayTelemetry {
               res.writeHead(200, { 'content-type': contentType });
               res.end(body);
             },
+            // The answer says nothing of the failure; the error is in the log line.
             (error: Error) => {
+              this.options.logger?.error(
+                { error_code: 'INTERNAL_ERROR', error },
+                'rendering /metrics failed',
+              );
               res.writeHead(500, { 'content-type': 'text/plain' });
-              res.end(`${error.message}\n`);
+              res.end('internal error\n');
             },
           );
           return;

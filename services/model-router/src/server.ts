@@ -221,7 +221,11 @@ export async function startRouterServer(options: RouterServerOptions): Promise<R
         if (path === '/metrics') {
           telemetry.metrics.render(req.headers.accept).then(
             (e) => res.writeHead(200, { 'content-type': e.contentType }).end(e.body),
-            () => res.writeHead(500).end(),
+            // The answer says nothing of the failure; the error is in the log line.
+            (error: unknown) => {
+              log.error({ error_code: 'INTERNAL_ERROR', error }, 'rendering /metrics failed');
+              res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error\n');
+            },
           );
         } else if (path === '/healthz') res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
         else if (path === '/ready')

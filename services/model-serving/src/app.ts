@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { installFastifyGuard } from '@opsight/http-guard';
 import {
   createInferenceRecorder,
+  currentTraceId,
   fastifyTelemetry,
   getTelemetry,
   type RecordInference,
@@ -88,14 +89,16 @@ export async function buildServingApp(options: ServingAppOptions): Promise<Fasti
   // Browser safety: Host (DNS rebinding), Origin and JSON-only writes, before any body is read.
   installFastifyGuard(app);
 
+  // A 5xx answer carries the code and the trace id only; the error itself (message, stack) goes to the log
+  // line of that trace. 4xx answers keep their message, which names what the caller got wrong.
   app.setErrorHandler((error: FastifyError, _request, reply) => {
     const e = toServingError(error);
     if (e.status >= 500) log.error({ error_code: e.code, error }, 'request failed');
-    return reply.code(e.status).send(e.toBody());
+    return reply.code(e.status).send(e.toBody(currentTraceId()));
   });
   app.setNotFoundHandler((request, reply) => {
     const e = new ServingError('ROUTE_NOT_FOUND', `no route ${request.method} ${request.url}`);
-    return reply.code(404).send(e.toBody());
+    return reply.code(404).send(e.toBody(currentTraceId()));
   });
 
   app.get('/healthz', async () => ({ status: 'ok', models: [...models.keys()] }));

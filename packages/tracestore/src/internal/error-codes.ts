@@ -20,6 +20,11 @@ export const errorCatalogue = {
   TRACE_NOT_FOUND: { http: 404, grpc: 5 },
   NOT_FOUND: { http: 404, grpc: 5 },
   METHOD_NOT_ALLOWED: { http: 405, grpc: 12 },
+  /**
+   * An unexpected failure (a bug): the answer says only this code and "internal error"; the exception is in
+   * the log line "request failed" (stderr). Not retried by OTLP senders (a retry would fail the same way).
+   */
+  INTERNAL_ERROR: { http: 500, grpc: 13 },
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -10,6 +10,7 @@ import { traceStoreSpansDroppedTotal, traceStoreStorageFull } from '@opsight/cat
 import type { TenantAuthenticator } from '@opsight/tenant-auth';
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { ErrorLog } from './error-log.js';
 import { parseListenAddress } from './http/listen-address.js';
 import { SpanMetrics } from './metrics/span-metrics.js';
 import { bindGrpc, createOtlpGrpcServer } from './otlp/otlp-grpc-receiver.js';
@@ -55,6 +56,11 @@ export interface TraceStoreServerOptions {
   maxSpansPerTrace?: number;
   /** Retry-After of the 503 answered when a commit fails (full disk), in seconds. @default 5 */
   retryAfterSeconds?: number;
+  /**
+   * Where the errors behind 500 INTERNAL_ERROR and 503 STORAGE_* answers go; the answers carry the code
+   * only. @default one JSON line on stderr (stderrErrorLog)
+   */
+  logError?: ErrorLog;
 }
 
 export interface BoundAddresses {
@@ -135,6 +141,7 @@ export class TraceStoreServer {
         new TraceIngester(tenantStore, { ...defaultSpanLimits, ...options.limits }, spanMetrics, counters, {
           retryAfterSeconds: options.retryAfterSeconds,
           onCommitted: () => this.checkBudget(),
+          logError: options.logError,
         }),
     });
   }
@@ -208,19 +215,28 @@ export class TraceStoreServer {
         tenantOf: (headers) => tenantOfRequest(this.access, headers.authorization, headers['x-scope-orgid']),
         registry: this.registry,
         isReady: () => this.ready,
+        logError: options.logError,
       });
       await this.queryApp.listen({ host, port });
       this.addresses.query = `${host}:${(this.queryApp.server.address() as { port: number }).port}`;
     }
     if (otlpHttp) {
       const { host, port } = parseListenAddress(otlpHttp);
-      this.http = createOtlpHttpReceiver({ ingesterOf: this.ingesterOf, maxRequestBytes });
+      this.http = createOtlpHttpReceiver({
+        ingesterOf: this.ingesterOf,
+        maxRequestBytes,
+        logError: options.logError,
+      });
       await this.http.listen({ host, port });
       this.addresses.otlpHttp = `${host}:${(this.http.server.address() as { port: number }).port}`;
     }
     if (otlpGrpc) {
       const { host, port } = parseListenAddress(otlpGrpc);
-      this.grpc = createOtlpGrpcServer({ ingesterOf: this.ingesterOf, maxRequestBytes });
+      this.grpc = createOtlpGrpcServer({
+        ingesterOf: this.ingesterOf,
+        maxRequestBytes,
+        logError: options.logError,
+      });
       this.addresses.otlpGrpc = `${host}:${await bindGrpc(this.grpc, host, port)}`;
     }
     const interval = options.retentionIntervalMs ?? 60_000;

@@ -16,6 +16,7 @@ import { decodePush, PushDecodeError } from '../push/decode-push.js';
 import { Ingester, type PushOutcome } from '../push/ingester.js';
 import { LogStorage } from '../storage/log-storage.js';
 import { defaultRetentionBytes, Retention } from '../storage/retention.js';
+import { type ErrorLog, errorFields, stderrErrorLog } from './error-log.js';
 import { StoreMetrics } from './metrics.js';
 import { BadParam, parseDirection, parseLimit, parseStep, parseTime } from './params.js';
 
@@ -76,6 +77,11 @@ export interface LogStoreOptions {
    * to these. @default {} (loopback names, IP literals; the console's origin)
    */
   guard?: Pick<GuardOptions, 'allowedHosts' | 'allowedOrigins'>;
+  /**
+   * Where the error behind a 500 INTERNAL answer, a 503 STORAGE_* answer or a tail closed with 1011 goes:
+   * the answer says only the code and fixed words. @default one JSON line on stderr (stderrErrorLog)
+   */
+  logError?: ErrorLog;
 }
 
 const PUSH_TYPES = ['application/json', 'application/x-protobuf'] as const;
@@ -128,7 +134,7 @@ function storageWriteError(e: unknown, retryAfterSeconds: number): HttpError | u
     return new HttpError(
       503,
       'STORAGE_FULL',
-      `storage full: the disk of the log store has no space left (${(e as Error).message}); nothing of this request was stored`,
+      'storage full: the disk of the log store has no space left; nothing of this request was stored',
       undefined,
       retryAfterSeconds,
     );
@@ -158,6 +164,7 @@ export function createLogStore(options: LogStoreOptions): LogStore {
   const tails = new Set<Tail>();
   const maxBody = options.maxBodyBytes ?? 64 * 1024 * 1024;
   const retryAfter = options.storageFullRetryAfterSeconds ?? 5;
+  const logError = options.logError ?? stderrErrorLog;
   const retention = new Retention(
     storage,
     {
@@ -593,7 +600,10 @@ export function createLogStore(options: LogStoreOptions): LogStore {
           return 'error';
         }
         const failure = e instanceof HttpError ? undefined : storageWriteError(e, retryAfter);
-        if (failure) e = failure;
+        if (failure) {
+          logError({ message: 'write failed; answered 503', code: failure.code, ...errorFields(e) });
+          e = failure;
+        }
         if (e instanceof HttpError) {
           if (e.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(e.retryAfterSeconds));
           if (e.status === 413) {
@@ -606,7 +616,15 @@ export function createLogStore(options: LogStoreOptions): LogStore {
         else if (e instanceof BadParam)
           json(res, 400, { status: 'error', code: 'INVALID_PARAMETER', error: e.message, field: e.field });
         else {
-          json(res, 500, { status: 'error', code: 'INTERNAL', error: (e as Error).message });
+          // A bug or a failed read: the answer says only the code; the error is in the log line.
+          logError({
+            message: 'request failed',
+            code: 'INTERNAL',
+            method: req.method,
+            path: (req.url ?? '/').split('?')[0],
+            ...errorFields(e),
+          });
+          json(res, 500, { status: 'error', code: 'INTERNAL', error: 'internal error' });
         }
         return 'error';
       })
@@ -637,7 +655,11 @@ export function createLogStore(options: LogStoreOptions): LogStore {
       tenant = tenantOf(req);
       selector = engine.parse(url.searchParams.get('query') ?? '');
     } catch (e) {
-      return reject(e instanceof HttpError ? e.status : 400, (e as Error).message);
+      if (e instanceof HttpError) return reject(e.status, e.message);
+      if (e instanceof QueryError) return reject(e.status, e.message);
+      if (e instanceof BadParam) return reject(400, e.message);
+      logError({ message: 'tail refused', code: 'INTERNAL', path: url.pathname, ...errorFields(e) });
+      return reject(500, 'internal error');
     }
     if (selector.kind !== 'log') return reject(400, 'tail needs a log query');
     const sel = selector.selector;
@@ -682,7 +704,10 @@ export function createLogStore(options: LogStoreOptions): LogStore {
           ws.send(JSON.stringify({ streams: hist.data.result }));
         }
       } catch (e) {
-        ws.close(1011, (e as Error).message.slice(0, 100));
+        const clientError = e instanceof QueryError || e instanceof BadParam || e instanceof HttpError;
+        if (!clientError)
+          logError({ message: 'tail failed', code: 'INTERNAL', path: url.pathname, ...errorFields(e) });
+        ws.close(1011, clientError ? (e as Error).message.slice(0, 100) : 'internal error');
         return;
       }
       const tail: Tail = { tenant, send };

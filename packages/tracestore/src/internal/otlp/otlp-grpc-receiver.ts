@@ -3,6 +3,7 @@
 // invalid ones succeed with partial_success. gzip message compression is handled by grpc-js.
 import * as grpc from '@grpc/grpc-js';
 import { TraceStoreError } from '../error-codes.js';
+import { type ErrorLog, errorFields, stderrErrorLog } from '../error-log.js';
 import { otlpTypes, traceExportPath } from './otlp-schema.js';
 import type { ExportOutcome, TraceIngester } from './trace-ingester.js';
 
@@ -14,6 +15,8 @@ export interface OtlpGrpcOptions {
   ingesterOf: (authorization: string | undefined, orgId: string | undefined) => TraceIngester;
   /** Largest request message accepted, in bytes. */
   maxRequestBytes: number;
+  /** Where an unexpected failure's error goes (its status says only INTERNAL_ERROR). @default stderrErrorLog */
+  logError?: ErrorLog;
 }
 
 const traceService: grpc.ServiceDefinition = {
@@ -38,11 +41,20 @@ export function createOtlpGrpcServer(options: OtlpGrpcOptions): grpc.Server {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': options.maxRequestBytes,
   });
+  const logError = options.logError ?? stderrErrorLog;
   const fail = (callback: grpc.sendUnaryData<ExportOutcome>, error: unknown): void => {
-    const e =
-      error instanceof TraceStoreError
-        ? error
-        : new TraceStoreError('STORAGE_FAILED', (error as Error).message);
+    if (error instanceof TraceStoreError) {
+      callback({ code: error.grpcCode, details: `${error.code}: ${error.message}` });
+      return;
+    }
+    // A bug: the status says only the code; the error is in the log line.
+    logError({
+      message: 'request failed',
+      code: 'INTERNAL_ERROR',
+      method: traceExportPath,
+      ...errorFields(error),
+    });
+    const e = new TraceStoreError('INTERNAL_ERROR', 'internal error');
     callback({ code: e.grpcCode, details: `${e.code}: ${e.message}` });
   };
   const handler: grpc.handleUnaryCall<Buffer, ExportOutcome> = (call, callback) => {

@@ -8,6 +8,7 @@ import { gunzip, inflate } from 'node:zlib';
 import { installFastifyGuard } from '@opsight/http-guard';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { TraceStoreError } from '../error-codes.js';
+import { type ErrorLog, errorFields, stderrErrorLog } from '../error-log.js';
 import { otlpTypes } from './otlp-schema.js';
 import type { ExportOutcome, TraceIngester } from './trace-ingester.js';
 
@@ -22,6 +23,8 @@ export interface OtlpHttpOptions {
   ingesterOf: (authorization: string | undefined, orgId: string | string[] | undefined) => TraceIngester;
   /** Largest request accepted, compressed and decompressed, in bytes. */
   maxRequestBytes: number;
+  /** Where an unexpected failure's error goes (its answer says only INTERNAL_ERROR). @default stderrErrorLog */
+  logError?: ErrorLog;
 }
 
 type Format = 'protobuf' | 'json';
@@ -88,6 +91,7 @@ async function decompress(body: Buffer, encoding: string | undefined, limit: num
 
 export function createOtlpHttpReceiver(options: OtlpHttpOptions): FastifyInstance {
   const app = Fastify({ bodyLimit: options.maxRequestBytes });
+  const logError = options.logError ?? stderrErrorLog;
   // Browser safety: Host (DNS rebinding), Origin and the two OTLP media types, before any body is read.
   installFastifyGuard(app, { writeContentTypes: ['application/json', 'application/x-protobuf'] });
   app.removeAllContentTypeParsers();
@@ -101,8 +105,15 @@ export function createOtlpHttpReceiver(options: OtlpHttpOptions): FastifyInstanc
     if (error.statusCode && error.statusCode < 500) {
       return sendError(reply, format, new TraceStoreError('INVALID_PARAMETER', error.message));
     }
-    request.log.error(error);
-    return sendError(reply, format, new TraceStoreError('STORAGE_FAILED', error.message));
+    // A bug: the answer says only the code (500, which senders do not retry); the error is in the log line.
+    logError({
+      message: 'request failed',
+      code: 'INTERNAL_ERROR',
+      method: request.method,
+      path: request.url.split('?')[0],
+      ...errorFields(error),
+    });
+    return sendError(reply, format, new TraceStoreError('INTERNAL_ERROR', 'internal error'));
   });
   app.setNotFoundHandler((request, reply) =>
     sendError(

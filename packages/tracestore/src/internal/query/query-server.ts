@@ -9,6 +9,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Registry } from 'prom-client';
 import { analyzeTrace } from '../analysis/trace-analysis.js';
 import { TraceStoreError } from '../error-codes.js';
+import { type ErrorLog, errorFields, stderrErrorLog } from '../error-log.js';
 import type { SpanStore, TraceQuery } from '../storage/span-store.js';
 import { type DecodedTrace, decodeTrace } from './decoded-trace.js';
 import { parseGoDuration } from './go-duration.js';
@@ -25,6 +26,8 @@ export interface QueryServerOptions {
   registry: Registry;
   /** Readiness; /ready answers 503 until this returns true. */
   isReady: () => boolean;
+  /** Where an unexpected failure's error goes (its answer says only INTERNAL_ERROR). @default stderrErrorLog */
+  logError?: ErrorLog;
 }
 
 type Query = Record<string, string | string[] | undefined>;
@@ -122,6 +125,7 @@ function sendError(request: FastifyRequest, reply: FastifyReply, error: TraceSto
 
 export function createQueryServer(options: QueryServerOptions): FastifyInstance {
   const app = Fastify();
+  const logError = options.logError ?? stderrErrorLog;
   // Browser safety: Host (DNS rebinding) and Origin, before the token and the routes.
   installFastifyGuard(app);
   const tenants = new WeakMap<FastifyRequest, string>();
@@ -151,8 +155,15 @@ export function createQueryServer(options: QueryServerOptions): FastifyInstance 
     if (error.statusCode && error.statusCode < 500) {
       return sendError(request, reply, new TraceStoreError('INVALID_PARAMETER', error.message));
     }
-    request.log.error(error);
-    return sendError(request, reply, new TraceStoreError('STORAGE_FAILED', error.message));
+    // A bug or a failed read: the answer says only the code; the error is in the log line.
+    logError({
+      message: 'request failed',
+      code: 'INTERNAL_ERROR',
+      method: request.method,
+      path: request.url.split('?')[0],
+      ...errorFields(error),
+    });
+    return sendError(request, reply, new TraceStoreError('INTERNAL_ERROR', 'internal error'));
   });
   app.setNotFoundHandler((request, reply) =>
     sendError(request, reply, new TraceStoreError('NOT_FOUND', `no route ${request.method} ${request.url}`)),
