@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startConsole } from '@opsight/console';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { ALERTMANAGER, alertmanagerAuth, eventually, port, root } from '../src/env.js';
+import { ALERTMANAGER, alertmanagerAuth, eventually, port, root, varDir } from '../src/env.js';
 import { noDataExceptions, producePanelTraffic } from '../src/panels.js';
 
 const CONSOLE = `http://127.0.0.1:${port(3000)}`;
@@ -166,12 +166,17 @@ test('every dashboard renders every panel, each with data', async () => {
     await page.goto(`${CONSOLE}/#/d/${d.uid}?range=15m&refresh=off`);
     await page.waitForSelector(`main h1:text-is("${d.title}")`);
     const loaded = async () => {
+      // A function, not a string: the console's Content-Security-Policy forbids eval.
       await page.waitForFunction(
-        `(() => {
-          const panels = [...document.querySelectorAll('section.panel')];
-          return panels.length === ${model.panels.length} && panels.every((p) => p.dataset.state !== 'loading');
-        })()`,
-        undefined,
+        (count) => {
+          type Panel = { dataset: Record<string, string | undefined> };
+          const { document } = globalThis as unknown as {
+            document: { querySelectorAll(selector: string): ArrayLike<Panel> };
+          };
+          const panels = Array.from(document.querySelectorAll('section.panel'));
+          return panels.length === count && panels.every((p) => p.dataset.state !== 'loading');
+        },
+        model.panels.length,
         { timeout: 30_000 },
       );
       return page.$$eval('section.panel', (els) =>
@@ -348,6 +353,7 @@ test('with the relay down the alerts page says so and still shows Alertmanager',
       alertmanager: ALERTMANAGER,
       relay: `http://127.0.0.1:${deadPort}`,
     },
+    alertmanager: { username: 'opsight', passwordFile: join(varDir, 'secrets', 'alertmanager') },
   });
   try {
     await page.goto(`${noRelay.url}/#/alerts`);
