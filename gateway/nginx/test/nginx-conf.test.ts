@@ -260,6 +260,29 @@ describe('nginx gateway', () => {
     assert.equal(seen.length, count);
   });
 
+  test('a crafted path cannot add fields to the 404 body: it is valid JSON, echoing nothing', async () => {
+    for (const path of [
+      '/x%22,%22admin%22:true,%22a%22:%22',
+      '/x%22%7D,%22admin%22:true,%7B%22a%22:%22',
+      '/x%5C%22,%22admin%22:true%7D%7D%0A',
+      '/%3Cscript%3Ealert(1)%3C/script%3E',
+    ]) {
+      const res = await fetch(url(path));
+      assert.equal(res.status, 404, path);
+      const text = await res.text();
+      const body = JSON.parse(text) as { error: Record<string, unknown> };
+      assert.deepEqual(Object.keys(body), ['error'], path);
+      assert.deepEqual(
+        Object.keys(body.error).sort(),
+        ['code', 'message', 'request_id', 'trace_id', 'type'],
+        `${path}: ${text}`,
+      );
+      assert.equal(body.error.code, 'NOT_FOUND');
+      assert.equal(body.error.trace_id, TRACEPARENT.exec(res.headers.get('traceparent')!)![1]);
+      assert.doesNotMatch(text, /admin|script/, `${path}: no request data in the body`);
+    }
+  });
+
   test('an unreachable API service is a JSON 502 carrying the trace id', async () => {
     const dead = await startNginx(await freePort());
     try {

@@ -85,3 +85,18 @@ test('the committed Kubernetes configuration is what the template renders (npm r
     renderNginxConfig(kubernetesNginxOptions());
   assert.equal(committed, rendered, 'run `npm run gen -w gateway/nginx` and commit the result');
 });
+
+test('no error body that nginx writes itself interpolates request data (only the trace id)', () => {
+  const text = renderNginxConfig(localNginxOptions({ varDir: '/tmp/x', port: 8080, upstreamPort: 8081 }));
+  const bodies = [...text.matchAll(/^\s*return \d{3} '([^']*)';/gm)].map((m) => m[1] ?? '');
+  assert.ok(bodies.length >= 5, 'the 404, 413, 400, 502 and 504 bodies');
+  for (const body of bodies) {
+    const variables = [...body.matchAll(/\$\{?(\w+)/g)].map((m) => m[1]);
+    assert.deepEqual(
+      [...new Set(variables)].filter((v) => v !== 'request_id'),
+      [],
+      `${body}: $request_id (hex digits) is the only variable a body may carry`,
+    );
+    JSON.parse(body.replace(/\\n$/, '').replaceAll('$request_id', '0af7651916cd43dd8448eb211c80319c'));
+  }
+});

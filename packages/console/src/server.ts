@@ -3,8 +3,12 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { checkLogQL, checkPromQL, DASHBOARDS, renderDashboards } from '@opsight/dashboards';
+import { guardRequestListener } from '@opsight/http-guard';
+import { type AlertmanagerCredentials, alertmanagerHeaders } from './internal/alertmanager-credentials.js';
 import { CONSOLE_ERRORS, type ConsoleErrorCode, errorBody } from './internal/errors.js';
+import { setSecurityHeaders } from './internal/security-headers.js';
 import { readStatic } from './internal/static-files.js';
+import { type StoreCredentials, storeHeaders } from './internal/store-credentials.js';
 import { DEFAULT_UPSTREAMS, UPSTREAM_PATHS, type Upstreams } from './internal/upstreams.js';
 
 /** Options of {@link startConsole}. */
@@ -19,6 +23,16 @@ export interface ConsoleOptions {
   upstreamTimeoutMs?: number;
   /** Largest request body accepted for a proxied POST. @default 1048576 */
   maxBodyBytes?: number;
+  /**
+   * Tenant and token the console sends to the log and trace stores (never the browser's).
+   * @default {} (no tenant header, no token)
+   */
+  stores?: StoreCredentials;
+  /**
+   * Basic-auth user and password file for Alertmanager (the local stack runs it behind basic auth).
+   * @default none (no Authorization header)
+   */
+  alertmanager?: AlertmanagerCredentials;
 }
 
 /** A running console. */
@@ -30,8 +44,6 @@ export interface RunningConsole {
 
 /** Query endpoints that accept a POSTed form, on Prometheus and on Loki. */
 const QUERY_ENDPOINT = /^(query|query_range|series|labels|query_exemplars)(\?|$)/;
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', '[::1]', 'localhost']);
 
 const PUBLIC_DIR = fileURLToPath(new URL('../../public/', import.meta.url));
 
@@ -70,6 +82,8 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<Runnin
   const upstreams: Upstreams = { ...DEFAULT_UPSTREAMS, ...options.upstreams };
   const timeoutMs = options.upstreamTimeoutMs ?? 30_000;
   const maxBody = options.maxBodyBytes ?? 1024 * 1024;
+  const credentials = storeHeaders(options.stores ?? {});
+  const alertmanagerAuth = alertmanagerHeaders(options.alertmanager);
   const dashboards = new Map(
     renderDashboards().map((f) => {
       const model = JSON.parse(f.text) as { uid: string };
@@ -91,11 +105,16 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<Runnin
         field: 'body',
       });
     const target = new URL(base.replace(/\/$/, '') + UPSTREAM_PATHS[name] + rest);
+    // Only these two headers of the browser's request go on; the tenant and the token are the console's
+    // own (to the stores only), so a page cannot pick another tenant by sending X-Scope-OrgID.
     const headers: Record<string, string> = {};
-    for (const h of ['content-type', 'accept', 'x-scope-orgid']) {
+    for (const h of ['content-type', 'accept']) {
       const v = req.headers[h];
       if (typeof v === 'string') headers[h] = v;
     }
+    if (name === 'loki' || name === 'jaeger') Object.assign(headers, await credentials());
+    // Alertmanager's basic auth is the console's own too (the browser's Authorization is not forwarded).
+    if (name === 'alertmanager') Object.assign(headers, await alertmanagerAuth());
     let upstream: Response;
     try {
       upstream = await fetch(target, {
@@ -125,16 +144,8 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<Runnin
   }
 
   const host = options.host ?? '127.0.0.1';
-  const loopbackOnly = LOOPBACK.has(host);
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
-    // Bound to loopback, only loopback names are answered: a page elsewhere that rebinds its own DNS
-    // name to 127.0.0.1 cannot read the engines through the console.
-    const hostname = (req.headers.host ?? '').replace(/:\d+$/, '');
-    if (loopbackOnly && !LOOPBACK.has(hostname) && hostname !== 'localhost')
-      return sendError(res, 'HOST_NOT_ALLOWED', `Host ${JSON.stringify(hostname)} is not a loopback name`, {
-        field: 'host',
-      });
     const url = new URL(req.url ?? '/', 'http://console');
     const path = url.pathname;
     const proxied = /^\/api\/(prometheus|loki|jaeger|alertmanager|relay)\/(.*)$/.exec(path);
@@ -171,11 +182,24 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<Runnin
     res.end(req.method === 'HEAD' ? undefined : file.body);
   }
 
-  const server = createServer((req, res) => {
+  // Only loopback names, IP literals and configured names are answered (a page elsewhere that rebinds
+  // its own DNS name to 127.0.0.1 cannot read the engines through the console); POSTed queries come from
+  // the console's own pages, as a form or JSON: @opsight/http-guard. The security headers go on every
+  // answer, the guard's refusals included.
+  const guard = { writeContentTypes: ['application/x-www-form-urlencoded', 'application/json'] };
+  const guarded = guardRequestListener((req, res) => {
     handle(req, res).catch((err: Error) => {
-      if (!res.headersSent) sendError(res, 'UPSTREAM_UNAVAILABLE', err.message);
+      // The details go to the console's log, never to the page.
+      process.stderr.write(
+        `${JSON.stringify({ timestamp: new Date().toISOString(), level: 'ERROR', service: 'console', message: 'request failed', path: req.url, error: err.message })}\n`,
+      );
+      if (!res.headersSent) sendError(res, 'INTERNAL_ERROR', 'internal error');
       else res.destroy();
     });
+  }, guard);
+  const server = createServer((req, res) => {
+    setSecurityHeaders(res);
+    guarded(req, res);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

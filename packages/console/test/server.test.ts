@@ -164,11 +164,23 @@ test('proxies each engine under its own prefix, query string and POST body inclu
 });
 
 test('refuses what it must not forward, and says which upstream failed', async () => {
+  const json = { 'content-type': 'application/json' };
+  const form = { 'content-type': 'application/x-www-form-urlencoded' };
   const cases: [string, RequestInit | undefined, number, string][] = [
     ['/api/prometheus/query', { method: 'PUT' }, 405, 'METHOD_NOT_ALLOWED'],
-    ['/api/alertmanager/alerts', { method: 'POST', body: '[]' }, 405, 'METHOD_NOT_ALLOWED'],
-    ['/api/prometheus/admin/tsdb/delete_series', { method: 'POST', body: 'x' }, 405, 'METHOD_NOT_ALLOWED'],
-    ['/api/prometheus/query', { method: 'POST', body: 'x'.repeat(1001) }, 413, 'REQUEST_BODY_TOO_LARGE'],
+    ['/api/alertmanager/alerts', { method: 'POST', body: '[]', headers: json }, 405, 'METHOD_NOT_ALLOWED'],
+    [
+      '/api/prometheus/admin/tsdb/delete_series',
+      { method: 'POST', body: 'x', headers: form },
+      405,
+      'METHOD_NOT_ALLOWED',
+    ],
+    [
+      '/api/prometheus/query',
+      { method: 'POST', body: 'x'.repeat(1001), headers: form },
+      413,
+      'REQUEST_BODY_TOO_LARGE',
+    ],
     ['/api/alertmanager/alerts', undefined, 502, 'UPSTREAM_UNAVAILABLE'],
     ['/api/prometheus/slow', undefined, 504, 'UPSTREAM_TIMEOUT'],
     ['/api/relay/inbox', undefined, 404, 'NOT_FOUND'],
@@ -182,6 +194,17 @@ test('refuses what it must not forward, and says which upstream failed', async (
   }
   const down = (await (await get('/api/alertmanager/alerts')).json()) as { error: { upstream: string } };
   assert.equal(down.error.upstream, 'alertmanager');
+  // What a page elsewhere can send without a preflight never reaches the proxy.
+  const plain = await get('/api/alertmanager/silences', { method: 'POST', body: '{}' });
+  assert.equal(plain.status, 415);
+  assert.equal(((await plain.json()) as { code: string }).code, 'UNSUPPORTED_MEDIA_TYPE');
+  const foreign = await get('/api/prometheus/query', {
+    method: 'POST',
+    body: 'query=up',
+    headers: { ...form, origin: 'http://evil.example' },
+  });
+  assert.equal(foreign.status, 403);
+  assert.equal(((await foreign.json()) as { code: string }).code, 'ORIGIN_NOT_ALLOWED');
 });
 
 test('bound to loopback, it refuses a request for another host name (DNS rebinding)', async () => {
@@ -195,8 +218,8 @@ test('bound to loopback, it refuses a request for another host name (DNS rebindi
       req.on('error', reject);
       req.end();
     });
-  assert.equal(await statusFor('attacker.example:3000'), 403);
-  assert.equal(await statusFor('attacker.example'), 403);
+  assert.equal(await statusFor('attacker.example:3000'), 421);
+  assert.equal(await statusFor('attacker.example'), 421);
   assert.equal(await statusFor('localhost:3000'), 200);
   assert.equal(await statusFor('127.0.0.1'), 200);
   assert.equal(await statusFor('[::1]:3000'), 200);

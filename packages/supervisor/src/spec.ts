@@ -5,8 +5,11 @@
 
 /** How a probe checks a component. Exactly one of `http`, `tcp` or `exec` is set. */
 export interface ProbeSpec {
-  /** GET `http://host:port/path`; a status in 200..399 passes. */
-  http?: { port: number; path?: string; host?: string };
+  /**
+   * GET `http://host:port/path`; a status in 200..399 passes. `headers` go with the request (as
+   * Kubernetes' `httpHeaders`: an `Authorization` for a server that wants one on every path).
+   */
+  http?: { port: number; path?: string; host?: string; headers?: Record<string, string> };
   /** A TCP connection to `host:port` passes. */
   tcp?: { port: number; host?: string };
   /** A command that exits 0 passes. Runs as the component's user, with the component's environment. */
@@ -108,8 +111,16 @@ export interface ComponentSpec {
   user?: string;
   /** Ports the component listens on; each must be free before it starts. */
   ports?: PortSpec[];
-  /** Where Prometheus scrapes the component's metrics. */
-  metrics?: { port: number; path?: string; host?: string };
+  /**
+   * Where Prometheus scrapes the component's metrics; `basicAuth` when the endpoint wants credentials
+   * (Prometheus reads the password from the file).
+   */
+  metrics?: {
+    port: number;
+    path?: string;
+    host?: string;
+    basicAuth?: { username: string; passwordFile: string };
+  };
   /** Steps run in order, each to completion, before the main process; a failing step fails the start. */
   initSteps?: InitStepSpec[];
   /**

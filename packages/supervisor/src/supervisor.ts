@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { guardRequestListener } from '@opsight/http-guard';
+import { ensurePrivateDir } from '@opsight/private-files';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { Component } from './internal/component.js';
 import { listProcesses } from './internal/proc.js';
@@ -129,6 +131,8 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
     this.registerMetrics();
     this.sampler = setInterval(() => this.sample(), this.options.sampleIntervalMs ?? 1000);
     this.sampler.unref();
+    // Pod logs hold every component's output: 0700, checked on every start.
+    ensurePrivateDir(this.options.logDir, { service: 'supervisor' });
     this.prunePodLogs();
     this.writePodMetadata();
     this.startSatisfied();
@@ -248,29 +252,34 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
   }
 
   private listen(host: string, port: number): Promise<void> {
-    const server = createServer(async (req, res) => {
-      const path = (req.url ?? '/').split('?')[0] ?? '/';
-      const control = /^\/api\/v1\/components\/([^/]+)\/(stop|start)$/.exec(path);
-      if (control && req.method === 'POST') {
-        await this.control(req, res, decodeURIComponent(control[1]!), control[2] as 'stop' | 'start');
-      } else if (req.method !== 'GET') {
-        res
-          .writeHead(405, { 'content-type': 'application/json' })
-          .end(JSON.stringify({ error: { code: 'METHOD_NOT_ALLOWED', message: 'only GET is served' } }));
-      } else if (path === '/metrics') {
-        res.writeHead(200, { 'content-type': this.registry.contentType }).end(await this.registry.metrics());
-      } else if (path === '/api/v1/components') {
-        res
-          .writeHead(200, { 'content-type': 'application/json' })
-          .end(JSON.stringify({ components: this.status() }));
-      } else if (path === '/healthz') {
-        res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-      } else {
-        res
-          .writeHead(404, { 'content-type': 'application/json' })
-          .end(JSON.stringify({ error: { code: 'NOT_FOUND', message: `no route ${path}` } }));
-      }
-    });
+    // Host checked (DNS rebinding); stop/start only without a foreign Origin: @opsight/http-guard.
+    const server = createServer(
+      guardRequestListener(async (req, res) => {
+        const path = (req.url ?? '/').split('?')[0] ?? '/';
+        const control = /^\/api\/v1\/components\/([^/]+)\/(stop|start)$/.exec(path);
+        if (control && req.method === 'POST') {
+          await this.control(req, res, decodeURIComponent(control[1]!), control[2] as 'stop' | 'start');
+        } else if (req.method !== 'GET') {
+          res
+            .writeHead(405, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ error: { code: 'METHOD_NOT_ALLOWED', message: 'only GET is served' } }));
+        } else if (path === '/metrics') {
+          res
+            .writeHead(200, { 'content-type': this.registry.contentType })
+            .end(await this.registry.metrics());
+        } else if (path === '/api/v1/components') {
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ components: this.status() }));
+        } else if (path === '/healthz') {
+          res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+        } else {
+          res
+            .writeHead(404, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ error: { code: 'NOT_FOUND', message: `no route ${path}` } }));
+        }
+      }),
+    );
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once('error', reject);
@@ -300,7 +309,16 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
     } catch (err) {
       if (err instanceof ComponentRequestError)
         json(err.status, { error: { code: err.code, message: err.message } });
-      else json(500, { error: { code: 'COMPONENT_ACTION_FAILED', message: (err as Error).message } });
+      else {
+        // The answer says only the code; what failed goes to the supervisor's notices (`opsight up` prints them).
+        this.emit('notice', `${action} ${name} failed: ${(err as Error).stack ?? String(err)}`);
+        json(500, {
+          error: {
+            code: 'COMPONENT_ACTION_FAILED',
+            message: `the component could not be ${action === 'stop' ? 'stopped' : 'started'}; see the supervisor's output`,
+          },
+        });
+      }
     }
   }
 
@@ -336,7 +354,7 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
   /** Writes `labels.json` in each pod's log directory, so that log collectors can label the streams. */
   private writePodMetadata(): void {
     for (const c of this.components.values()) {
-      mkdirSync(c.podLogDir, { recursive: true });
+      ensurePrivateDir(c.podLogDir, { service: 'supervisor' });
       writeFileSync(
         join(c.podLogDir, 'labels.json'),
         `${JSON.stringify({

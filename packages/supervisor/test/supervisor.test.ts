@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, utimesSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, utimesSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -275,6 +275,9 @@ test('CRI log files land in <logDir>/<namespace>_<pod>_<uid>/<container>/<restar
   );
   assert.deepEqual(labels.labels, { app: 'api-service' });
   assert.equal(labels.container, 'talker');
+  // Every component's output: no other user reads the log tree.
+  for (const dir of [logDir, join(logDir, `core-services_api-service-0_${s.uid}`), join(s.logPath!, '..')])
+    assert.equal(statSync(dir).mode & 0o777, 0o700, dir);
 });
 
 test('log directories of old runs are pruned at start, keeping the newest earlier runs of each pod', async (t) => {

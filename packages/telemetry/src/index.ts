@@ -2,7 +2,13 @@ export type { OtelEnvConfig } from './config/otel-env.js';
 export { readOtelEnv } from './config/otel-env.js';
 export { TelemetryConfigError } from './config/telemetry-config-error.js';
 export type { RequestContext } from './context/request-context.js';
-export { currentRequestId, getRequestContext, setRoute, setUserId } from './context/request-context.js';
+export {
+  currentRequestId,
+  currentTraceId,
+  getRequestContext,
+  setRoute,
+  setUserId,
+} from './context/request-context.js';
 export { grpcClientInterceptor } from './grpc/client-interceptor.js';
 export { grpcServerInterceptor } from './grpc/server-interceptor.js';
 export type { FastifyTelemetryOptions } from './http/fastify-plugin.js';

@@ -14,6 +14,11 @@ export const RELAY_ERRORS = {
    * not acknowledge; Alertmanager retries the notification.
    */
   QUEUE_UNAVAILABLE: { status: 503 },
+  /**
+   * An unexpected failure (a bug): the answer says only this code; the error itself is in the relay's log,
+   * as the line "request failed" with the same method and path.
+   */
+  INTERNAL_ERROR: { status: 500 },
 } as const;
 
 export type RelayErrorCode = keyof typeof RELAY_ERRORS;

@@ -7,6 +7,7 @@ import {
   alertRelayNotificationsTotal,
   alertRelayOldestPendingAgeSeconds,
 } from '@opsight/catalog';
+import { installFastifyGuard } from '@opsight/http-guard';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Receiver } from './config.js';
@@ -270,6 +271,26 @@ export function buildRelay(options: RelayOptions): FastifyInstance {
   };
 
   const app = Fastify({ bodyLimit: 4 * 1024 * 1024 });
+  // Browser safety: Host (DNS rebinding), Origin and JSON-only writes, before any body is read.
+  installFastifyGuard(app);
+  // Fastify's own error answer carries the error's message: an unexpected failure answers INTERNAL_ERROR
+  // only, its message and stack going to the log. Fastify's 4xx answers (a body that is not JSON, too large,
+  // a wrong media type) stay as Fastify gives them: they say what the caller got wrong.
+  app.setErrorHandler((error: Error & { statusCode?: number }, req, reply) => {
+    if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) throw error;
+    log.error(
+      {
+        code: 'INTERNAL_ERROR',
+        method: req.method,
+        path: req.url.split('?')[0],
+        error: error.message,
+        stack: error.stack,
+      },
+      'request failed',
+    );
+    const { status, body } = relayError('INTERNAL_ERROR', '', 'internal error');
+    return reply.code(status).send(body);
+  });
   app.addHook('onReady', async () => {
     const { count } = queue.pending();
     if (count > 0) log.info({ pending: count }, 'resuming the deliveries left in the queue');

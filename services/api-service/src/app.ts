@@ -41,7 +41,11 @@ import { chatChunk, chatCompletion } from './internal/http/chat-answer.js';
 import { type ChatRequest, parseChatRequest } from './internal/http/chat-request.js';
 import { ThrottledLog } from './internal/logging/throttled-log.js';
 import { RequestGate } from './internal/redis/request-gate.js';
-import { type CachedCompletion, ResponseCache } from './internal/redis/response-cache.js';
+import {
+  type CachedCompletion,
+  ResponseCache,
+  type ResponseCacheScope,
+} from './internal/redis/response-cache.js';
 import { withDbSpan } from './internal/tracing/client-span.js';
 import { ApiKeyCache } from './keys/api-key-cache.js';
 import { API_KEY_PATTERN, type ApiKeyRecord, ApiKeyStore, hashApiKey } from './keys/api-key-store.js';
@@ -66,6 +70,11 @@ export interface ApiServiceOptions {
   defaultTpm?: number;
   /** Lifetime of a cached `temperature: 0` answer. @default 300 */
   cacheTtlSeconds?: number;
+  /**
+   * Who shares cached answers: `user` (each user their own) or `shared` (everyone: a hit then reveals
+   * that someone sent the same prompt; see the README). @default 'user'
+   */
+  cacheScope?: ResponseCacheScope;
   /** Largest accepted request body. @default 1048576 */
   bodyLimitBytes?: number;
   /**
@@ -159,7 +168,7 @@ export function buildApiService(options: ApiServiceOptions): ApiService {
   const { pool, redis, router } = options;
   const store = new ApiKeyStore(pool);
   const gate = new RequestGate(redis, { now: options.now });
-  const cache = new ResponseCache(redis, options.cacheTtlSeconds ?? 300);
+  const cache = new ResponseCache(redis, options.cacheTtlSeconds ?? 300, options.cacheScope ?? 'user');
   const defaultRpm = options.defaultRpm ?? 600;
   const defaultTpm = options.defaultTpm ?? 200_000;
   const logContent = options.logContent ?? false;
@@ -538,14 +547,17 @@ export function buildApiService(options: ApiServiceOptions): ApiService {
 
     const cacheable = chat.temperature === 0;
     const cacheKey = cacheable
-      ? cache.keyOf({
-          model: chat.model,
-          messages: chat.messages,
-          top_p: chat.top_p,
-          max_tokens: chat.max_tokens,
-          seed: chat.seed,
-          stop: chat.stop,
-        })
+      ? cache.keyOf(
+          {
+            model: chat.model,
+            messages: chat.messages,
+            top_p: chat.top_p,
+            max_tokens: chat.max_tokens,
+            seed: chat.seed,
+            stop: chat.stop,
+          },
+          state.key!.userId,
+        )
       : undefined;
     let cacheUsable = cacheKey !== undefined;
     if (cacheKey) {

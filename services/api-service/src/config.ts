@@ -24,6 +24,11 @@ export interface ApiServiceConfig {
   defaultTpm: number;
   /** Env `OPSIGHT_CACHE_TTL_SECONDS`. @default 300 */
   cacheTtlSeconds: number;
+  /**
+   * Who shares cached answers: `user` or `shared` (a hit then reveals another user's prompt; see the
+   * README). Env `OPSIGHT_RESPONSE_CACHE_SCOPE`. @default 'user'
+   */
+  cacheScope: 'user' | 'shared';
   /** Env `OPSIGHT_BODY_LIMIT_BYTES`. @default 1048576 */
   bodyLimitBytes: number;
   /** Log prompt and completion text: only when `OPSIGHT_LOG_CONTENT=1`. @default false */
@@ -119,6 +124,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, args: string[] 
     defaultRpm: positive(env, 'OPSIGHT_DEFAULT_RPM', 600),
     defaultTpm: positive(env, 'OPSIGHT_DEFAULT_TPM', 200_000),
     cacheTtlSeconds: positive(env, 'OPSIGHT_CACHE_TTL_SECONDS', 300),
+    cacheScope: cacheScope(env),
     bodyLimitBytes: positive(env, 'OPSIGHT_BODY_LIMIT_BYTES', 1024 * 1024),
     logContent: env.OPSIGHT_LOG_CONTENT === '1',
     keyExpiryRefreshMs: positive(env, 'OPSIGHT_KEY_EXPIRY_REFRESH_MS', 60_000),
@@ -129,6 +135,13 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, args: string[] 
     keyCacheMaxEntries: positive(env, 'OPSIGHT_KEY_CACHE_MAX_ENTRIES', 10_000),
     usageMaxQueued: positive(env, 'OPSIGHT_USAGE_MAX_QUEUED', 20_000),
   };
+}
+
+function cacheScope(env: NodeJS.ProcessEnv): 'user' | 'shared' {
+  const text = env.OPSIGHT_RESPONSE_CACHE_SCOPE;
+  if (text === undefined || text === '' || text === 'user') return 'user';
+  if (text === 'shared') return 'shared';
+  throw new ConfigError('OPSIGHT_RESPONSE_CACHE_SCOPE', `"${text}" is not "user" or "shared"`);
 }
 
 function failMode(env: NodeJS.ProcessEnv): 'open' | 'closed' {

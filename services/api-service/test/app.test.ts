@@ -332,6 +332,18 @@ describe('completions', () => {
       assert.equal(res.statusCode, status, res.body);
       assert.equal(res.json().error.code, code);
       assert.match(res.json().error.trace_id, /^[0-9a-f]{32}$/);
+      if (status >= 500) {
+        // Only the code, fixed words and the ids: the router's details stay in its log.
+        assert.deepEqual(Object.keys(res.json().error).sort(), [
+          'code',
+          'message',
+          'param',
+          'request_id',
+          'trace_id',
+          'type',
+        ]);
+        assert.doesNotMatch(res.body, /backend answered|every backend is down|stack|at .*\.js/);
+      }
     });
   }
 
@@ -538,6 +550,55 @@ describe('response cache', () => {
     const text = await metrics();
     for (const series of ['cache_hits_total{cache="response"}', 'cache_misses_total{cache="response"}']) {
       assert.equal(sample(text, series)! - sample(before, series)!, 1, series);
+    }
+  });
+
+  test("per user: user B sending user A's exact prompt gets a miss, and A's answer is not revealed", async () => {
+    const prompt = hello('sim-small', {
+      temperature: 0,
+      messages: [{ role: 'user', content: 'a prompt only user-a sent' }],
+    });
+    const { key: aOther } = await newKey({ userId: 'user-a' });
+    const { key: b } = await newKey({ userId: 'user-b' });
+    const calls = router.requests.length;
+    assert.equal((await chat(prompt)).headers['x-opsight-cache'], 'miss');
+    assert.equal((await chat(prompt)).headers['x-opsight-cache'], 'hit', "A's own repeat hits");
+    assert.equal((await chat(prompt, aOther)).headers['x-opsight-cache'], 'hit', "A's other key hits");
+    const probe = await chat(prompt, b);
+    assert.equal(probe.statusCode, 200);
+    assert.equal(probe.headers['x-opsight-cache'], 'miss', 'B learns nothing about A');
+    assert.equal(router.requests.length, calls + 2, "B's answer came from the model");
+    assert.equal((await chat(prompt, b)).headers['x-opsight-cache'], 'hit', "then B's own repeat hits");
+  });
+
+  test('shared only when asked: then any user hits on another user’s prompt', async () => {
+    const shared = buildApiService({
+      pool,
+      redis,
+      router: client,
+      telemetry,
+      keyCacheTtlMs: 0,
+      usageFlushIntervalMs: 60_000,
+      now: () => clock,
+      cacheScope: 'shared',
+    });
+    try {
+      const prompt = hello('sim-small', {
+        temperature: 0,
+        messages: [{ role: 'user', content: 'shared one' }],
+      });
+      const { key: b } = await newKey({ userId: 'user-b' });
+      const send = (auth: string) =>
+        shared.app.inject({
+          method: 'POST',
+          url: '/v1/chat/completions',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${auth}` },
+          payload: JSON.stringify(prompt),
+        });
+      assert.equal((await send(key)).headers['x-opsight-cache'], 'miss');
+      assert.equal((await send(b)).headers['x-opsight-cache'], 'hit');
+    } finally {
+      await shared.close();
     }
   });
 

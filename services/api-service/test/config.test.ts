@@ -11,6 +11,9 @@ test('defaults: the local stack ports', () => {
   assert.equal(c.routerAddress, '127.0.0.1:50051');
   assert.equal(c.redis.url, 'redis://127.0.0.1:6380');
   assert.equal(c.logContent, false);
+  assert.equal(c.cacheScope, 'user');
+  assert.equal(readConfig({ OPSIGHT_RESPONSE_CACHE_SCOPE: 'shared' }).cacheScope, 'shared');
+  assert.throws(() => readConfig({ OPSIGHT_RESPONSE_CACHE_SCOPE: 'global' }), ConfigError);
   assert.equal(c.keyExpiryRefreshMs, 60_000);
   assert.equal(readConfig({ OPSIGHT_KEY_EXPIRY_REFRESH_MS: '2000' }).keyExpiryRefreshMs, 2000);
 });

@@ -8,6 +8,7 @@ import {
   telemetrySpansDroppedTotal,
   telemetrySpansExportedTotal,
 } from '@opsight/catalog';
+import { guardRequestListener } from '@opsight/http-guard';
 import {
   BoundedSpanProcessor,
   type Logger,
@@ -143,29 +144,37 @@ export class GatewayTelemetry {
       onLag: (bytes) => this.metrics.lag(bytes),
       onError: (error) => options.logger?.warn({ error }, 'reading the access log failed'),
     });
-    this.#server = createServer((req, res) => {
-      const path = (req.url ?? '/').split('?')[0];
-      if (req.method === 'GET' && path === '/metrics') {
-        this.registry.render(req.headers.accept).then(
-          ({ contentType, body }) => {
-            res.writeHead(200, { 'content-type': contentType });
-            res.end(body);
-          },
-          (error: Error) => {
-            res.writeHead(500, { 'content-type': 'text/plain' });
-            res.end(`${error.message}\n`);
-          },
-        );
-        return;
-      }
-      if (req.method === 'GET' && (path === '/ready' || path === '/healthz')) {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end('{"status":"ok"}\n');
-        return;
-      }
-      res.writeHead(404, { 'content-type': 'application/json' });
-      res.end('{"error":{"code":"NOT_FOUND","message":"GET /metrics, /ready or /healthz"}}\n');
-    });
+    // Host checked (DNS rebinding), writes refused: @opsight/http-guard.
+    this.#server = createServer(
+      guardRequestListener((req, res) => {
+        const path = (req.url ?? '/').split('?')[0];
+        if (req.method === 'GET' && path === '/metrics') {
+          this.registry.render(req.headers.accept).then(
+            ({ contentType, body }) => {
+              res.writeHead(200, { 'content-type': contentType });
+              res.end(body);
+            },
+            // The answer says nothing of the failure; the error is in the log line.
+            (error: Error) => {
+              this.options.logger?.error(
+                { error_code: 'INTERNAL_ERROR', error },
+                'rendering /metrics failed',
+              );
+              res.writeHead(500, { 'content-type': 'text/plain' });
+              res.end('internal error\n');
+            },
+          );
+          return;
+        }
+        if (req.method === 'GET' && (path === '/ready' || path === '/healthz')) {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end('{"status":"ok"}\n');
+          return;
+        }
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end('{"error":{"code":"NOT_FOUND","message":"GET /metrics, /ready or /healthz"}}\n');
+      }),
+    );
   }
 
   /** Starts following the log and serving /metrics. */

@@ -1,6 +1,7 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
+import { guardRequestListener } from '@opsight/http-guard';
 import { getTelemetry, grpcServerInterceptor, type Telemetry } from '@opsight/telemetry';
 import type { RoutingConfig } from './config/routing-config.js';
 import { type GenerateRequestMessage, toUpstreamRequest } from './internal/generate-request.js';
@@ -213,20 +214,27 @@ export async function startRouterServer(options: RouterServerOptions): Promise<R
     void router.health.firstRound.then(() => {
       ready = true;
     });
-    http = createServer((req, res) => {
-      const path = (req.url ?? '/').split('?')[0];
-      if (path === '/metrics') {
-        telemetry.metrics.render(req.headers.accept).then(
-          (e) => res.writeHead(200, { 'content-type': e.contentType }).end(e.body),
-          () => res.writeHead(500).end(),
-        );
-      } else if (path === '/healthz') res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-      else if (path === '/ready')
-        res
-          .writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' })
-          .end(ready ? 'ready\n' : 'checking backends\n');
-      else res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-    });
+    // Host checked (DNS rebinding), writes refused: @opsight/http-guard.
+    http = createServer(
+      guardRequestListener((req, res) => {
+        const path = (req.url ?? '/').split('?')[0];
+        if (path === '/metrics') {
+          telemetry.metrics.render(req.headers.accept).then(
+            (e) => res.writeHead(200, { 'content-type': e.contentType }).end(e.body),
+            // The answer says nothing of the failure; the error is in the log line.
+            (error: unknown) => {
+              log.error({ error_code: 'INTERNAL_ERROR', error }, 'rendering /metrics failed');
+              res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error\n');
+            },
+          );
+        } else if (path === '/healthz') res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+        else if (path === '/ready')
+          res
+            .writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' })
+            .end(ready ? 'ready\n' : 'checking backends\n');
+        else res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      }),
+    );
     await new Promise<void>((resolve, reject) => {
       http!.once('error', reject);
       http!.listen(options.metricsPort!, options.metricsHost ?? host, () => resolve());

@@ -45,7 +45,7 @@ before(async () => {
     d: [modelProfile('slow', 'instant', { ttftMs: 5, tokenMs: 25, minTokens: 60, maxTokens: 60 })],
   };
   for (const [name, models] of Object.entries(specs)) {
-    const app = await buildServingApp({ models, hangMs: 60_000, onCrash: () => {} });
+    const app = await buildServingApp({ models, hangMs: 60_000, faults: true, onCrash: () => {} });
     const address = await app.listen({ host: '127.0.0.1', port: 0 });
     serving[name] = app;
     urls[name] = address;

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { installFastifyGuard } from '@opsight/http-guard';
 import {
   createInferenceRecorder,
+  currentTraceId,
   fastifyTelemetry,
   getTelemetry,
   type RecordInference,
@@ -34,6 +36,18 @@ export interface ServingAppOptions {
    * them (profiles then only name the models). @default none: simulated
    */
   upstream?: UpstreamOptions;
+  /**
+   * Serve `/admin/faults` (latency, errors, hangs, overload, crash at run time, without credentials): for
+   * test stacks only. The binary turns it on with `OPSIGHT_FAULTS=1`, which the local stack sets. Never
+   * together with {@link upstream}: {@link buildServingApp} refuses the pair, so a real model can never
+   * be crashed or slowed by whoever reaches the port. @default false (the routes do not exist: 404)
+   */
+  faults?: boolean;
+}
+
+/** Thrown by {@link buildServingApp} for options that must not go together. */
+export class ServingConfigError extends Error {
+  override readonly name = 'ServingConfigError';
 }
 
 /** Header of non-stream answers: the model's time to first token, seconds. */
@@ -46,6 +60,10 @@ type Outcome = { kind: 'success' } | { kind: 'failure'; reason: string; code?: s
  * `/metrics` and `/admin/faults`. Records every inference with `recordInference`.
  */
 export async function buildServingApp(options: ServingAppOptions): Promise<FastifyInstance> {
+  if (options.faults && options.upstream)
+    throw new ServingConfigError(
+      'fault switches (OPSIGHT_FAULTS=1) cannot be on while forwarding to an upstream model: they would let anyone who reaches this port slow down or crash the real service; unset OPSIGHT_FAULTS or the upstream',
+    );
   const telemetry = options.telemetry ?? getTelemetry();
   const log = telemetry.logger;
   const random = options.random ?? Math.random;
@@ -68,15 +86,19 @@ export async function buildServingApp(options: ServingAppOptions): Promise<Fasti
     forceCloseConnections: true,
   });
   await app.register(fastifyTelemetry, { telemetry });
+  // Browser safety: Host (DNS rebinding), Origin and JSON-only writes, before any body is read.
+  installFastifyGuard(app);
 
+  // A 5xx answer carries the code and the trace id only; the error itself (message, stack) goes to the log
+  // line of that trace. 4xx answers keep their message, which names what the caller got wrong.
   app.setErrorHandler((error: FastifyError, _request, reply) => {
     const e = toServingError(error);
     if (e.status >= 500) log.error({ error_code: e.code, error }, 'request failed');
-    return reply.code(e.status).send(e.toBody());
+    return reply.code(e.status).send(e.toBody(currentTraceId()));
   });
   app.setNotFoundHandler((request, reply) => {
     const e = new ServingError('ROUTE_NOT_FOUND', `no route ${request.method} ${request.url}`);
-    return reply.code(404).send(e.toBody());
+    return reply.code(404).send(e.toBody(currentTraceId()));
   });
 
   app.get('/healthz', async () => ({ status: 'ok', models: [...models.keys()] }));
@@ -86,17 +108,19 @@ export async function buildServingApp(options: ServingAppOptions): Promise<Fasti
     data: [...models.keys()].map((id) => ({ id, object: 'model', created, owned_by: 'opsight' })),
   }));
 
-  app.get('/admin/faults', async () => faults);
-  app.post('/admin/faults', async (request) => {
-    faults = applyFaultPatch(faults, request.body ?? {});
-    log.warn({ faults }, 'fault switches changed');
-    return faults;
-  });
-  app.delete('/admin/faults', async () => {
-    faults = { ...NO_FAULTS };
-    log.info('fault switches cleared');
-    return faults;
-  });
+  if (options.faults) {
+    app.get('/admin/faults', async () => faults);
+    app.post('/admin/faults', async (request) => {
+      faults = applyFaultPatch(faults, request.body ?? {});
+      log.warn({ faults }, 'fault switches changed');
+      return faults;
+    });
+    app.delete('/admin/faults', async () => {
+      faults = { ...NO_FAULTS };
+      log.info('fault switches cleared');
+      return faults;
+    });
+  }
 
   app.post('/v1/chat/completions', async (request, reply) => {
     const chat = parseChatRequest(request.body);

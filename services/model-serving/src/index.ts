@@ -1,5 +1,5 @@
 export type { ServingAppOptions } from './app.js';
-export { buildServingApp, TTFT_HEADER } from './app.js';
+export { buildServingApp, ServingConfigError, TTFT_HEADER } from './app.js';
 export type { DcgmExporterOptions } from './gpu/dcgm-exporter.js';
 export { DcgmExporter } from './gpu/dcgm-exporter.js';
 export type { GpuSample } from './gpu/nvidia-smi.js';

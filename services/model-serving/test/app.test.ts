@@ -20,6 +20,7 @@ before(async () => {
       modelProfile('m-slow', 'instant', { ttftMs: 5, tokenMs: 20, minTokens: 50, maxTokens: 50 }),
     ],
     hangMs: 50,
+    faults: true,
     onCrash: () => {
       crashes++;
     },

@@ -37,6 +37,14 @@ export function secret(name: string): string {
   return readFileSync(join(varDir, 'secrets', name), 'utf8').trim();
 }
 
+/** The e2e stack's Alertmanager (basic auth on every path: packages/cli/src/stack/alertmanager-auth.ts). */
+export const ALERTMANAGER = `http://127.0.0.1:${port(9093)}`;
+
+/** The `Authorization` header Alertmanager wants (user `opsight`, password in var/secrets/alertmanager). */
+export function alertmanagerAuth(): { authorization: string } {
+  return { authorization: `Basic ${Buffer.from(`opsight:${secret('alertmanager')}`).toString('base64')}` };
+}
+
 /** Instant PromQL query; returns the result vector. */
 export async function promQuery(
   query: string,

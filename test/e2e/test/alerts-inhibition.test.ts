@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import type { ComponentStatus } from '@opsight/supervisor';
-import { eventually, opsight, port, promQuery } from '../src/env.js';
+import { ALERTMANAGER, alertmanagerAuth, eventually, opsight, port, promQuery } from '../src/env.js';
 import { inboxAlert, lastInboxId } from '../src/relay.js';
 
 // Alertmanager's inhibitions on the real engine, with the configuration `opsight up` rendered: a firing
@@ -10,8 +10,6 @@ import { inboxAlert, lastInboxId } from '../src/relay.js';
 // control that differs only in the `equal` labels and so must reach the relay. The target is posted into the
 // same notification group as its control, so the notification that carries the control shows that the
 // relay got the group without the muted alert.
-
-const ALERTMANAGER = `http://127.0.0.1:${port(9093)}`;
 
 /** An alert as Alertmanager's API v2 lists it. */
 interface AmAlert {
@@ -25,7 +23,7 @@ async function postAlerts(alerts: Record<string, string>[], endsInMs: number): P
   const now = Date.now();
   const res = await fetch(`${ALERTMANAGER}/api/v2/alerts`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...alertmanagerAuth() },
     body: JSON.stringify(
       alerts.map((labels) => ({
         labels,
@@ -43,7 +41,9 @@ async function amAlerts(filter: Record<string, string>): Promise<AmAlert[]> {
   const q = Object.entries(filter)
     .map(([k, v]) => `filter=${encodeURIComponent(`${k}="${v}"`)}`)
     .join('&');
-  const res = await fetch(`${ALERTMANAGER}/api/v2/alerts?active=true&inhibited=true&silenced=true&${q}`);
+  const res = await fetch(`${ALERTMANAGER}/api/v2/alerts?active=true&inhibited=true&silenced=true&${q}`, {
+    headers: alertmanagerAuth(),
+  });
   assert.equal(res.status, 200);
   return (await res.json()) as AmAlert[];
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { eventually, opsight, port } from '../src/env.js';
+import { ALERTMANAGER, alertmanagerAuth, eventually, opsight, port } from '../src/env.js';
 import { type InboxAlert, inboxAlert, lastInboxId, reportDetection } from '../src/relay.js';
 
 // The strategy's platform alerts, end to end on the e2e stack: a real fault in a real service, the real
@@ -60,9 +60,9 @@ async function setFaults(servingPort: number, faults: Record<string, number> | u
 /** Alerts Alertmanager holds as active now. */
 async function activeAlerts(alertname: string): Promise<{ labels: Record<string, string> }[]> {
   const filter = encodeURIComponent(`alertname="${alertname}"`);
-  const res = await fetch(
-    `http://127.0.0.1:${port(9093)}/api/v2/alerts?active=true&silenced=false&filter=${filter}`,
-  );
+  const res = await fetch(`${ALERTMANAGER}/api/v2/alerts?active=true&silenced=false&filter=${filter}`, {
+    headers: alertmanagerAuth(),
+  });
   return (await res.json()) as { labels: Record<string, string> }[];
 }
 

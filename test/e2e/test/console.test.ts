@@ -13,13 +13,12 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { startConsole } from '@opsight/console';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import { eventually, port, root } from '../src/env.js';
+import { ALERTMANAGER, alertmanagerAuth, eventually, port, root, varDir } from '../src/env.js';
 import { noDataExceptions, producePanelTraffic } from '../src/panels.js';
 
 const CONSOLE = `http://127.0.0.1:${port(3000)}`;
 const LOGSTORE = `http://127.0.0.1:${port(3100)}`;
 const OTLP = `http://127.0.0.1:${port(4318)}`;
-const ALERTMANAGER = `http://127.0.0.1:${port(9093)}`;
 const SHOTS = join(root, 'test-output', 'console');
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 const traceId = hex(16);
@@ -28,6 +27,7 @@ const childSpan = hex(8);
 const marker = `console-e2e-${hex(4)}`;
 let browser: Browser;
 let page: Page;
+const cspViolations: string[] = [];
 
 async function promValues(label: string): Promise<string[]> {
   const res = await fetch(`http://127.0.0.1:${port(9090)}/api/v1/label/${label}/values?match[]=up`);
@@ -112,7 +112,7 @@ before(async () => {
   assert.equal(otlp.status, 200, await otlp.text());
   const alert = await fetch(`${ALERTMANAGER}/api/v2/alerts`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...alertmanagerAuth() },
     body: JSON.stringify([
       {
         labels: { alertname: 'ConsoleE2E', severity: 'warning' },
@@ -135,6 +135,10 @@ before(async () => {
     ],
   });
   page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  // Chromium reports each Content-Security-Policy refusal on the console; the last test asserts none.
+  page.on('console', (m) => {
+    if (/Content.Security.Policy|Refused to/i.test(m.text())) cspViolations.push(m.text());
+  });
 });
 
 after(async () => {
@@ -162,12 +166,17 @@ test('every dashboard renders every panel, each with data', async () => {
     await page.goto(`${CONSOLE}/#/d/${d.uid}?range=15m&refresh=off`);
     await page.waitForSelector(`main h1:text-is("${d.title}")`);
     const loaded = async () => {
+      // A function, not a string: the console's Content-Security-Policy forbids eval.
       await page.waitForFunction(
-        `(() => {
-          const panels = [...document.querySelectorAll('section.panel')];
-          return panels.length === ${model.panels.length} && panels.every((p) => p.dataset.state !== 'loading');
-        })()`,
-        undefined,
+        (count) => {
+          type Panel = { dataset: Record<string, string | undefined> };
+          const { document } = globalThis as unknown as {
+            document: { querySelectorAll(selector: string): ArrayLike<Panel> };
+          };
+          const panels = Array.from(document.querySelectorAll('section.panel'));
+          return panels.length === count && panels.every((p) => p.dataset.state !== 'loading');
+        },
+        model.panels.length,
         { timeout: 30_000 },
       );
       return page.$$eval('section.panel', (els) =>
@@ -344,6 +353,7 @@ test('with the relay down the alerts page says so and still shows Alertmanager',
       alertmanager: ALERTMANAGER,
       relay: `http://127.0.0.1:${deadPort}`,
     },
+    alertmanager: { username: 'opsight', passwordFile: join(varDir, 'secrets', 'alertmanager') },
   });
   try {
     await page.goto(`${noRelay.url}/#/alerts`);
@@ -417,4 +427,15 @@ test('an exemplar on a time series opens its trace', async () => {
     prometheus.closeAllConnections();
     await new Promise<void>((resolve) => prometheus.close(() => resolve()));
   }
+});
+
+test('every page above ran under the strict Content-Security-Policy without one violation', async () => {
+  const res = await fetch(`${CONSOLE}/`);
+  await res.arrayBuffer();
+  const csp = res.headers.get('content-security-policy') ?? '';
+  assert.match(csp, /default-src 'self'/);
+  assert.match(csp, /script-src 'self'(;|$)/);
+  assert.match(csp, /frame-ancestors 'none'/);
+  assert.equal(res.headers.get('x-frame-options'), 'DENY');
+  assert.deepEqual(cspViolations, []);
 });

@@ -179,3 +179,19 @@ test('a client that goes away mid-stream: the generation stops and each hop logs
   assert.match(messages.get('api-service') ?? '', /cancelled by the client/);
   assert.match(messages.get('model-serving') ?? '', /inference cancelled/);
 });
+
+test('a crafted path cannot add fields to the gateway 404 body: valid JSON, no request data', async () => {
+  const res = await fetch(`${GATEWAY}/x%22,%22admin%22:true,%22a%22:%22`);
+  assert.equal(res.status, 404);
+  const text = await res.text();
+  const body = JSON.parse(text) as { error: Record<string, unknown> };
+  assert.deepEqual(Object.keys(body), ['error']);
+  assert.deepEqual(
+    Object.keys(body.error).sort(),
+    ['code', 'message', 'request_id', 'trace_id', 'type'],
+    text,
+  );
+  assert.equal(body.error.code, 'NOT_FOUND');
+  assert.match(String(body.error.trace_id), /^[0-9a-f]{32}$/);
+  assert.doesNotMatch(text, /admin/);
+});

@@ -5,6 +5,8 @@
  * at a defined component, and the arguments each used component requires are present (loki.write an
  * endpoint with a url; loki.process and loki.source.* a forward_to; discovery.relabel targets;
  * local.file_match path_targets; discovery.kubernetes and discovery.docker their role / host).
+ * Security: every loki.write endpoint names its tenant (tenant_id: Loki runs with auth_enabled), and
+ * nothing reads the Docker socket (root on the host): container logs are read as files.
  */
 
 /** The components the repository's Alloy files use, with the arguments or blocks each requires. */
@@ -115,6 +117,10 @@ export function alloyConfigProblems(source: string): string[] {
     for (const key of REQUIRED[b.name]!) if (!b.keys.includes(key)) problems.push(`${id} lacks ${key}`);
     if (b.name === 'loki.write' && !/endpoint\s*\{[^}]*\burl\s*=/.test(b.text))
       problems.push(`${id}: endpoint has no url`);
+    if (b.name === 'loki.write' && !/endpoint\s*\{[^}]*\btenant_id\s*=/.test(b.text))
+      problems.push(`${id}: endpoint has no tenant_id (Loki runs with auth_enabled)`);
+    if (/docker\.sock/.test(b.text))
+      problems.push(`${id}: reads the Docker socket (root on the host); read the log files instead`);
   }
   const names = Object.keys(REQUIRED)
     .map((n) => n.replace(/\./g, '\\.'))

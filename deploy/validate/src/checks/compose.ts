@@ -5,6 +5,16 @@
  * named volumes are declared, configs and secrets are declared with files that exist (or variables of
  * .env), depends_on names existing services without cycles, and every service
  * is hardened (read-only root, all capabilities dropped, no-new-privileges) unless listed with a reason.
+ *
+ * Security by default (issue 14), each refused here:
+ * - a port published on every interface (`9090:9090`, `0.0.0.0:…`, `[::]:…`): only 127.0.0.1 / ::1;
+ * - the Docker socket mounted anywhere (root on the host), or a host path not listed in HOST_PATHS;
+ * - a committed password: a password-like key in .env, a secret taken from an environment variable, a
+ *   password-like environment variable with a literal value (use a secret file and a *_FILE variable);
+ * - a secret file under ./secrets/ that init-secrets does not generate;
+ * - a service reading a secret without waiting for check-secrets (which refuses known defaults), or a
+ *   check-secrets that does not check every secret;
+ * - Grafana without GF_AUTH_ANONYMOUS_ENABLED "false".
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -15,6 +25,22 @@ import { isObject, type JsonObject } from '../kustomize/strategic-merge.js';
 export const COMPOSE_EXCEPTIONS: Record<string, string> = {
   'gateway-config': 'one-shot renderer; read-only and capability-free, but never restarted',
 };
+
+/** Host paths a service may bind-mount (read-only), and why. */
+export const HOST_PATHS: Record<string, string> = {
+  '/var/lib/docker/containers': "Alloy tails Docker's json-file logs instead of asking the Docker socket",
+};
+
+/** Names that hold a password, token or key. */
+const SECRET_NAME = /PASSWORD|PASSWD|SECRET|TOKEN|API_KEY|CREDENTIAL/i;
+
+/** The secret names init-secrets generates (its NAMES="…" line), or [] when it has none. */
+export function initSecretNames(dir: string): string[] {
+  const file = join(dir, 'init-secrets');
+  if (!existsSync(file)) return [];
+  const m = /^NAMES="([^"]*)"/m.exec(readFileSync(file, 'utf8'));
+  return m ? m[1]!.split(/\s+/).filter(Boolean) : [];
+}
 
 /** Reads KEY=VALUE lines; comments and blank lines are skipped. */
 export function readEnvFile(text: string): Map<string, string> {
@@ -59,21 +85,42 @@ export function composeProblems(dir: string): string[] {
         problems.push(`${name}: build context or Dockerfile does not exist`);
     }
     for (const port of Array.isArray(s.ports) ? s.ports : []) {
-      const m = /^(?:([\d.]+):)?(\d+):(\d+)(\/(tcp|udp))?$/.exec(String(port));
+      const m = /^(?:(\[[\d:a-fA-F]*\]|[\d.]+):)?(\d+):(\d+)(\/(tcp|udp))?$/.exec(String(port));
       if (!m) {
         problems.push(`${name}: port ${String(port)} is not host:container`);
         continue;
       }
+      if (m[1] !== '127.0.0.1' && m[1] !== '[::1]')
+        problems.push(
+          `${name}: port ${String(port)} is published on every interface; publish on 127.0.0.1 (docs/deploy.md)`,
+        );
       const other = hostPorts.get(m[2]!);
       if (other) problems.push(`${name}: host port ${m[2]} is already used by ${other}`);
       hostPorts.set(m[2]!, name);
     }
     for (const volume of Array.isArray(s.volumes) ? s.volumes : []) {
-      const [source = ''] = String(volume).split(':');
-      if (source.startsWith('.') || source.startsWith('/')) {
-        if (!source.startsWith('/var/run/') && !existsSync(resolve(dir, source)))
-          problems.push(`${name}: bind mount ${source} does not exist`);
+      const [source = '', , mode = ''] = String(volume).split(':');
+      if (/docker\.sock/.test(source))
+        problems.push(`${name}: mounts the Docker socket ${source}, which is root on the host`);
+      else if (source.startsWith('/')) {
+        if (!(source in HOST_PATHS)) problems.push(`${name}: mounts host path ${source}, not in HOST_PATHS`);
+        else if (!mode.split(',').includes('ro'))
+          problems.push(`${name}: host path ${source} is not read-only`);
+      } else if (source.startsWith('.')) {
+        if (!existsSync(resolve(dir, source))) problems.push(`${name}: bind mount ${source} does not exist`);
       } else if (!(source in volumes)) problems.push(`${name}: volume ${source} is not declared`);
+    }
+    const environment = obj(s.environment);
+    for (const [key, value] of Object.entries(environment))
+      if (SECRET_NAME.test(key) && !/_FILE$/.test(key) && value !== '' && value !== null)
+        problems.push(`${name}: ${key} is a literal value; use a secret file and its *_FILE variable`);
+    if (/^grafana\/grafana[:@]/.test(String(s.image)) && environment.GF_AUTH_ANONYMOUS_ENABLED !== 'false')
+      problems.push(`${name}: Grafana without GF_AUTH_ANONYMOUS_ENABLED "false"`);
+    const usesSecrets = Array.isArray(s.secrets) && s.secrets.length > 0;
+    if (usesSecrets && name !== 'check-secrets') {
+      const dep = obj(obj(s.depends_on)['check-secrets']);
+      if (dep.condition !== 'service_completed_successfully')
+        problems.push(`${name}: reads secrets without waiting for check-secrets to complete successfully`);
     }
     for (const kind of ['configs', 'secrets'] as const)
       for (const ref of Array.isArray(s[kind]) ? s[kind] : []) {
@@ -90,14 +137,33 @@ export function composeProblems(dir: string): string[] {
         problems.push(`${name}: no-new-privileges is not set`);
     }
   }
+  const generated = initSecretNames(dir);
   for (const kind of ['configs', 'secrets'] as const)
     for (const [name, raw] of Object.entries(obj(compose[kind]))) {
       const entry = obj(raw);
-      if (typeof entry.file === 'string' && !existsSync(resolve(dir, entry.file)))
-        problems.push(`${kind} ${name}: file ${entry.file} does not exist`);
-      if (typeof entry.environment === 'string' && !env.has(entry.environment))
-        problems.push(`${kind} ${name}: ${entry.environment} is not defined in .env`);
+      const file = typeof entry.file === 'string' ? entry.file : undefined;
+      if (kind === 'secrets' && file?.startsWith('./secrets/')) {
+        if (!generated.includes(file.slice('./secrets/'.length)))
+          problems.push(`secrets ${name}: ${file} is not generated by init-secrets`);
+      } else if (file !== undefined && !existsSync(resolve(dir, file)))
+        problems.push(`${kind} ${name}: file ${file} does not exist`);
+      if (typeof entry.environment === 'string') {
+        if (!env.has(entry.environment))
+          problems.push(`${kind} ${name}: ${entry.environment} is not defined in .env`);
+        if (kind === 'secrets')
+          problems.push(`secrets ${name}: taken from the environment (${entry.environment}); use a file`);
+      }
     }
+  for (const key of env.keys())
+    if (SECRET_NAME.test(key)) problems.push(`.env: ${key} commits a secret; use a secret file`);
+  const secretNames = Object.keys(obj(compose.secrets));
+  if (secretNames.length > 0) {
+    const check = obj(services['check-secrets']);
+    const command = Array.isArray(check.command) ? check.command.map(String) : [];
+    for (const secret of secretNames)
+      if (!command.includes(`/run/secrets/${secret}`))
+        problems.push(`check-secrets does not check the secret ${secret}`);
+  }
   const visiting = new Set<string>();
   const done = new Set<string>();
   const visit = (name: string, path: string[]): void => {

@@ -3,7 +3,8 @@
  * the newest schema period is v13 on the tsdb index (structured metadata needs chunk format V4),
  * tsdb_shipper has its directories, structured metadata is allowed, compactor retention has a
  * delete_request_store and a retention period, the object store named by the schema is configured,
- * and a memberlist ring has members to join.
+ * and a memberlist ring has members to join. Security: auth_enabled is true (every request names its
+ * tenant; without it Loki serves everyone as the one tenant "fake").
  */
 import { isObject, type JsonObject } from '../kustomize/strategic-merge.js';
 
@@ -12,6 +13,7 @@ const obj = (v: unknown): JsonObject => (isObject(v) ? v : {});
 /** Problems of a Loki configuration; empty when it fits. */
 export function lokiConfigProblems(config: JsonObject): string[] {
   const problems: string[] = [];
+  if (config.auth_enabled !== true) problems.push('auth_enabled is not true');
   if (typeof obj(config.server).http_listen_port !== 'number')
     problems.push('server.http_listen_port is not set');
   const periods = Array.isArray(obj(config.schema_config).configs)

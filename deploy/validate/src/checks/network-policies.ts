@@ -1,5 +1,6 @@
 /**
- * Reads the NetworkPolicies of a rendered overlay the way the API server applies them (ingress only):
+ * Reads the NetworkPolicies of a rendered overlay the way the API server applies them (ingress; egress
+ * only as "is there a default deny", see namespaceProblems):
  * a pod is isolated once any policy selects it, and then a connection to one of its ports is allowed
  * when some selecting policy has an ingress rule whose ports include that port (or has no ports) and
  * whose `from` includes the peer (or is empty). Peers are described as `<namespace>/<app>` (the
@@ -111,3 +112,50 @@ export function allowedPeers(
   }
   return [...peers].sort();
 }
+
+/** Whether a policy of the namespace selects every pod for `type` (Ingress or Egress): a default deny. */
+function hasDefaultDeny(resources: JsonObject[], namespace: string, type: 'Ingress' | 'Egress'): boolean {
+  return resources.some((r) => {
+    if (r.kind !== 'NetworkPolicy' || String(obj(r.metadata).namespace) !== namespace) return false;
+    const spec = obj(r.spec);
+    const types = Array.isArray(spec.policyTypes) ? spec.policyTypes : ['Ingress'];
+    const selector = obj(spec.podSelector);
+    return types.includes(type) && Object.keys(selector).length === 0;
+  });
+}
+
+/**
+ * Namespace-wide problems: every namespace of the render carries a Pod Security Admission `enforce`
+ * label (`restricted` unless listed in PRIVILEGED_NAMESPACES with the reason), and every namespace
+ * that runs pods has a default-deny policy for ingress and for egress (a policy with an empty pod
+ * selector), so a pod added later is closed until a policy opens it.
+ */
+export function namespaceProblems(resources: JsonObject[]): string[] {
+  const problems: string[] = [];
+  for (const ns of resources.filter((r) => r.kind === 'Namespace')) {
+    const name = String(obj(ns.metadata).name);
+    const level = obj(obj(ns.metadata).labels)['pod-security.kubernetes.io/enforce'];
+    if (level === undefined) problems.push(`Namespace ${name}: no pod-security.kubernetes.io/enforce label`);
+    else if (level !== 'restricted' && !PRIVILEGED_NAMESPACES[name]?.trim())
+      problems.push(
+        `Namespace ${name}: enforces ${String(level)}, not restricted, and PRIVILEGED_NAMESPACES gives no reason`,
+      );
+  }
+  const namespaces = new Set(podInfos(resources).map((p) => p.namespace));
+  for (const ns of namespaces)
+    for (const type of ['Ingress', 'Egress'] as const)
+      if (!hasDefaultDeny(resources, ns, type))
+        problems.push(`namespace ${ns}: no default-deny ${type.toLowerCase()} NetworkPolicy`);
+  return problems;
+}
+
+/**
+ * Namespaces allowed a Pod Security level below `restricted`, and why (a namespace listed with an
+ * empty reason counts as not listed). Keep it to the node agents: a pod that does not need the node
+ * belongs in a restricted namespace.
+ */
+export const PRIVILEGED_NAMESPACES: Record<string, string> = {
+  'opsight-node':
+    'the node agents (Alloy or Promtail, dcgm-exporter) mount node paths (hostPath) and run as uid 0 ' +
+    'to read root-owned files; nothing else runs there (warn and audit: restricted report each pod)',
+};

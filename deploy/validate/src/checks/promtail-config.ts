@@ -48,6 +48,9 @@ export function promtailConfigProblems(config: JsonObject): string[] {
   for (const c of clients)
     if (!/^https?:\/\/.+\/loki\/api\/v1\/push$/.test(String(c.url)))
       problems.push(`client url ${String(c.url)} is not a Loki push URL`);
+  for (const c of clients)
+    if (typeof c.tenant_id !== 'string' || c.tenant_id === '')
+      problems.push(`client ${String(c.url)} has no tenant_id (Loki runs with auth_enabled)`);
   const jobs = new Set<string>();
   for (const job of arr(config.scrape_configs)) {
     const name = String(job.job_name);

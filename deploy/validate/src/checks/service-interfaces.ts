@@ -9,7 +9,7 @@
  *   argv in the service's sources (hand-written argument loops); required: a `--flag is required` message;
  * - environment: `env.NAME`, `env['NAME']` and `(env, 'NAME')` reads in the service's sources and, when
  *   the service imports @opsight/telemetry, in that package (OTEL_*, LOG_LEVEL, K8S_*), plus
- *   {@link LIBRARY_ENV} of the packages it imports;
+ *   {@link LIBRARY_ENV} of the packages it imports (and those @opsight/http-guard reads, when imported);
  * - routes: path literals (`'/healthz'`) in the sources of the service and of @opsight/telemetry.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -142,6 +142,11 @@ export function serviceInterface(root: string, bin: string): ServiceInterface | 
       for (const name of [...envReads(text), ...nameLiterals(text)]) env.add(name);
       for (const route of routeLiterals(text)) routes.add(route);
     }
+  }
+  if (deps.has('@opsight/http-guard')) {
+    // The browser guard reads its allow-lists from the environment (OPSIGHT_ALLOWED_HOSTS, …).
+    for (const f of sourceFiles(join(root, 'packages/http-guard/src')))
+      for (const name of envReads(readFileSync(f, 'utf8'))) env.add(name);
   }
   for (const dep of deps) for (const name of LIBRARY_ENV[dep] ?? []) env.add(name);
   const grpcHealth = texts.some((t) => t.includes('grpc.health.v1'));

@@ -8,12 +8,16 @@
  * take the job name from app.kubernetes.io/name, as the local stack names jobs after the app.
  */
 import { isObject, type JsonObject } from '../kustomize/strategic-merge.js';
+import { podSecurityProblems } from './pod-security.js';
 
-/** Workloads that run as uid 0, and why (each drops every capability and has a read-only root). */
+/**
+ * Workloads that run as uid 0, and why (each drops every capability and has a read-only root). Only
+ * outside a `restricted` namespace: pod-security.ts refuses uid 0 there whatever this list says.
+ */
 export const ROOT_ALLOWED: Record<string, string> = {
-  'monitoring/alloy': 'reads the kubelet log files under /var/log/pods (root-owned, 0640)',
-  'monitoring/promtail': 'reads the kubelet log files under /var/log/pods (root-owned, 0640)',
-  'monitoring/dcgm-exporter': 'opens the GPU devices the NVIDIA runtime injects',
+  'opsight-node/alloy': 'reads the kubelet log files under /var/log/pods (root-owned, 0640)',
+  'opsight-node/promtail': 'reads the kubelet log files under /var/log/pods (root-owned, 0640)',
+  'opsight-node/dcgm-exporter': 'opens the GPU devices the NVIDIA runtime injects',
 };
 
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
@@ -155,25 +159,8 @@ export function workloadProblems(resources: Obj[], external: string[] = []): str
     }
   }
 
-  // Namespaces labelled pod-security.kubernetes.io/enforce: restricted admit no hostPath, host
-  // namespaces or privileged containers; catch them here rather than at admission.
-  const restricted = new Set(
-    resources
-      .filter(
-        (r) =>
-          r.kind === 'Namespace' &&
-          obj(obj(r.metadata).labels)['pod-security.kubernetes.io/enforce'] === 'restricted',
-      )
-      .map(nameOf),
-  );
-  for (const pod of pods(resources).filter((p) => restricted.has(p.namespace))) {
-    if (list(pod.spec.volumes).some((v) => v.hostPath !== undefined))
-      problems.push(`${pod.id}: hostPath volume in a restricted namespace`);
-    if (pod.spec.hostNetwork === true || pod.spec.hostPID === true)
-      problems.push(`${pod.id}: host namespaces in a restricted namespace`);
-    if (list(pod.spec.containers).some((c) => obj(c.securityContext).privileged === true))
-      problems.push(`${pod.id}: privileged container in a restricted namespace`);
-  }
+  // Pods in a namespace that enforces `restricted` must meet that profile (pod-security.ts).
+  problems.push(...podSecurityProblems(resources));
 
   // The API server refuses a ConfigMap or Secret whose data exceeds 1 MiB (the dashboards grow).
   for (const r of resources.filter((x) => x.kind === 'ConfigMap' || x.kind === 'Secret')) {

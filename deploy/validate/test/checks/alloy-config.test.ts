@@ -41,8 +41,20 @@ test('a broken Alloy configuration is reported', () => {
     /loki.write.default is defined twice/,
     /unknown component loki.magic/,
     /loki.process has no label/,
+    /loki.write.default: endpoint has no tenant_id/,
   ])
     assert.match(problems, expected);
+  // The Docker socket is root on the host: reading container logs through it is refused.
+  assert.match(
+    alloyConfigProblems(`
+      discovery.docker "c" { host = "unix:///var/run/docker.sock" }
+      loki.write "w" { endpoint {
+        url = "http://loki:3100/loki/api/v1/push"
+        tenant_id = "opsight"
+      } }
+    `).join('\n'),
+    /discovery.docker.c: reads the Docker socket/,
+  );
   assert.match(alloyConfigProblems('loki.write "x" {').join('\n'), /not closed/);
   assert.match(alloyConfigProblems('loki.write "x" { url = "open }').join('\n'), /unterminated string/);
 });

@@ -32,6 +32,7 @@ test('a Loki configuration without what Opsight needs is reported', () => {
     /delete_request_store/,
     /retention_period/,
     /join_members/,
+    /auth_enabled is not true/,
   ])
     assert.match(problems, expected);
   assert.match(lokiConfigProblems({}).join('\n'), /schema_config.configs is empty/);

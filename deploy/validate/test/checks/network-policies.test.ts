@@ -1,17 +1,16 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { test } from 'node:test';
-import { allowedPeers, isIsolated, podInfos } from '../../src/checks/network-policies.js';
+import { allowedPeers, isIsolated, namespaceProblems, podInfos } from '../../src/checks/network-policies.js';
 import { renderKustomization } from '../../src/kustomize/render.js';
 import type { JsonObject } from '../../src/kustomize/strategic-merge.js';
-import { OVERLAYS, repoRoot } from '../../src/paths.js';
+import { OVERLAYS, overlayDir } from '../../src/paths.js';
 
 const PROMETHEUS = 'monitoring/prometheus';
 /** Where /metrics shares the serving port, the one legitimate caller of that port besides Prometheus. */
 const SHARED_PORT_CALLERS: Record<string, string[]> = {
   'api-service': ['opsight/gateway'],
   'model-serving': ['opsight/model-router'],
-  loki: ['monitoring/alloy', 'monitoring/grafana', 'monitoring/promtail'],
+  loki: ['monitoring/grafana', 'opsight-node/alloy', 'opsight-node/promtail'],
   'alert-relay': ['monitoring/alertmanager'],
 };
 
@@ -45,7 +44,8 @@ function scrapedPorts(resources: JsonObject[]): { app: string; port: string }[] 
 
 for (const overlay of OVERLAYS) {
   test(`${overlay}: every pod is isolated, only Prometheus reaches /metrics, only the collector reaches Jaeger`, () => {
-    const resources = renderKustomization(join(repoRoot, 'deploy/k8s/overlays', overlay));
+    const resources = renderKustomization(overlayDir(overlay));
+    assert.deepEqual(namespaceProblems(resources), [], overlay);
     const pods = podInfos(resources);
     for (const pod of pods)
       assert.ok(isIsolated(resources, pod), `${pod.namespace}/${pod.app} is not isolated`);
@@ -105,4 +105,37 @@ test('an open rule, a missing policy and a namespace-wide peer are seen', () => 
   assert.deepEqual(allowedPeers(resources, a!, a!.ports[0]!), ['*', 'x/*']);
   assert.equal(isIsolated(resources, b!), false);
   assert.deepEqual(allowedPeers(resources, b!, b!.ports[0]!), ['*']);
+});
+
+test('a namespace without a Pod Security label, or without a default-deny egress policy, is reported', () => {
+  const resources: JsonObject[] = [
+    { kind: 'Namespace', metadata: { name: 'n' } },
+    {
+      kind: 'Namespace',
+      metadata: { name: 'loose', labels: { 'pod-security.kubernetes.io/enforce': 'baseline' } },
+    },
+    {
+      kind: 'Deployment',
+      metadata: { name: 'a', namespace: 'n' },
+      spec: {
+        template: { metadata: { labels: { 'app.kubernetes.io/name': 'a' } }, spec: { containers: [] } },
+      },
+    },
+    {
+      kind: 'NetworkPolicy',
+      metadata: { name: 'default-deny-ingress', namespace: 'n' },
+      spec: { podSelector: {}, policyTypes: ['Ingress'] },
+    },
+    // Egress for one app only: not a default deny.
+    {
+      kind: 'NetworkPolicy',
+      metadata: { name: 'a-egress', namespace: 'n' },
+      spec: { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'a' } }, policyTypes: ['Egress'] },
+    },
+  ];
+  assert.deepEqual(namespaceProblems(resources), [
+    'Namespace n: no pod-security.kubernetes.io/enforce label',
+    'Namespace loose: enforces baseline, not restricted, and PRIVILEGED_NAMESPACES gives no reason',
+    'namespace n: no default-deny egress NetworkPolicy',
+  ]);
 });

@@ -36,6 +36,7 @@ test('a broken Promtail configuration is reported', () => {
     /labels uses level, which no earlier stage extracts/,
     /unknown stage jsonn/,
     /timestamp source ts/,
+    /has no tenant_id/,
   ])
     assert.match(problems, expected);
 });

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { test } from 'node:test';
 import { validateManifest } from '../../src/checks/schemas.js';
 import { renderKustomization, resourceId } from '../../src/kustomize/render.js';
-import { OVERLAYS, repoRoot } from '../../src/paths.js';
+import { OVERLAYS, overlayDir } from '../../src/paths.js';
 
 test('every manifest of every overlay is valid against the Kubernetes and Prometheus Operator schemas', () => {
   for (const overlay of OVERLAYS) {
-    for (const manifest of renderKustomization(join(repoRoot, 'deploy/k8s/overlays', overlay))) {
+    for (const manifest of renderKustomization(overlayDir(overlay))) {
       assert.deepEqual(validateManifest(manifest), [], `${overlay}: ${resourceId(manifest)}`);
     }
   }

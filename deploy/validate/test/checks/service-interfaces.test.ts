@@ -16,7 +16,7 @@ import {
 } from '../../src/checks/service-interfaces.js';
 import { renderKustomization } from '../../src/kustomize/render.js';
 import type { JsonObject } from '../../src/kustomize/strategic-merge.js';
-import { OVERLAYS, repoRoot } from '../../src/paths.js';
+import { OVERLAYS, overlayDir, repoRoot } from '../../src/paths.js';
 
 const BINS = {
   apiService: 'services/api-service/dist/src/bin/api-service.js',
@@ -85,7 +85,7 @@ test('the source readers find parseArgs options and environment reads', () => {
 
 test('every overlay starts our services with flags and variables they accept', () => {
   for (const overlay of OVERLAYS) {
-    const launches = kubernetesLaunches(renderKustomization(join(repoRoot, 'deploy/k8s/overlays', overlay)));
+    const launches = kubernetesLaunches(renderKustomization(overlayDir(overlay)));
     const bins = new Set(launches.flatMap((l) => l.argv.filter((a) => Object.values(BINS).includes(a))));
     assert.deepEqual([...bins].sort(), Object.values(BINS).sort(), overlay);
     assert.deepEqual(
@@ -98,7 +98,7 @@ test('every overlay starts our services with flags and variables they accept', (
 
 test('every overlay scrapes our services on a port they listen on and a path they serve', () => {
   for (const overlay of OVERLAYS) {
-    const resources = renderKustomization(join(repoRoot, 'deploy/k8s/overlays', overlay));
+    const resources = renderKustomization(overlayDir(overlay));
     assert.deepEqual(monitorProblems(repoRoot, resources), [], overlay);
   }
 });

@@ -4,14 +4,14 @@ import { test } from 'node:test';
 import { workloadProblems } from '../../src/checks/workloads.js';
 import { renderKustomization } from '../../src/kustomize/render.js';
 import type { JsonObject } from '../../src/kustomize/strategic-merge.js';
-import { OVERLAYS, repoRoot } from '../../src/paths.js';
+import { OVERLAYS, overlayDir, repoRoot } from '../../src/paths.js';
 
 /** Secrets that production creates before applying (docs/deploy.md); dev generates them. */
 const EXTERNAL = ['Secret/opsight/postgres-credentials', 'Secret/monitoring/grafana-admin'];
 
 test('every overlay: probes, resources, securityContext and references hold', () => {
   for (const overlay of OVERLAYS) {
-    const resources = renderKustomization(join(repoRoot, 'deploy/k8s/overlays', overlay));
+    const resources = renderKustomization(overlayDir(overlay));
     assert.deepEqual(workloadProblems(resources, overlay === 'dev' ? [] : EXTERNAL), [], overlay);
   }
 });
@@ -75,7 +75,7 @@ test('a weakened workload is reported', () => {
   podSpec.hostNetwork = true;
   assert.match(
     workloadProblems([restricted, withHostPath]).join('\n'),
-    /hostPath volume in a restricted namespace/,
+    /volume v is of type hostPath \(namespace enforces restricted\)/,
   );
   assert.match(workloadProblems([restricted, withHostPath]).join('\n'), /host namespaces/);
   const noAccount = structuredClone(bad);

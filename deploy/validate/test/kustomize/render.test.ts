@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { KustomizeError, renderKustomization, resourceId } from '../../src/kustomize/render.js';
 import type { JsonObject } from '../../src/kustomize/strategic-merge.js';
-import { OVERLAYS, repoRoot } from '../../src/paths.js';
-
-const overlayDir = (o: string) => join(repoRoot, 'deploy/k8s/overlays', o);
+import { OVERLAYS, overlayDir, repoRoot } from '../../src/paths.js';
 
 function withDir(files: Record<string, string>, fn: (dir: string) => void): void {
   const dir = mkdtempSync(join(tmpdir(), 'opsight-kustomize-'));
@@ -50,7 +48,7 @@ test('every overlay renders, each resource once, with a namespace on every names
       const meta = r.metadata as JsonObject;
       if (!['Namespace', 'ClusterRole', 'ClusterRoleBinding'].includes(String(r.kind)))
         assert.ok(
-          meta.namespace === 'opsight' || meta.namespace === 'monitoring',
+          ['opsight', 'monitoring', 'opsight-node'].includes(String(meta.namespace)),
           `${overlay}: ${resourceId(r)}`,
         );
       assert.equal(
@@ -64,8 +62,8 @@ test('every overlay renders, each resource once, with a namespace on every names
 
 test('the promtail overlay replaces Alloy with Promtail and kube-prometheus-stack drops the servers', () => {
   const promtail = renderKustomization(overlayDir('promtail')).map(resourceId);
-  assert.ok(promtail.includes('DaemonSet/monitoring/promtail'));
-  assert.ok(!promtail.includes('DaemonSet/monitoring/alloy'));
+  assert.ok(promtail.includes('DaemonSet/opsight-node/promtail'));
+  assert.ok(!promtail.includes('DaemonSet/opsight-node/alloy'));
   const kps = renderKustomization(overlayDir('kube-prometheus-stack')).map(resourceId);
   assert.ok(!kps.some((id) => id.startsWith('Prometheus/') || id.startsWith('Alertmanager/')));
   assert.ok(kps.includes('Secret/monitoring/alertmanager-config'));
@@ -197,5 +195,41 @@ test('bad kustomizations are refused with the file and the reason', () => {
         (e: unknown) => e instanceof KustomizeError && message.test(e.message),
       );
     });
+  }
+});
+
+test('no overlay commits a password: secret generators read git-ignored files that init-secrets creates', () => {
+  for (const overlay of OVERLAYS) {
+    const text = readFileSync(join(repoRoot, 'deploy/k8s/overlays', overlay, 'kustomization.yaml'), 'utf8');
+    const k = parse(text) as { secretGenerator?: { literals?: string[]; files?: string[] }[] };
+    for (const g of k.secretGenerator ?? []) {
+      for (const literal of g.literals ?? [])
+        assert.doesNotMatch(literal, /pass|secret|token|key/i, `${overlay}: ${literal}`);
+      for (const file of g.files ?? []) {
+        const path = file.split('=').at(-1)!;
+        assert.match(path, /^secrets\//, `${overlay}: ${file} is not under the git-ignored secrets/`);
+      }
+    }
+  }
+  const dir = overlayDir('dev');
+  const ignored = execFileSync('git', ['check-ignore', join(dir, 'secrets/postgres-password')], {
+    cwd: repoRoot,
+    encoding: 'utf8',
+  });
+  assert.ok(ignored.trim().endsWith('secrets/postgres-password'));
+  const secrets = renderKustomization(dir).filter((r) => r.kind === 'Secret');
+  const data = (name: string) =>
+    Buffer.from(
+      String((secrets.find((s) => (s.metadata as JsonObject).name === name)!.data as JsonObject).password),
+      'base64',
+    ).toString();
+  for (const [name, file] of [
+    ['postgres-credentials', 'postgres-password'],
+    ['grafana-admin', 'grafana-admin-password'],
+  ] as const) {
+    const value = data(name);
+    assert.equal(value, readFileSync(join(dir, 'secrets', file), 'utf8'));
+    assert.match(value, /^[A-Za-z0-9_-]{32}$/);
+    assert.equal(statSync(join(dir, 'secrets', file)).mode & 0o777, 0o600);
   }
 });

@@ -6,6 +6,7 @@ import { type LogShippingSettings, logShippingSettings } from './log-shipping.js
 import { type StackPaths, stackPaths } from './paths.js';
 import { type Ports, resolvePorts } from './ports.js';
 import { ensureSecret } from './secrets.js';
+import { type StoreAuth, storeAuth } from './store-auth.js';
 
 /** Everything a component definition needs to know about the machine and the stack. */
 export interface StackContext {
@@ -26,7 +27,14 @@ export interface StackContext {
     postgresApp: string;
     postgresExporter: string;
     redis: string;
+    /** Alertmanager's basic-auth password (user `opsight`; see alertmanager-auth.ts). */
+    alertmanager: string;
   };
+  /**
+   * Tenancy by token in the log and trace stores (`OPSIGHT_AUTH=1`): every client sends its own token, all
+   * of tenant `opsight`. @default undefined (off: the stores take any caller, as before)
+   */
+  auth: StoreAuth | undefined;
   /** Shorter intervals for tests (scrape and evaluation 1 s, …). */
   fast: boolean;
   /** The log store's stream idle period and the collector's retry period (see log-shipping.ts). */
@@ -35,7 +43,7 @@ export interface StackContext {
 
 /**
  * Builds the context of the stack rooted at `root`. Reads the environment (`OPSIGHT_PORT_*`,
- * `OPSIGHT_VAR_DIR`, `OPSIGHT_PG_BIN`, `OPSIGHT_FAST`, `OPSIGHT_LOGSTORE_STREAM_IDLE_PERIOD`) and creates the secrets on first use; writes nothing
+ * `OPSIGHT_VAR_DIR`, `OPSIGHT_PG_BIN`, `OPSIGHT_FAST`, `OPSIGHT_LOGSTORE_STREAM_IDLE_PERIOD`, `OPSIGHT_AUTH`) and creates the secrets on first use; writes nothing
  * else.
  */
 export function stackContext(root: string, env: NodeJS.ProcessEnv = process.env): StackContext {
@@ -55,7 +63,9 @@ export function stackContext(root: string, env: NodeJS.ProcessEnv = process.env)
       postgresApp: s('postgres-app'),
       postgresExporter: s('postgres-exporter'),
       redis: s('redis'),
+      alertmanager: s('alertmanager'),
     },
+    auth: storeAuth(paths.secrets, env),
     fast: env.OPSIGHT_FAST === '1',
     logShipping: logShippingSettings(env),
   };

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { ensurePrivateDir } from '@opsight/private-files';
 import type { ComponentSpec } from '@opsight/supervisor';
 import { apiService } from './components/api-service.js';
 import { consoleUi } from './components/console.js';
@@ -33,6 +34,15 @@ export interface LocalStack {
 }
 
 /**
+ * The browser policy of every Opsight server (packages/http-guard): the console's origin at this stack's
+ * port may write and tail; Host names stay loopback names and IP literals.
+ */
+function withBrowserPolicy(ctx: StackContext, c: ComponentSpec): ComponentSpec {
+  if (c.command !== process.execPath) return c;
+  return { ...c, env: { OPSIGHT_CONSOLE_PORT: String(ctx.ports.console), ...c.env } };
+}
+
+/**
  * Every component of the local stack. A new component is one more spec here (and its ports in
  * ports.ts): the supervisor runs it, Prometheus scrapes it when it declares `metrics`.
  */
@@ -59,11 +69,14 @@ export function localStack(ctx: StackContext): LocalStack {
   ];
   const { ports } = ctx;
   return {
-    components,
+    components: components.map((c) => withBrowserPolicy(ctx, c)),
     prepare() {
-      for (const dir of [ctx.paths.data, ctx.paths.config, ctx.paths.podLogs, ctx.paths.run]) {
+      for (const dir of [ctx.paths.data, ctx.paths.config, ctx.paths.run]) {
         mkdirSync(dir, { recursive: true });
       }
+      // Every component's output; data and config stay traversable for PostgreSQL's user (its own
+      // directories are 0700, by initdb), the stores' directories are 0700 (prepareTelemetryStores).
+      ensurePrivateDir(ctx.paths.podLogs, { service: 'opsight' });
       // First: it checks the Alertmanager receivers configured in the environment and stops on a bad one.
       preparePrometheus(ctx, components);
       preparePostgres(ctx);
@@ -95,6 +108,8 @@ export function localStack(ctx: StackContext): LocalStack {
       },
       { name: 'Redis', url: `redis://127.0.0.1:${ports.redis}` },
       { name: 'Passwords', url: ctx.paths.secrets },
+      // OPSIGHT_AUTH=1: the stores want a token; this one is for the person at the keyboard (curl, Grafana).
+      ...(ctx.auth ? [{ name: 'Store token (yours)', url: ctx.auth.tokenFile('developer') }] : []),
     ],
   };
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { RULE_FILES, renderRuleFile } from '@opsight/rules';
 import type { ComponentSpec } from '@opsight/supervisor';
 import { stringify } from 'yaml';
+import { ALERTMANAGER_USER, alertmanagerPasswordFile } from './alertmanager-auth.js';
 import type { StackContext } from './context.js';
 
 /** Where the fast variant of the rules goes under OPSIGHT_FAST=1. */
@@ -35,18 +36,22 @@ export function renderPrometheusConfig(ctx: StackContext, components: ComponentS
     const app = c.app ?? c.name;
     byApp.set(app, [...(byApp.get(app) ?? []), c]);
   }
-  const jobs = [...byApp].map(([app, replicas]) => ({
-    job_name: app,
-    metrics_path: replicas[0]?.metrics?.path ?? '/metrics',
-    static_configs: replicas.map((c) => ({
-      targets: [`${c.metrics?.host ?? '127.0.0.1'}:${c.metrics?.port}`],
-      labels: {
-        namespace: c.namespace ?? 'opsight',
-        pod: c.pod ?? `${app}-0`,
-        container: c.name,
-      },
-    })),
-  }));
+  const jobs = [...byApp].map(([app, replicas]) => {
+    const auth = replicas[0]?.metrics?.basicAuth;
+    return {
+      job_name: app,
+      metrics_path: replicas[0]?.metrics?.path ?? '/metrics',
+      ...(auth ? { basic_auth: { username: auth.username, password_file: auth.passwordFile } } : {}),
+      static_configs: replicas.map((c) => ({
+        targets: [`${c.metrics?.host ?? '127.0.0.1'}:${c.metrics?.port}`],
+        labels: {
+          namespace: c.namespace ?? 'opsight',
+          pod: c.pod ?? `${app}-0`,
+          container: c.name,
+        },
+      })),
+    };
+  });
   const config = {
     global: {
       scrape_interval: interval,
@@ -54,7 +59,15 @@ export function renderPrometheusConfig(ctx: StackContext, components: ComponentS
       evaluation_interval: interval,
       external_labels: { cluster: 'local' },
     },
-    alerting: { alertmanagers: [{ static_configs: [{ targets: [`127.0.0.1:${ctx.ports.alertmanager}`] }] }] },
+    alerting: {
+      alertmanagers: [
+        {
+          // Alertmanager wants basic auth on every path (alertmanager-auth.ts).
+          basic_auth: { username: ALERTMANAGER_USER, password_file: alertmanagerPasswordFile(ctx) },
+          static_configs: [{ targets: [`127.0.0.1:${ctx.ports.alertmanager}`] }],
+        },
+      ],
+    },
     rule_files: [
       ctx.fast
         ? join(fastRulesDir(ctx), '*.yml')

@@ -2,12 +2,24 @@
 // received (its inbox: firing and resolved, with each receiver's delivery state), and every alerting
 // rule's state from Prometheus, so that a rule that fired and resolved shows as inactive again. Each
 // section loads on its own: one engine down shows its error there, never a broken page.
-import { api, h } from './dom.js';
+import { api, h, link } from './dom.js';
 
 const since = (iso) => {
   const s = Math.max(0, (Date.now() - Date.parse(iso)) / 1000);
   return s < 90 ? `${Math.round(s)}s` : s < 5400 ? `${Math.round(s / 60)}m` : `${Math.round(s / 3600)}h`;
 };
+
+/**
+ * The alert's name, a link to its runbook when the runbook_url annotation is an http(s) or relative URL
+ * (as text otherwise: an alert's annotations come from whoever can post to Alertmanager), and a link to
+ * the expression that fired it (generatorURL, under the same rule).
+ */
+const alertName = (a) => [
+  a.annotations?.runbook_url
+    ? link(a.annotations.runbook_url, { class: 'runbook' }, a.labels.alertname)
+    : a.labels.alertname,
+  a.generatorURL ? [' ', link(a.generatorURL, { class: 'generator muted', title: 'source' }, '↗')] : [],
+];
 
 const deliveries = (d) =>
   Object.entries(d ?? {}).map(([receiver, x]) =>
@@ -44,7 +56,7 @@ async function renderInbox(el) {
           'tr',
           { 'data-alert': a.labels.alertname, 'data-notification': n.id },
           h('td', {}, h('span', { class: `badge ${a.status}` }, a.status)),
-          h('td', {}, a.labels.alertname),
+          h('td', {}, alertName(a)),
           h('td', {}, h('span', { class: `badge ${a.labels.severity ?? ''}` }, a.labels.severity ?? '')),
           h('td', {}, a.annotations?.summary ?? a.annotations?.description ?? ''),
           h('td', { title: n.receivedAt }, since(n.receivedAt)),
@@ -125,13 +137,7 @@ async function renderAlertmanager(am) {
                 'tr',
                 { 'data-alert': a.labels.alertname },
                 h('td', {}, h('span', { class: `badge ${state}` }, state)),
-                h(
-                  'td',
-                  {},
-                  a.annotations?.runbook_url
-                    ? h('a', { href: a.annotations.runbook_url }, a.labels.alertname)
-                    : a.labels.alertname,
-                ),
+                h('td', {}, alertName(a)),
                 h(
                   'td',
                   {},

@@ -6,6 +6,7 @@ import {
   formatValue,
   h,
   legendName,
+  link,
   routeParams,
   seconds,
   setRouteParams,
@@ -26,9 +27,9 @@ export async function renderDashboardList(main) {
       'div',
       { class: 'cards' },
       list.map((d) =>
-        h(
-          'a',
-          { class: 'card', href: `#/d/${d.uid}`, 'data-uid': d.uid },
+        link(
+          `#/d/${d.uid}`,
+          { class: 'card', 'data-uid': d.uid },
           h('h2', {}, d.title),
           h('div', { class: 'muted' }, d.description),
         ),
@@ -129,11 +130,7 @@ export function logLines(data, { limit = 500 } = {}) {
         h('span', { class: level }, level || r.labels.app || ''),
         h('span', { class: 'msg' }, r.line),
         traceId
-          ? h(
-              'a',
-              { href: `#/trace/${traceId}`, class: 'to-trace', title: "Open this line's trace" },
-              'trace →',
-            )
+          ? link(`#/trace/${traceId}`, { class: 'to-trace', title: "Open this line's trace" }, 'trace →')
           : h('span'),
       );
     }),

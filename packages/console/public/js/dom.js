@@ -1,4 +1,8 @@
 // Small DOM and data helpers shared by the pages.
+import { safeHref } from './safe-url.js';
+
+/** Attributes that hold a URL the browser may navigate to or load: always checked by safeHref. */
+const URL_ATTRIBUTES = new Set(['href', 'src', 'action', 'formaction', 'xlink:href']);
 
 /** Creates an element: h('div', { class: 'x', onclick }, child, 'text', [more]). */
 export function h(tag, attrs = {}, ...children) {
@@ -14,14 +18,38 @@ function fill(el, attrs, children) {
   for (const [k, v] of Object.entries(attrs ?? {})) {
     if (v === undefined || v === null || v === false) continue;
     if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    // Styles go through the CSSOM: the Content-Security-Policy (style-src 'self') refuses style attributes.
     else if (k === 'style' && typeof v === 'object') Object.assign(el.style, v);
-    else el.setAttribute(k, v === true ? '' : String(v));
+    else if (k === 'style') el.style.cssText = String(v);
+    else if (URL_ATTRIBUTES.has(k.toLowerCase())) {
+      const href = safeHref(String(v));
+      if (href !== undefined) el.setAttribute(k, href);
+    } else el.setAttribute(k, v === true ? '' : String(v));
   }
   for (const c of children.flat(Infinity)) {
     if (c === undefined || c === null || c === false) continue;
     el.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
   return el;
+}
+
+/**
+ * A link to `url` when it is http(s) or relative; otherwise the same content as plain text (a span
+ * with class `unsafe-link`, the refused URL in its title), so nothing that runs script can be clicked.
+ */
+export function link(url, attrs = {}, ...children) {
+  const href = safeHref(url);
+  if (href === undefined)
+    return h(
+      'span',
+      {
+        ...attrs,
+        class: ['unsafe-link', attrs.class].filter(Boolean).join(' '),
+        title: `not a link: ${String(url)}`,
+      },
+      ...children,
+    );
+  return h('a', { ...attrs, href, rel: 'noopener noreferrer' }, ...children);
 }
 
 /** GET (or POST form) JSON through the console's server; throws an Error with the server's message. */

@@ -1,5 +1,5 @@
 // Traces: search, waterfall with span details, service graph; each trace links to its logs.
-import { api, h, routeParams, s, seconds, setRouteParams } from './dom.js';
+import { api, h, link, routeParams, s, seconds, setRouteParams } from './dom.js';
 
 const us = (v) =>
   v >= 1000000 ? `${(v / 1000000).toFixed(2)} s` : v >= 1000 ? `${(v / 1000).toFixed(1)} ms` : `${v} µs`;
@@ -95,7 +95,7 @@ export async function renderTraceSearch(main) {
                 return h(
                   'tr',
                   { 'data-trace-id': t.traceID },
-                  h('td', {}, h('a', { href: `#/trace/${t.traceID}` }, t.traceID.slice(0, 16))),
+                  h('td', {}, link(`#/trace/${t.traceID}`, {}, t.traceID.slice(0, 16))),
                   h('td', {}, `${t.processes[root.processID]?.serviceName ?? ''}: ${root.operationName}`),
                   h('td', {}, t.spans.length),
                   h('td', {}, us(last - first)),
@@ -235,9 +235,9 @@ export async function renderTrace(main, traceId) {
         { class: 'muted' },
         `${spans.length} spans · ${us(total)} · ${new Set(Object.values(trace.processes).map((p) => p.serviceName)).size} services`,
       ),
-      h(
-        'a',
-        { id: 'trace-logs', href: `#/logs?${new URLSearchParams({ query: logsQuery, range: '24h' })}` },
+      link(
+        `#/logs?${new URLSearchParams({ query: logsQuery, range: '24h' })}`,
+        { id: 'trace-logs' },
         'Logs for this trace →',
       ),
     ),

@@ -1,12 +1,12 @@
 /** The console's error codes, each with its HTTP status; every error response is `{ error: { code, … } }`. */
 export const CONSOLE_ERRORS = {
-  HOST_NOT_ALLOWED: 403,
   NOT_FOUND: 404,
   METHOD_NOT_ALLOWED: 405,
   REQUEST_BODY_TOO_LARGE: 413,
   BAD_QUERY_PARAMETER: 400,
   UPSTREAM_UNAVAILABLE: 502,
   UPSTREAM_TIMEOUT: 504,
+  INTERNAL_ERROR: 500,
 } as const;
 
 export type ConsoleErrorCode = keyof typeof CONSOLE_ERRORS;

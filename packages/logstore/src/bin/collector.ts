@@ -15,6 +15,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
+import { guardRequestListener } from '@opsight/http-guard';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { Collector } from '../internal/collector/collector.js';
 
@@ -69,22 +70,25 @@ const collector = new Collector({
 });
 collector.start();
 
-const server = createServer((req, res) => {
-  if (req.url === '/ready') {
-    res.writeHead(collector.ready ? 200 : 503, { 'content-type': 'text/plain' });
-    res.end(collector.ready ? 'ready\n' : 'starting\n');
-    return;
-  }
-  if (req.url === '/metrics') {
-    registry.metrics().then((text) => {
-      res.writeHead(200, { 'content-type': registry.contentType });
-      res.end(text);
-    });
-    return;
-  }
-  res.writeHead(404);
-  res.end();
-});
+// Host checked (DNS rebinding), writes refused: @opsight/http-guard.
+const server = createServer(
+  guardRequestListener((req, res) => {
+    if (req.url === '/ready') {
+      res.writeHead(collector.ready ? 200 : 503, { 'content-type': 'text/plain' });
+      res.end(collector.ready ? 'ready\n' : 'starting\n');
+      return;
+    }
+    if (req.url === '/metrics') {
+      registry.metrics().then((text) => {
+        res.writeHead(200, { 'content-type': registry.contentType });
+        res.end(text);
+      });
+      return;
+    }
+    res.writeHead(404);
+    res.end();
+  }),
+);
 server.once('error', (e) => {
   process.stderr.write(`collector: cannot listen on ${listen}: ${e.message}\n`);
   process.exit(1);

@@ -2,7 +2,8 @@
 // opsight-logstore: runs the Loki-compatible log store.
 //
 //   node packages/logstore/dist/src/bin/logstore.js --listen 127.0.0.1:3100 --data-dir var/data/logstore
-//     [--retention-age 168h] [--retention-bytes 2GB|10%|0] [--auth-token-file F] [--require-tenant]
+//     [--retention-age 168h] [--retention-bytes 2GB|10%|0] [--auth-tokens-file F] [--auth-token-file F]
+//     [--require-tenant]
 //     [--sync normal|full] [--seal-interval 30s] [--stream-idle-period 30m] [--limit name=value ...]
 //
 // --retention-bytes: size budget, oldest data deleted first; default 2 GiB or a fifth of the data
@@ -11,8 +12,14 @@
 // chunk_idle_period (default 30m): streams without entries for that long stop counting toward the
 // stream limit (max_global_streams_per_user).
 //
+// --auth-tokens-file: tenancy by token (format: @opsight/tenant-auth's README, one "<tenant> <token>" per
+// line); the file is re-read when it changes, so tokens rotate without a restart. A malformed file at
+// start exits with status 2 and the file:line of the fault. --auth-token-file is the older single shared
+// token (the tenant still comes from X-Scope-OrgID); the two cannot be combined.
+//
 // Prints one line "logstore listening on <url>" when ready; GET /ready answers 200 from then on.
 import { mkdirSync, readFileSync } from 'node:fs';
+import { TokensFile } from '@opsight/tenant-auth';
 import { createLogStore } from '../internal/http/server.js';
 import { DEFAULT_LIMITS, type Limits } from '../internal/limits.js';
 import { parseBytes, parseDuration } from '../internal/logql/units.js';
@@ -29,6 +36,7 @@ let dataDir = 'var/data/logstore';
 let retentionAge = 0;
 let retentionBytes: string | undefined;
 let authToken: string | undefined;
+let authTokensFile: string | undefined;
 let requireTenant = false;
 let sync: 'normal' | 'full' = 'normal';
 let sealIntervalMs = 30_000;
@@ -49,6 +57,9 @@ for (let i = 0; i < args.length; i++) {
     case '--retention-bytes':
     case '--retention-size': // the older name
       retentionBytes = next();
+      break;
+    case '--auth-tokens-file':
+      authTokensFile = next();
       break;
     case '--auth-token-file':
       authToken = readFileSync(next(), 'utf8').trim();
@@ -92,6 +103,16 @@ const host = idx > 0 ? listen.slice(0, idx) : '127.0.0.1';
 const port = Number(listen.slice(idx + 1));
 if (!Number.isInteger(port) || port < 0 || port > 65535) usage(`invalid --listen ${listen}`);
 
+if (authToken && authTokensFile) usage('--auth-token-file and --auth-tokens-file cannot be combined');
+let tenantAuth: TokensFile | undefined;
+if (authTokensFile) {
+  try {
+    tenantAuth = new TokensFile(authTokensFile);
+  } catch (e) {
+    usage(`--auth-tokens-file: ${(e as Error).message}`);
+  }
+}
+
 mkdirSync(dataDir, { recursive: true });
 const store = createLogStore({
   dataDir,
@@ -106,6 +127,7 @@ const store = createLogStore({
     ? { retentionMaxBytes: parseRetentionBytes(retentionBytes, dataDir, parseBytes) }
     : {}),
   ...(authToken ? { authToken } : {}),
+  ...(tenantAuth ? { tenantAuth } : {}),
 });
 const url = await store.listen().catch((e: Error) => {
   process.stderr.write(`logstore: cannot listen on ${listen}: ${e.message}\n`);

@@ -67,6 +67,10 @@ export const ERROR_CODES = {
   INVALID_TENANT: { status: 400, means: 'a tenant id with characters Loki does not allow' },
   MULTIPLE_TENANTS: { status: 400, means: 'several tenants where one is required' },
   UNAUTHORIZED: { status: 401, means: 'missing or wrong bearer token' },
+  TENANT_MISMATCH: {
+    status: 403,
+    means: 'X-Scope-OrgID names another tenant than the one the bearer token belongs to (--auth-tokens-file)',
+  },
   METHOD_NOT_ALLOWED: { status: 405, means: 'wrong HTTP method for the path' },
   NOT_FOUND: { status: 404, means: 'no such path' },
   INTERNAL: { status: 500, means: 'a bug: the request could not be served' },

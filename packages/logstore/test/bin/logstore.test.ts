@@ -1,7 +1,7 @@
 // Durability: every push acknowledged with 204 is still there after kill -9 of the store.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -102,4 +102,53 @@ test('the lifecycle, line and budget flags are taken: --stream-idle-period, --li
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
   }
+});
+
+test('a start makes a world-readable data directory and database private again, and says so', async () => {
+  const data = join(dir, 'modes');
+  mkdirSync(data);
+  chmodSync(data, 0o755);
+  // A database left 0644 (an older release, a copy); the store opens it and must not leave it readable.
+  const first = await start(['--data-dir', data]);
+  first.child.kill('SIGTERM');
+  await new Promise((r) => first.child.once('exit', r));
+  const db = join(data, 'logs.sqlite');
+  assert.equal(statSync(db).mode & 0o777, 0o600, 'a new database is born 0600');
+  chmodSync(data, 0o755);
+  chmodSync(db, 0o644);
+  writeFileSync(`${db}-wal`, '');
+  chmodSync(`${db}-wal`, 0o644);
+  const child = spawn(process.execPath, [bin, '--listen', '127.0.0.1:0', '--data-dir', data], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('listening on')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`logstore exited early (${code}): ${out}${stderr}`)));
+  });
+  assert.equal(statSync(data).mode & 0o777, 0o700);
+  assert.equal(statSync(db).mode & 0o777, 0o600);
+  assert.equal(statSync(`${db}-wal`).mode & 0o777, 0o600);
+  const fixes = stderr
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { level: string; path: string; mode_before: string });
+  assert.deepEqual(
+    fixes.map((f) => [f.level, f.path, f.mode_before]),
+    [
+      ['WARN', data, '0755'],
+      ['WARN', db, '0644'],
+      ['WARN', `${db}-wal`, '0644'],
+    ],
+  );
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
 });

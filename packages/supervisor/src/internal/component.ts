@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensurePrivateDir } from '@opsight/private-files';
 import type { ComponentSpec, InitStepSpec, ProbeSpec } from '../spec.js';
 import type { ComponentState, ComponentStatus, TerminationReason } from '../status.js';
 import { type CpuLimiter, createCpuLimiter } from './cpu-cgroup.js';
@@ -96,7 +96,7 @@ export class Component {
   /** Runs the init steps, then the process. Resolves once the process is spawned (or the start failed). */
   async start(): Promise<void> {
     this.stopping = false;
-    mkdirSync(join(this.podLogDir, this.name), { recursive: true });
+    ensurePrivateDir(join(this.podLogDir, this.name), { service: 'supervisor' });
     const steps = this.spec.initSteps ?? [];
     for (const [i, step] of steps.entries()) {
       if (this.stopping) return;
@@ -209,7 +209,7 @@ export class Component {
 
   private runInitStep(step: InitStepSpec): Promise<number> {
     const dir = join(this.podLogDir, step.name);
-    mkdirSync(dir, { recursive: true });
+    ensurePrivateDir(dir, { service: 'supervisor' });
     const log = new CriLogWriter(join(dir, '0.log'));
     const [cmd, args] = this.wrap(step.command, step.args ?? []);
     return new Promise((resolve) => {

@@ -28,7 +28,14 @@ export function runProbe(
 function httpProbe(h: NonNullable<ProbeSpec['http']>, timeoutMs: number): Promise<ProbeResult> {
   return new Promise((resolve) => {
     const req = request(
-      { host: h.host ?? '127.0.0.1', port: h.port, path: h.path ?? '/', method: 'GET', timeout: timeoutMs },
+      {
+        host: h.host ?? '127.0.0.1',
+        port: h.port,
+        path: h.path ?? '/',
+        method: 'GET',
+        headers: h.headers,
+        timeout: timeoutMs,
+      },
       (res) => {
         res.resume();
         const code = res.statusCode ?? 0;

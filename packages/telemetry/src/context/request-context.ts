@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type Context, context, createContextKey } from '@opentelemetry/api';
+import { type Context, context, createContextKey, INVALID_TRACEID, trace } from '@opentelemetry/api';
 
 /** Per-request values that every log line and downstream call of the request carries. */
 export interface RequestContext {
@@ -53,4 +53,10 @@ export function setRoute(route: string): void {
 /** The id of the current request, if any. */
 export function currentRequestId(): string | undefined {
   return getRequestContext()?.requestId;
+}
+
+/** The trace id of the active span, if any: what an error answer names so that its log lines can be found. */
+export function currentTraceId(): string | undefined {
+  const traceId = trace.getSpan(context.active())?.spanContext().traceId;
+  return traceId && traceId !== INVALID_TRACEID ? traceId : undefined;
 }

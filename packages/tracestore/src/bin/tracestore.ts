@@ -2,16 +2,20 @@
 // Command line entry of the trace store, as the supervisor runs it:
 //   tracestore --data-dir var/data/tracestore [--otlp-http 127.0.0.1:4318] [--otlp-grpc 127.0.0.1:4317]
 //              [--query 127.0.0.1:16686] [--synchronous FULL|NORMAL] [--retention-age 168h]
-//              [--retention-bytes 2147483648] [--max-spans-per-trace 10000]
-// A listener set to "off" is not started. The bearer token, when wanted, comes from the environment
+//              [--retention-bytes 2147483648] [--max-spans-per-trace 10000] [--auth-tokens-file FILE]
+// A listener set to "off" is not started. --auth-tokens-file turns on tenancy by token (one "<tenant> <token>"
+// per line, see @opsight/tenant-auth; re-read when it changes, so tokens rotate without a restart; a malformed
+// file at start exits with its file:line). Without it the store has the single tenant `fake`. The bearer token, when wanted, comes from the environment
 // (TRACESTORE_BEARER_TOKEN) so that it never appears in a process list. Readiness: GET /ready on the query port.
 import { parseArgs } from 'node:util';
+import { TokensFile } from '@opsight/tenant-auth';
 import { parseGoDuration } from '../internal/query/go-duration.js';
 import { TraceStoreServer } from '../internal/trace-store-server.js';
 
 const usage =
   'usage: tracestore --data-dir DIR [--otlp-http HOST:PORT|off] [--otlp-grpc HOST:PORT|off] [--query HOST:PORT|off] ' +
-  '[--synchronous FULL|NORMAL] [--retention-age DURATION] [--retention-bytes BYTES] [--max-spans-per-trace N]';
+  '[--synchronous FULL|NORMAL] [--retention-age DURATION] [--retention-bytes BYTES] [--max-spans-per-trace N] ' +
+  '[--auth-tokens-file FILE]';
 
 function listener(value: string | undefined, fallback: string): string | null {
   if (value === 'off') return null;
@@ -29,6 +33,7 @@ async function main(): Promise<void> {
       'retention-age': { type: 'string' },
       'retention-bytes': { type: 'string' },
       'max-spans-per-trace': { type: 'string' },
+      'auth-tokens-file': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -49,6 +54,8 @@ async function main(): Promise<void> {
   const maxSpans = values['max-spans-per-trace'] ? Number(values['max-spans-per-trace']) : undefined;
   if (maxSpans !== undefined && !(Number.isSafeInteger(maxSpans) && maxSpans > 0))
     throw new Error('--max-spans-per-trace must be a positive integer');
+  const tokensFile = values['auth-tokens-file'];
+  const tenantAuth = tokensFile ? new TokensFile(tokensFile) : undefined;
   const server = await TraceStoreServer.start({
     dataDir,
     otlpHttp: listener(values['otlp-http'], '127.0.0.1:4318'),
@@ -58,6 +65,7 @@ async function main(): Promise<void> {
     retention: { maxAgeMs: ageNs ? Number(ageNs / 1_000_000n) : undefined, maxBytes: bytes },
     maxSpansPerTrace: maxSpans,
     bearerToken: process.env.TRACESTORE_BEARER_TOKEN || undefined,
+    tenantAuth,
   });
   console.log(
     JSON.stringify({

@@ -12,12 +12,19 @@ export const errorCatalogue = {
   UNSUPPORTED_ENCODING: { http: 415, grpc: 3 },
   PAYLOAD_TOO_LARGE: { http: 413, grpc: 8 },
   UNAUTHORIZED: { http: 401, grpc: 16 },
+  /** X-Scope-OrgID names another tenant than the bearer token's (--auth-tokens-file). */
+  TENANT_MISMATCH: { http: 403, grpc: 7 },
   STORAGE_FAILED: { http: 503, grpc: 14 },
   STORAGE_FULL: { http: 503, grpc: 14 },
   INVALID_PARAMETER: { http: 400, grpc: 3 },
   TRACE_NOT_FOUND: { http: 404, grpc: 5 },
   NOT_FOUND: { http: 404, grpc: 5 },
   METHOD_NOT_ALLOWED: { http: 405, grpc: 12 },
+  /**
+   * An unexpected failure (a bug): the answer says only this code and "internal error"; the exception is in
+   * the log line "request failed" (stderr). Not retried by OTLP senders (a retry would fail the same way).
+   */
+  INTERNAL_ERROR: { http: 500, grpc: 13 },
 } as const;
 
 export type ErrorCode = keyof typeof errorCatalogue;

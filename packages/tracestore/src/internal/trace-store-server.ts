@@ -7,8 +7,10 @@
 // get 503 STORAGE_FULL with Retry-After until a commit succeeds again (see TraceIngester).
 import type * as grpc from '@grpc/grpc-js';
 import { traceStoreSpansDroppedTotal, traceStoreStorageFull } from '@opsight/catalog';
+import type { TenantAuthenticator } from '@opsight/tenant-auth';
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { ErrorLog } from './error-log.js';
 import { parseListenAddress } from './http/listen-address.js';
 import { SpanMetrics } from './metrics/span-metrics.js';
 import { bindGrpc, createOtlpGrpcServer } from './otlp/otlp-grpc-receiver.js';
@@ -16,7 +18,9 @@ import { createOtlpHttpReceiver } from './otlp/otlp-http-receiver.js';
 import { TraceIngester } from './otlp/trace-ingester.js';
 import { defaultSpanLimits, type SpanLimits } from './otlp/validate-span.js';
 import { createQueryServer } from './query/query-server.js';
-import { type RetentionOptions, SpanStore } from './storage/span-store.js';
+import type { RetentionOptions, SpanStore } from './storage/span-store.js';
+import { DEFAULT_TENANT, type TenantAccess, tenantOfRequest } from './tenancy/request-tenant.js';
+import { TenantStores } from './tenancy/tenant-stores.js';
 
 export interface TraceStoreServerOptions {
   /** Directory of the span database; ':memory:' keeps nothing. */
@@ -27,11 +31,20 @@ export interface TraceStoreServerOptions {
   otlpGrpc?: string | null;
   /** Query API listener as host:port, or null for none. @default '127.0.0.1:16686' */
   query?: string | null;
-  /** When set, every request (except GET /ready) must carry `Authorization: Bearer <token>`. @default undefined */
+  /**
+   * One shared token for the single tenant (TRACESTORE_BEARER_TOKEN): every request (except GET /ready and /metrics) must
+   * carry `Authorization: Bearer <token>`. Ignored when `tenantAuth` is set. @default undefined
+   */
   bearerToken?: string;
+  /**
+   * Tenancy by token (`--auth-tokens-file`): the bearer token decides the tenant, each tenant has its own
+   * database and share of `retention.maxBytes`, an X-Scope-OrgID naming another tenant gets 403
+   * TENANT_MISMATCH. @default undefined (single tenant)
+   */
+  tenantAuth?: TenantAuthenticator;
   /** SQLite synchronous mode (see SpanStoreOptions). @default 'FULL' */
   synchronous?: 'FULL' | 'NORMAL';
-  /** Retention limits. @default { maxAgeMs: 7 days, maxBytes: 2 GiB } */
+  /** Retention limits; `maxBytes` is split per tenant (TenantStores). @default { maxAgeMs: 7 days, maxBytes: 2 GiB } */
   retention?: Partial<RetentionOptions>;
   /** How often retention runs, in milliseconds. @default 60000 */
   retentionIntervalMs?: number;
@@ -43,6 +56,11 @@ export interface TraceStoreServerOptions {
   maxSpansPerTrace?: number;
   /** Retry-After of the 503 answered when a commit fails (full disk), in seconds. @default 5 */
   retryAfterSeconds?: number;
+  /**
+   * Where the errors behind 500 INTERNAL_ERROR and 503 STORAGE_* answers go; the answers carry the code
+   * only. @default one JSON line on stderr (stderrErrorLog)
+   */
+  logError?: ErrorLog;
 }
 
 export interface BoundAddresses {
@@ -52,9 +70,9 @@ export interface BoundAddresses {
 }
 
 export class TraceStoreServer {
-  readonly store: SpanStore;
+  readonly stores: TenantStores;
   readonly registry: Registry;
-  readonly ingester: TraceIngester;
+  private readonly access: TenantAccess;
   addresses: BoundAddresses = { otlpHttp: null, otlpGrpc: null, query: null };
   private http: FastifyInstance | null = null;
   private grpc: grpc.Server | null = null;
@@ -65,15 +83,10 @@ export class TraceStoreServer {
   private lastRetentionErrorLog = 0;
 
   private constructor(private readonly options: TraceStoreServerOptions) {
-    this.store = new SpanStore({
-      dataDir: options.dataDir,
-      synchronous: options.synchronous,
-      retention: options.retention,
-      maxSpansPerTrace: options.maxSpansPerTrace,
-    });
+    this.access = { auth: options.tenantAuth, bearerToken: options.bearerToken };
     this.registry = new Registry();
     collectDefaultMetrics({ register: this.registry });
-    const store = this.store;
+    const store = { spanCount: () => this.stores.spanCount(), usedBytes: () => this.stores.usedBytes() };
     new Gauge({
       name: 'tracestore_stored_spans',
       help: 'Spans held in the store.',
@@ -117,13 +130,30 @@ export class TraceStoreServer {
     };
     counters.dropped.inc({ reason: 'trace_too_large' }, 0);
     counters.storageFull.set(0);
-    this.ingester = new TraceIngester(
-      this.store,
-      { ...defaultSpanLimits, ...options.limits },
-      new SpanMetrics(this.registry),
-      counters,
-      { retryAfterSeconds: options.retryAfterSeconds, onCommitted: () => this.checkBudget() },
-    );
+    const spanMetrics = new SpanMetrics(this.registry);
+    this.stores = new TenantStores({
+      dataDir: options.dataDir,
+      synchronous: options.synchronous,
+      retention: options.retention,
+      maxSpansPerTrace: options.maxSpansPerTrace,
+      tenants: () => options.tenantAuth?.tenants() ?? [],
+      makeIngester: (tenantStore) =>
+        new TraceIngester(tenantStore, { ...defaultSpanLimits, ...options.limits }, spanMetrics, counters, {
+          retryAfterSeconds: options.retryAfterSeconds,
+          onCommitted: () => this.checkBudget(),
+          logError: options.logError,
+        }),
+    });
+  }
+
+  /** The single tenant's store (`fake`: the data directory itself). */
+  get store(): SpanStore {
+    return this.stores.store(DEFAULT_TENANT);
+  }
+
+  /** The single tenant's ingester. */
+  get ingester(): TraceIngester {
+    return this.stores.ingester(DEFAULT_TENANT);
   }
 
   /** After a commit: runs retention at once when the live data is over the size budget (once a second at most). */
@@ -131,13 +161,13 @@ export class TraceStoreServer {
     const now = Date.now();
     if (now - this.lastBudgetCheck < 1000) return;
     this.lastBudgetCheck = now;
-    if (this.store.overBudget()) this.runRetention();
+    if (this.stores.overBudget()) this.runRetention();
   }
 
   /** One retention pass; a failure is logged (at most once a minute) and left to the next pass. */
   private runRetention(): void {
     try {
-      this.store.enforceRetention();
+      this.stores.enforceRetention();
     } catch (error) {
       const now = Date.now();
       if (now - this.lastRetentionErrorLog < 60_000) return;
@@ -167,6 +197,11 @@ export class TraceStoreServer {
     return server;
   }
 
+  private readonly ingesterOf = (
+    authorization: string | undefined,
+    orgId: string | string[] | undefined,
+  ): TraceIngester => this.stores.ingester(tenantOfRequest(this.access, authorization, orgId));
+
   private async listen(): Promise<void> {
     const { options } = this;
     const maxRequestBytes = options.maxRequestBytes ?? 32 * 1024 * 1024;
@@ -176,10 +211,11 @@ export class TraceStoreServer {
     if (query) {
       const { host, port } = parseListenAddress(query);
       this.queryApp = createQueryServer({
-        store: this.store,
+        storeFor: (tenant) => this.stores.store(tenant),
+        tenantOf: (headers) => tenantOfRequest(this.access, headers.authorization, headers['x-scope-orgid']),
         registry: this.registry,
-        bearerToken: options.bearerToken,
         isReady: () => this.ready,
+        logError: options.logError,
       });
       await this.queryApp.listen({ host, port });
       this.addresses.query = `${host}:${(this.queryApp.server.address() as { port: number }).port}`;
@@ -187,9 +223,9 @@ export class TraceStoreServer {
     if (otlpHttp) {
       const { host, port } = parseListenAddress(otlpHttp);
       this.http = createOtlpHttpReceiver({
-        ingester: this.ingester,
+        ingesterOf: this.ingesterOf,
         maxRequestBytes,
-        bearerToken: options.bearerToken,
+        logError: options.logError,
       });
       await this.http.listen({ host, port });
       this.addresses.otlpHttp = `${host}:${(this.http.server.address() as { port: number }).port}`;
@@ -197,9 +233,9 @@ export class TraceStoreServer {
     if (otlpGrpc) {
       const { host, port } = parseListenAddress(otlpGrpc);
       this.grpc = createOtlpGrpcServer({
-        ingester: this.ingester,
+        ingesterOf: this.ingesterOf,
         maxRequestBytes,
-        bearerToken: options.bearerToken,
+        logError: options.logError,
       });
       this.addresses.otlpGrpc = `${host}:${await bindGrpc(this.grpc, host, port)}`;
     }
@@ -220,6 +256,6 @@ export class TraceStoreServer {
       this.queryApp?.close(),
       grpcServer ? new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve())) : undefined,
     ]);
-    this.store.close();
+    this.stores.close();
   }
 }

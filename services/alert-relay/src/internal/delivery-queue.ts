@@ -21,8 +21,8 @@
 // - Bounded: at most `capacity` notifications and `maxBytes` of payload; beyond either the oldest
 //   notifications leave first, and their deliveries still pending are counted as dropped. A pending
 //   delivery past its deadline is marked failed.
-import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensurePrivateDatabase, ensurePrivateDir } from '@opsight/private-files';
 import Database from 'better-sqlite3';
 
 /** Delivery state of one notification to one receiver. */
@@ -151,12 +151,11 @@ export class DeliveryQueue {
     this.maxBytes = options.maxBytes ?? 256 * 1024 * 1024;
     let file = ':memory:';
     if (options.dir !== ':memory:') {
-      mkdirSync(options.dir, { recursive: true, mode: 0o700 });
-      chmodSync(options.dir, 0o700);
       file = join(options.dir, 'queue.db');
-      // SQLite gives its -wal and -shm files the database file's mode: create it 0600 first.
-      closeSync(openSync(file, 'a', 0o600));
-      chmodSync(file, 0o600);
+      // Checked on every open. SQLite gives its -wal and -shm files the database file's mode: the
+      // database is created 0600 before SQLite opens it.
+      ensurePrivateDir(options.dir, { service: 'alert-relay' });
+      ensurePrivateDatabase(file, { service: 'alert-relay' });
     }
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');

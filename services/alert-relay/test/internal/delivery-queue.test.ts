@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -33,7 +33,12 @@ test('the queue keeps its schedule across a reopen, in a 0700 directory with 060
       assert.equal(statSync(join(dir, f)).mode & 0o777, 0o600, f);
     }
     q.close();
+    // Modes that drifted while it was stopped (a copy, a restore) are fixed when it opens again.
+    chmodSync(dir, 0o755);
+    chmodSync(join(dir, 'queue.db'), 0o644);
     const again = new DeliveryQueue({ dir });
+    assert.equal(statSync(dir).mode & 0o777, 0o700);
+    assert.equal(statSync(join(dir, 'queue.db')).mode & 0o777, 0o600);
     assert.deepEqual(again.heads(), [{ notificationId: id, receiver: 'slack', nextAt: 5000 }]);
     assert.deepEqual(
       again.due(5000).map((d) => d.attempts),

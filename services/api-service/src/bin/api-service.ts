@@ -72,6 +72,7 @@ async function main(): Promise<void> {
     defaultRpm: config.defaultRpm,
     defaultTpm: config.defaultTpm,
     cacheTtlSeconds: config.cacheTtlSeconds,
+    cacheScope: config.cacheScope,
     bodyLimitBytes: config.bodyLimitBytes,
     logContent: config.logContent,
     expiryRefreshMs: config.keyExpiryRefreshMs,

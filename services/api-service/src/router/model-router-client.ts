@@ -168,6 +168,15 @@ const BY_TRAILER: Record<string, ApiErrorCode> = {
   UPSTREAM_ERROR: 'UPSTREAM_ERROR',
 };
 
+/** The fixed message of each server-side failure the router reports. */
+const SERVER_SIDE_MESSAGES: Partial<Record<ApiErrorCode, string>> = {
+  ROUTER_UNAVAILABLE: 'the model router is unavailable',
+  UPSTREAM_TIMEOUT: 'the model did not answer within the deadline',
+  UPSTREAM_ERROR: 'the model backend failed',
+  BACKEND_UNAVAILABLE: 'no backend of the model is available',
+  INTERNAL_ERROR: 'internal error',
+};
+
 /**
  * A router failure as a catalogue error: the `opsight-error-code` trailer when it names a known code,
  * else the gRPC status (UNAVAILABLE without a trailer means the router itself could not be reached).
@@ -187,11 +196,9 @@ export function apiErrorFromGrpc(error: ServiceError): ApiError {
       } as Partial<Record<number, ApiErrorCode>>
     )[error.code] ??
     'UPSTREAM_ERROR';
-  const message =
-    code === 'ROUTER_UNAVAILABLE'
-      ? 'the model router is unavailable'
-      : code === 'UPSTREAM_TIMEOUT' && !fromTrailer
-        ? 'the model did not answer within the deadline'
-        : error.details || code;
+  // A server-side failure says only what failed, in fixed words: the router's details (backend addresses,
+  // upstream answers) stay in the router's log, found by the trace id. Client errors keep the router's
+  // message, which names what the caller got wrong.
+  const message = SERVER_SIDE_MESSAGES[code] ?? (error.details || code);
   return new ApiError(code, message);
 }

@@ -8,6 +8,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
+import { guardRequestListener } from '@opsight/http-guard';
 import { DcgmExporter } from '../gpu/dcgm-exporter.js';
 
 function usage(message: string): never {
@@ -30,18 +31,21 @@ const port = Number(listen.slice(idx + 1));
 if (!Number.isInteger(port) || port < 0 || port > 65535) usage(`invalid --listen ${listen}`);
 
 const exporter = new DcgmExporter({ nvidiaSmi: values['nvidia-smi'] });
-const server = createServer((req, res) => {
-  const path = (req.url ?? '/').split('?')[0];
-  if (path === '/healthz') {
-    res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-  } else if (path === '/metrics') {
-    exporter.scrape(req.headers.accept).then(
-      (e) => res.writeHead(200, { 'content-type': e.contentType }).end(e.body),
-      (error: Error) =>
-        res.writeHead(503, { 'content-type': 'text/plain' }).end(`nvidia-smi failed: ${error.message}\n`),
-    );
-  } else res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-});
+// Host checked (DNS rebinding), writes refused: @opsight/http-guard.
+const server = createServer(
+  guardRequestListener((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    if (path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
+    } else if (path === '/metrics') {
+      exporter.scrape(req.headers.accept).then(
+        (e) => res.writeHead(200, { 'content-type': e.contentType }).end(e.body),
+        (error: Error) =>
+          res.writeHead(503, { 'content-type': 'text/plain' }).end(`nvidia-smi failed: ${error.message}\n`),
+      );
+    } else res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+  }),
+);
 server.once('error', (e) => usage(`cannot listen on ${listen}: ${e.message}`));
 server.listen(port, host, () => {
   const a = server.address() as AddressInfo;

@@ -9,6 +9,7 @@
 // https://api.openai.com/v1 or a vLLM server's http://host:8000/v1, the --model names are forwarded to that
 // OpenAI-compatible upstream instead of simulated; its key comes from UPSTREAM_API_KEY only (never an
 // argument, which `ps` would show) and is never logged. Telemetry is configured by OTEL_* and LOG_LEVEL.
+// OPSIGHT_FAULTS=1 serves /admin/faults (test stacks; `opsight up` sets it); with an upstream it is refused.
 import { parseArgs } from 'node:util';
 import { initTelemetry } from '@opsight/telemetry';
 import { buildServingApp } from '../app.js';
@@ -76,8 +77,13 @@ function main(): void {
       }
     : undefined;
 
+  const faults = process.env.OPSIGHT_FAULTS === '1';
+  if (faults && upstream)
+    usage(
+      'OPSIGHT_FAULTS=1 cannot be used with --upstream-url / UPSTREAM_BASE_URL: fault switches would let anyone who reaches the port slow down or crash the real model; unset one of them',
+    );
   const telemetry = initTelemetry({ service: 'model-serving' });
-  void buildServingApp({ models, telemetry, ...(upstream ? { upstream } : {}) }).then(async (app) => {
+  void buildServingApp({ models, telemetry, faults, ...(upstream ? { upstream } : {}) }).then(async (app) => {
     telemetry.onShutdown(() => app.close());
     try {
       const address = await app.listen({ host, port });

@@ -13,7 +13,20 @@ export const SERVING_ERRORS = {
 
 export type ServingErrorCode = keyof typeof SERVING_ERRORS;
 
-/** An error answered as `{ error: { code, message, type, param } }` with the code's status. */
+/**
+ * Fixed words of the server-side codes: a 5xx answer says only these, the code and the trace id; what went
+ * wrong in detail (an exception, an upstream's answer) is in the log line of the same trace id.
+ */
+const SERVER_SIDE_MESSAGES: Partial<Record<ServingErrorCode, string>> = {
+  MODEL_ERROR: 'the model failed',
+  UPSTREAM_ERROR: 'the upstream model failed',
+};
+
+/**
+ * An error answered as `{ error: { code, message, type, param, trace_id } }` with the code's status. The
+ * message of MODEL_ERROR and UPSTREAM_ERROR answers is fixed (see toBody); others say what the caller got
+ * wrong.
+ */
 export class ServingError extends Error {
   override readonly name = 'ServingError';
   constructor(
@@ -29,14 +42,20 @@ export class ServingError extends Error {
     return SERVING_ERRORS[this.code].status;
   }
 
-  /** The OpenAI-style error body (`param` is OpenAI's name for the offending field). */
-  toBody(): { error: { code: string; message: string; type: string; param: string | null } } {
+  /**
+   * The OpenAI-style error body (`param` is OpenAI's name for the offending field), with the trace id of the
+   * request. MODEL_ERROR and UPSTREAM_ERROR say fixed words, never this error's message.
+   */
+  toBody(traceId?: string): {
+    error: { code: string; message: string; type: string; param: string | null; trace_id: string | null };
+  } {
     return {
       error: {
         code: this.code,
-        message: this.message,
+        message: SERVER_SIDE_MESSAGES[this.code] ?? this.message,
         type: SERVING_ERRORS[this.code].type,
         param: this.field ?? null,
+        trace_id: traceId ?? null,
       },
     };
   }

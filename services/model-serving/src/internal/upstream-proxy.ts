@@ -71,14 +71,17 @@ export async function proxyCompletion(ctx: ProxyContext): Promise<FastifyReply> 
   }
   if (!response.ok) {
     const text = await response.text().catch(() => '');
-    if (response.status >= 400 && response.status < 500 && response.status !== 429) {
+    // The upstream's 4xx answers name what the client got wrong and are relayed; but 401 and 403 are about
+    // this service's own key (the body may quote part of it), so they are an upstream failure to the client.
+    const clientError = response.status !== 401 && response.status !== 403 && response.status !== 429;
+    if (response.status >= 400 && response.status < 500 && clientError) {
       fail('invalid_request', undefined, `status ${response.status}`);
       return reply.code(response.status).type('application/json').send(text);
     }
     return fail(
       response.status === 429 ? 'rate_limited' : 'upstream_error',
       new ServingError('UPSTREAM_ERROR', `the upstream answered ${response.status}`),
-      text.slice(0, 200),
+      `status ${response.status}: ${text.slice(0, 200)}`,
     );
   }
 

@@ -23,6 +23,7 @@ before(async () => {
       modelProfile('up', 'instant'),
       modelProfile('slow', 'instant', { ttftMs: 5, tokenMs: 25, minTokens: 60, maxTokens: 60 }),
     ],
+    faults: true,
   });
   upstream.addHook('onRequest', async (request) => {
     if (request.url.startsWith('/v1/chat')) authorizations.push(request.headers.authorization);
@@ -73,6 +74,18 @@ test('a stream is relayed chunk by chunk, ending with usage and [DONE]', async (
     direct.choices[0].message.content,
   );
   assert.deepEqual(chunks.at(-1).usage, direct.usage);
+});
+
+test('the proxy in front of a real model has no fault switches: /admin/faults is 404', async () => {
+  for (const method of ['GET', 'POST', 'DELETE'] as const) {
+    const res = await proxy.inject({
+      method,
+      url: '/admin/faults',
+      payload: method === 'POST' ? { crash: true } : undefined,
+    });
+    assert.equal(res.statusCode, 404, method);
+    assert.equal(res.json().error.code, 'ROUTE_NOT_FOUND');
+  }
 });
 
 test('upstream failures: 5xx becomes 502 UPSTREAM_ERROR, 4xx is relayed, unreachable is 502', async () => {

@@ -19,6 +19,8 @@ export async function alertmanagerRestart(
 ): Promise<FaultRow> {
   const run = runId('am');
   const am = stack.url('alertmanager');
+  // Alertmanager wants basic auth on every path (packages/cli/src/stack/alertmanager-auth.ts).
+  const authorization = `Basic ${Buffer.from(`opsight:${stack.secret('alertmanager')}`).toString('base64')}`;
   const startsAt = new Date().toISOString();
   const alert = (endsAt: Date) => [
     {
@@ -38,7 +40,7 @@ export async function alertmanagerRestart(
     try {
       const res = await fetch(`${am}/api/v2/alerts`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization },
         body: JSON.stringify(alert(endsAt)),
         signal: AbortSignal.timeout(5000),
       });

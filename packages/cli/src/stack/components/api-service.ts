@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { ComponentSpec } from '@opsight/supervisor';
 import { type StackContext, workspaceBin } from '../context.js';
+import { otlpAuthEnv } from '../store-auth.js';
 import { POSTGRES } from './postgres.js';
 
 /**
@@ -30,6 +31,7 @@ export function apiService(ctx: StackContext): ComponentSpec {
       OPSIGHT_REDIS_PASSWORD_FILE: join(ctx.paths.secrets, 'redis'),
       OPSIGHT_ROUTER_ADDRESS: `127.0.0.1:${ctx.ports.modelRouter}`,
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${ctx.ports.tracestoreOtlpHttp}`,
+      ...otlpAuthEnv(ctx.auth, 'api-service'),
       // Fast mode (whole-stack tests): key expiry changes reach Prometheus within seconds.
       ...(ctx.fast ? { OPSIGHT_KEY_EXPIRY_REFRESH_MS: '2000' } : {}),
     },

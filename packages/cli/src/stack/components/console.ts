@@ -1,4 +1,5 @@
 import type { ComponentSpec } from '@opsight/supervisor';
+import { ALERTMANAGER_USER, alertmanagerPasswordFile } from '../alertmanager-auth.js';
 import { type StackContext, workspaceBin } from '../context.js';
 
 /**
@@ -26,8 +27,14 @@ export function consoleUi(ctx: StackContext): ComponentSpec {
       `http://127.0.0.1:${ports.tracestoreQuery}`,
       '--alertmanager',
       `http://127.0.0.1:${ports.alertmanager}`,
+      '--alertmanager-user',
+      ALERTMANAGER_USER,
+      '--alertmanager-password-file',
+      alertmanagerPasswordFile(ctx),
       '--relay',
       `http://127.0.0.1:${ports.alertRelay}`,
+      // OPSIGHT_AUTH=1: the stores' tenant is the console's setting, with its own token.
+      ...(ctx.auth ? ['--tenant', ctx.auth.tenant, '--store-token-file', ctx.auth.tokenFile('console')] : []),
     ],
     ports: [{ name: 'http', port }],
     dependsOn: ['logstore', 'tracestore'],

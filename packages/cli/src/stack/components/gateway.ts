@@ -8,6 +8,7 @@ import {
 } from '@opsight/nginx-gateway';
 import type { ComponentSpec } from '@opsight/supervisor';
 import { type StackContext, workspaceBin } from '../context.js';
+import { otlpAuthEnv } from '../store-auth.js';
 
 const configFile = (ctx: StackContext) => join(ctx.paths.config, 'nginx.conf');
 
@@ -74,6 +75,7 @@ export function gatewayTelemetry(ctx: StackContext): ComponentSpec {
     ],
     env: {
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${ctx.ports.tracestoreOtlpHttp}`,
+      ...otlpAuthEnv(ctx.auth, 'gateway-telemetry'),
       ...(ctx.fast ? { OTEL_BSP_SCHEDULE_DELAY: '200' } : {}),
     },
     ports: [{ name: 'metrics', port }],

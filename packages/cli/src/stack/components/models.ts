@@ -3,6 +3,7 @@ import { delimiter, join } from 'node:path';
 import type { ComponentSpec } from '@opsight/supervisor';
 import { type StackContext, workspaceBin } from '../context.js';
 import type { PortName } from '../ports.js';
+import { otlpAuthEnv, type StoreClient } from '../store-auth.js';
 
 /**
  * The model-serving instances of the local stack, on consecutive ports from `modelServing`: a fast chat
@@ -29,10 +30,20 @@ export const LOCAL_MODELS = MODEL_SERVING_INSTANCES.flatMap((i) => [
 
 const routerConfig = (ctx: StackContext) => join(ctx.paths.config, 'model-router.json');
 
-/** Trace export to the local trace store and the pod identity on the resource, as Kubernetes would set it. */
-function telemetryEnv(ctx: StackContext, namespace: string, pod: string, container: string) {
+/**
+ * Trace export to the local trace store (with `client`'s token under OPSIGHT_AUTH=1) and the pod identity on
+ * the resource, as Kubernetes would set it.
+ */
+function telemetryEnv(
+  ctx: StackContext,
+  client: StoreClient,
+  namespace: string,
+  pod: string,
+  container: string,
+) {
   return {
     OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${ctx.ports.tracestoreOtlpHttp}`,
+    ...otlpAuthEnv(ctx.auth, client),
     K8S_NAMESPACE_NAME: namespace,
     K8S_POD_NAME: pod,
     K8S_CONTAINER_NAME: container,
@@ -73,7 +84,9 @@ export function modelServing(ctx: StackContext, index: number): ComponentSpec {
       `127.0.0.1:${port}`,
       ...[instance, ...(instance.also ?? [])].flatMap((m) => ['--model', `${m.model}=${m.profile}`]),
     ],
-    env: telemetryEnv(ctx, 'platform', name, name),
+    // The local stack is a test stack: its fault switches (/admin/faults) are what `opsight load`, the
+    // chaos suite and the whole-stack tests drive. Never set where model-serving fronts a real model.
+    env: { ...telemetryEnv(ctx, 'model-serving', 'platform', name, name), OPSIGHT_FAULTS: '1' },
     ports: [{ name: 'http', port }],
     metrics: { port },
     dependsOn: ['tracestore'],
@@ -100,7 +113,7 @@ export function modelRouter(ctx: StackContext): ComponentSpec {
       '--metrics-listen',
       `127.0.0.1:${metrics}`,
     ],
-    env: telemetryEnv(ctx, 'platform', 'model-router-0', 'model-router'),
+    env: telemetryEnv(ctx, 'model-router', 'platform', 'model-router-0', 'model-router'),
     ports: [
       { name: 'grpc', port },
       { name: 'metrics', port: metrics },

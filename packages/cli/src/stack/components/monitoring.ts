@@ -1,12 +1,20 @@
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensurePrivateDir, ensurePrivateFile } from '@opsight/private-files';
 import { nativeReceiversFromEnv, renderAlertmanagerConfig as renderAlertmanagerFile } from '@opsight/rules';
 import type { ComponentSpec } from '@opsight/supervisor';
+import {
+  ALERTMANAGER_USER,
+  alertmanagerAuthorization,
+  alertmanagerPasswordFile,
+  renderAlertmanagerWebConfig,
+} from '../alertmanager-auth.js';
 import { type StackContext, workspaceBin } from '../context.js';
 import { renderPrometheusConfig, writeFastRules } from '../prometheus-config.js';
 
 const promConfig = (ctx: StackContext) => join(ctx.paths.config, 'prometheus.yml');
 const alertmanagerConfig = (ctx: StackContext) => join(ctx.paths.config, 'alertmanager.yml');
+const alertmanagerWebConfig = (ctx: StackContext) => join(ctx.paths.config, 'alertmanager-web.yml');
 
 /**
  * The local Alertmanager configuration, rendered from the same sources as the committed
@@ -27,14 +35,25 @@ export function renderAlertmanagerConfig(ctx: StackContext, env: NodeJS.ProcessE
 
 /** Writes prometheus.yml with a scrape job for every component that declares metrics. */
 export function preparePrometheus(ctx: StackContext, components: ComponentSpec[]): void {
-  mkdirSync(join(ctx.paths.data, 'prometheus'), { recursive: true });
-  mkdirSync(join(ctx.paths.data, 'alertmanager'), { recursive: true });
+  ensurePrivateDir(join(ctx.paths.data, 'prometheus'), { service: 'opsight' });
+  ensurePrivateDir(join(ctx.paths.data, 'alertmanager'), { service: 'opsight' });
   if (ctx.fast) writeFastRules(ctx);
   writeFileSync(promConfig(ctx), renderPrometheusConfig(ctx, components));
   // Mode 0600: with WeCom configured, the file holds its application secret.
   const config = renderAlertmanagerConfig(ctx);
   writeFileSync(alertmanagerConfig(ctx), config, { mode: 0o600 });
-  chmodSync(alertmanagerConfig(ctx), 0o600);
+  ensurePrivateFile(alertmanagerConfig(ctx), { service: 'opsight' });
+  writeFileSync(alertmanagerWebConfig(ctx), renderAlertmanagerWebConfig(ctx), { mode: 0o600 });
+  ensurePrivateFile(alertmanagerWebConfig(ctx), { service: 'opsight' });
+}
+
+/**
+ * Prometheus's `--web.cors.origin` (a regular expression Prometheus anchors): the console's origin on the
+ * loopback names. Alertmanager 0.25 has no such setting; it stays on 127.0.0.1 behind basic auth, and the
+ * console never writes to it (docs/security.md).
+ */
+export function consoleOriginPattern(ctx: StackContext): string {
+  return `http://(127\\.0\\.0\\.1|localhost|\\[::1\\]):${ctx.ports.console}`;
 }
 
 export function prometheus(ctx: StackContext): ComponentSpec {
@@ -48,7 +67,10 @@ export function prometheus(ctx: StackContext): ComponentSpec {
       `--storage.tsdb.path=${join(ctx.paths.data, 'prometheus')}`,
       '--storage.tsdb.retention.time=15d',
       `--web.listen-address=127.0.0.1:${port}`,
-      '--web.enable-lifecycle',
+      // No --web.enable-lifecycle: nothing reloads or stops Prometheus over HTTP, and a web page could
+      // (POST /-/reload, /-/quit check no Origin). opsight restarts it to reload.
+      // Browsers: only the console's origin gets CORS headers (the default '.*' answers every page).
+      `--web.cors.origin=${consoleOriginPattern(ctx)}`,
       // Exemplars (trace ids on latency histograms) are stored when scraped as OpenMetrics.
       '--enable-feature=exemplar-storage',
     ],
@@ -70,12 +92,20 @@ export function alertmanager(ctx: StackContext): ComponentSpec {
       `--config.file=${alertmanagerConfig(ctx)}`,
       `--storage.path=${join(ctx.paths.data, 'alertmanager')}`,
       `--web.listen-address=127.0.0.1:${port}`,
+      // Basic auth on every path: Alertmanager answers every origin with CORS headers (alertmanager-auth.ts).
+      `--web.config.file=${alertmanagerWebConfig(ctx)}`,
       // One local instance: no gossip cluster (it would listen on every interface, port 9094).
       '--cluster.listen-address=',
     ],
     ports: [{ name: 'web', port }],
-    metrics: { port },
-    readinessProbe: { http: { port, path: '/-/ready' }, periodMs: 300 },
+    metrics: {
+      port,
+      basicAuth: { username: ALERTMANAGER_USER, passwordFile: alertmanagerPasswordFile(ctx) },
+    },
+    readinessProbe: {
+      http: { port, path: '/-/ready', headers: { authorization: alertmanagerAuthorization(ctx) } },
+      periodMs: 300,
+    },
     resources: { limits: { cpu: 0.5, memoryBytes: 256 * 1024 * 1024 } },
   };
 }

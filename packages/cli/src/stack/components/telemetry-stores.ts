@@ -1,13 +1,22 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensurePrivateDir } from '@opsight/private-files';
 import type { ComponentSpec } from '@opsight/supervisor';
 import { type StackContext, workspaceBin } from '../context.js';
+import { writeStoreTokensFile } from '../store-auth.js';
 
-/** Creates the stores' data directories (called once the run lock is held). */
+/**
+ * Creates the stores' data directories, 0700, and under OPSIGHT_AUTH=1 their tokens file (called once the
+ * run lock is held, on every start).
+ */
 export function prepareTelemetryStores(ctx: StackContext): void {
   for (const dir of ['logstore', 'tracestore', 'collector'])
-    mkdirSync(join(ctx.paths.data, dir), { recursive: true });
+    ensurePrivateDir(join(ctx.paths.data, dir), { service: 'opsight' });
+  if (ctx.auth) writeStoreTokensFile(ctx.auth);
 }
+
+/** The stores' arguments under OPSIGHT_AUTH=1: tenancy by token, from the generated tokens file. */
+const tokensFileArgs = (ctx: StackContext): string[] =>
+  ctx.auth ? ['--auth-tokens-file', ctx.auth.tokensFile] : [];
 
 /** The Loki-compatible log store: push and LogQL on the Loki HTTP API. */
 export function logstore(ctx: StackContext): ComponentSpec {
@@ -26,6 +35,7 @@ export function logstore(ctx: StackContext): ComponentSpec {
       '744h',
       '--stream-idle-period',
       ctx.logShipping.streamIdlePeriod,
+      ...tokensFileArgs(ctx),
     ],
     ports: [{ name: 'http', port }],
     metrics: { port },
@@ -56,6 +66,9 @@ export function collector(ctx: StackContext): ComponentSpec {
       `127.0.0.1:${port}`,
       '--max-retry-period',
       ctx.logShipping.maxRetryPeriod,
+      ...(ctx.auth
+        ? ['--tenant', ctx.auth.tenant, '--bearer-token-file', ctx.auth.tokenFile('collector')]
+        : []),
     ],
     ports: [{ name: 'metrics', port }],
     metrics: { port },
@@ -82,6 +95,7 @@ export function tracestore(ctx: StackContext): ComponentSpec {
       `127.0.0.1:${grpc}`,
       '--query',
       `127.0.0.1:${query}`,
+      ...tokensFileArgs(ctx),
     ],
     ports: [
       { name: 'otlp-http', port: http },

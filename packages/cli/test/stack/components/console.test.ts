@@ -22,6 +22,9 @@ test('the console is in the stack on its port, 127.0.0.1 only, proxying to the s
     assert.equal(arg('--jaeger'), 'http://127.0.0.1:26686');
     assert.equal(arg('--alertmanager'), 'http://127.0.0.1:19093');
     assert.equal(arg('--relay'), 'http://127.0.0.1:19096');
+    // Alertmanager runs behind basic auth: the console sends the stack's password (a file, not an argument).
+    assert.equal(arg('--alertmanager-user'), 'opsight');
+    assert.equal(arg('--alertmanager-password-file'), join(dir, 'secrets', 'alertmanager'));
     assert.deepEqual(spec.ports, [{ name: 'http', port: 13000 }]);
     assert.equal(spec.readinessProbe?.http?.path, '/ready');
     assert.ok(

@@ -12,7 +12,11 @@
 // Written atomically (write to a temporary file, then rename): a kill -9 leaves the previous or the
 // new version, never a torn one. An unreadable file starts every file from the beginning (at-least-once:
 // duplicates, which the store keeps once, rather than loss).
+//
+// Mode 0600 (paths of other pods' logs are not for other users): checked when it is opened, and every
+// version is written 0600.
 import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { ensurePrivateFile } from '@opsight/private-files';
 import type { Fingerprint } from './file-identity.js';
 
 export interface Position {
@@ -40,6 +44,9 @@ export class Positions {
   readonly savedAt: number;
 
   constructor(private readonly file: string) {
+    ensurePrivateFile(file, { service: 'collector' });
+    // A temporary file left by a kill keeps its mode through writeFileSync; the rename would publish it.
+    ensurePrivateFile(`${file}.tmp`, { service: 'collector' });
     let savedAt = 0;
     try {
       const doc = JSON.parse(readFileSync(file, 'utf8')) as {
@@ -116,7 +123,7 @@ export class Positions {
       size: p.size,
       path: p.path,
     }));
-    writeFileSync(tmp, JSON.stringify({ version: 2, savedAt: Date.now(), files }));
+    writeFileSync(tmp, JSON.stringify({ version: 2, savedAt: Date.now(), files }), { mode: 0o600 });
     renameSync(tmp, this.file);
     this.dirty = false;
   }

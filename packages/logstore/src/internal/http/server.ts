@@ -2,6 +2,9 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { type GuardOptions, guardRequestListener, guardUpgradeListener } from '@opsight/http-guard';
+import { requestTenant, type TenantAuthenticator, tokensEqual } from '@opsight/tenant-auth';
 import { WebSocketServer } from 'ws';
 import { ERROR_CODES, type ErrorCode } from '../error-codes.js';
 import type { Labels } from '../labels.js';
@@ -13,6 +16,7 @@ import { decodePush, PushDecodeError } from '../push/decode-push.js';
 import { Ingester, type PushOutcome } from '../push/ingester.js';
 import { LogStorage } from '../storage/log-storage.js';
 import { defaultRetentionBytes, Retention } from '../storage/retention.js';
+import { type ErrorLog, errorFields, stderrErrorLog } from './error-log.js';
 import { StoreMetrics } from './metrics.js';
 import { BadParam, parseDirection, parseLimit, parseStep, parseTime } from './params.js';
 
@@ -25,7 +29,18 @@ export interface LogStoreOptions {
   port?: number;
   /** Limit overrides for every tenant (Loki limits_config names). @default DEFAULT_LIMITS */
   limits?: Partial<Limits>;
-  /** When set, every API request must carry `Authorization: Bearer <token>` (/ready excepted). */
+  /**
+   * Tenancy by token (`--auth-tokens-file`, a TokensFile): every request but /ready and /metrics must carry
+   * `Authorization: Bearer <token>`; the tenant is the token's, and an X-Scope-OrgID naming another
+   * tenant is refused (403 TENANT_MISMATCH). Per-tenant limits and the size budget's shares follow
+   * that tenant. @default undefined (no tenancy by token)
+   */
+  tenantAuth?: TenantAuthenticator;
+  /**
+   * One shared token (`--auth-token-file`), the older and weaker mode: every API request must carry
+   * `Authorization: Bearer <token>` (/ready and /metrics excepted), and the tenant is still X-Scope-OrgID. Ignored
+   * when `tenantAuth` is set. @default undefined
+   */
   authToken?: string;
   /**
    * Multi-tenant mode (Loki's auth_enabled): X-Scope-OrgID is required. Otherwise requests without
@@ -56,6 +71,28 @@ export interface LogStoreOptions {
    * decompressing: a decompression bomb stops at this size). @default 67108864 (64 MiB)
    */
   maxBodyBytes?: number;
+  /**
+   * Browser safety (@opsight/http-guard): Host names besides loopback names and IP literals, origins that
+   * may push and tail besides the console's. Env `OPSIGHT_ALLOWED_HOSTS` and `OPSIGHT_ALLOWED_ORIGINS` add
+   * to these. @default {} (loopback names, IP literals; the console's origin)
+   */
+  guard?: Pick<GuardOptions, 'allowedHosts' | 'allowedOrigins'>;
+  /**
+   * Where the error behind a 500 INTERNAL answer, a 503 STORAGE_* answer or a tail closed with 1011 goes:
+   * the answer says only the code and fixed words. @default one JSON line on stderr (stderrErrorLog)
+   */
+  logError?: ErrorLog;
+}
+
+const PUSH_TYPES = ['application/json', 'application/x-protobuf'] as const;
+const QUERY_TYPES = ['application/x-www-form-urlencoded'] as const;
+
+/** The media types a write may declare: Loki's and OTLP's JSON or protobuf on pushes; elsewhere a form. */
+export function logstoreWriteTypes(path: string): readonly string[] {
+  const p = path.replace(/\/+$/, '');
+  return p === '/loki/api/v1/push' || p === '/api/prom/push' || p === '/otlp/v1/logs'
+    ? PUSH_TYPES
+    : QUERY_TYPES;
 }
 
 export interface LogStore {
@@ -97,7 +134,7 @@ function storageWriteError(e: unknown, retryAfterSeconds: number): HttpError | u
     return new HttpError(
       503,
       'STORAGE_FULL',
-      `storage full: the disk of the log store has no space left (${(e as Error).message}); nothing of this request was stored`,
+      'storage full: the disk of the log store has no space left; nothing of this request was stored',
       undefined,
       retryAfterSeconds,
     );
@@ -127,11 +164,13 @@ export function createLogStore(options: LogStoreOptions): LogStore {
   const tails = new Set<Tail>();
   const maxBody = options.maxBodyBytes ?? 64 * 1024 * 1024;
   const retryAfter = options.storageFullRetryAfterSeconds ?? 5;
+  const logError = options.logError ?? stderrErrorLog;
   const retention = new Retention(
     storage,
     {
       maxAgeMs: options.retentionMaxAgeMs ?? 0,
       maxBytes: options.retentionMaxBytes ?? defaultRetentionBytes(options.dataDir),
+      tenants: () => options.tenantAuth?.tenants() ?? [],
     },
     (run) => {
       if (run instanceof Error) {
@@ -145,7 +184,13 @@ export function createLogStore(options: LogStoreOptions): LogStore {
   );
   metrics.retentionBudget.set(retention.budgetBytes());
 
+  const tenantAuth = options.tenantAuth;
   const tenantOf = (req: IncomingMessage): string => {
+    if (tenantAuth) {
+      const d = requestTenant(tenantAuth, req.headers.authorization, req.headers['x-scope-orgid']);
+      if (!d.ok) throw new HttpError(d.status, d.code, d.message, d.field);
+      return d.tenant!;
+    }
     const h = req.headers['x-scope-orgid'];
     const t = Array.isArray(h) ? h[0] : h;
     if (!t) {
@@ -170,8 +215,14 @@ export function createLogStore(options: LogStoreOptions): LogStore {
   };
 
   const checkAuth = (req: IncomingMessage) => {
+    if (tenantAuth) {
+      // Any known token may reach the API; which tenant it acts as is tenantOf's business.
+      const d = requestTenant(tenantAuth, req.headers.authorization, undefined);
+      if (!d.ok) throw new HttpError(d.status, d.code, d.message, d.field);
+      return;
+    }
     if (!options.authToken) return;
-    if (req.headers.authorization !== `Bearer ${options.authToken}`) {
+    if (!tokensEqual(req.headers.authorization ?? '', `Bearer ${options.authToken}`)) {
       throw new HttpError(401, 'UNAUTHORIZED', 'missing or invalid bearer token', 'Authorization');
     }
   };
@@ -399,15 +450,8 @@ export function createLogStore(options: LogStoreOptions): LogStore {
       res.end('ready\n');
       return '/ready';
     }
-    checkAuth(req);
-    if (path === '/flush') {
-      // Loki's ingester endpoint: here it seals what the out-of-order window allows, now.
-      if (method !== 'POST') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'use POST');
-      seal(1);
-      res.writeHead(204);
-      res.end();
-      return '/flush';
-    }
+    // Open, as Loki serves it: Prometheus scrapes it without a tenant token. It holds counts per tenant
+    // name, no log content.
     if (path === '/metrics') {
       metrics.storageBytes.set(storage.usedBytes());
       for (const t of ingester.active.tenants())
@@ -416,6 +460,15 @@ export function createLogStore(options: LogStoreOptions): LogStore {
       res.writeHead(200, { 'content-type': metrics.registry.contentType });
       res.end(text);
       return '/metrics';
+    }
+    checkAuth(req);
+    if (path === '/flush') {
+      // Loki's ingester endpoint: here it seals what the out-of-order window allows, now.
+      if (method !== 'POST') throw new HttpError(405, 'METHOD_NOT_ALLOWED', 'use POST');
+      seal(1);
+      res.writeHead(204);
+      res.end();
+      return '/flush';
     }
     const api = path.replace(/^\/api\/prom\//, '/loki/api/v1/');
     if (api === '/loki/api/v1/status/buildinfo') {
@@ -537,7 +590,7 @@ export function createLogStore(options: LogStoreOptions): LogStore {
     }
   };
 
-  const server = createServer((req, res) => {
+  const handleRequest = (req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
     route(req, res)
       .then((r) => r)
@@ -547,7 +600,10 @@ export function createLogStore(options: LogStoreOptions): LogStore {
           return 'error';
         }
         const failure = e instanceof HttpError ? undefined : storageWriteError(e, retryAfter);
-        if (failure) e = failure;
+        if (failure) {
+          logError({ message: 'write failed; answered 503', code: failure.code, ...errorFields(e) });
+          e = failure;
+        }
         if (e instanceof HttpError) {
           if (e.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(e.retryAfterSeconds));
           if (e.status === 413) {
@@ -560,7 +616,15 @@ export function createLogStore(options: LogStoreOptions): LogStore {
         else if (e instanceof BadParam)
           json(res, 400, { status: 'error', code: 'INVALID_PARAMETER', error: e.message, field: e.field });
         else {
-          json(res, 500, { status: 'error', code: 'INTERNAL', error: (e as Error).message });
+          // A bug or a failed read: the answer says only the code; the error is in the log line.
+          logError({
+            message: 'request failed',
+            code: 'INTERNAL',
+            method: req.method,
+            path: (req.url ?? '/').split('?')[0],
+            ...errorFields(e),
+          });
+          json(res, 500, { status: 'error', code: 'INTERNAL', error: 'internal error' });
         }
         return 'error';
       })
@@ -570,11 +634,13 @@ export function createLogStore(options: LogStoreOptions): LogStore {
           (performance.now() - started) / 1000,
         );
       });
-  });
+  };
+  const guard: GuardOptions = { ...options.guard, writeContentTypes: logstoreWriteTypes };
+  const server = createServer(guardRequestListener(handleRequest, guard));
 
   // Live tailing over WebSocket: /loki/api/v1/tail?query=…&start=…&limit=…
   const wss = new WebSocketServer({ noServer: true });
-  server.on('upgrade', (req, socket, head) => {
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const reject = (status: number, message: string) => {
       socket.end(
@@ -589,7 +655,11 @@ export function createLogStore(options: LogStoreOptions): LogStore {
       tenant = tenantOf(req);
       selector = engine.parse(url.searchParams.get('query') ?? '');
     } catch (e) {
-      return reject(e instanceof HttpError ? e.status : 400, (e as Error).message);
+      if (e instanceof HttpError) return reject(e.status, e.message);
+      if (e instanceof QueryError) return reject(e.status, e.message);
+      if (e instanceof BadParam) return reject(400, e.message);
+      logError({ message: 'tail refused', code: 'INTERNAL', path: url.pathname, ...errorFields(e) });
+      return reject(500, 'internal error');
     }
     if (selector.kind !== 'log') return reject(400, 'tail needs a log query');
     const sel = selector.selector;
@@ -634,14 +704,18 @@ export function createLogStore(options: LogStoreOptions): LogStore {
           ws.send(JSON.stringify({ streams: hist.data.result }));
         }
       } catch (e) {
-        ws.close(1011, (e as Error).message.slice(0, 100));
+        const clientError = e instanceof QueryError || e instanceof BadParam || e instanceof HttpError;
+        if (!clientError)
+          logError({ message: 'tail failed', code: 'INTERNAL', path: url.pathname, ...errorFields(e) });
+        ws.close(1011, clientError ? (e as Error).message.slice(0, 100) : 'internal error');
         return;
       }
       const tail: Tail = { tenant, send };
       tails.add(tail);
       ws.on('close', () => tails.delete(tail));
     });
-  });
+  };
+  server.on('upgrade', guardUpgradeListener(onUpgrade, guard));
 
   let timer: NodeJS.Timeout | undefined;
   let sealTimer: NodeJS.Timeout | undefined;

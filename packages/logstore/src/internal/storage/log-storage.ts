@@ -13,8 +13,8 @@
 // A push is one transaction; it is committed to the WAL before the HTTP response, so an
 // acknowledged push survives kill -9 of the process (synchronous=NORMAL). `sync: 'full'` also
 // survives power loss, at a cost per push.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensurePrivateDatabase, ensurePrivateDir } from '@opsight/private-files';
 import Database from 'better-sqlite3';
 import { fingerprint, formatLabels, type Labels } from '../labels.js';
 import { type ChunkEntry, decodeChunk, encodeChunk } from './chunk-codec.js';
@@ -97,7 +97,11 @@ export class LogStorage {
 
   constructor(options: StorageOptions) {
     const file = options.dataDir === ':memory:' ? ':memory:' : join(options.dataDir, 'logs.sqlite');
-    if (options.dataDir !== ':memory:') mkdirSync(options.dataDir, { recursive: true });
+    if (options.dataDir !== ':memory:') {
+      // Checked on every open: an older release or a copy may have left the data readable by others.
+      ensurePrivateDir(options.dataDir, { service: 'logstore' });
+      ensurePrivateDatabase(file, { service: 'logstore' });
+    }
     this.db = new Database(file);
     this.db.pragma('page_size = 16384');
     this.db.pragma('auto_vacuum = INCREMENTAL');
@@ -527,11 +531,19 @@ export class LogStorage {
     return (pages - free) * pageSize;
   }
 
-  /** Deletes entries older than `cutoff` (ns) in every stream; returns how many were deleted. */
-  deleteOlderThan(cutoff: bigint): number {
+  /**
+   * Deletes entries older than `cutoff` (ns) in every stream, or only in the streams of `tenant`; returns
+   * how many were deleted.
+   */
+  deleteOlderThan(cutoff: bigint, tenant?: string): number {
     let deleted = 0;
     const del = this.db.prepare('DELETE FROM entries WHERE stream_id = ? AND ts < ?');
-    const delTrace = this.db.prepare('DELETE FROM trace_index WHERE bucket < ?');
+    const delTrace =
+      tenant === undefined
+        ? this.db.prepare('DELETE FROM trace_index WHERE bucket < ?')
+        : this.db.prepare(
+            'DELETE FROM trace_index WHERE bucket < ? AND stream_id IN (SELECT id FROM streams WHERE tenant = ?)',
+          );
     const delChunks = this.db.prepare(
       'DELETE FROM chunks WHERE stream_id = ? AND max_ts < ? RETURNING entries',
     );
@@ -541,6 +553,7 @@ export class LogStorage {
     );
     this.db.transaction(() => {
       for (const s of this.byId.values()) {
+        if (tenant !== undefined && s.tenant !== tenant) continue;
         if (s.minTs !== 0n && s.minTs >= cutoff) continue;
         deleted += del.run(s.id, cutoff).changes;
         for (const r of delChunks.all(s.id, cutoff) as Array<{ entries: number }>) deleted += r.entries;
@@ -559,35 +572,78 @@ export class LogStorage {
         s.minTs = b.lo ?? 0n;
         if (b.lo === null) s.maxTs = 0n;
       }
-      delTrace.run(cutoff / TRACE_BUCKET_NS);
+      if (tenant === undefined) delTrace.run(cutoff / TRACE_BUCKET_NS);
+      else delTrace.run(cutoff / TRACE_BUCKET_NS, tenant);
     })();
     return deleted;
   }
 
   /**
-   * Retention: drops entries older than `maxAgeNs` before `nowNs`, then, while the database is
-   * over `maxBytes`, the oldest slice of time across all streams. Returns entries deleted.
+   * Bytes each tenant holds on disk, estimated from what it stores: its unsealed rows (line, metadata and
+   * a fixed per-row overhead) and its sealed chunks (compressed size). Used to split the size budget.
    */
-  applyRetention(nowNs: bigint, maxAgeNs?: bigint, maxBytes?: number): number {
+  tenantBytes(): Map<string, number> {
+    const out = new Map<string, number>();
+    const rows = this.db
+      .prepare(
+        `SELECT s.tenant AS tenant, SUM(x.b) AS b FROM streams s JOIN (
+           SELECT stream_id, SUM(length(CAST(line AS BLOB)) + COALESCE(length(meta), 0) + 32) AS b
+             FROM entries GROUP BY stream_id
+           UNION ALL
+           SELECT stream_id, SUM(length(data) + 48) AS b FROM chunks GROUP BY stream_id
+         ) x ON x.stream_id = s.id GROUP BY s.tenant`,
+      )
+      .all() as Array<{ tenant: string; b: number | null }>;
+    for (const r of rows) if (r.b) out.set(r.tenant, r.b);
+    return out;
+  }
+
+  /**
+   * Retention: drops entries older than `maxAgeNs` before `nowNs`; then, while the database is over
+   * `maxBytes`, the oldest slice of time of the tenant most over its share. The share is `maxBytes`
+   * split evenly between the tenants that hold data and those named in `tenants` (the configured ones);
+   * a tenant within its share is never evicted, so one tenant's volume cannot evict another's data.
+   * A single tenant's share is the whole budget. Returns entries deleted.
+   */
+  applyRetention(nowNs: bigint, maxAgeNs?: bigint, maxBytes?: number, tenants: string[] = []): number {
     let deleted = 0;
     if (maxAgeNs !== undefined) deleted += this.deleteOlderThan(nowNs - maxAgeNs);
     if (maxBytes !== undefined) {
-      for (let round = 0; round < 20; round++) {
+      for (let round = 0; round < 40; round++) {
         const used = this.usedBytes();
         if (used <= maxBytes) break;
+        const held = this.tenantBytes();
+        const names = new Set([...tenants, ...held.keys()]);
+        const total = [...held.values()].reduce((a, b) => a + b, 0);
+        if (total === 0) break;
+        const share = maxBytes / Math.max(1, names.size);
+        // Each tenant's part of the pages in use, in proportion to what it stores.
+        let victim: string | undefined;
+        let over = 0;
+        for (const [t, b] of held) {
+          const est = (used * b) / total;
+          if (est - share > over) {
+            over = est - share;
+            victim = t;
+          }
+        }
+        if (victim === undefined) break;
         let lo = 0n;
         let hi = 0n;
         for (const s of this.byId.values()) {
-          if (s.maxTs === 0n) continue;
+          if (s.tenant !== victim || s.maxTs === 0n) continue;
           if (lo === 0n || s.minTs < lo) lo = s.minTs;
           if (s.maxTs > hi) hi = s.maxTs;
         }
         if (hi === 0n) break;
-        // Drop the share of the time span that the excess represents, plus 5%, at least 1 ns.
-        const share = Math.min(1, (used - maxBytes) / used + 0.05);
+        // Drop the share of the tenant's time span that its excess represents (no more than the store's
+        // excess), plus 5%, at least 1 ns.
+        const est = (used * held.get(victim)!) / total;
+        const excess = Math.min(over, used - maxBytes);
+        const part = Math.min(1, excess / est + 0.05);
         const span = hi - lo + 1n;
-        const cut = lo + BigInt(Math.max(1, Math.ceil(Number(span) * share)));
-        const n = this.deleteOlderThan(cut);
+        const cut = lo + BigInt(Math.max(1, Math.ceil(Number(span) * part)));
+        const n = this.deleteOlderThan(cut, victim);
         deleted += n;
         this.db.pragma('incremental_vacuum');
         if (n === 0 && cut > hi) break;

@@ -1,10 +1,14 @@
 // Retention: what the store keeps, by age and by a size budget, enforced oldest first. The one
-// place that decides what is deleted (issue 14 makes the budget per tenant: change `budgetBytes`
-// and the slice chosen in LogStorage.applyRetention, nothing else).
+// place that decides what is deleted.
 //
 // - Age (`maxAgeMs`): entries older than now - maxAge are deleted.
-// - Size (`maxBytes`, `--retention-bytes`): while the database's pages in use exceed the budget,
-//   the oldest slice of time across all streams (rows and chunks) is deleted.
+// - Size (`maxBytes`, `--retention-bytes`), split per tenant: the budget is divided evenly between
+//   the tenants of the token file and the tenants that hold data (one tenant: the whole budget). A
+//   tenant may use more than its share while the store is under its budget; once the database's
+//   pages in use exceed the budget, only tenants over their share lose data, the one most over it
+//   first, oldest first within that tenant (rows and chunks). A tenant within its share is never
+//   evicted, so one tenant's volume cannot evict another's data. A tenant's use is estimated from
+//   the bytes it stores (LogStorage.tenantBytes).
 // - When: every `intervalMs`, and after a write that leaves the database over its budget (so a
 //   burst cannot run far past it between two periodic runs). The check after a write is three
 //   PRAGMA reads; the deletion itself runs on the next turn of the event loop, after the push has
@@ -49,6 +53,11 @@ export interface RetentionOptions {
   maxAgeMs?: number;
   /** Size budget in bytes of database pages in use; 0 is unbounded. @default 0 */
   maxBytes?: number;
+  /**
+   * The configured tenants (those of the token file): each gets a share of `maxBytes` even before it
+   * writes. Tenants holding data always count. @default () => []
+   */
+  tenants?: () => string[];
 }
 
 export interface RetentionRun {
@@ -68,7 +77,7 @@ export class Retention {
     private readonly report: (run: RetentionRun | Error) => void = () => {},
   ) {}
 
-  /** The size budget in bytes (0: none). One budget for the store today; per tenant in issue 14. */
+  /** The size budget in bytes of the whole store (0: none); split per tenant when enforced. */
   budgetBytes(): number {
     return this.options.maxBytes ?? 0;
   }
@@ -78,7 +87,12 @@ export class Retention {
     const maxAge = this.options.maxAgeMs ? BigInt(this.options.maxAgeMs) * 1_000_000n : undefined;
     const budget = this.budgetBytes() || undefined;
     const before = this.storage.usedBytes();
-    const entries = this.storage.applyRetention(BigInt(nowMs) * 1_000_000n, maxAge, budget);
+    const entries = this.storage.applyRetention(
+      BigInt(nowMs) * 1_000_000n,
+      maxAge,
+      budget,
+      this.options.tenants?.() ?? [],
+    );
     const out = { entries, bytes: Math.max(0, before - this.storage.usedBytes()) };
     if (entries > 0) this.report(out);
     return out;

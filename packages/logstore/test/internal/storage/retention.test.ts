@@ -81,3 +81,48 @@ test('default budget: 2 GiB, or a fifth of the filesystem if smaller; --retentio
   assert.ok(tenth > 0);
   assert.ok(Math.abs(parseRetentionBytes('20%', tmpdir(), parseBytes) - 2 * tenth) <= 1);
 });
+
+test("the size budget is split per tenant: tenant A's volume does not evict tenant B's data", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'retention-'));
+  const storage = new LogStorage({ dataDir: dir });
+  try {
+    const t0 = 1_700_000_000_000n * 1_000_000n;
+    // Tenant b writes first (its data is the oldest in the store), then tenant a writes a lot.
+    storage.append('b', [
+      {
+        labels: { app: 'b' },
+        entries: Array.from({ length: 2000 }, (_, i) => ({
+          ts: t0 + BigInt(i),
+          line: `b ${i} ${'x'.repeat(200)}`,
+        })),
+      },
+    ]);
+    const bOnly = storage.usedBytes();
+    for (let m = 1; m <= 40; m++) {
+      storage.append('a', [
+        {
+          labels: { app: 'a' },
+          entries: Array.from({ length: 500 }, (_, i) => ({
+            ts: t0 + BigInt(m) * 60_000_000_000n + BigInt(i),
+            line: `a ${m} ${i} ${'y'.repeat(300)}`,
+          })),
+        },
+      ]);
+    }
+    const budget = Math.floor(storage.usedBytes() / 3);
+    assert.ok(bOnly < budget / 2, 'tenant b is well within its share');
+    const retention = new Retention(storage, { maxBytes: budget, tenants: () => ['a', 'b', 'c'] });
+    const run = retention.run();
+    assert.ok(run.entries > 0);
+    assert.ok(storage.usedBytes() <= budget, `${storage.usedBytes()} > ${budget}`);
+    const all = { from: 0n, to: 2n ** 62n, direction: 'forward' as const };
+    const b = [...storage.scanStream(storage.findStream('b', { app: 'b' })!, all)];
+    assert.equal(b.length, 2000, "tenant b's oldest-in-store data is all kept");
+    const a = [...storage.scanStream(storage.findStream('a', { app: 'a' })!, all)];
+    assert.ok(a.length < 40 * 500);
+    assert.match(a.at(-1)!.line, /^a 40 499 /, "tenant a's newest entries are kept, its oldest went");
+  } finally {
+    storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -3,15 +3,20 @@
 // invalid ones succeed with partial_success. gzip message compression is handled by grpc-js.
 import * as grpc from '@grpc/grpc-js';
 import { TraceStoreError } from '../error-codes.js';
-import { bearerAllowed } from '../http/bearer-auth.js';
+import { type ErrorLog, errorFields, stderrErrorLog } from '../error-log.js';
 import { otlpTypes, traceExportPath } from './otlp-schema.js';
 import type { ExportOutcome, TraceIngester } from './trace-ingester.js';
 
 export interface OtlpGrpcOptions {
-  ingester: TraceIngester;
+  /**
+   * The ingester of the tenant a call acts as, from its `authorization` and `x-scope-orgid` metadata;
+   * throws TraceStoreError (UNAUTHENTICATED, PERMISSION_DENIED) when refused.
+   */
+  ingesterOf: (authorization: string | undefined, orgId: string | undefined) => TraceIngester;
   /** Largest request message accepted, in bytes. */
   maxRequestBytes: number;
-  bearerToken?: string;
+  /** Where an unexpected failure's error goes (its status says only INTERNAL_ERROR). @default stderrErrorLog */
+  logError?: ErrorLog;
 }
 
 const traceService: grpc.ServiceDefinition = {
@@ -36,23 +41,35 @@ export function createOtlpGrpcServer(options: OtlpGrpcOptions): grpc.Server {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': options.maxRequestBytes,
   });
+  const logError = options.logError ?? stderrErrorLog;
   const fail = (callback: grpc.sendUnaryData<ExportOutcome>, error: unknown): void => {
-    const e =
-      error instanceof TraceStoreError
-        ? error
-        : new TraceStoreError('STORAGE_FAILED', (error as Error).message);
+    if (error instanceof TraceStoreError) {
+      callback({ code: error.grpcCode, details: `${error.code}: ${error.message}` });
+      return;
+    }
+    // A bug: the status says only the code; the error is in the log line.
+    logError({
+      message: 'request failed',
+      code: 'INTERNAL_ERROR',
+      method: traceExportPath,
+      ...errorFields(error),
+    });
+    const e = new TraceStoreError('INTERNAL_ERROR', 'internal error');
     callback({ code: e.grpcCode, details: `${e.code}: ${e.message}` });
   };
   const handler: grpc.handleUnaryCall<Buffer, ExportOutcome> = (call, callback) => {
-    const authorization = call.metadata.get('authorization')[0];
-    if (!bearerAllowed(options.bearerToken, typeof authorization === 'string' ? authorization : undefined)) {
-      fail(
-        callback,
-        new TraceStoreError('UNAUTHORIZED', 'a valid bearer token is required', 'authorization'),
-      );
+    const text = (name: string) => {
+      const value = call.metadata.get(name)[0];
+      return typeof value === 'string' ? value : undefined;
+    };
+    let ingester: TraceIngester;
+    try {
+      ingester = options.ingesterOf(text('authorization'), text('x-scope-orgid'));
+    } catch (error) {
+      fail(callback, error);
       return;
     }
-    options.ingester.export(call.request, 'protobuf', 'grpc').then(
+    ingester.export(call.request, 'protobuf', 'grpc').then(
       (outcome) => callback(null, outcome),
       (error: unknown) => fail(callback, error),
     );

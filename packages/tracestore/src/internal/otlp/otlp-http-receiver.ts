@@ -5,9 +5,10 @@
 // with Retry-After, which OTLP/HTTP senders retry; nothing of such a request was stored.
 import { promisify } from 'node:util';
 import { gunzip, inflate } from 'node:zlib';
+import { installFastifyGuard } from '@opsight/http-guard';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { TraceStoreError } from '../error-codes.js';
-import { bearerAllowed } from '../http/bearer-auth.js';
+import { type ErrorLog, errorFields, stderrErrorLog } from '../error-log.js';
 import { otlpTypes } from './otlp-schema.js';
 import type { ExportOutcome, TraceIngester } from './trace-ingester.js';
 
@@ -15,10 +16,15 @@ const gunzipAsync = promisify(gunzip);
 const inflateAsync = promisify(inflate);
 
 export interface OtlpHttpOptions {
-  ingester: TraceIngester;
+  /**
+   * The ingester of the tenant a request acts as, from its Authorization and X-Scope-OrgID headers;
+   * throws TraceStoreError (401 UNAUTHORIZED, 403 TENANT_MISMATCH) when refused.
+   */
+  ingesterOf: (authorization: string | undefined, orgId: string | string[] | undefined) => TraceIngester;
   /** Largest request accepted, compressed and decompressed, in bytes. */
   maxRequestBytes: number;
-  bearerToken?: string;
+  /** Where an unexpected failure's error goes (its answer says only INTERNAL_ERROR). @default stderrErrorLog */
+  logError?: ErrorLog;
 }
 
 type Format = 'protobuf' | 'json';
@@ -85,6 +91,9 @@ async function decompress(body: Buffer, encoding: string | undefined, limit: num
 
 export function createOtlpHttpReceiver(options: OtlpHttpOptions): FastifyInstance {
   const app = Fastify({ bodyLimit: options.maxRequestBytes });
+  const logError = options.logError ?? stderrErrorLog;
+  // Browser safety: Host (DNS rebinding), Origin and the two OTLP media types, before any body is read.
+  installFastifyGuard(app, { writeContentTypes: ['application/json', 'application/x-protobuf'] });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
@@ -96,8 +105,15 @@ export function createOtlpHttpReceiver(options: OtlpHttpOptions): FastifyInstanc
     if (error.statusCode && error.statusCode < 500) {
       return sendError(reply, format, new TraceStoreError('INVALID_PARAMETER', error.message));
     }
-    request.log.error(error);
-    return sendError(reply, format, new TraceStoreError('STORAGE_FAILED', error.message));
+    // A bug: the answer says only the code (500, which senders do not retry); the error is in the log line.
+    logError({
+      message: 'request failed',
+      code: 'INTERNAL_ERROR',
+      method: request.method,
+      path: request.url.split('?')[0],
+      ...errorFields(error),
+    });
+    return sendError(reply, format, new TraceStoreError('INTERNAL_ERROR', 'internal error'));
   });
   app.setNotFoundHandler((request, reply) =>
     sendError(
@@ -115,12 +131,10 @@ export function createOtlpHttpReceiver(options: OtlpHttpOptions): FastifyInstanc
         'content-type',
       );
     }
-    if (!bearerAllowed(options.bearerToken, request.headers.authorization)) {
-      throw new TraceStoreError('UNAUTHORIZED', 'a valid bearer token is required', 'authorization');
-    }
+    const ingester = options.ingesterOf(request.headers.authorization, request.headers['x-scope-orgid']);
     const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const body = await decompress(raw, request.headers['content-encoding'], options.maxRequestBytes);
-    const outcome = await options.ingester.export(body, format, 'http');
+    const outcome = await ingester.export(body, format, 'http');
     return sendOutcome(reply, format, outcome);
   });
   return app;

@@ -10,6 +10,7 @@
 // rejected in OTLP's partial_success, which senders do not retry.
 import type { Counter, Gauge } from 'prom-client';
 import { TraceStoreError } from '../error-codes.js';
+import { type ErrorLog, errorFields, stderrErrorLog } from '../error-log.js';
 import type { SpanMetrics } from '../metrics/span-metrics.js';
 import type { IngestResult, SpanStore } from '../storage/span-store.js';
 import { otlpJsonToProtobuf } from './decode-json.js';
@@ -40,6 +41,11 @@ export interface IngestOptions {
   retryAfterSeconds?: number;
   /** Called after each group commit that stored something (e.g. to check the size budget). @default none */
   onCommitted?: () => void;
+  /**
+   * Where a failed commit's error goes (its answer says only STORAGE_FULL or STORAGE_FAILED).
+   * @default one JSON line on stderr (stderrErrorLog)
+   */
+  logError?: ErrorLog;
 }
 
 /** Whether a storage error means the disk (or the file system holding the database) is full. */
@@ -136,17 +142,23 @@ export class TraceIngester {
         const full = isDiskFull(result);
         if (full) this.counters.storageFull?.set(1);
         this.counters.requests.inc({ transport: p.transport, outcome: full ? 'storage_full' : 'error' });
+        (this.options.logError ?? stderrErrorLog)({
+          message: 'storing spans failed; answered 503',
+          code: full ? 'STORAGE_FULL' : 'STORAGE_FAILED',
+          transport: p.transport,
+          ...errorFields(result),
+        });
         p.reject(
           full
             ? new TraceStoreError(
                 'STORAGE_FULL',
-                `the disk holding the trace store is full; nothing of this request was stored, retry later: ${result.message}`,
+                'the disk holding the trace store is full; nothing of this request was stored, retry later',
                 undefined,
                 retryAfter,
               )
             : new TraceStoreError(
                 'STORAGE_FAILED',
-                `storing spans failed: ${result.message}`,
+                'storing spans failed; nothing of this request was stored, retry later',
                 undefined,
                 retryAfter,
               ),

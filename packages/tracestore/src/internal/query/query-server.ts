@@ -4,11 +4,12 @@
 //   with Jaeger's envelope {data, total, limit, offset, errors};
 // - /api/opsight/traces/{id}/analysis for the console (span tree, critical path, service calls);
 // - /metrics (Prometheus text) and /ready.
+import { installFastifyGuard } from '@opsight/http-guard';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import { analyzeTrace } from '../analysis/trace-analysis.js';
 import { TraceStoreError } from '../error-codes.js';
-import { bearerAllowed } from '../http/bearer-auth.js';
+import { type ErrorLog, errorFields, stderrErrorLog } from '../error-log.js';
 import type { SpanStore, TraceQuery } from '../storage/span-store.js';
 import { type DecodedTrace, decodeTrace } from './decoded-trace.js';
 import { parseGoDuration } from './go-duration.js';
@@ -18,11 +19,15 @@ import { parseRfc3339Nano } from './rfc3339.js';
 import { matchTags } from './tag-match.js';
 
 export interface QueryServerOptions {
-  store: SpanStore;
+  /** The store of the tenant a request acts as (see tenantOf). */
+  storeFor: (tenant: string) => SpanStore;
+  /** The tenant of a request; throws TraceStoreError (401, 403) when it may not read. */
+  tenantOf: (headers: FastifyRequest['headers']) => string;
   registry: Registry;
-  bearerToken?: string;
   /** Readiness; /ready answers 503 until this returns true. */
   isReady: () => boolean;
+  /** Where an unexpected failure's error goes (its answer says only INTERNAL_ERROR). @default stderrErrorLog */
+  logError?: ErrorLog;
 }
 
 type Query = Record<string, string | string[] | undefined>;
@@ -119,33 +124,46 @@ function sendError(request: FastifyRequest, reply: FastifyReply, error: TraceSto
 }
 
 export function createQueryServer(options: QueryServerOptions): FastifyInstance {
-  const { store } = options;
   const app = Fastify();
+  const logError = options.logError ?? stderrErrorLog;
+  // Browser safety: Host (DNS rebinding) and Origin, before the token and the routes.
+  installFastifyGuard(app);
+  const tenants = new WeakMap<FastifyRequest, string>();
+  /** The store of the request's tenant, decided once in the onRequest hook. */
+  const storeOf = (request: FastifyRequest): SpanStore => options.storeFor(tenants.get(request)!);
 
-  const loadTrace = (traceId: Buffer): DecodedTrace | null => {
+  const loadTrace = (store: SpanStore, traceId: Buffer): DecodedTrace | null => {
     const stored = store.getTrace(traceId);
     return stored ? decodeTrace(stored) : null;
   };
 
-  const search = (q: TraceQuery): DecodedTrace[] =>
+  const search = (store: SpanStore, q: TraceQuery): DecodedTrace[] =>
     store
       .findTraceIds(q, matchTags)
-      .map(loadTrace)
+      .map((id) => loadTrace(store, id))
       .filter((t): t is DecodedTrace => t !== null);
 
   app.addHook('onRequest', async (request) => {
-    if (request.url === '/ready') return;
-    if (!bearerAllowed(options.bearerToken, request.headers.authorization)) {
-      throw new TraceStoreError('UNAUTHORIZED', 'a valid bearer token is required', 'authorization');
-    }
+    // /ready and /metrics are open, as Loki's are: Prometheus scrapes without a tenant token, and the
+    // span metrics are aggregates, no span content.
+    const path = request.url.split('?')[0];
+    if (path === '/ready' || path === '/metrics') return;
+    tenants.set(request, options.tenantOf(request.headers));
   });
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
     if (error instanceof TraceStoreError) return sendError(request, reply, error);
     if (error.statusCode && error.statusCode < 500) {
       return sendError(request, reply, new TraceStoreError('INVALID_PARAMETER', error.message));
     }
-    request.log.error(error);
-    return sendError(request, reply, new TraceStoreError('STORAGE_FAILED', error.message));
+    // A bug or a failed read: the answer says only the code; the error is in the log line.
+    logError({
+      message: 'request failed',
+      code: 'INTERNAL_ERROR',
+      method: request.method,
+      path: request.url.split('?')[0],
+      ...errorFields(error),
+    });
+    return sendError(request, reply, new TraceStoreError('INTERNAL_ERROR', 'internal error'));
   });
   app.setNotFoundHandler((request, reply) =>
     sendError(request, reply, new TraceStoreError('NOT_FOUND', `no route ${request.method} ${request.url}`)),
@@ -160,12 +178,18 @@ export function createQueryServer(options: QueryServerOptions): FastifyInstance 
   );
 
   // Jaeger UI / Grafana JSON API.
-  app.get('/api/services', async () => {
-    const services = store.services();
+  app.get('/api/services', async (request) => {
+    const services = storeOf(request).services();
     return jaegerEnvelope(services, services.length);
   });
   app.get<{ Params: { service: string } }>('/api/services/:service/operations', async (request) => {
-    const names = [...new Set(store.operations(request.params.service).map((o) => o.name))];
+    const names = [
+      ...new Set(
+        storeOf(request)
+          .operations(request.params.service)
+          .map((o) => o.name),
+      ),
+    ];
     return jaegerEnvelope(names, names.length);
   });
   app.get('/api/operations', async (request) => {
@@ -173,14 +197,14 @@ export function createQueryServer(options: QueryServerOptions): FastifyInstance 
     const service = one(query, 'service');
     if (!service) throw invalid('service', 'parameter service is required');
     const kind = one(query, 'spanKind') ?? '';
-    const ops = store
+    const ops = storeOf(request)
       .operations(service)
       .map((o) => ({ name: o.name, spanKind: jaegerSpanKinds[o.kind] ?? '' }))
       .filter((o) => kind === '' || o.spanKind === kind);
     return jaegerEnvelope(ops, ops.length);
   });
   app.get<{ Params: { id: string } }>('/api/traces/:id', async (request) => {
-    const trace = loadTrace(parseTraceId(request.params.id));
+    const trace = loadTrace(storeOf(request), parseTraceId(request.params.id));
     if (!trace) throw new TraceStoreError('TRACE_NOT_FOUND', 'trace not found', 'traceID');
     return jaegerEnvelope([jaegerTrace(trace)]);
   });
@@ -189,7 +213,7 @@ export function createQueryServer(options: QueryServerOptions): FastifyInstance 
     const ids = many(query, 'traceID');
     if (ids.length > 0) {
       const traces = ids
-        .map((id) => loadTrace(parseTraceId(id)))
+        .map((id) => loadTrace(storeOf(request), parseTraceId(id)))
         .filter((t): t is DecodedTrace => t !== null);
       return jaegerEnvelope(traces.map(jaegerTrace));
     }
@@ -204,7 +228,7 @@ export function createQueryServer(options: QueryServerOptions): FastifyInstance 
     if (minDuration !== undefined && maxDuration !== undefined && maxDuration < minDuration) {
       throw invalid('maxDuration', 'maxDuration must be at least minDuration');
     }
-    const traces = search({
+    const traces = search(storeOf(request), {
       service,
       operation: one(query, 'operation') || undefined,
       startMinNs: startUs * 1000n,
@@ -220,7 +244,9 @@ export function createQueryServer(options: QueryServerOptions): FastifyInstance 
     const query = request.query as Query;
     const endMs = integerParam(query, 'endTs') ?? BigInt(Date.now());
     const lookbackMs = integerParam(query, 'lookback') ?? 86_400_000n;
-    return jaegerEnvelope(store.dependencies((endMs - lookbackMs) * 1_000_000n, endMs * 1_000_000n));
+    return jaegerEnvelope(
+      storeOf(request).dependencies((endMs - lookbackMs) * 1_000_000n, endMs * 1_000_000n),
+    );
   });
 
   // Jaeger v2 API v3 (HTTP gateway).
@@ -239,7 +265,7 @@ export function createQueryServer(options: QueryServerOptions): FastifyInstance 
     return { result: tracesDataJson(traces) };
   };
   app.get<{ Params: { id: string } }>('/api/v3/traces/:id', async (request) => {
-    const trace = loadTrace(parseTraceId(request.params.id, 'trace_id'));
+    const trace = loadTrace(storeOf(request), parseTraceId(request.params.id, 'trace_id'));
     return v3Traces(trace ? [trace] : []);
   });
   app.get('/api/v3/traces', async (request) => {
@@ -257,7 +283,7 @@ export function createQueryServer(options: QueryServerOptions): FastifyInstance 
     }
     const n = integerParam(query, 'query.num_traces');
     return v3Traces(
-      search({
+      search(storeOf(request), {
         service: one(query, 'query.service_name') || undefined,
         operation: one(query, 'query.operation_name') || undefined,
         startMinNs: v3Time(query, 'query.start_time_min', true)!,
@@ -269,12 +295,12 @@ export function createQueryServer(options: QueryServerOptions): FastifyInstance 
       }),
     );
   });
-  app.get('/api/v3/services', async () => ({ services: store.services() }));
+  app.get('/api/v3/services', async (request) => ({ services: storeOf(request).services() }));
   app.get('/api/v3/operations', async (request) => {
     const query = request.query as Query;
     const service = one(query, 'service') ?? '';
     const kind = one(query, 'span_kind') ?? one(query, 'spanKind') ?? '';
-    const operations = store
+    const operations = storeOf(request)
       .operations(service)
       .map((o) => ({ name: o.name, spanKind: jaegerSpanKinds[o.kind] || 'internal' }))
       .filter((o) => kind === '' || o.spanKind === kind);
@@ -285,12 +311,12 @@ export function createQueryServer(options: QueryServerOptions): FastifyInstance 
     const start = v3Time(query, 'start_time', true)!;
     const end = v3Time(query, 'end_time', true)!;
     if (end <= start) throw invalid('end_time', 'end_time must be after start_time');
-    return { dependencies: store.dependencies(start, end) };
+    return { dependencies: storeOf(request).dependencies(start, end) };
   });
 
   // Console.
   app.get<{ Params: { id: string } }>('/api/opsight/traces/:id/analysis', async (request) => {
-    const trace = loadTrace(parseTraceId(request.params.id));
+    const trace = loadTrace(storeOf(request), parseTraceId(request.params.id));
     if (!trace) throw new TraceStoreError('TRACE_NOT_FOUND', 'trace not found', 'traceID');
     return analyzeTrace(trace);
   });

@@ -5,8 +5,8 @@
 // survives the process being killed; with synchronous=FULL (the default) the log is also fsynced at each
 // commit, so it survives power loss too. synchronous=NORMAL keeps the first guarantee only.
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensurePrivateDatabase, ensurePrivateDir } from '@opsight/private-files';
 import Database from 'better-sqlite3';
 import type { IngestBatch, IngestSpan } from '../otlp/ingest-batch.js';
 import { DependencyHours } from './dependency-hours.js';
@@ -185,8 +185,10 @@ export class SpanStore {
   constructor(options: SpanStoreOptions) {
     let file = ':memory:';
     if (options.dataDir !== ':memory:') {
-      mkdirSync(options.dataDir, { recursive: true });
       file = join(options.dataDir, 'traces.db');
+      // Checked on every open: an older release or a copy may have left the data readable by others.
+      ensurePrivateDir(options.dataDir, { service: 'tracestore' });
+      ensurePrivateDatabase(file, { service: 'tracestore' });
     }
     this.retention = {
       maxAgeMs: options.retention?.maxAgeMs ?? 7 * 24 * 3600 * 1000,

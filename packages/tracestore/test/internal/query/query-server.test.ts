@@ -364,11 +364,13 @@ describe('query API', () => {
     assert.equal((await get('/nope')).status, 404);
   });
 
-  it('requires the bearer token everywhere but /ready when one is configured', async (t) => {
+  it('requires the bearer token everywhere but /ready and /metrics when one is configured', async (t) => {
     const { get } = await start(t, 'tok');
     assert.equal((await get('/ready')).status, 200);
+    assert.equal((await get('/metrics')).status, 200);
+    assert.equal((await get('/metrics?x=1')).status, 200);
     assert.equal((await get('/api/services')).status, 401);
-    assert.equal((await get('/metrics')).status, 401);
+    assert.equal((await get('/api/services?metrics')).status, 401);
     assert.equal((await get('/api/services', { authorization: 'Bearer tok' })).status, 200);
   });
 });

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { chmodSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { decodeExportRequest } from '../../../src/internal/otlp/ingest-batch.js';
 import { defaultSpanLimits } from '../../../src/internal/otlp/validate-span.js';
@@ -228,6 +230,21 @@ describe('SpanStore', () => {
     assert.equal(store.ingest(batch(Array.from({ length: 3 }, () => ({ traceId, startNs: t0 })))).dropped, 0);
     const again = store.getTrace(Buffer.from(traceId, 'hex'))!;
     assert.deepEqual([again.spans.length, again.droppedSpans, again.warnings], [3, 0, []]);
+    store.close();
+  });
+
+  it('opens a world-readable data directory and database and leaves them 0700 and 0600', (t) => {
+    const dir = tempDir(t);
+    const db = join(dir, 'traces.db');
+    new SpanStore({ dataDir: dir }).close();
+    assert.equal(statSync(db).mode & 0o777, 0o600, 'a new database is born 0600');
+    chmodSync(dir, 0o755);
+    chmodSync(db, 0o644);
+    writeFileSync(`${db}-shm`, '');
+    chmodSync(`${db}-shm`, 0o644);
+    const store = new SpanStore({ dataDir: dir });
+    assert.equal(statSync(dir).mode & 0o777, 0o700);
+    for (const f of [db, `${db}-wal`, `${db}-shm`]) assert.equal(statSync(f).mode & 0o777, 0o600, f);
     store.close();
   });
 
