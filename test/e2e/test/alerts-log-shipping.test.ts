@@ -45,7 +45,7 @@ test('a stream-limit flood: LogShipperLag fires while a new stream is held back,
     'LogShipperLag',
     detected,
     60 + FAST.forSeconds + FAST.scrape + FAST.evaluation + FAST.groupWait,
-    'lag threshold 60 + for 5 + scrape 1 + evaluation 1 + group_wait 1, from the newcomer\'s first line',
+    "lag threshold 60 + for 5 + scrape 1 + evaluation 1 + group_wait 1, from the newcomer's first line",
   );
   const missed = row.targets.filter((t) => !t.met).map((t) => `${t.name}: ${t.detail}`);
   assert.deepEqual(missed, [], 'the flood row missed its targets');
