@@ -125,29 +125,43 @@ function realpathOrUndefined(file) {
 }
 
 /**
- * Makes sure `script` runs under the node the bootstrap chose for the checkout at `root`. Returns false
- * when the running node is that one (or, with no choice recorded yet, is new enough): the caller goes
- * on. Otherwise it starts `script` again under the chosen node with the same arguments, waits for it and
- * exits with its status, and returns true (the caller must do nothing more). Exits 1 with a message when
- * the running node is too old and no choice is recorded.
+ * What a script started by the node at `running` (version `version`) does in the checkout at `root`:
+ * `{ run: 'here' }` when that node is the bootstrap's choice (or, none being recorded yet, is new
+ * enough), `{ run: 'chosen', node }` to start again under the chosen node, `{ run: 'too-old' }` when it
+ * is too old and no choice is recorded. `reexecuted` (OPSIGHT_REEXEC set) stops a second hand-over.
+ */
+function planRun(root, running, version, reexecuted) {
+  const chosen = root && realpathOrUndefined(join(root, CHOSEN_NODE_LINK));
+  if (!chosen || chosen === realpathOrUndefined(running) || reexecuted) {
+    return majorOf(version) >= MIN_NODE_MAJOR ? { run: 'here' } : { run: 'too-old' };
+  }
+  return { run: 'chosen', node: chosen };
+}
+
+/**
+ * Makes sure `script` runs under the node the bootstrap chose for the checkout at `root` (planRun).
+ * Returns false when the caller goes on in this process. Otherwise it starts `script` again under the
+ * chosen node with the same arguments, waits for it and exits with its status, and returns true (the
+ * caller must do nothing more); or exits 1 with a message when this node is too old and none is chosen.
  *
  * SIGTERM and SIGHUP are passed on; SIGINT is not, because Ctrl-C reaches the whole process group and a
  * second one would cut the child's clean stop short.
  */
 function runUnderChosenNode(root, script, name) {
-  const chosen = root && realpathOrUndefined(join(root, CHOSEN_NODE_LINK));
-  const running = realpathOrUndefined(process.execPath);
-  const oldEnough = majorOf(process.versions.node) >= MIN_NODE_MAJOR;
-  if (!chosen || chosen === running || process.env.OPSIGHT_REEXEC) {
-    if (oldEnough) return false;
+  const plan = planRun(root, process.execPath, process.versions.node, Boolean(process.env.OPSIGHT_REEXEC));
+  // Only this process was handed over: what it starts decides again.
+  delete process.env.OPSIGHT_REEXEC;
+  if (plan.run === 'here') return false;
+  if (plan.run === 'too-old') {
     process.stderr.write(
       `${name}: Opsight needs Node.js ${MIN_NODE_MAJOR} or newer, and this is ${process.version} (${process.execPath}).\n` +
-        `Run scripts/bootstrap (npm run up and npm test run it): it brings Node 24 into .toolchain/ when\n` +
+        'Run scripts/bootstrap (npm run up and npm test run it): it brings Node 24 into .toolchain/ when\n' +
         `the machine's node is older. Or use your own: OPSIGHT_NODE=/path/to/node, or a node >= ${MIN_NODE_MAJOR} on PATH,\n` +
-        `then scripts/bootstrap again.\n`,
+        'then scripts/bootstrap again.\n',
     );
     process.exit(1);
   }
+  const chosen = plan.node;
   const child = spawn(chosen, process.execArgv.concat([script], process.argv.slice(2)), {
     stdio: 'inherit',
     env: Object.assign({}, process.env, { OPSIGHT_REEXEC: '1' }),
@@ -177,6 +191,7 @@ module.exports = {
   nodeVersion,
   selectNode,
   findCheckout,
+  planRun,
   runUnderChosenNode,
 };
 
