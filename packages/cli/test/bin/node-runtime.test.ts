@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -163,6 +163,26 @@ test('the opsight bin hands its arguments to the chosen node, and passes its exi
   });
   assert.equal(r.status, 7, r.stderr);
   assert.equal(r.stdout, `ran: ${bin} keys list --user alice\n`);
+});
+
+test('the opsight bin passes SIGTERM on to the chosen node and exits as it does', async () => {
+  const fake = fakeNode(
+    'terminating',
+    'v24.0.0',
+    "trap 'echo terminated; exit 5' TERM\necho started\nwhile :; do sleep 0.05; done",
+  );
+  const chosen = fakeCheckout('checkout-terminating', join(fake, 'node'));
+  const child = spawn(process.execPath, [join(root, 'packages/cli/bin/opsight.cjs'), 'logs', 'x', '-f'], {
+    env: { ...process.env, OPSIGHT_ROOT: chosen },
+  });
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    if (chunk.includes('started')) child.kill('SIGTERM');
+  });
+  const status = await new Promise<number | null>((done) => child.on('close', done));
+  assert.equal(stdout, 'started\nterminated\n');
+  assert.equal(status, 5);
 });
 
 test('the opsight bin without a build: a clear message, exit 1', () => {
