@@ -6,11 +6,15 @@
 //   node scripts/run-tests.mjs unit <filter>   only files whose path contains <filter>
 //
 // A compiled test whose TypeScript source was deleted is skipped, so a stale dist/ never runs old tests.
+// Started by another node than the one scripts/bootstrap chose, it runs itself again under that one.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
+const { runUnderChosenNode } = createRequire(import.meta.url)('../packages/cli/bin/node-runtime.cjs');
 const [suite = 'unit', filter = ''] = process.argv.slice(2);
 
 function walk(dir, out = []) {
@@ -59,29 +63,35 @@ function runNodeTests(files, concurrency) {
   return r.status ?? 1;
 }
 
-const e2eDir = join(root, 'test', 'e2e');
-if (suite === 'e2e') {
-  // One stack for every whole-stack test: started here, shared, stopped by the last test (zz-shutdown)
-  // or, if a test left it running, here.
-  const node = (script) =>
-    spawnSync(process.execPath, ['--enable-source-maps', join(e2eDir, 'dist', 'src', script)], {
-      stdio: 'inherit',
-    }).status;
-  if (node('stack-up.js') !== 0) {
-    console.log(`${suite}: 0 passed, 1 failed, 0 skipped`);
+if (!runUnderChosenNode(root, fileURLToPath(import.meta.url), 'run-tests')) main();
+
+function main() {
+  const e2eDir = join(root, 'test', 'e2e');
+  if (suite === 'e2e') {
+    // One stack for every whole-stack test: started here, shared, stopped by the last test (zz-shutdown)
+    // or, if a test left it running, here.
+    const node = (script) =>
+      spawnSync(process.execPath, ['--enable-source-maps', join(e2eDir, 'dist', 'src', script)], {
+        stdio: 'inherit',
+      }).status;
+    if (node('stack-up.js') !== 0) {
+      console.log(`${suite}: 0 passed, 1 failed, 0 skipped`);
+      process.exit(1);
+    }
+    // Sequential, in name order: the tests share the stack and the last one stops it.
+    const status = runNodeTests(testFiles(e2eDir).sort(), 1);
+    node('stack-down.js');
+    process.exit(status);
+  }
+
+  const files = workspaces()
+    .filter((w) => w !== e2eDir)
+    .flatMap(testFiles);
+  if (files.length === 0) {
+    console.error(
+      `no ${suite} test files found${filter ? ` matching "${filter}"` : ''}; run the build first`,
+    );
     process.exit(1);
   }
-  // Sequential, in name order: the tests share the stack and the last one stops it.
-  const status = runNodeTests(testFiles(e2eDir).sort(), 1);
-  node('stack-down.js');
-  process.exit(status);
+  process.exit(runNodeTests(files, 2));
 }
-
-const files = workspaces()
-  .filter((w) => w !== e2eDir)
-  .flatMap(testFiles);
-if (files.length === 0) {
-  console.error(`no ${suite} test files found${filter ? ` matching "${filter}"` : ''}; run the build first`);
-  process.exit(1);
-}
-process.exit(runNodeTests(files, 2));

@@ -1,4 +1,5 @@
-export { findNvidiaSmi } from './stack/components/models.js';
+export { SLOW_MODEL } from './commands/load.js';
+export { findNvidiaSmi, MODEL_SERVING_INSTANCES } from './stack/components/models.js';
 export type { StackContext } from './stack/context.js';
 export { stackContext } from './stack/context.js';
 export type { Endpoint, LocalStack } from './stack/local-stack.js';

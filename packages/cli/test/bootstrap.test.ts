@@ -33,7 +33,27 @@ test('a missing Debian package that cannot be installed: the exact install comma
     /sudo sh -c 'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends opsight-missing-package'/,
   );
   assert.doesNotMatch(r.stdout, /npm packages/, 'stops before touching node_modules');
+  assert.match(
+    r.stdout,
+    /^bootstrap: node\s+v\d+\.\d+\.\d+ at \/\S+ \(.+\) \(\d+ ms\)$/m,
+    'says which node runs, and why',
+  );
   f.done();
+});
+
+test('OPSIGHT_NODE older than 22: a clear error before anything is installed', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'opsight-bootstrap-node-'));
+  const fake = join(dir, 'node');
+  writeFileSync(fake, '#!/bin/sh\n[ "$1" = --version ] && echo v20.20.2\n');
+  chmodSync(fake, 0o755);
+  const r = spawnSync(join(root, 'scripts/bootstrap'), [], {
+    env: { ...process.env, OPSIGHT_NODE: fake, OPSIGHT_SKIP_APT: '1' },
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stderr, /OPSIGHT_NODE=.*\/node is Node.js v20.20.2; Opsight needs 22 or newer/);
+  assert.doesNotMatch(r.stdout, /debian programs|npm packages/);
+  rmSync(dir, { recursive: true, force: true });
 });
 
 const asNobody = ['/usr/bin/setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups'];
