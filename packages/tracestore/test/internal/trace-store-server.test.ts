@@ -275,8 +275,7 @@ describe('TraceStoreServer', () => {
     }
     // Every stored trace is complete: no request was half-stored.
     const counts = store.db
-      .prepare('SELECT count(*) AS n FROM spans GROUP BY trace_id')
-      .pluck()
+      .prepare('SELECT count(*) AS n FROM spans GROUP BY trace_id', { rows: 'first' })
       .all() as number[];
     assert.ok(counts.every((n) => n === 50));
     assert.ok(acknowledged.length >= 30);

@@ -226,7 +226,7 @@ describe('SpanStore', () => {
     store.ingest(batch(Array.from({ length: 4 }, () => ({ traceId, startNs: t0 - 120_000n * ms }))));
     assert.equal(store.getTrace(Buffer.from(traceId, 'hex'))?.droppedSpans, 1);
     assert.equal(store.enforceRetention(now), 3);
-    assert.equal(store.db.prepare('SELECT count(*) FROM trace_counts').pluck().get(), 0);
+    assert.equal(store.db.prepare('SELECT count(*) FROM trace_counts', { rows: 'first' }).get(), 0);
     assert.equal(store.ingest(batch(Array.from({ length: 3 }, () => ({ traceId, startNs: t0 })))).dropped, 0);
     const again = store.getTrace(Buffer.from(traceId, 'hex'))!;
     assert.deepEqual([again.spans.length, again.droppedSpans, again.warnings], [3, 0, []]);
