@@ -309,6 +309,22 @@ describe('TraceStoreServer', () => {
     assert.equal(code, 0);
   });
 
+  it('refuses to start on an unknown SQLite driver', async (t) => {
+    const bin = fileURLToPath(new URL('../../src/bin/tracestore.js', import.meta.url));
+    const child = spawn(
+      process.execPath,
+      [bin, '--data-dir', tempDir(t), '--query', 'off', '--sqlite-driver', 'sqlite3'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const [code] = (await once(child, 'exit')) as [number];
+    assert.equal(code, 1);
+    assert.match(stderr, /unknown SQLite driver sqlite3 \(one of: better-sqlite3, node:sqlite\)/);
+  });
+
   it('refuses to start without a data directory', async () => {
     const bin = fileURLToPath(new URL('../../src/bin/tracestore.js', import.meta.url));
     const child = spawn(process.execPath, [bin, '--query', 'off'], { stdio: ['ignore', 'ignore', 'pipe'] });
