@@ -1,17 +1,28 @@
-// Log store benchmark (one run, side by side, targets printed beside each figure):
-//   npm run bench -w bench/logstore            1,000,000 lines
-//   npm run bench -w bench/logstore -- 200000  another size
-// Starts the store's bin as its own process (as the supervisor runs it), generates realistic JSON
-// lines shaped like the services' logs over one hour, pushes them in batches (snappy protobuf, as
-// Alloy sends them; two pushes in flight, as from two collectors), then times the issue's queries.
+// Log store benchmark, both SQLite drivers side by side in one run (targets printed beside each figure):
+//   npm run bench -w bench/logstore               1,000,000 lines, 2 rounds
+//   npm run bench -w bench/logstore -- 200000 3   another size, 3 rounds
+// Generates realistic JSON lines shaped like the services' logs over one hour (once, the same for every
+// run), then in each round runs the store's bin on each driver in turn (as the supervisor runs it, with
+// `--sqlite-driver`), pushes the lines in batches (snappy protobuf, as Alloy sends them; two pushes in
+// flight, as from two collectors), times the issue's queries over rows, seals, and times them again.
+// Each figure keeps the best of its rounds; the table prints node:sqlite / better-sqlite3 for each.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import {
+  DriverComparison,
+  driversInRound,
+  type Figure,
+  processCpuSeconds,
+  processRssBytes,
+} from '@opsight/bench-sqlite-drivers';
 import { encodePushProtobuf, formatLabels } from '@opsight/logstore';
+import type { SqliteDriverName } from '@opsight/sqlite';
 
 const TOTAL = Number(process.argv[2] ?? 1_000_000);
+const ROUNDS = Number(process.argv[3] ?? 2);
 const BATCH = 5000;
 const HOUR_NS = 3_600_000_000_000n;
 
@@ -135,76 +146,121 @@ async function time<T>(runs: number, fn: () => Promise<T>): Promise<{ ms: number
   return { ms: median(times), result: result! };
 }
 
-const rows: Array<[string, string, string, string]> = [];
-const row = (what: string, measured: string, target: string, ok: boolean | undefined) =>
-  rows.push([what, measured, target, ok === undefined ? '' : ok ? 'meets' : 'MISSES']);
+/** The lines to push, generated once: every run pushes the same batches. */
+interface Workload {
+  bodies: Buffer[];
+  rawFile: string;
+  rawBytes: number;
+  aTrace: string;
+  start: bigint;
+  end: bigint;
+}
 
-async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'bench-logstore-'));
-  try {
-    const bin = join(
-      dirname(createRequire(import.meta.url).resolve('@opsight/logstore')),
-      'bin',
-      'logstore.js',
-    );
-    const { child, url } = await startStore(bin, join(dir, 'data'));
-    const end = BigInt(Date.now()) * 1_000_000n;
-    const start = end - HOUR_NS;
-    const stepNs = HOUR_NS / BigInt(TOTAL);
-
-    // Generate and pre-encode the batches (not timed), and write the same lines to a file for grep.
-    process.stdout.write(`generating ${TOTAL.toLocaleString()} lines…\n`);
-    const rawFile = join(dir, 'lines.log');
-    const out = createWriteStream(rawFile);
-    const bodies: Buffer[] = [];
-    let rawBytes = 0;
-    let aTrace = '';
-    for (let b = 0; b < TOTAL; b += BATCH) {
-      const streams = new Map<
-        string,
-        { labels: string; entries: Array<{ ts: bigint; line: string; metadata: Record<string, string> }> }
-      >();
-      let text = '';
-      for (let i = b; i < Math.min(TOTAL, b + BATCH); i++) {
-        const g = generate(i, start + BigInt(i) * stepNs);
-        if (i === Math.floor(TOTAL / 2)) aTrace = g.metadata.trace_id!;
-        const key = formatLabels(g.labels);
-        let s = streams.get(key);
-        if (!s) {
-          s = { labels: key, entries: [] };
-          streams.set(key, s);
-        }
-        s.entries.push({ ts: g.ts, line: g.line, metadata: g.metadata });
-        text += `${g.line}\n`;
-        rawBytes += Buffer.byteLength(g.line);
+function generateWorkload(dir: string): Promise<Workload> {
+  const end = BigInt(Date.now()) * 1_000_000n;
+  const start = end - HOUR_NS;
+  const stepNs = HOUR_NS / BigInt(TOTAL);
+  const rawFile = join(dir, 'lines.log');
+  const out = createWriteStream(rawFile);
+  const bodies: Buffer[] = [];
+  let rawBytes = 0;
+  let aTrace = '';
+  for (let b = 0; b < TOTAL; b += BATCH) {
+    const streams = new Map<
+      string,
+      { labels: string; entries: Array<{ ts: bigint; line: string; metadata: Record<string, string> }> }
+    >();
+    let text = '';
+    for (let i = b; i < Math.min(TOTAL, b + BATCH); i++) {
+      const g = generate(i, start + BigInt(i) * stepNs);
+      if (i === Math.floor(TOTAL / 2)) aTrace = g.metadata.trace_id!;
+      const key = formatLabels(g.labels);
+      let s = streams.get(key);
+      if (!s) {
+        s = { labels: key, entries: [] };
+        streams.set(key, s);
       }
-      out.write(text);
-      bodies.push(encodePushProtobuf([...streams.values()]));
+      s.entries.push({ ts: g.ts, line: g.line, metadata: g.metadata });
+      text += `${g.line}\n`;
+      rawBytes += Buffer.byteLength(g.line);
     }
-    await new Promise<void>((r) => out.end(r));
+    out.write(text);
+    bodies.push(encodePushProtobuf([...streams.values()]));
+  }
+  return new Promise((resolve) => out.end(() => resolve({ bodies, rawFile, rawBytes, aTrace, start, end })));
+}
 
+const ms0 = (v: number) => `${v.toFixed(0)} ms`;
+const ms1 = (v: number) => `${v.toFixed(1)} ms`;
+const int = (v: number) => Math.round(v).toLocaleString('en');
+
+/** What every run must find, by query: both drivers must answer the same. */
+const expectedHits = new Map<string, number>();
+
+function checkHits(query: string, hits: number, driver: SqliteDriverName): void {
+  const seen = expectedHits.get(query);
+  if (seen === undefined) expectedHits.set(query, hits);
+  else if (seen !== hits) throw new Error(`${driver}: ${query} found ${hits}, another run found ${seen}`);
+}
+
+/** One run: a fresh store on `driver`, the whole workload pushed, the queries timed. */
+async function runOnce(
+  driver: SqliteDriverName,
+  w: Workload,
+  dataDir: string,
+  grepMs: number,
+  c: DriverComparison,
+): Promise<void> {
+  const bin = join(
+    dirname(createRequire(import.meta.url).resolve('@opsight/logstore')),
+    'bin',
+    'logstore.js',
+  );
+  const { child, url } = await startStore(bin, dataDir, driver);
+  const record = (figure: Figure, value: number) => c.record(driver, figure, value);
+  try {
     // 1. Ingest: two pushes in flight, batches in time order.
+    const cpu0 = processCpuSeconds(child.pid!);
     const t0 = performance.now();
     let next = 0;
     const pusher = async (): Promise<void> => {
-      while (next < bodies.length) {
-        const body = bodies[next++]!;
+      while (next < w.bodies.length) {
+        const body = w.bodies[next++]!;
         const r = await fetch(`${url}/loki/api/v1/push`, {
           method: 'POST',
           headers: { 'content-type': 'application/x-protobuf' },
           body,
         });
-        if (r.status !== 204) throw new Error(`push failed: ${r.status} ${await r.text()}`);
+        if (r.status !== 204) throw new Error(`push failed: ${r.status} ${(await r.text()).slice(0, 500)}`);
       }
     };
     await Promise.all([pusher(), pusher()]);
     const ingestS = (performance.now() - t0) / 1000;
-    bodies.length = 0;
-    (globalThis as { gc?: () => void }).gc?.();
-    const linesPerS = TOTAL / ingestS;
-    const mbPerS = rawBytes / 1e6 / ingestS;
-    row('ingest lines/s', Math.round(linesPerS).toLocaleString(), '>= 100,000', linesPerS >= 100_000);
-    row('ingest MB/s (line bytes)', mbPerS.toFixed(1), '> 4 (Loki default per-tenant limit)', mbPerS > 4);
+    const cpuS = processCpuSeconds(child.pid!) - cpu0;
+    record(
+      {
+        name: 'ingest lines/s',
+        better: 'higher',
+        format: int,
+        target: '>= 100,000',
+        meets: (v) => v >= 100_000,
+      },
+      TOTAL / ingestS,
+    );
+    record(
+      { name: 'ingest: store CPU µs per line (/proc)', better: 'lower', format: (v) => v.toFixed(2) },
+      (cpuS * 1e6) / TOTAL,
+    );
+    record(
+      {
+        name: 'ingest MB/s (line bytes)',
+        better: 'higher',
+        format: (v) => v.toFixed(1),
+        target: '> 4 (Loki default per-tenant limit)',
+        meets: (v) => v > 4,
+      },
+      w.rawBytes / 1e6 / ingestS,
+    );
     const q = (path: string, params: Record<string, string>) => {
       const u = new URL(`${url}/loki/api/v1/${path}`);
       for (const [k, v] of Object.entries(params)) u.searchParams.set(k, v);
@@ -213,79 +269,82 @@ async function main(): Promise<void> {
         return (await r.json()) as { data: { result: Array<{ values: unknown[] }> } };
       });
     };
-    const range = { start: start.toString(), end: (end + 1n).toString() };
+    const range = { start: w.start.toString(), end: (w.end + 1n).toString() };
+    const hits = (r: { data: { result: Array<{ values: unknown[] }> } }) =>
+      r.data.result.reduce((n, s) => n + s.values.length, 0);
 
     const queries = async (tag: string): Promise<void> => {
       // 2. Selector, newest 100.
-      const sel = await time(5, () =>
-        q('query_range', { query: '{app="model-router", level="ERROR"}', limit: '100', ...range }),
-      );
-      const selN = sel.result.data.result.reduce((n, s) => n + s.values.length, 0);
-      row(
-        `${tag}{app="model-router", level="ERROR"} newest 100 (got ${selN})`,
-        `${sel.ms.toFixed(1)} ms`,
-        '<= 50 ms',
-        sel.ms <= 50,
+      const selQuery = '{app="model-router", level="ERROR"}';
+      const sel = await time(5, () => q('query_range', { query: selQuery, limit: '100', ...range }));
+      checkHits(`${tag}${selQuery}`, hits(sel.result), driver);
+      record(
+        {
+          name: `${tag}${selQuery} newest 100 (${hits(sel.result)} lines)`,
+          better: 'lower',
+          format: ms1,
+          target: '<= 50 ms',
+          meets: (v) => v <= 50,
+        },
+        sel.ms,
       );
 
-      // 3. |= "needle" over everything vs grep -c.
+      // 3. |= "needle" over everything, against grep -c over the same lines.
+      const needleQuery = '{namespace="prod"} |= "needle"';
       const needle = await time(3, () =>
-        q('query_range', { query: '{namespace="prod"} |= "needle"', limit: '1000000', ...range }),
+        q('query_range', { query: needleQuery, limit: '1000000', ...range }),
       );
-      const needleN = needle.result.data.result.reduce((n, s) => n + s.values.length, 0);
-      const grepTimes: number[] = [];
-      let grepN = 0;
-      for (let i = 0; i < 3; i++) {
-        const t = performance.now();
-        grepN = Number(execFileSync('grep', ['-c', 'needle', rawFile]).toString().trim());
-        grepTimes.push(performance.now() - t);
-      }
-      const grepMs = median(grepTimes);
-      const ours = rawBytes / needle.ms;
-      const grepTp = rawBytes / grepMs;
-      row(
-        `${tag}|= "needle" over all lines (${needleN} hits; grep -c: ${grepN})`,
-        `${needle.ms.toFixed(0)} ms vs grep ${grepMs.toFixed(0)} ms → ${(ours / grepTp).toFixed(2)}× grep's throughput`,
-        '>= 0.2× grep',
-        ours / grepTp >= 0.2,
+      checkHits(`${tag}${needleQuery}`, hits(needle.result), driver);
+      record(
+        {
+          name: `${tag}|= "needle" over all lines (${hits(needle.result)} hits)`,
+          better: 'lower',
+          format: ms0,
+          target: `>= 0.2× grep's throughput: <= ${(grepMs / 0.2).toFixed(0)} ms (grep -c: ${grepMs.toFixed(0)} ms)`,
+          meets: (v) => v <= grepMs / 0.2,
+        },
+        needle.ms,
       );
 
       // 4. The strategy's metric query over one hour, step 1m.
-      const metric = await time(3, () =>
-        q('query_range', {
-          query: 'sum(rate({app="api-service"} | json | unwrap latency_ms [1m])) by (path)',
-          step: '60',
-          ...range,
-        }),
-      );
-      row(
-        `${tag}sum(rate({app="api-service"} | json | unwrap latency_ms [1m])) by (path), 1h step 1m (${metric.result.data.result.length} series)`,
-        `${metric.ms.toFixed(0)} ms`,
-        '<= 2000 ms',
-        metric.ms <= 2000,
+      const metricQuery = 'sum(rate({app="api-service"} | json | unwrap latency_ms [1m])) by (path)';
+      const metric = await time(3, () => q('query_range', { query: metricQuery, step: '60', ...range }));
+      checkHits(`${tag}${metricQuery}`, metric.result.data.result.length, driver);
+      record(
+        {
+          name: `${tag}${metricQuery}, 1h step 1m (${metric.result.data.result.length} series)`,
+          better: 'lower',
+          format: ms0,
+          target: '<= 2000 ms',
+          meets: (v) => v <= 2000,
+        },
+        metric.ms,
       );
 
       // 5. One trace_id lookup.
-      const trace = await time(5, () => q('query_range', { query: `{trace_id="${aTrace}"}`, ...range }));
-      const traceN = trace.result.data.result.reduce((n, s) => n + s.values.length, 0);
-      row(
-        `${tag}{trace_id="…"} lookup (${traceN} line)`,
-        `${trace.ms.toFixed(1)} ms`,
-        '<= 20 ms',
-        trace.ms <= 20,
+      const trace = await time(5, () => q('query_range', { query: `{trace_id="${w.aTrace}"}`, ...range }));
+      checkHits(`${tag}trace`, hits(trace.result), driver);
+      record(
+        {
+          name: `${tag}{trace_id="…"} lookup (${hits(trace.result)} line)`,
+          better: 'lower',
+          format: ms1,
+          target: '<= 20 ms',
+          meets: (v) => v <= 20,
+        },
+        trace.ms,
       );
     };
     const storageBytes = async (): Promise<number> => {
       const text = await (await fetch(`${url}/metrics`)).text();
       return Number(/^opsight_logstore_storage_bytes (\d+)/m.exec(text)?.[1] ?? 0);
     };
+    const lineBytes = (w.rawBytes / TOTAL).toFixed(0);
 
     // 2-5 over entries as rows (the last hour, as just pushed).
-    row(
-      'database bytes per line in use, rows (line bytes/line)',
-      `${((await storageBytes()) / TOTAL).toFixed(0)} (${(rawBytes / TOTAL).toFixed(0)})`,
-      '',
-      undefined,
+    record(
+      { name: `database bytes per line in use, rows (line: ${lineBytes})`, better: 'lower', format: int },
+      (await storageBytes()) / TOTAL,
     );
     await queries('');
 
@@ -293,41 +352,55 @@ async function main(): Promise<void> {
     const ts = performance.now();
     const flush = await fetch(`${url}/flush`, { method: 'POST' });
     if (flush.status !== 204) throw new Error(`flush: ${flush.status}`);
-    const sealS = (performance.now() - ts) / 1000;
-    row(
-      'sealing into compressed chunks',
-      `${Math.round(TOTAL / sealS).toLocaleString()} lines/s`,
-      '',
-      undefined,
+    record(
+      { name: 'sealing into compressed chunks, lines/s', better: 'higher', format: int },
+      TOTAL / ((performance.now() - ts) / 1000),
     );
-    row(
-      'database bytes per line in use, sealed (line bytes/line)',
-      `${((await storageBytes()) / TOTAL).toFixed(0)} (${(rawBytes / TOTAL).toFixed(0)})`,
-      '',
-      undefined,
+    record(
+      { name: `database bytes per line in use, sealed (line: ${lineBytes})`, better: 'lower', format: int },
+      (await storageBytes()) / TOTAL,
     );
     await queries('sealed: ');
 
     // 6. Memory of the store process.
-    const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1];
-    row(
-      'store RSS after ingest and queries',
-      rss ? `${(Number(rss) / 1024).toFixed(0)} MiB` : 'n/a',
-      '',
-      undefined,
+    record(
+      { name: 'store RSS after ingest and queries, MiB', better: 'lower', format: (v) => v.toFixed(0) },
+      processRssBytes(child.pid!) / 1024 / 1024,
     );
+  } finally {
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
-    const w = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]!.length), 6));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-logstore-'));
+  try {
+    process.stdout.write(`generating ${TOTAL.toLocaleString('en')} lines…\n`);
+    const w = await generateWorkload(dir);
+    const grepTimes: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const t = performance.now();
+      execFileSync('grep', ['-c', 'needle', w.rawFile]);
+      grepTimes.push(performance.now() - t);
+    }
+    const grepMs = Math.min(...grepTimes);
+    const c = new DriverComparison();
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const driver of driversInRound(round)) {
+        process.stdout.write(`round ${round + 1}/${ROUNDS}: ${driver}…\n`);
+        await runOnce(driver, w, join(dir, `data-${round}-${driver.replace(':', '-')}`), grepMs, c);
+      }
+    }
     process.stdout.write(
-      `\nlog store benchmark: ${TOTAL.toLocaleString()} lines, ${(rawBytes / 1e6).toFixed(0)} MB of lines\n`,
+      `\nlog store benchmark: ${TOTAL.toLocaleString('en')} lines, ${(w.rawBytes / 1e6).toFixed(0)} MB of lines, ` +
+        `Node ${process.versions.node}, best of ${ROUNDS} rounds per driver (alternating order)\n\n`,
     );
-    process.stdout.write(
-      `${['measure', 'measured', 'target', ''].map((h, i) => h.padEnd(w[i]!)).join('  ')}\n`,
-    );
-    for (const r of rows) process.stdout.write(`${r.map((c, i) => c.padEnd(w[i]!)).join('  ')}\n`);
+    process.stdout.write(`${c.table()}\n`);
   } finally {
-    for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    for (const child of children)
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -335,7 +408,11 @@ async function main(): Promise<void> {
 const children: ChildProcess[] = [];
 
 /** Starts the store bin with limits raised for the benchmark; resolves with its URL. */
-function startStore(bin: string, dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+function startStore(
+  bin: string,
+  dataDir: string,
+  driver: SqliteDriverName,
+): Promise<{ child: ChildProcess; url: string }> {
   const limits = [
     'ingestion_rate_mb=1000000',
     'ingestion_burst_size_mb=1000000',
@@ -351,6 +428,8 @@ function startStore(bin: string, dataDir: string): Promise<{ child: ChildProcess
     dataDir,
     '--seal-interval',
     '0s',
+    '--sqlite-driver',
+    driver,
     ...limits.flatMap((l) => ['--limit', l]),
   ];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });

@@ -1,14 +1,16 @@
-// Trace store benchmark, one run, results printed beside the targets of issue 7:
+// Trace store benchmark, both SQLite drivers side by side in one run, results printed beside the targets:
 //   1. OTLP/HTTP ingest from a raw protobuf generator (it also fills the store for the query phases);
 //   2. OTLP/HTTP ingest from the real OpenTelemetry JS protobuf exporter;
 //   3. trace by id (Jaeger /api/traces/{id}) at the filled store;
 //   4. search by service + 1 h window + minDuration (Jaeger /api/traces), and /api/dependencies over 24 h;
 //   5. RSS of the trace store process.
 // The store runs as its own process (the CLI the supervisor runs), with its default durability
-// (WAL, synchronous=FULL); the load generator shares the same machine.
+// (WAL, synchronous=FULL), on each driver in turn (`--sqlite-driver`); the load generator shares the same
+// machine. The requests and the exporter's spans are made once, so every run stores the same data. Each
+// round runs every driver (alternating which goes first); each figure keeps the best of its rounds.
 //
-//   npm run bench -w bench/tracestore                    # 1,000,000 spans
-//   BENCH_SPANS=200000 npm run bench -w bench/tracestore # a smaller store
+//   npm run bench -w bench/tracestore                    # 1,000,000 spans, 2 rounds
+//   BENCH_SPANS=200000 BENCH_ROUNDS=3 npm run bench -w bench/tracestore
 //   BENCH_SYNCHRONOUS=NORMAL npm run bench -w bench/tracestore # durable against crashes, not power loss
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -26,10 +28,19 @@ import {
   type ReadableSpan,
   SimpleSpanProcessor,
 } from '@opentelemetry/sdk-trace-base';
+import {
+  DriverComparison,
+  driversInRound,
+  type Figure,
+  processCpuSeconds,
+  processRssBytes,
+} from '@opsight/bench-sqlite-drivers';
+import type { SqliteDriverName } from '@opsight/sqlite';
 import { encodeRequest, type GeneratedTrace, generateTrace } from './raw-generator.js';
 
 const totalSpans = Number(process.env.BENCH_SPANS ?? 1_000_000);
 const exporterSpans = Number(process.env.BENCH_EXPORTER_SPANS ?? 50_000);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
 const spansPerTrace = 10;
 const tracesPerRequest = 50; // 500 spans per request, close to the SDK's default batch of 512
 const concurrency = 4;
@@ -42,6 +53,7 @@ function percentile(values: number[], p: number): number {
 
 async function startStore(
   dataDir: string,
+  driver: SqliteDriverName,
 ): Promise<{ child: ChildProcess; otlpHttp: string; query: string }> {
   const main = fileURLToPath(import.meta.resolve('@opsight/tracestore'));
   const bin = join(dirname(main), 'bin', 'tracestore.js');
@@ -59,6 +71,8 @@ async function startStore(
       '127.0.0.1:0',
       '--synchronous',
       synchronous,
+      '--sqlite-driver',
+      driver,
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
@@ -77,10 +91,13 @@ async function post(url: string, body: Uint8Array): Promise<void> {
   if (response.status !== 200) throw new Error(`export answered ${response.status}`);
 }
 
-async function rawIngest(otlpHttp: string, nowNs: bigint, sample: GeneratedTrace[]): Promise<number> {
+/**
+ * The raw generator's requests: the stored traffic covers the 6 hours before now, in time order. They are
+ * encoded before any clock starts, as the exporter's spans are recorded before it starts, so both rates
+ * measure the store.
+ */
+function rawRequests(nowNs: bigint, sample: GeneratedTrace[]): Uint8Array[] {
   const requestCount = Math.ceil(totalSpans / (spansPerTrace * tracesPerRequest));
-  // The stored traffic covers the 6 hours before now, in time order. Requests are encoded before the clock
-  // starts, as the exporter's spans are recorded before it starts, so both rates measure the store.
   const spanOfTime = 6n * 3600n * 1_000_000_000n;
   const requests: Uint8Array[] = [];
   for (let i = 0; i < requestCount; i++) {
@@ -89,13 +106,18 @@ async function rawIngest(otlpHttp: string, nowNs: bigint, sample: GeneratedTrace
     if (sample.length < 2000 && Math.random() < 0.05) sample.push(traces[0]!);
     requests.push(encodeRequest(traces));
   }
+  return requests;
+}
+
+/** Posts every request, `concurrency` in flight; spans per second. */
+async function rawIngest(otlpHttp: string, requests: Uint8Array[]): Promise<number> {
   let next = 0;
   const started = performance.now();
   const worker = async (): Promise<void> => {
     while (next < requests.length) await post(`http://${otlpHttp}/v1/traces`, requests[next++]!);
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return (requestCount * tracesPerRequest * spansPerTrace) / ((performance.now() - started) / 1000);
+  return (requests.length * tracesPerRequest * spansPerTrace) / ((performance.now() - started) / 1000);
 }
 
 function recordSdkSpans(count: number): ReadableSpan[] {
@@ -121,8 +143,7 @@ function recordSdkSpans(count: number): ReadableSpan[] {
   return memory.getFinishedSpans();
 }
 
-async function exporterIngest(otlpHttp: string): Promise<number> {
-  const spans = recordSdkSpans(exporterSpans);
+async function exporterIngest(otlpHttp: string, spans: ReadableSpan[]): Promise<number> {
   const exporter = new OTLPTraceExporter({
     url: `http://${otlpHttp}/v1/traces`,
     concurrencyLimit: concurrency * 4,
@@ -159,95 +180,151 @@ async function timeGets(urls: string[]): Promise<number[]> {
   return times;
 }
 
-async function rssBytes(query: string): Promise<number> {
-  const text = await (await fetch(`http://${query}/metrics`)).text();
-  return Number(/^process_resident_memory_bytes (\S+)$/m.exec(text)?.[1] ?? Number.NaN);
+interface Workload {
+  nowNs: bigint;
+  requests: Uint8Array[];
+  sample: GeneratedTrace[];
+  sdkSpans: ReadableSpan[];
 }
 
-async function main(): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'bench-tracestore-'));
-  const store = await startStore(dataDir);
-  try {
-    const nowNs = BigInt(Date.now()) * 1_000_000n;
-    const sample: GeneratedTrace[] = [];
-    console.log(`filling the store with ${totalSpans} spans from the raw protobuf generator…`);
-    const rawRate = await rawIngest(store.otlpHttp, nowNs, sample);
-    console.log(`exporting ${exporterSpans} spans with the OpenTelemetry JS protobuf exporter…`);
-    const sdkRate = await exporterIngest(store.otlpHttp);
+const rate = (v: number) => `${Math.round(v)} spans/s`;
+const ms2 = (v: number) => `${v.toFixed(2)} ms`;
 
-    const ids = sample.slice(0, 200).map((t) => t.traceId.toString('hex'));
+/** One run: a fresh store on `driver`, filled and queried. */
+async function runOnce(
+  driver: SqliteDriverName,
+  w: Workload,
+  dataDir: string,
+  c: DriverComparison,
+): Promise<void> {
+  const store = await startStore(dataDir, driver);
+  const record = (figure: Figure, value: number) => c.record(driver, figure, value);
+  try {
+    const cpu0 = processCpuSeconds(store.child.pid!);
+    const rawRate = await rawIngest(store.otlpHttp, w.requests);
+    const cpuPerSpanUs = ((processCpuSeconds(store.child.pid!) - cpu0) * 1e6) / totalSpans;
+    const sdkRate = await exporterIngest(store.otlpHttp, w.sdkSpans);
+
+    const ids = w.sample.slice(0, 200).map((t) => t.traceId.toString('hex'));
     const byId = await timeGets(ids.map((id) => `http://${store.query}/api/traces/${id}`));
-    const endUs = nowNs / 1000n;
+    const endUs = w.nowNs / 1000n;
     const searchUrl = (service: string) =>
       `http://${store.query}/api/traces?service=${service}&start=${endUs - 3_600_000_000n}&end=${endUs}&minDuration=500ms&limit=20`;
     const services = ['gateway', 'api-service', 'model-router', 'model-serving', 'postgres'];
     const search = await timeGets(
       Array.from({ length: 50 }, (_, i) => searchUrl(services[i % services.length]!)),
     );
-    const endMs = nowNs / 1_000_000n;
+    const endMs = w.nowNs / 1_000_000n;
     const dependencies = await timeGets(
       Array.from(
         { length: 3 },
         () => `http://${store.query}/api/dependencies?endTs=${endMs}&lookback=86400000`,
       ),
     );
-    const rss = await rssBytes(store.query);
-
-    const rows: [string, string, string, string][] = [
-      [
-        'OTLP ingest, raw protobuf generator',
-        `${Math.round(rawRate)} spans/s`,
-        '≥ 20000 spans/s',
-        (rawRate / 20000).toFixed(2),
-      ],
-      [
-        'OTLP ingest, OTel JS protobuf exporter',
-        `${Math.round(sdkRate)} spans/s`,
-        '≥ 20000 spans/s',
-        (sdkRate / 20000).toFixed(2),
-      ],
-      [
-        `trace by id at ${totalSpans} spans, p50`,
-        `${percentile(byId, 50).toFixed(2)} ms`,
-        '≤ 20 ms',
-        (20 / percentile(byId, 50)).toFixed(2),
-      ],
-      [
-        `trace by id at ${totalSpans} spans, p95`,
-        `${percentile(byId, 95).toFixed(2)} ms`,
-        '≤ 20 ms',
-        (20 / percentile(byId, 95)).toFixed(2),
-      ],
-      [
-        'search service+1h+minDuration, p50',
-        `${percentile(search, 50).toFixed(2)} ms`,
-        '≤ 200 ms',
-        (200 / percentile(search, 50)).toFixed(2),
-      ],
-      [
-        'search service+1h+minDuration, p95',
-        `${percentile(search, 95).toFixed(2)} ms`,
-        '≤ 200 ms',
-        (200 / percentile(search, 95)).toFixed(2),
-      ],
-      [
-        `dependencies over 24 h (all ${totalSpans} spans), p50`,
-        `${percentile(dependencies, 50).toFixed(0)} ms`,
-        '(reported)',
-        '-',
-      ],
-      ['trace store RSS after the run', `${(rss / 1024 / 1024).toFixed(0)} MiB`, '(reported)', '-'],
-    ];
-    console.log(`\nstore: WAL, synchronous=${synchronous}`);
-    console.log('measure | measured | target | ratio to target (≥ 1 meets it)');
-    for (const row of rows) console.log(row.join(' | '));
-    console.log(
-      '\nanchor: the OpenTelemetry Collector publishes about 12k spans/s per CPU; this machine has 2 shared cores.',
+    const atLeast = (n: number) => (v: number) => v >= n;
+    const atMost = (n: number) => (v: number) => v <= n;
+    record(
+      {
+        name: 'OTLP ingest, raw protobuf generator',
+        better: 'higher',
+        format: rate,
+        target: '≥ 20000 spans/s',
+        meets: atLeast(20000),
+      },
+      rawRate,
+    );
+    record(
+      {
+        name: 'OTLP ingest, raw: store CPU µs per span (/proc)',
+        better: 'lower',
+        format: (v) => v.toFixed(1),
+      },
+      cpuPerSpanUs,
+    );
+    record(
+      {
+        name: 'OTLP ingest, OTel JS protobuf exporter',
+        better: 'higher',
+        format: rate,
+        target: '≥ 20000 spans/s',
+        meets: atLeast(20000),
+      },
+      sdkRate,
+    );
+    for (const p of [50, 95]) {
+      record(
+        {
+          name: `trace by id at ${totalSpans} spans, p${p}`,
+          better: 'lower',
+          format: ms2,
+          target: '≤ 20 ms',
+          meets: atMost(20),
+        },
+        percentile(byId, p),
+      );
+    }
+    for (const p of [50, 95]) {
+      record(
+        {
+          name: `search service+1h+minDuration, p${p}`,
+          better: 'lower',
+          format: ms2,
+          target: '≤ 200 ms',
+          meets: atMost(200),
+        },
+        percentile(search, p),
+      );
+    }
+    record(
+      {
+        name: `dependencies over 24 h (all ${totalSpans} spans), p50`,
+        better: 'lower',
+        format: (v) => `${v.toFixed(0)} ms`,
+      },
+      percentile(dependencies, 50),
+    );
+    record(
+      { name: 'trace store RSS after the run', better: 'lower', format: (v) => `${v.toFixed(0)} MiB` },
+      processRssBytes(store.child.pid!) / 1024 / 1024,
     );
   } finally {
     store.child.kill('SIGTERM');
     await once(store.child, 'exit');
     rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-tracestore-'));
+  try {
+    const nowNs = BigInt(Date.now()) * 1_000_000n;
+    const sample: GeneratedTrace[] = [];
+    console.log(
+      `encoding ${totalSpans} spans from the raw protobuf generator, recording ${exporterSpans} SDK spans…`,
+    );
+    const w: Workload = {
+      nowNs,
+      requests: rawRequests(nowNs, sample),
+      sample,
+      sdkSpans: recordSdkSpans(exporterSpans),
+    };
+    const c = new DriverComparison();
+    for (let round = 0; round < rounds; round++) {
+      for (const driver of driversInRound(round)) {
+        console.log(`round ${round + 1}/${rounds}: ${driver}: filling the store, exporting, querying…`);
+        await runOnce(driver, w, join(dir, `data-${round}-${driver.replace(':', '-')}`), c);
+      }
+    }
+    console.log(
+      `\ntrace store benchmark: ${totalSpans} spans, store WAL, synchronous=${synchronous}, Node ${process.versions.node}, ` +
+        `best of ${rounds} rounds per driver (alternating order)\n`,
+    );
+    console.log(c.table());
+    console.log(
+      '\nanchor: the OpenTelemetry Collector publishes about 12k spans/s per CPU; this machine has 2 shared cores.',
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

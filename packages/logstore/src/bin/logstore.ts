@@ -5,6 +5,7 @@
 //     [--retention-age 168h] [--retention-bytes 2GB|10%|0] [--auth-tokens-file F] [--auth-token-file F]
 //     [--require-tenant]
 //     [--sync normal|full] [--seal-interval 30s] [--stream-idle-period 30m] [--limit name=value ...]
+//     [--sqlite-driver better-sqlite3|node:sqlite]
 //
 // --retention-bytes: size budget, oldest data deleted first; default 2 GiB or a fifth of the data
 // directory's filesystem if smaller (a laptop's disk is shared with everything else); 0 turns it off.
@@ -19,6 +20,7 @@
 //
 // Prints one line "logstore listening on <url>" when ready; GET /ready answers 200 from then on.
 import { mkdirSync, readFileSync } from 'node:fs';
+import { parseSqliteDriver, type SqliteDriverName } from '@opsight/sqlite';
 import { TokensFile } from '@opsight/tenant-auth';
 import { createLogStore } from '../internal/http/server.js';
 import { DEFAULT_LIMITS, type Limits } from '../internal/limits.js';
@@ -40,6 +42,7 @@ let authTokensFile: string | undefined;
 let requireTenant = false;
 let sync: 'normal' | 'full' = 'normal';
 let sealIntervalMs = 30_000;
+let sqliteDriver: SqliteDriverName | undefined;
 const limits: Partial<Limits> = {};
 for (let i = 0; i < args.length; i++) {
   const a = args[i]!;
@@ -80,6 +83,13 @@ for (let i = 0; i < args.length; i++) {
       sync = v;
       break;
     }
+    case '--sqlite-driver':
+      try {
+        sqliteDriver = parseSqliteDriver(next());
+      } catch (e) {
+        usage((e as Error).message);
+      }
+      break;
     case '--limit': {
       const [k, v] = next().split('=');
       if (!k || v === undefined) usage('--limit takes name=value');
@@ -122,6 +132,7 @@ const store = createLogStore({
   requireTenant,
   sync,
   sealIntervalMs,
+  ...(sqliteDriver ? { sqliteDriver } : {}),
   retentionMaxAgeMs: retentionAge,
   ...(retentionBytes !== undefined
     ? { retentionMaxBytes: parseRetentionBytes(retentionBytes, dataDir, parseBytes) }

@@ -1,6 +1,7 @@
 // Durability: every push acknowledged with 204 is still there after kill -9 of the store.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -151,4 +152,54 @@ test('a start makes a world-readable data directory and database private again, 
   );
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
+});
+
+test('--sqlite-driver: a database written on one driver is read and extended on the other', async () => {
+  const data = join(dir, 'drivers');
+  const base = BigInt(Date.now()) * 1_000_000n;
+  const push = (url: string, n: number) =>
+    fetch(`${url}/loki/api/v1/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        streams: [{ stream: { app: 'drivers' }, values: [[(base + BigInt(n)).toString(), `line ${n}`]] }],
+      }),
+    });
+  const lines = async (url: string) => {
+    const u = new URL(`${url}/loki/api/v1/query_range`);
+    u.searchParams.set('query', '{app="drivers"}');
+    u.searchParams.set('direction', 'forward');
+    u.searchParams.set('start', (base - 1n).toString());
+    u.searchParams.set('end', (base + 10n).toString());
+    const body = (await (await fetch(u)).json()) as { data: { result: Array<{ values: string[][] }> } };
+    return body.data.result.flatMap((s) => s.values.map((v) => v[1]));
+  };
+  const stop = async (child: ChildProcess) => {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  };
+  const first = await start(['--data-dir', data, '--sqlite-driver', 'better-sqlite3']);
+  assert.equal((await push(first.url, 1)).status, 204);
+  await stop(first.child);
+  const second = await start(['--data-dir', data, '--sqlite-driver', 'node:sqlite']);
+  assert.equal((await push(second.url, 2)).status, 204);
+  assert.deepEqual(await lines(second.url), ['line 1', 'line 2']);
+  await stop(second.child);
+  const third = await start(['--data-dir', data]);
+  assert.deepEqual(await lines(third.url), ['line 1', 'line 2']);
+  await stop(third.child);
+});
+
+test('--sqlite-driver names a driver, or the store exits 2', async () => {
+  const child = spawn(process.execPath, [bin, '--data-dir', dir, '--sqlite-driver', 'sqlite3'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const [code] = (await once(child, 'exit')) as [number];
+  assert.equal(code, 2);
+  assert.match(stderr, /unknown SQLite driver sqlite3 \(one of: better-sqlite3, node:sqlite\)/);
 });

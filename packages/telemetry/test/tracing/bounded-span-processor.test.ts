@@ -96,8 +96,7 @@ describe('BoundedSpanProcessor with OtlpHttpSpanExporter', () => {
     assert.equal(store.spanCount(), 300);
     for (const id of p.ids) {
       const found = store.db
-        .prepare('SELECT count(*) FROM spans WHERE span_id = ?')
-        .pluck()
+        .prepare('SELECT count(*) FROM spans WHERE span_id = ?', { rows: 'first' })
         .get(Buffer.from(id, 'hex'));
       assert.equal(found, 1, `span ${id}`);
     }

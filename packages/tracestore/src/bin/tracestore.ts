@@ -3,11 +3,13 @@
 //   tracestore --data-dir var/data/tracestore [--otlp-http 127.0.0.1:4318] [--otlp-grpc 127.0.0.1:4317]
 //              [--query 127.0.0.1:16686] [--synchronous FULL|NORMAL] [--retention-age 168h]
 //              [--retention-bytes 2147483648] [--max-spans-per-trace 10000] [--auth-tokens-file FILE]
+//              [--sqlite-driver better-sqlite3|node:sqlite]
 // A listener set to "off" is not started. --auth-tokens-file turns on tenancy by token (one "<tenant> <token>"
 // per line, see @opsight/tenant-auth; re-read when it changes, so tokens rotate without a restart; a malformed
 // file at start exits with its file:line). Without it the store has the single tenant `fake`. The bearer token, when wanted, comes from the environment
 // (TRACESTORE_BEARER_TOKEN) so that it never appears in a process list. Readiness: GET /ready on the query port.
 import { parseArgs } from 'node:util';
+import { parseSqliteDriver } from '@opsight/sqlite';
 import { TokensFile } from '@opsight/tenant-auth';
 import { parseGoDuration } from '../internal/query/go-duration.js';
 import { TraceStoreServer } from '../internal/trace-store-server.js';
@@ -15,7 +17,7 @@ import { TraceStoreServer } from '../internal/trace-store-server.js';
 const usage =
   'usage: tracestore --data-dir DIR [--otlp-http HOST:PORT|off] [--otlp-grpc HOST:PORT|off] [--query HOST:PORT|off] ' +
   '[--synchronous FULL|NORMAL] [--retention-age DURATION] [--retention-bytes BYTES] [--max-spans-per-trace N] ' +
-  '[--auth-tokens-file FILE]';
+  '[--auth-tokens-file FILE] [--sqlite-driver better-sqlite3|node:sqlite]';
 
 function listener(value: string | undefined, fallback: string): string | null {
   if (value === 'off') return null;
@@ -34,6 +36,7 @@ async function main(): Promise<void> {
       'retention-bytes': { type: 'string' },
       'max-spans-per-trace': { type: 'string' },
       'auth-tokens-file': { type: 'string' },
+      'sqlite-driver': { type: 'string' },
       help: { type: 'boolean' },
     },
   });
@@ -54,6 +57,7 @@ async function main(): Promise<void> {
   const maxSpans = values['max-spans-per-trace'] ? Number(values['max-spans-per-trace']) : undefined;
   if (maxSpans !== undefined && !(Number.isSafeInteger(maxSpans) && maxSpans > 0))
     throw new Error('--max-spans-per-trace must be a positive integer');
+  const sqliteDriver = values['sqlite-driver'] ? parseSqliteDriver(values['sqlite-driver']) : undefined;
   const tokensFile = values['auth-tokens-file'];
   const tenantAuth = tokensFile ? new TokensFile(tokensFile) : undefined;
   const server = await TraceStoreServer.start({
@@ -62,6 +66,7 @@ async function main(): Promise<void> {
     otlpGrpc: listener(values['otlp-grpc'], '127.0.0.1:4317'),
     query: listener(values.query, '127.0.0.1:16686'),
     synchronous,
+    sqliteDriver,
     retention: { maxAgeMs: ageNs ? Number(ageNs / 1_000_000n) : undefined, maxBytes: bytes },
     maxSpansPerTrace: maxSpans,
     bearerToken: process.env.TRACESTORE_BEARER_TOKEN || undefined,

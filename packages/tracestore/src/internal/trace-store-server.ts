@@ -7,6 +7,7 @@
 // get 503 STORAGE_FULL with Retry-After until a commit succeeds again (see TraceIngester).
 import type * as grpc from '@grpc/grpc-js';
 import { traceStoreSpansDroppedTotal, traceStoreStorageFull } from '@opsight/catalog';
+import type { SqliteDriverName } from '@opsight/sqlite';
 import type { TenantAuthenticator } from '@opsight/tenant-auth';
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
@@ -44,6 +45,8 @@ export interface TraceStoreServerOptions {
   tenantAuth?: TenantAuthenticator;
   /** SQLite synchronous mode (see SpanStoreOptions). @default 'FULL' */
   synchronous?: 'FULL' | 'NORMAL';
+  /** The SQLite driver of the stores' databases. @default DEFAULT_SQLITE_DRIVER of @opsight/sqlite */
+  sqliteDriver?: SqliteDriverName;
   /** Retention limits; `maxBytes` is split per tenant (TenantStores). @default { maxAgeMs: 7 days, maxBytes: 2 GiB } */
   retention?: Partial<RetentionOptions>;
   /** How often retention runs, in milliseconds. @default 60000 */
@@ -134,6 +137,7 @@ export class TraceStoreServer {
     this.stores = new TenantStores({
       dataDir: options.dataDir,
       synchronous: options.synchronous,
+      ...(options.sqliteDriver ? { driver: options.sqliteDriver } : {}),
       retention: options.retention,
       maxSpansPerTrace: options.maxSpansPerTrace,
       tenants: () => options.tenantAuth?.tenants() ?? [],

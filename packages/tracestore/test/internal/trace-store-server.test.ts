@@ -275,8 +275,7 @@ describe('TraceStoreServer', () => {
     }
     // Every stored trace is complete: no request was half-stored.
     const counts = store.db
-      .prepare('SELECT count(*) AS n FROM spans GROUP BY trace_id')
-      .pluck()
+      .prepare('SELECT count(*) AS n FROM spans GROUP BY trace_id', { rows: 'first' })
       .all() as number[];
     assert.ok(counts.every((n) => n === 50));
     assert.ok(acknowledged.length >= 30);
@@ -308,6 +307,22 @@ describe('TraceStoreServer', () => {
     child.kill('SIGTERM');
     const [code] = (await once(child, 'exit')) as [number];
     assert.equal(code, 0);
+  });
+
+  it('refuses to start on an unknown SQLite driver', async (t) => {
+    const bin = fileURLToPath(new URL('../../src/bin/tracestore.js', import.meta.url));
+    const child = spawn(
+      process.execPath,
+      [bin, '--data-dir', tempDir(t), '--query', 'off', '--sqlite-driver', 'sqlite3'],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const [code] = (await once(child, 'exit')) as [number];
+    assert.equal(code, 1);
+    assert.match(stderr, /unknown SQLite driver sqlite3 \(one of: better-sqlite3, node:sqlite\)/);
   });
 
   it('refuses to start without a data directory', async () => {

@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type GuardOptions, guardRequestListener, guardUpgradeListener } from '@opsight/http-guard';
+import type { SqliteDriverName } from '@opsight/sqlite';
 import { requestTenant, type TenantAuthenticator, tokensEqual } from '@opsight/tenant-auth';
 import { WebSocketServer } from 'ws';
 import { ERROR_CODES, type ErrorCode } from '../error-codes.js';
@@ -66,6 +67,8 @@ export interface LogStoreOptions {
   sealIntervalMs?: number;
   /** Commit durability: see StorageOptions.sync. @default 'normal' */
   sync?: 'normal' | 'full';
+  /** The SQLite driver of the database. @default DEFAULT_SQLITE_DRIVER of @opsight/sqlite */
+  sqliteDriver?: SqliteDriverName;
   /**
    * Largest accepted request body in bytes, on the wire and again once decompressed (checked while
    * decompressing: a decompression bomb stops at this size). @default 67108864 (64 MiB)
@@ -157,7 +160,11 @@ type Tail = {
 export function createLogStore(options: LogStoreOptions): LogStore {
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const limitsFor = () => limits;
-  const storage = new LogStorage({ dataDir: options.dataDir, sync: options.sync ?? 'normal' });
+  const storage = new LogStorage({
+    dataDir: options.dataDir,
+    sync: options.sync ?? 'normal',
+    ...(options.sqliteDriver ? { driver: options.sqliteDriver } : {}),
+  });
   const engine = new QueryEngine(storage, limitsFor);
   const ingester = new Ingester(storage, limitsFor);
   const metrics = new StoreMetrics();

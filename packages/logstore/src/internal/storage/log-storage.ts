@@ -15,7 +15,13 @@
 // survives power loss, at a cost per push.
 import { join } from 'node:path';
 import { ensurePrivateDatabase, ensurePrivateDir } from '@opsight/private-files';
-import Database from 'better-sqlite3';
+import {
+  openDatabase,
+  type SqliteDatabase,
+  type SqliteDriverName,
+  type SqliteStatement,
+  type SqlValue,
+} from '@opsight/sqlite';
 import { fingerprint, formatLabels, type Labels } from '../labels.js';
 import { type ChunkEntry, decodeChunk, encodeChunk } from './chunk-codec.js';
 import { lineHash } from './line-hash.js';
@@ -51,6 +57,8 @@ export interface StorageOptions {
    * @default 'normal'
    */
   sync?: 'normal' | 'full';
+  /** The SQLite driver the database is opened with. @default DEFAULT_SQLITE_DRIVER of @opsight/sqlite */
+  driver?: SqliteDriverName;
 }
 
 export interface StreamInfo {
@@ -86,14 +94,14 @@ export interface ScanOptions {
 }
 
 export class LogStorage {
-  readonly db: Database.Database;
+  readonly db: SqliteDatabase;
   private readonly byTenant = new Map<string, Map<string, StreamInfo>>();
   private readonly byId = new Map<number, StreamInfo>();
-  private readonly insertEntry: Database.Statement;
-  private readonly insertTrace: Database.Statement;
-  private readonly insertStream: Database.Statement;
-  private readonly insertEntries: Database.Statement;
-  private readonly insertTraces: Database.Statement;
+  private readonly insertEntry: SqliteStatement;
+  private readonly insertTrace: SqliteStatement;
+  private readonly insertStream: SqliteStatement;
+  private readonly insertEntries: SqliteStatement;
+  private readonly insertTraces: SqliteStatement;
 
   constructor(options: StorageOptions) {
     const file = options.dataDir === ':memory:' ? ':memory:' : join(options.dataDir, 'logs.sqlite');
@@ -102,7 +110,7 @@ export class LogStorage {
       ensurePrivateDir(options.dataDir, { service: 'logstore' });
       ensurePrivateDatabase(file, { service: 'logstore' });
     }
-    this.db = new Database(file);
+    this.db = openDatabase(file, options.driver ? { driver: options.driver } : {});
     this.db.pragma('page_size = 16384');
     this.db.pragma('auto_vacuum = INCREMENTAL');
     this.db.pragma('journal_mode = WAL');
@@ -190,8 +198,8 @@ export class LogStorage {
         `SELECT MIN(lo) AS lo, MAX(hi) AS hi FROM (
            SELECT MIN(ts) AS lo, MAX(ts) AS hi FROM entries WHERE stream_id = ?
            UNION ALL SELECT MIN(min_ts), MAX(max_ts) FROM chunks WHERE stream_id = ?)`,
+        { bigInts: true },
       )
-      .safeIntegers(true)
       .get(streamId, streamId) as { lo: bigint | null; hi: bigint | null };
   }
 
@@ -200,8 +208,8 @@ export class LogStorage {
     return this.db
       .prepare(
         'SELECT id, min_ts, max_ts, entries, raw_bytes, data FROM chunks WHERE stream_id = ? AND max_ts >= ? AND min_ts < ? ORDER BY min_ts, id',
+        { bigInts: true },
       )
-      .safeIntegers(true)
       .all(streamId, from, to)
       .map((r) => {
         const c = r as ChunkRow & { id: bigint; entries: bigint; raw_bytes: bigint };
@@ -226,12 +234,10 @@ export class LogStorage {
     let sealed = 0;
     const count = this.db.prepare('SELECT COUNT(*) AS n FROM entries WHERE stream_id = ? AND ts < ?');
     // Pages of one chunk each (a statement cannot write while another one iterates).
-    const page = this.db
-      .prepare(
-        'SELECT ts, h, line, meta FROM entries WHERE stream_id = ? AND ts < ? AND (ts, h) > (?, ?) ORDER BY ts, h LIMIT ?',
-      )
-      .safeIntegers(true)
-      .raw(true);
+    const page = this.db.prepare(
+      'SELECT ts, h, line, meta FROM entries WHERE stream_id = ? AND ts < ? AND (ts, h) > (?, ?) ORDER BY ts, h LIMIT ?',
+      { bigInts: true, rows: 'array' },
+    );
     const insert = this.db.prepare(
       'INSERT INTO chunks (stream_id, min_ts, max_ts, entries, raw_bytes, data) VALUES (?, ?, ?, ?, ?, ?)',
     );
@@ -336,8 +342,8 @@ export class LogStorage {
       }
       flush();
     });
-    const rows: unknown[] = [];
-    const traces: unknown[] = [];
+    const rows: SqlValue[] = [];
+    const traces: SqlValue[] = [];
     const flush = () => {
       inserted += this.insertMany(this.insertEntry, this.insertEntries, rows, 5);
       this.insertMany(this.insertTrace, this.insertTraces, traces, 5);
@@ -356,16 +362,16 @@ export class LogStorage {
 
   /** Runs `params` (rows of `width` values) through the multi-row statement, the rest one by one. */
   private insertMany(
-    single: Database.Statement,
-    many: Database.Statement,
-    params: unknown[],
+    single: SqliteStatement,
+    many: SqliteStatement,
+    params: SqlValue[],
     width: number,
   ): number {
     let changes = 0;
     const chunk = ROWS_PER_INSERT * width;
     let i = 0;
-    for (; i + chunk <= params.length; i += chunk) changes += many.run(params.slice(i, i + chunk)).changes;
-    for (; i < params.length; i += width) changes += single.run(params.slice(i, i + width)).changes;
+    for (; i + chunk <= params.length; i += chunk) changes += many.run(...params.slice(i, i + chunk)).changes;
+    for (; i < params.length; i += width) changes += single.run(...params.slice(i, i + width)).changes;
     return changes;
   }
 
@@ -390,11 +396,10 @@ export class LogStorage {
     const order = opts.direction === 'forward' ? 'ASC' : 'DESC';
     const contains = opts.contains ?? [];
     const extra = contains.map(() => ' AND instr(line, ?) > 0').join('');
-    const stmt = this.db
-      .prepare(
-        `SELECT ts, line, meta FROM entries WHERE stream_id = ? AND ts >= ? AND ts < ?${extra} ORDER BY ts ${order}, h ${order}`,
-      )
-      .safeIntegers(true);
+    const stmt = this.db.prepare(
+      `SELECT ts, line, meta FROM entries WHERE stream_id = ? AND ts >= ? AND ts < ?${extra} ORDER BY ts ${order}, h ${order}`,
+      { bigInts: true },
+    );
     for (const row of stmt.iterate(stream.id, opts.from, opts.to, ...contains) as IterableIterator<{
       ts: bigint;
       line: string;
@@ -419,12 +424,10 @@ export class LogStorage {
   ): void {
     for (const e of this.chunkEntries(stream.id, from, to, contains)) fn(e.ts, e.line, e.meta);
     const extra = contains.map(() => ' AND instr(line, ?) > 0').join('');
-    const stmt = this.db
-      .prepare(
-        `SELECT ts, line, meta FROM entries WHERE stream_id = ? AND ts >= ? AND ts < ?${extra} ORDER BY ts, h`,
-      )
-      .safeIntegers(true)
-      .raw(true);
+    const stmt = this.db.prepare(
+      `SELECT ts, line, meta FROM entries WHERE stream_id = ? AND ts >= ? AND ts < ?${extra} ORDER BY ts, h`,
+      { bigInts: true, rows: 'array' },
+    );
     for (const row of stmt.iterate(stream.id, from, to, ...contains) as IterableIterator<
       [bigint, string, string | null]
     >) {
@@ -435,13 +438,12 @@ export class LogStorage {
   /** Entries whose `trace_id` structured metadata equals `traceId`, from the trace index. */
   byTraceId(tenant: string, traceId: string, from: bigint, to: bigint): ScannedEntry[] {
     // LEFT JOIN: an entry that is no longer a row has been sealed into a chunk.
-    const stmt = this.db
-      .prepare(
-        `SELECT t.stream_id AS sid, t.ts AS ts, t.h AS h, e.line AS line, e.meta AS meta
+    const stmt = this.db.prepare(
+      `SELECT t.stream_id AS sid, t.ts AS ts, t.h AS h, e.line AS line, e.meta AS meta
          FROM trace_index t LEFT JOIN entries e ON e.stream_id = t.stream_id AND e.ts = t.ts AND e.h = t.h
          WHERE t.bucket = ? AND t.tkey = ? AND t.ts >= ? AND t.ts < ?`,
-      )
-      .safeIntegers(true);
+      { bigInts: true },
+    );
     const chunkCache = new Map<number, ChunkEntry[]>();
     const fromChunk = (sid: number, ts: bigint, h: number): ChunkEntry | undefined => {
       const c = this.chunksIn(sid, ts, ts + 1n)[0];

@@ -2,7 +2,7 @@
 // parent span; for a week of traces that join reads every span of the week, so the counts of each
 // complete hour are kept once computed. An hour's counts are dropped again when a span starting in that
 // hour arrives late, or when retention deletes spans from it; the current hour is always counted live.
-import type Database from 'better-sqlite3';
+import type { SqliteDatabase } from '@opsight/sqlite';
 
 export const hourNs = 3_600_000_000_000n;
 
@@ -19,7 +19,7 @@ export class DependencyHours {
   private readonly done = new Set<bigint>();
   private readonly stmts;
 
-  constructor(private readonly db: Database.Database) {
+  constructor(private readonly db: SqliteDatabase) {
     db.exec(`
       CREATE TABLE IF NOT EXISTS dependency_hours (
         hour INTEGER NOT NULL,
@@ -42,9 +42,9 @@ export class DependencyHours {
       markDone: db.prepare('INSERT OR IGNORE INTO dependency_hours_done (hour) VALUES (?)'),
       forget: db.prepare('DELETE FROM dependency_hours WHERE hour = ?'),
       forgetDone: db.prepare('DELETE FROM dependency_hours_done WHERE hour = ?'),
-      allDone: db.prepare('SELECT hour FROM dependency_hours_done').safeIntegers(true),
+      allDone: db.prepare('SELECT hour FROM dependency_hours_done', { rows: 'first', bigInts: true }),
     };
-    for (const hour of this.stmts.allDone.pluck().all() as bigint[]) this.done.add(hour);
+    for (const hour of this.stmts.allDone.all() as bigint[]) this.done.add(hour);
   }
 
   /** Drops kept counts of the hours in which spans were added or deleted (start times in ns). */

@@ -2,15 +2,15 @@
 // that the per-trace span cap costs one primary-key lookup per trace and batch, never a count over the trace's
 // spans; a trigger keeps it in step with every deletion (retention), and removes a trace's row with its last span.
 // `user_version` 1 added `trace_counts`: a store written before it is backfilled once, when first opened.
-import type Database from 'better-sqlite3';
+import type { SqliteDatabase } from '@opsight/sqlite';
 
 const schemaVersion = 1;
 
-export function createSchema(db: Database.Database): void {
+export function createSchema(db: SqliteDatabase): void {
   db.transaction(() => migrate(db))();
 }
 
-function migrate(db: Database.Database): void {
+function migrate(db: SqliteDatabase): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   db.exec(`
     CREATE TABLE IF NOT EXISTS resources (

@@ -7,7 +7,14 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { ensurePrivateDatabase, ensurePrivateDir } from '@opsight/private-files';
-import Database from 'better-sqlite3';
+import {
+  openDatabase,
+  type RunResult,
+  type SqliteDatabase,
+  type SqliteDriverName,
+  type SqliteStatement,
+  type SqlValue,
+} from '@opsight/sqlite';
 import type { IngestBatch, IngestSpan } from '../otlp/ingest-batch.js';
 import { DependencyHours } from './dependency-hours.js';
 import { createSchema } from './schema.js';
@@ -36,6 +43,8 @@ export interface SpanStoreOptions {
    * dropped at ingest and counted, and the trace says so when read. @default 10000
    */
   maxSpansPerTrace?: number;
+  /** The SQLite driver the database is opened with. @default DEFAULT_SQLITE_DRIVER of @opsight/sqlite */
+  driver?: SqliteDriverName;
 }
 
 export interface StoredSpan {
@@ -168,7 +177,7 @@ const spanColumns =
   'trace_id, span_id, parent_span_id, service, name, kind, start_ns, duration_ns, status_code, resource_id, scope_id, data';
 
 export class SpanStore {
-  readonly db: Database.Database;
+  readonly db: SqliteDatabase;
   readonly retention: RetentionOptions;
   readonly maxSearchScan: number;
   readonly maxSpansPerTrace: number;
@@ -196,7 +205,7 @@ export class SpanStore {
     };
     this.maxSearchScan = options.maxSearchScan ?? 500_000;
     this.maxSpansPerTrace = options.maxSpansPerTrace ?? 10_000;
-    const db = new Database(file);
+    const db = openDatabase(file, options.driver ? { driver: options.driver } : {});
     this.db = db;
     db.pragma('auto_vacuum = INCREMENTAL');
     db.pragma('journal_mode = WAL');
@@ -212,11 +221,11 @@ export class SpanStore {
     db.exec('CREATE TEMP TABLE IF NOT EXISTS doomed_traces (trace_id BLOB PRIMARY KEY) WITHOUT ROWID');
     this.dependencyHours = new DependencyHours(db);
     this.stmts = {
-      findResource: db.prepare('SELECT id FROM resources WHERE hash = ?').pluck(),
+      findResource: db.prepare('SELECT id FROM resources WHERE hash = ?', { rows: 'first' }),
       insertResource: db.prepare(
         'INSERT INTO resources (hash, service, data, schema_url) VALUES (?, ?, ?, ?)',
       ),
-      findScope: db.prepare('SELECT id FROM scopes WHERE hash = ?').pluck(),
+      findScope: db.prepare('SELECT id FROM scopes WHERE hash = ?', { rows: 'first' }),
       insertScope: db.prepare('INSERT INTO scopes (hash, data, schema_url) VALUES (?, ?, ?)'),
       insertSpan: db.prepare(
         `INSERT OR IGNORE INTO spans (trace_id, span_id, parent_span_id, service, name, kind, start_ns, duration_ns,
@@ -224,18 +233,19 @@ export class SpanStore {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       insertOperation: db.prepare('INSERT OR IGNORE INTO operations (service, name, kind) VALUES (?, ?, ?)'),
-      traceSpans: db
-        .prepare(`SELECT ${spanColumns} FROM spans WHERE trace_id = ? ORDER BY start_ns, span_id LIMIT ?`)
-        .safeIntegers(true),
+      traceSpans: db.prepare(
+        `SELECT ${spanColumns} FROM spans WHERE trace_id = ? ORDER BY start_ns, span_id LIMIT ?`,
+        { bigInts: true },
+      ),
       traceCount: db.prepare('SELECT spans, dropped FROM trace_counts WHERE trace_id = ?'),
       upsertTraceCount: db.prepare(
         `INSERT INTO trace_counts (trace_id, spans, dropped) VALUES (?, ?, ?)
          ON CONFLICT (trace_id) DO UPDATE SET spans = excluded.spans, dropped = excluded.dropped`,
       ),
-      spanExists: db.prepare('SELECT 1 FROM spans WHERE trace_id = ? AND span_id = ?').pluck(),
+      spanExists: db.prepare('SELECT 1 FROM spans WHERE trace_id = ? AND span_id = ?', { rows: 'first' }),
       resource: db.prepare('SELECT id, service, data, schema_url FROM resources WHERE id = ?'),
       scope: db.prepare('SELECT id, data, schema_url FROM scopes WHERE id = ?'),
-      services: db.prepare('SELECT DISTINCT service FROM operations ORDER BY service').pluck(),
+      services: db.prepare('SELECT DISTINCT service FROM operations ORDER BY service', { rows: 'first' }),
       operations: db.prepare('SELECT name, kind FROM operations WHERE service = ? ORDER BY name, kind'),
       deleteOlder: db.prepare(
         'DELETE FROM spans WHERE id IN (SELECT id FROM spans WHERE start_ns < ? ORDER BY start_ns LIMIT ?)',
@@ -244,18 +254,17 @@ export class SpanStore {
         `INSERT OR IGNORE INTO temp.doomed_traces (trace_id)
            SELECT trace_id FROM (SELECT trace_id FROM spans ORDER BY id LIMIT ?)`,
       ),
-      doomedRange: db
-        .prepare(
-          `SELECT min(start_ns) AS min, max(start_ns) AS max FROM spans
+      doomedRange: db.prepare(
+        `SELECT min(start_ns) AS min, max(start_ns) AS max FROM spans
            WHERE trace_id IN (SELECT trace_id FROM temp.doomed_traces)`,
-        )
-        .safeIntegers(true),
+        { bigInts: true },
+      ),
       deleteDoomed: db.prepare(
         'DELETE FROM spans WHERE trace_id IN (SELECT trace_id FROM temp.doomed_traces)',
       ),
       clearDoomed: db.prepare('DELETE FROM temp.doomed_traces'),
-      spanCount: db.prepare('SELECT count(*) FROM spans').pluck(),
-      oldestStart: db.prepare('SELECT min(start_ns) FROM spans').pluck().safeIntegers(true),
+      spanCount: db.prepare('SELECT count(*) FROM spans', { rows: 'first' }),
+      oldestStart: db.prepare('SELECT min(start_ns) FROM spans', { rows: 'first', bigInts: true }),
     };
     this.ingestTx = db.transaction((batch: IngestBatch) => this.write(batch));
     this.ingestManyTx = db.transaction((batches: IngestBatch[]) => batches.map((b) => this.write(b)));
@@ -263,8 +272,8 @@ export class SpanStore {
 
   private idFor(
     cache: Map<string, number>,
-    find: Database.Statement,
-    insert: (hash: Buffer) => Database.RunResult,
+    find: SqliteStatement,
+    insert: (hash: Buffer) => RunResult,
     data: Buffer,
     schemaUrl: string,
   ): number {
@@ -448,7 +457,7 @@ export class SpanStore {
    */
   findTraceIds(query: TraceQuery, matchTags: TagMatcher): Buffer[] {
     const where: string[] = ['start_ns BETWEEN ? AND ?'];
-    const params: unknown[] = [query.startMinNs, query.startMaxNs];
+    const params: SqlValue[] = [query.startMinNs, query.startMaxNs];
     if (query.service) {
       where.push('service = ?');
       params.push(query.service);
@@ -482,7 +491,7 @@ export class SpanStore {
     const sql = `SELECT ${columns} FROM spans WHERE ${where.join(' AND ')} ORDER BY start_ns DESC`;
     const seen = new Set<string>();
     const ids: Buffer[] = [];
-    const stmt = this.db.prepare(sql).safeIntegers(true);
+    const stmt = this.db.prepare(sql, { bigInts: true });
     let scanned = 0;
     for (const row of stmt.iterate(...params) as Iterable<SpanRow>) {
       if (++scanned > this.maxSearchScan) break;
@@ -506,7 +515,8 @@ export class SpanStore {
 
   /** Span names of a service with their span kinds. */
   operations(service: string): { name: string; kind: number }[] {
-    return this.stmts.operations.all(service) as { name: string; kind: number }[];
+    const rows = this.stmts.operations.all(service) as { name: string; kind: number }[];
+    return rows.map((r) => ({ name: r.name, kind: r.kind }));
   }
 
   /** Calls between services: a child span whose parent span belongs to another service, within the window. */

@@ -21,7 +21,7 @@ function call(store: SpanStore, startNs: bigint, child = 'api'): void {
 }
 
 function cachedHours(store: SpanStore): number {
-  return store.db.prepare('SELECT count(*) FROM dependency_hours_done').pluck().get() as number;
+  return store.db.prepare('SELECT count(*) FROM dependency_hours_done', { rows: 'first' }).get() as number;
 }
 
 describe('DependencyHours', () => {

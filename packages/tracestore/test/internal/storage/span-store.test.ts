@@ -226,7 +226,7 @@ describe('SpanStore', () => {
     store.ingest(batch(Array.from({ length: 4 }, () => ({ traceId, startNs: t0 - 120_000n * ms }))));
     assert.equal(store.getTrace(Buffer.from(traceId, 'hex'))?.droppedSpans, 1);
     assert.equal(store.enforceRetention(now), 3);
-    assert.equal(store.db.prepare('SELECT count(*) FROM trace_counts').pluck().get(), 0);
+    assert.equal(store.db.prepare('SELECT count(*) FROM trace_counts', { rows: 'first' }).get(), 0);
     assert.equal(store.ingest(batch(Array.from({ length: 3 }, () => ({ traceId, startNs: t0 })))).dropped, 0);
     const again = store.getTrace(Buffer.from(traceId, 'hex'))!;
     assert.deepEqual([again.spans.length, again.droppedSpans, again.warnings], [3, 0, []]);
@@ -246,6 +246,31 @@ describe('SpanStore', () => {
     assert.equal(statSync(dir).mode & 0o777, 0o700);
     for (const f of [db, `${db}-wal`, `${db}-shm`]) assert.equal(statSync(f).mode & 0o777, 0o600, f);
     store.close();
+  });
+
+  it('reads and extends on one SQLite driver what the other wrote', (t) => {
+    const dir = tempDir(t);
+    const traceId = hexId(16);
+    const written = new SpanStore({ dataDir: dir, driver: 'better-sqlite3' });
+    written.ingest(batch([{ traceId, startNs: t0, service: 'gateway', name: 'GET /a' }]));
+    written.close();
+    const read = new SpanStore({ dataDir: dir, driver: 'node:sqlite' });
+    assert.equal(read.db.driver, 'node:sqlite');
+    read.ingest(batch([{ traceId, startNs: t0 + ms, service: 'api', name: 'GET /b' }]));
+    const trace = read.getTrace(Buffer.from(traceId, 'hex'))!;
+    assert.deepEqual(
+      trace.spans.map((s) => [s.service, s.startNs, Buffer.isBuffer(s.data)]),
+      [
+        ['gateway', t0, true],
+        ['api', t0 + ms, true],
+      ],
+    );
+    assert.deepEqual(read.operations('api'), [{ name: 'GET /b', kind: 2 }]);
+    assert.deepEqual(find(read, { service: 'gateway' }), [traceId]);
+    read.close();
+    const back = new SpanStore({ dataDir: dir, driver: 'better-sqlite3' });
+    assert.equal(back.spanCount(), 2);
+    back.close();
   });
 
   it('counts the spans of traces stored before the count table existed, once, when opened', (t) => {

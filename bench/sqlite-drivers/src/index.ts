@@ -1,0 +1,3 @@
+export type { Figure } from './driver-comparison.js';
+export { DriverComparison, driversInRound, EVEN_WITHIN } from './driver-comparison.js';
+export { processCpuSeconds, processRssBytes } from './process-cpu.js';
