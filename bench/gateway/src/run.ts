@@ -10,7 +10,7 @@
 // read from /proc before and after each path's run.
 //
 //   npm run bench -w bench/gateway -- [--model NAME] [--rate 100] [--seconds 5] [--runs 5]
-//     [--saturation-seconds 10] [--connections 32] [--split] [--var-dir var]
+//     [--saturation-seconds 10] [--idle-seconds 5] [--connections 32] [--split] [--var-dir var]
 //     [--gateway URL] [--api URL] [--direct URL] [--key-file var/secrets/loadgen-api-key]
 // The URLs default to the ports the stack's supervisor reports. The key comes from OPSIGHT_API_KEY or
 // --key-file; its rate limit must allow the fixed rate (429s are counted and reported, and excluded from the
@@ -19,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { atFixedRate, atSaturation, quantile, type Target } from './load.js';
-import { perRequest, runningStack, snapshot } from './stack-cpu.js';
+import { cpuPer, runningStack, snapshot } from './stack-cpu.js';
 import { TARGETS } from './targets.js';
 
 const root = new URL('../../../..', import.meta.url).pathname;
@@ -31,6 +31,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     runs: { type: 'string', default: '5' },
     'saturation-seconds': { type: 'string', default: '10' },
+    'idle-seconds': { type: 'string', default: '5' },
     connections: { type: 'string', default: '32' },
     split: { type: 'boolean', default: false },
     'var-dir': { type: 'string', default: resolve(root, process.env.OPSIGHT_VAR_DIR ?? 'var') },
@@ -45,6 +46,7 @@ const durationMs = Number(values.seconds) * 1000;
 const runs = Number(values.runs);
 const saturationMs = Number(values['saturation-seconds']) * 1000;
 const connections = Number(values.connections);
+const idleMs = Number(values['idle-seconds']) * 1000;
 const varDir = values['var-dir'];
 const keyFile = values['key-file'] ?? join(varDir, 'secrets/loadgen-api-key');
 
@@ -150,6 +152,13 @@ async function main(): Promise<void> {
   if (Object.keys(notOk).length > 0)
     console.log(`  answers not 2xx (left out of the percentiles): ${JSON.stringify(notOk)}`);
 
+  // The stack's own CPU with no benchmark traffic (background traffic, probes, scrapes, timers): what
+  // every request competes with.
+  const idleBefore = snapshot(stack);
+  const idleStart = performance.now();
+  await new Promise((r) => setTimeout(r, idleMs));
+  const idleRows = cpuPer(idleBefore, snapshot(stack), (performance.now() - idleStart) / 1000);
+
   // Phase 2: saturation, with the CPU of every component of the stack and of this process around each path.
   const sat = [];
   for (const t of [direct, full]) {
@@ -159,7 +168,7 @@ async function main(): Promise<void> {
     const cpu = process.cpuUsage(cpu0);
     const after = snapshot(stack);
     const requests = Object.values(r.byStatus).reduce((a, b) => a + b, 0);
-    const rows = perRequest(before, after, requests);
+    const rows = cpuPer(before, after, requests);
     sat.push({ t, ...r, requests, rows, self: (cpu.user + cpu.system) / Math.max(1, requests) });
   }
   const [sd, sf] = sat as [(typeof sat)[0], (typeof sat)[0]];
@@ -175,23 +184,19 @@ async function main(): Promise<void> {
   );
   console.log('');
   console.log(
-    'CPU per request during saturation (µs, from /proc utime+stime of every process of each component)',
+    'CPU per request during saturation (µs), and with no benchmark traffic (ms of CPU per second); /proc utime+stime of every process of each component',
   );
-  console.log(`  ${'component'.padEnd(26)}${pad('direct', 9)}${pad('full path', 11)}`);
-  let totalDirect = 0;
-  let totalFull = 0;
+  console.log(`  ${'component'.padEnd(26)}${pad('direct', 9)}${pad('full path', 11)}${pad('idle ms/s', 11)}`);
+  const totals = [0, 0, 0];
+  const line = (name: string, cells: number[]) =>
+    console.log(`  ${name.padEnd(26)}${cells.map((v, j) => pad(v.toFixed(1), j === 0 ? 9 : 11)).join('')}`);
   for (const [i, row] of sf.rows.entries()) {
-    const d = sd.rows[i]!.micros;
-    totalDirect += d;
-    totalFull += row.micros;
-    console.log(`  ${row.name.padEnd(26)}${pad(d.toFixed(1), 9)}${pad(row.micros.toFixed(1), 11)}`);
+    const cells = [sd.rows[i]!.micros, row.micros, idleRows[i]!.micros / 1000];
+    for (const [j, v] of cells.entries()) totals[j]! += v;
+    line(row.name, cells);
   }
-  console.log(
-    `  ${'total (the stack)'.padEnd(26)}${pad(totalDirect.toFixed(1), 9)}${pad(totalFull.toFixed(1), 11)}`,
-  );
-  console.log(
-    `  ${'load generator (this)'.padEnd(26)}${pad(sd.self.toFixed(1), 9)}${pad(sf.self.toFixed(1), 11)}`,
-  );
+  line('total (the stack)', totals);
+  line('load generator (this)', [sd.self, sf.self]);
 }
 
 main().catch((error: Error) => {

@@ -87,14 +87,18 @@ export function snapshot(stack: RunningStack): CpuSnapshot {
   return out;
 }
 
-/** CPU per request of each group between two snapshots, in microseconds, in table order. */
-export function perRequest(
+/**
+ * CPU of each group between two snapshots, in microseconds per unit (per request, or per second of
+ * elapsed time), in table order.
+ */
+export function cpuPer(
   before: CpuSnapshot,
   after: CpuSnapshot,
-  requests: number,
+  units: number,
 ): { name: string; micros: number }[] {
+  if (!(units > 0)) throw new Error(`cpuPer: units must be positive (got ${units})`);
   return [...after].map(([name, seconds]) => ({
     name,
-    micros: ((seconds - (before.get(name) ?? 0)) * 1e6) / Math.max(1, requests),
+    micros: ((seconds - (before.get(name) ?? 0)) * 1e6) / units,
   }));
 }
