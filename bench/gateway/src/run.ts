@@ -19,7 +19,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { atFixedRate, atSaturation, quantile, type Target } from './load.js';
-import { cpuPer, runningStack, snapshot } from './stack-cpu.js';
+import { cpuPer, restarted, runLockFile, runningStack, snapshot } from './stack-cpu.js';
 import { TARGETS } from './targets.js';
 
 const root = new URL('../../../..', import.meta.url).pathname;
@@ -154,22 +154,27 @@ async function main(): Promise<void> {
 
   // The stack's own CPU with no benchmark traffic (background traffic, probes, scrapes, timers): what
   // every request competes with.
-  const idleBefore = snapshot(stack);
+  const idleBefore = snapshot(stack, runLockFile(varDir));
   const idleStart = performance.now();
   await new Promise((r) => setTimeout(r, idleMs));
-  const idleRows = cpuPer(idleBefore, snapshot(stack), (performance.now() - idleStart) / 1000);
+  const idleRows = cpuPer(
+    idleBefore,
+    snapshot(stack, runLockFile(varDir)),
+    (performance.now() - idleStart) / 1000,
+  );
 
   // Phase 2: saturation, with the CPU of every component of the stack and of this process around each path.
   const sat = [];
   for (const t of [direct, full]) {
-    const before = snapshot(stack);
+    const before = snapshot(stack, runLockFile(varDir));
     const cpu0 = process.cpuUsage();
     const r = await atSaturation(t, connections, saturationMs);
     const cpu = process.cpuUsage(cpu0);
-    const after = snapshot(stack);
+    const after = snapshot(stack, runLockFile(varDir));
     const requests = Object.values(r.byStatus).reduce((a, b) => a + b, 0);
     const rows = cpuPer(before, after, requests);
-    sat.push({ t, ...r, requests, rows, self: (cpu.user + cpu.system) / Math.max(1, requests) });
+    const restarts = restarted(before, after);
+    sat.push({ t, ...r, requests, rows, restarts, self: (cpu.user + cpu.system) / Math.max(1, requests) });
   }
   const [sd, sf] = sat as [(typeof sat)[0], (typeof sat)[0]];
   console.log('');
@@ -197,6 +202,12 @@ async function main(): Promise<void> {
   }
   line('total (the stack)', totals);
   line('load generator (this)', [sd.self, sf.self]);
+  for (const s of sat) {
+    if (s.restarts.length > 0)
+      console.log(
+        `  note: restarted during the ${s.t.name} run: ${s.restarts.join(', ')} (the CPU of the process that ended is lost; those rows are not exact)`,
+      );
+  }
 }
 
 main().catch((error: Error) => {

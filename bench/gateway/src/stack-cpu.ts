@@ -42,9 +42,12 @@ export interface RunningStack {
   ports: Map<string, Map<string, number>>;
 }
 
+/** The stack's run record under `varDir`. */
+export const runLockFile = (varDir: string): string => join(varDir, 'run', 'opsight.lock');
+
 /** Reads the run record under `varDir` and the components' ports; throws when no stack runs there. */
 export async function runningStack(varDir: string): Promise<RunningStack> {
-  const lockFile = join(varDir, 'run', 'opsight.lock');
+  const lockFile = runLockFile(varDir);
   const record = readRunRecord(lockFile);
   if (!record || !isRunning(record))
     throw new Error(`no running stack recorded in ${lockFile} (start it with \`npm run up\`)`);
@@ -65,15 +68,27 @@ function groupOf(component: string): string {
   return REST_GROUP;
 }
 
-/** CPU seconds used so far by each group (its live processes plus the children they reaped). */
-export type CpuSnapshot = Map<string, number>;
+/**
+ * CPU seconds used so far by each group (its live processes plus the children they reaped), and the main
+ * process of each component (`pid:startTicks`), so that a restart between two snapshots is seen.
+ */
+export interface CpuSnapshot {
+  seconds: Map<string, number>;
+  mains: Map<string, string>;
+}
 
-/** Sums the CPU time of every process of every component of `stack`, by group. */
-export function snapshot(stack: RunningStack): CpuSnapshot {
-  const out: CpuSnapshot = new Map([...CPU_GROUPS.map((g) => [g.name, 0] as const), [REST_GROUP, 0]]);
+/**
+ * Sums the CPU time of every process of every component of `stack`, by group. The run record is read
+ * again, so that a component restarted since the stack was found is followed to its new process.
+ */
+export function snapshot(stack: RunningStack, lockFile?: string): CpuSnapshot {
+  const record = (lockFile && readRunRecord(lockFile)) || stack.record;
+  const out = new Map<string, number>([...CPU_GROUPS.map((g) => [g.name, 0] as const), [REST_GROUP, 0]]);
+  const mains = new Map<string, string>();
   const add = (group: string, ticks: number) =>
     out.set(group, (out.get(group) ?? 0) + ticks / CLOCK_TICKS_PER_SECOND);
-  for (const p of stack.record.processes) {
+  for (const p of record.processes) {
+    mains.set(p.name, `${p.pid}:${p.startTicks}`);
     const tree = processTree(p.pid).filter((x) => x.pid !== p.pid || x.startTicks === p.startTicks);
     add(
       groupOf(p.name),
@@ -84,7 +99,12 @@ export function snapshot(stack: RunningStack): CpuSnapshot {
   const self = processTree(stack.record.pid).find((x) => x.pid === stack.record.pid);
   // cpuTicks includes reaped children (init steps, jobs); the components themselves are never reaped mid-run.
   if (self && self.startTicks === stack.record.startTicks) add(REST_GROUP, self.cpuTicks);
-  return out;
+  return { seconds: out, mains };
+}
+
+/** Components whose main process changed between two snapshots (restarted: their rows are not exact). */
+export function restarted(before: CpuSnapshot, after: CpuSnapshot): string[] {
+  return [...after.mains].filter(([name, main]) => before.mains.get(name) !== main).map(([name]) => name);
 }
 
 /**
@@ -97,8 +117,8 @@ export function cpuPer(
   units: number,
 ): { name: string; micros: number }[] {
   if (!(units > 0)) throw new Error(`cpuPer: units must be positive (got ${units})`);
-  return [...after].map(([name, seconds]) => ({
+  return [...after.seconds].map(([name, seconds]) => ({
     name,
-    micros: ((seconds - (before.get(name) ?? 0)) * 1e6) / units,
+    micros: ((seconds - (before.seconds.get(name) ?? 0)) * 1e6) / units,
   }));
 }
