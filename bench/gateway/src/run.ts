@@ -1,54 +1,70 @@
-// Gateway benchmark: what the platform path adds to a zero-latency model.
+// Gateway benchmark: what the platform path adds to a zero-latency model, and what each hop costs.
 //
 //   direct: client → model-serving
 //   full:   client → nginx gateway → api-service → (gRPC) model-router → model-serving
 //
-// Both against the running local stack (`npm run up`), non-stream, one model with the `instant` latency
-// profile. Phase 1: a fixed rate (300 req/s) on each path in turn → added p50 and p99. Phase 2: saturation
-// with a fixed number of connections → throughput ratio. Targets: added p50 ≤ 3 ms, p99 ≤ 10 ms.
+// Against the running local stack (`npm run up`), non-stream, one model with the `instant` latency profile.
+// Phase 1: a fixed rate (100 req/s) on each path, `--runs` runs alternating which path goes first → added
+// p50 and p99 per run, and in how many runs both held. Phase 2: saturation with a fixed number of
+// connections → throughput ratio full/direct, and the CPU per request of every component of the stack,
+// read from /proc before and after each path's run.
 //
-//   npm run bench -w bench/gateway -- [--model NAME] [--rate 300] [--seconds 10] [--connections 32]
-//     [--gateway http://127.0.0.1:8080] [--api http://127.0.0.1:8081] [--direct http://127.0.0.1:8090] [--key-file var/secrets/loadgen-api-key]
-// The key comes from OPSIGHT_API_KEY or --key-file; its rate limit must allow the fixed rate (429s are
-// counted and reported, and excluded from the latencies).
+//   npm run bench -w bench/gateway -- [--model NAME] [--rate 100] [--seconds 5] [--runs 5]
+//     [--saturation-seconds 10] [--idle-seconds 5] [--connections 32] [--split] [--var-dir var]
+//     [--gateway URL] [--api URL] [--direct URL] [--key-file var/secrets/loadgen-api-key]
+// The URLs default to the ports the stack's supervisor reports. The key comes from OPSIGHT_API_KEY or
+// --key-file; its rate limit must allow the fixed rate (429s are counted and reported, and excluded from the
+// latencies).
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { atFixedRate, atSaturation, quantile, type Target } from './load.js';
+import { cpuPer, restarted, runLockFile, runningStack, snapshot } from './stack-cpu.js';
+import { TARGETS } from './targets.js';
 
 const root = new URL('../../../..', import.meta.url).pathname;
 
 const { values } = parseArgs({
   options: {
     model: { type: 'string' },
-    rate: { type: 'string', default: '300' },
-    seconds: { type: 'string', default: '10' },
+    rate: { type: 'string', default: '100' },
+    seconds: { type: 'string', default: '5' },
+    runs: { type: 'string', default: '5' },
+    'saturation-seconds': { type: 'string', default: '10' },
+    'idle-seconds': { type: 'string', default: '5' },
     connections: { type: 'string', default: '32' },
-    gateway: { type: 'string', default: 'http://127.0.0.1:8080' },
-    direct: { type: 'string', default: 'http://127.0.0.1:8090' },
-    api: { type: 'string', default: 'http://127.0.0.1:8081' },
-    'key-file': { type: 'string', default: join(root, 'var/secrets/loadgen-api-key') },
+    split: { type: 'boolean', default: false },
+    'var-dir': { type: 'string', default: resolve(root, process.env.OPSIGHT_VAR_DIR ?? 'var') },
+    gateway: { type: 'string' },
+    direct: { type: 'string' },
+    api: { type: 'string' },
+    'key-file': { type: 'string' },
   },
 });
 const rate = Number(values.rate);
 const durationMs = Number(values.seconds) * 1000;
+const runs = Number(values.runs);
+const saturationMs = Number(values['saturation-seconds']) * 1000;
 const connections = Number(values.connections);
+const idleMs = Number(values['idle-seconds']) * 1000;
+const varDir = values['var-dir'];
+const keyFile = values['key-file'] ?? join(varDir, 'secrets/loadgen-api-key');
 
 function apiKey(): string {
   if (process.env.OPSIGHT_API_KEY) return process.env.OPSIGHT_API_KEY;
   try {
-    return readFileSync(values['key-file'], 'utf8').split('\n')[0]!.trim();
+    return readFileSync(keyFile, 'utf8').split('\n')[0]!.trim();
   } catch {
     throw new Error(
-      `no API key: set OPSIGHT_API_KEY or create ${values['key-file']} (opsight up prints the default key)`,
+      `no API key: set OPSIGHT_API_KEY or create ${keyFile} (opsight up prints the default key)`,
     );
   }
 }
 
 /** The model to use: --model, else the first one model-serving lists whose name says it is instant. */
-async function pickModel(): Promise<string> {
+async function pickModel(directUrl: string): Promise<string> {
   if (values.model) return values.model;
-  const res = await fetch(`${values.direct}/v1/models`);
+  const res = await fetch(`${directUrl}/v1/models`);
   const body = (await res.json()) as { data: { id: string }[] };
   const ids = body.data.map((m) => m.id);
   const instant = ids.find((id) => /instant|zero/.test(id));
@@ -58,10 +74,20 @@ async function pickModel(): Promise<string> {
 }
 
 const ms = (n: number) => `${n.toFixed(2)} ms`;
+const pad = (s: string, n: number) => s.padStart(n);
 
 async function main(): Promise<void> {
+  const stack = await runningStack(varDir);
+  const port = (component: string, name: string) => {
+    const p = stack.ports.get(component)?.get(name);
+    if (p === undefined) throw new Error(`the stack reports no ${name} port for ${component}`);
+    return `http://127.0.0.1:${p}`;
+  };
+  const gatewayUrl = values.gateway ?? port('gateway', 'http');
+  const apiUrl = values.api ?? port('api-service', 'http');
+  const directUrl = values.direct ?? port('model-serving-0', 'http');
   const key = apiKey();
-  const model = await pickModel();
+  const model = await pickModel(directUrl);
   const body = JSON.stringify({
     model,
     messages: [{ role: 'user', content: 'Say hello.' }],
@@ -70,70 +96,118 @@ async function main(): Promise<void> {
     temperature: 0.5,
   });
   const json = { 'content-type': 'application/json' };
-  const direct: Target = { name: 'direct', url: `${values.direct}/v1/chat/completions`, headers: json, body };
+  const direct: Target = { name: 'direct', url: `${directUrl}/v1/chat/completions`, headers: json, body };
   const full: Target = {
     name: 'full path',
-    url: `${values.gateway}/v1/chat/completions`,
+    url: `${gatewayUrl}/v1/chat/completions`,
     headers: { ...json, authorization: `Bearer ${key}` },
     body,
   };
   // The same request to api-service without nginx: splits the added time between the gateway and the rest.
-  const api: Target = { ...full, name: 'no nginx', url: `${values.api}/v1/chat/completions` };
+  const api: Target = { ...full, name: 'no nginx', url: `${apiUrl}/v1/chat/completions` };
+  const paths = values.split ? [direct, api, full] : [direct, full];
   console.log(
-    `gateway benchmark: model ${model}, ${rate} req/s for ${durationMs / 1000} s per path, then ${connections} connections`,
+    `gateway benchmark: model ${model}, ${runs} runs of ${rate} req/s for ${durationMs / 1000} s per path, ` +
+      `then ${connections} connections for ${saturationMs / 1000} s per path (stack of supervisor pid ${stack.record.pid})`,
   );
   // Warm-up: connections, JIT, the API key's cache entry.
-  const paths = [direct, api, full];
   for (const t of paths) await atFixedRate(t, 50, 2000);
 
-  // Four rounds per path in rotating order, so no path always runs first (warm-up, background load).
-  const rounds = 4;
-  const runs = new Map<Target, { latencies: number[]; byStatus: Record<string, number> }>(
-    paths.map((t) => [t, { latencies: [], byStatus: {} }]),
-  );
-  for (let round = 0; round < rounds; round++) {
-    for (const t of [...paths.slice(round % 3), ...paths.slice(0, round % 3)]) {
-      const r = await atFixedRate(t, rate, durationMs / rounds);
-      const acc = runs.get(t)!;
-      acc.latencies.push(...r.latencies);
-      for (const [k, v] of Object.entries(r.byStatus)) acc.byStatus[k] = (acc.byStatus[k] ?? 0) + v;
-    }
-  }
-  const fixed = paths.map((t) => {
-    const r = runs.get(t)!;
-    r.latencies.sort((a, b) => a - b);
-    return { t, r, p50: quantile(r.latencies, 0.5), p99: quantile(r.latencies, 0.99) };
-  });
-  const sat = [];
-  for (const t of [direct, full]) sat.push({ t, ...(await atSaturation(t, connections, durationMs)) });
-
+  // Phase 1: each run has every path once, in rotating order, so no path always runs first.
   console.log('');
-  console.log(`fixed rate ${rate} req/s`);
-  for (const f of fixed) {
+  console.log(
+    `fixed rate ${rate} req/s — added = full − direct; targets: added p50 ≤ ${TARGETS.addedP50Ms} ms and p99 ≤ ${TARGETS.addedP99Ms} ms`,
+  );
+  console.log(
+    `  run  ${paths.map((t) => `${t.name} p50 / p99`.padStart(24)).join('')}  ${'added p50'.padStart(10)} ${'added p99'.padStart(10)}  held`,
+  );
+  let held = 0;
+  const notOk: Record<string, number> = {};
+  for (let run = 0; run < runs; run++) {
+    const order = [...paths.slice(run % paths.length), ...paths.slice(0, run % paths.length)];
+    const byPath = new Map<Target, { p50: number; p99: number }>();
+    for (const t of order) {
+      const r = await atFixedRate(t, rate, durationMs);
+      byPath.set(t, { p50: quantile(r.latencies, 0.5), p99: quantile(r.latencies, 0.99) });
+      for (const [k, v] of Object.entries(r.byStatus))
+        if (!k.startsWith('2')) notOk[`${t.name} ${k}`] = (notOk[`${t.name} ${k}`] ?? 0) + v;
+    }
+    const d = byPath.get(direct)!;
+    const f = byPath.get(full)!;
+    const addedP50 = f.p50 - d.p50;
+    const addedP99 = f.p99 - d.p99;
+    const ok = addedP50 <= TARGETS.addedP50Ms && addedP99 <= TARGETS.addedP99Ms;
+    if (ok) held++;
+    const cells = paths.map((t) => {
+      const x = byPath.get(t)!;
+      return pad(`${x.p50.toFixed(2)} / ${x.p99.toFixed(2)}`, 24);
+    });
     console.log(
-      `  ${f.t.name.padEnd(10)} p50 ${ms(f.p50).padStart(10)}  p99 ${ms(f.p99).padStart(10)}  answers ${JSON.stringify(f.r.byStatus)}`,
+      `  ${String(run + 1).padStart(3)}  ${cells.join('')}  ${pad(ms(addedP50), 10)} ${pad(ms(addedP99), 10)}  ${ok ? 'yes' : 'no'}`,
     );
   }
-  const [d, a, f] = fixed as [(typeof fixed)[0], (typeof fixed)[0], (typeof fixed)[0]];
-  const addedP50 = f.p50 - d.p50;
-  const addedP99 = f.p99 - d.p99;
   console.log(
-    `  of which api-service → model-router: p50 ${ms(a.p50 - d.p50)}, p99 ${ms(a.p99 - d.p99)}; nginx: p50 ${ms(f.p50 - a.p50)}, p99 ${ms(f.p99 - a.p99)}`,
+    `  held in ${held} of ${runs} runs   target: at least ${TARGETS.runsHeld} of 5   ${held >= TARGETS.runsHeld ? 'met' : 'NOT met'}`,
   );
-  console.log(`  added p50 ${ms(addedP50)}   target ≤ 3 ms    ${addedP50 <= 3 ? 'met' : 'NOT met'}`);
-  console.log(`  added p99 ${ms(addedP99)}   target ≤ 10 ms   ${addedP99 <= 10 ? 'met' : 'NOT met'}`);
+  if (Object.keys(notOk).length > 0)
+    console.log(`  answers not 2xx (left out of the percentiles): ${JSON.stringify(notOk)}`);
+
+  // The stack's own CPU with no benchmark traffic (background traffic, probes, scrapes, timers): what
+  // every request competes with.
+  const idleBefore = snapshot(stack, runLockFile(varDir));
+  const idleStart = performance.now();
+  await new Promise((r) => setTimeout(r, idleMs));
+  const idleRows = cpuPer(
+    idleBefore,
+    snapshot(stack, runLockFile(varDir)),
+    (performance.now() - idleStart) / 1000,
+  );
+
+  // Phase 2: saturation, with the CPU of every component of the stack and of this process around each path.
+  const sat = [];
+  for (const t of [direct, full]) {
+    const before = snapshot(stack, runLockFile(varDir));
+    const cpu0 = process.cpuUsage();
+    const r = await atSaturation(t, connections, saturationMs);
+    const cpu = process.cpuUsage(cpu0);
+    const after = snapshot(stack, runLockFile(varDir));
+    const requests = Object.values(r.byStatus).reduce((a, b) => a + b, 0);
+    const rows = cpuPer(before, after, requests);
+    const restarts = restarted(before, after);
+    sat.push({ t, ...r, requests, rows, restarts, self: (cpu.user + cpu.system) / Math.max(1, requests) });
+  }
+  const [sd, sf] = sat as [(typeof sat)[0], (typeof sat)[0]];
   console.log('');
-  console.log(`saturation (${connections} connections)`);
+  console.log(`saturation (${connections} connections, ${saturationMs / 1000} s per path)`);
   for (const s of sat)
     console.log(
-      `  ${s.t.name.padEnd(10)} ${s.perSecond.toFixed(0).padStart(7)} req/s  answers ${JSON.stringify(s.byStatus)}`,
+      `  ${s.t.name.padEnd(10)} ${pad(s.perSecond.toFixed(0), 7)} req/s  answers ${JSON.stringify(s.byStatus)}`,
     );
+  const ratio = sf.perSecond / sd.perSecond;
   console.log(
-    `  throughput ratio full/direct ${(sat[1]!.perSecond / sat[0]!.perSecond).toFixed(3)}   (no target; anchors: LiteLLM 12 ms p50 added, Portkey 2.4 ms, Bifrost 0.44 ms)`,
+    `  throughput ratio full/direct ${ratio.toFixed(3)}   target ≥ ${TARGETS.saturationRatio}   ${ratio >= TARGETS.saturationRatio ? 'met' : 'NOT met'}`,
   );
-  const errors = fixed.some((x) => Object.keys(x.r.byStatus).some((s) => !s.startsWith('2')));
-  if (errors)
-    console.log('\nnote: some answers were not 2xx (see above); their latencies are not in the percentiles');
+  console.log('');
+  console.log(
+    'CPU per request during saturation (µs), and with no benchmark traffic (ms of CPU per second); /proc utime+stime of every process of each component',
+  );
+  console.log(`  ${'component'.padEnd(26)}${pad('direct', 9)}${pad('full path', 11)}${pad('idle ms/s', 11)}`);
+  const totals = [0, 0, 0];
+  const line = (name: string, cells: number[]) =>
+    console.log(`  ${name.padEnd(26)}${cells.map((v, j) => pad(v.toFixed(1), j === 0 ? 9 : 11)).join('')}`);
+  for (const [i, row] of sf.rows.entries()) {
+    const cells = [sd.rows[i]!.micros, row.micros, idleRows[i]!.micros / 1000];
+    for (const [j, v] of cells.entries()) totals[j]! += v;
+    line(row.name, cells);
+  }
+  line('total (the stack)', totals);
+  line('load generator (this)', [sd.self, sf.self]);
+  for (const s of sat) {
+    if (s.restarts.length > 0)
+      console.log(
+        `  note: restarted during the ${s.t.name} run: ${s.restarts.join(', ')} (the CPU of the process that ended is lost; those rows are not exact)`,
+      );
+  }
 }
 
 main().catch((error: Error) => {

@@ -361,7 +361,7 @@ export function buildApiService(options: ApiServiceOptions): ApiService {
     try {
       const key = record;
       admission = await redisGuard.run(() =>
-        withDbSpan(tracer, { system: 'redis', operation: 'MULTI' }, () =>
+        withDbSpan(tracer, { system: 'redis', operation: 'EVALSHA' }, () =>
           gate.admit(key.id, key.userId, {
             rpm: key.rpmLimit ?? defaultRpm,
             tpm: key.tpmLimit ?? defaultTpm,
@@ -616,7 +616,7 @@ export function buildApiService(options: ApiServiceOptions): ApiService {
       const keyId = state.key.id;
       redisGuard
         .run(() =>
-          withDbSpan(tracer, { system: 'redis', operation: 'MULTI' }, () => gate.spendTokens(keyId, total)),
+          withDbSpan(tracer, { system: 'redis', operation: 'EVALSHA' }, () => gate.spendTokens(keyId, total)),
         )
         .catch((error: unknown) =>
           warnOutage('token_budget_unavailable', error, 'token budget update failed: tokens not counted'),

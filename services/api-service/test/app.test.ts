@@ -291,7 +291,7 @@ describe('completions', () => {
       .map((s) => [s.name, s.kind, s.attributes['db.system.name'] ?? s.attributes['rpc.system']]);
     for (const expected of [
       ['SELECT api_keys', SpanKind.CLIENT, 'postgresql'],
-      ['MULTI', SpanKind.CLIENT, 'redis'],
+      ['EVALSHA', SpanKind.CLIENT, 'redis'],
       ['GET', SpanKind.CLIENT, 'redis'],
       ['opsight.router.v1.ModelRouter/Generate', SpanKind.CLIENT, 'grpc'],
     ]) {

@@ -124,8 +124,10 @@ export function modelRouter(ctx: StackContext): ComponentSpec {
     readinessProbe: { http: { port: metrics, path: '/ready' }, periodMs: 300 },
     livenessProbe: { http: { port: metrics, path: '/healthz' }, periodMs: 10_000, failureThreshold: 6 },
     // Every completion crosses the router: at 0.5 core its CPU quota ran out within some 100 ms periods at
-    // a few hundred requests a second, and each throttled period stalled every call in it.
-    resources: { limits: { cpu: 1, memoryBytes: 256 * 1024 * 1024 } },
+    // a few hundred requests a second, and each throttled period stalled every call in it. Its resident
+    // memory passed 256 MiB at about 800 requests a second with 32 calls open (OOMKilled mid-run): 512 MiB,
+    // as api-service, which holds as many calls.
+    resources: { limits: { cpu: 1, memoryBytes: 512 * 1024 * 1024 } },
   };
 }
 

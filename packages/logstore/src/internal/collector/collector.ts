@@ -58,8 +58,21 @@ export interface CollectorOptions {
   tenant?: string;
   /** Bearer token for the store. */
   bearerToken?: string;
-  /** How often files are discovered and read, ms. @default 250 */
+  /** How often the tracked files are read, ms. @default 250 */
   pollIntervalMs?: number;
+  /**
+   * How often the pods directory is listed and every file in it checked (new files, rotation,
+   * truncation), ms. Between scans the tracked files are read through their open handles, which keep
+   * reading a renamed file: a scan costs a directory listing per pod and container and a stat per file.
+   * @default 4 × pollIntervalMs
+   */
+  scanIntervalMs?: number;
+  /**
+   * Least time between two writes of the positions file, ms (it is also written on stop). Positions only
+   * pass acknowledged entries, so a longer interval only means more lines read again after a crash
+   * (stored once: the store keeps an exact duplicate once). @default 4 × pollIntervalMs
+   */
+  positionsSaveIntervalMs?: number;
   /** Most entries per push. @default 1000 */
   batchMaxEntries?: number;
   /** Most line bytes per push. @default 1048576 */
@@ -156,6 +169,9 @@ export class Collector {
   private readonly sender: StreamSender;
   private readonly startedAt = Date.now();
   private firstScanDone = false;
+  /** When the pods directory was last scanned, and the positions file last written (ms). */
+  private lastScanAt = 0;
+  private lastSaveAt = 0;
   private polling: Promise<void> | undefined;
   private stopped = false;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -248,8 +264,49 @@ export class Collector {
     await this.sending;
   }
 
-  /** Discovers files and reads what is new. */
-  async poll(): Promise<void> {
+  /**
+   * Reads what is new in the tracked files; first discovers files (and checks rotation and truncation)
+   * when `scan` is true, or when the last scan is older than the scan interval.
+   */
+  async poll(scan?: boolean): Promise<void> {
+    const pollInterval = this.o.pollIntervalMs ?? 250;
+    const now = Date.now();
+    if (
+      scan ??
+      (!this.firstScanDone || now - this.lastScanAt >= (this.o.scanIntervalMs ?? 4 * pollInterval))
+    ) {
+      this.lastScanAt = now;
+      await this.scan();
+    }
+    // Rotated and deleted files first; a live file waits for its container's rotated files.
+    const unfinished = new Set<string>();
+    for (const f of this.files.values()) {
+      if (f.live) continue;
+      await this.read(f);
+      if (f.readOffset < f.size || f.carry.length > 0) unfinished.add(f.dir);
+    }
+    for (const f of this.files.values()) if (f.live && !unfinished.has(f.dir)) await this.read(f);
+    await this.letGo();
+    let lag = 0;
+    for (const f of this.files.values()) {
+      lag += Math.max(0, f.size - f.committed);
+      // The size seen, so that a file deleted unread while the collector is down can be reported.
+      if (f.size !== f.savedSize) this.savePosition(f);
+    }
+    this.m.lagBytes.set(lag);
+    this.m.files.set(this.files.size);
+    const oldest = this.sender.oldestTs();
+    this.m.lagSeconds.set(
+      oldest !== undefined ? Math.max(0, Date.now() / 1000 - Number(oldest / 1_000_000n) / 1000) : 0,
+    );
+    if (Date.now() - this.lastSaveAt >= (this.o.positionsSaveIntervalMs ?? 4 * pollInterval)) {
+      this.lastSaveAt = Date.now();
+      this.positions.save();
+    }
+  }
+
+  /** Lists the pods directory: tracks new files, notices renamed, deleted and truncated ones. */
+  private async scan(): Promise<void> {
     const seen = new Set<string>();
     let podDirs: string[] = [];
     try {
@@ -300,28 +357,6 @@ export class Collector {
       this.firstScanDone = true;
       this.reportVanished();
     }
-    // Rotated and deleted files first; a live file waits for its container's rotated files.
-    const unfinished = new Set<string>();
-    for (const f of this.files.values()) {
-      if (f.live) continue;
-      await this.read(f);
-      if (f.readOffset < f.size || f.carry.length > 0) unfinished.add(f.dir);
-    }
-    for (const f of this.files.values()) if (f.live && !unfinished.has(f.dir)) await this.read(f);
-    await this.letGo();
-    let lag = 0;
-    for (const f of this.files.values()) {
-      lag += Math.max(0, f.size - f.committed);
-      // The size seen, so that a file deleted unread while the collector is down can be reported.
-      if (f.size !== f.savedSize) this.savePosition(f);
-    }
-    this.m.lagBytes.set(lag);
-    this.m.files.set(this.files.size);
-    const oldest = this.sender.oldestTs();
-    this.m.lagSeconds.set(
-      oldest !== undefined ? Math.max(0, Date.now() / 1000 - Number(oldest / 1_000_000n) / 1000) : 0,
-    );
-    this.positions.save();
   }
 
   /**

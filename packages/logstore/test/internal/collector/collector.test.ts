@@ -1,5 +1,14 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -210,4 +219,58 @@ test('entries the store rejects for good are counted as dropped and not retried'
     await c.stop();
     await store.close();
   }
+});
+
+test('between scans only tracked files are read (a renamed one through its handle); new files wait for the next scan', async () => {
+  const dir = join(root, 'scans');
+  const podDir = join(dir, 'pods', 'prod_api-1_uid-9', 'api');
+  mkdirSync(podDir, { recursive: true });
+  const file = join(podDir, '0.log');
+  writeFileSync(file, cri(jsonLine(1)));
+  const store = createLogStore({ dataDir: ':memory:', port: 0 });
+  await store.listen();
+  const positionsFile = join(dir, 'positions.json');
+  const c = new Collector({
+    podsDir: join(dir, 'pods'),
+    positionsFile,
+    url: store.url,
+    registry: new Registry(),
+    // Never on their own during the test: each poll below says whether it scans.
+    pollIntervalMs: 60_000,
+    scanIntervalMs: 60_000,
+    positionsSaveIntervalMs: 60_000,
+  });
+  const stored = () => storedLines(store, '{namespace="prod"}');
+  try {
+    c.start();
+    await until('the first scan', async () => (await stored()).length === 1);
+    assert.equal(existsSync(positionsFile), true, 'the first poll saves the positions');
+    const savedAfterFirst = readFileSync(positionsFile, 'utf8');
+
+    // Rotation by rename, a line appended to the renamed file, and a new live file: without a scan, the
+    // renamed file is still read through its open handle, and the new file is not seen.
+    appendFileSync(file, cri(jsonLine(2)));
+    renameSync(file, `${file}.20261126-060000`);
+    appendFileSync(`${file}.20261126-060000`, cri(jsonLine(3)));
+    writeFileSync(file, cri(jsonLine(4)));
+    await c.poll(false);
+    await until('lines 2 and 3', async () => (await stored()).length === 3);
+    assert.deepEqual((await stored()).map((l) => JSON.parse(l).message).sort(), [
+      'line 1',
+      'line 2',
+      'line 3',
+    ]);
+    assert.equal(
+      readFileSync(positionsFile, 'utf8'),
+      savedAfterFirst,
+      'positions not saved within the interval',
+    );
+
+    await c.poll(true);
+    await until('line 4 after the scan', async () => (await stored()).length === 4);
+  } finally {
+    await c.stop();
+    await store.close();
+  }
+  assert.notEqual(readFileSync(positionsFile, 'utf8'), '', 'stop saves the positions');
 });

@@ -16,7 +16,47 @@ const FIVE_MINUTES = 5 * MINUTE;
 const HOUR = 60 * MINUTE;
 
 /**
- * Per-key limits and active-user counting in Redis, one round trip per request:
+ * What `admit` does in Redis, as one script (atomic like MULTI/EXEC, and one command for Redis to parse
+ * and answer instead of nine). KEYS: the requests counter, the tokens counter, the 5-minute and the hourly
+ * active-user HyperLogLogs; ARGV: the user id and the three expiries (ms). Returns the request count and
+ * the tokens used (nil when none).
+ */
+const ADMIT_SCRIPT = `
+local count = redis.call('INCR', KEYS[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+local used = redis.call('GET', KEYS[2])
+redis.call('PFADD', KEYS[3], ARGV[1])
+redis.call('PEXPIRE', KEYS[3], ARGV[3])
+redis.call('PFADD', KEYS[4], ARGV[1])
+redis.call('PEXPIRE', KEYS[4], ARGV[4])
+return {count, used}
+`;
+
+/** Adds ARGV[1] tokens to the counter KEYS[1] and sets its expiry to ARGV[2] ms, as one command. */
+const SPEND_SCRIPT = `
+redis.call('INCRBY', KEYS[1], ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+return 1
+`;
+
+/** The scripts' names on the client (ioredis sends them with EVALSHA, and EVAL once when Redis lacks one). */
+const ADMIT_COMMAND = 'opsightAdmit';
+const SPEND_COMMAND = 'opsightSpendTokens';
+
+type AdmitCommand = (
+  requests: string,
+  tokens: string,
+  recent: string,
+  hourly: string,
+  userId: string,
+  requestsTtlMs: number,
+  recentTtlMs: number,
+  hourlyTtlMs: number,
+) => Promise<[number, string | null]>;
+type SpendCommand = (tokens: string, amount: number, ttlMs: number) => Promise<number>;
+
+/**
+ * Per-key limits and active-user counting in Redis, one round trip and one command per request:
  * - requests per minute: a counter per key and minute window (INCR), checked against the key's limit;
  * - tokens per minute: a counter per key and window, added to once the answer's usage is known, so a
  *   key over its budget is refused from its next request until the window ends;
@@ -32,6 +72,12 @@ export class RequestGate {
     this.#redis = redis;
     this.#now = options.now ?? Date.now;
     this.#prefix = options.prefix ?? 'opsight:api:';
+    if (!(ADMIT_COMMAND in redis)) redis.defineCommand(ADMIT_COMMAND, { numberOfKeys: 4, lua: ADMIT_SCRIPT });
+    if (!(SPEND_COMMAND in redis)) redis.defineCommand(SPEND_COMMAND, { numberOfKeys: 1, lua: SPEND_SCRIPT });
+  }
+
+  #command<T>(name: string): T {
+    return (this.#redis as unknown as Record<string, T>)[name]!;
   }
 
   /** Counts the request against the key's limits and marks the user active. */
@@ -43,23 +89,20 @@ export class RequestGate {
     const tokens = `${p}rl:${keyId}:t:${window}`;
     const recent = `${p}au:5m:${Math.floor(now / FIVE_MINUTES)}`;
     const hourly = `${p}au:1h:${Math.floor(now / HOUR)}`;
-    const results = await this.#redis
-      .multi()
-      .incr(requests)
-      .pexpire(requests, 2 * MINUTE)
-      .get(tokens)
-      .pfadd(recent, userId)
-      .pexpire(recent, HOUR + 2 * FIVE_MINUTES)
-      .pfadd(hourly, userId)
-      .pexpire(hourly, 25 * HOUR)
-      .exec();
-    if (!results) throw new Error('redis transaction aborted');
-    for (const [error] of results) if (error) throw error;
-    const count = Number(results[0]![1]);
-    const used = Number(results[2]![1] ?? 0);
+    const [count, used] = await this.#command<AdmitCommand>(ADMIT_COMMAND).call(
+      this.#redis,
+      requests,
+      tokens,
+      recent,
+      hourly,
+      userId,
+      2 * MINUTE,
+      HOUR + 2 * FIVE_MINUTES,
+      25 * HOUR,
+    );
     const retryAfterSeconds = Math.max(1, Math.ceil(((window + 1) * MINUTE - now) / 1000));
-    if (count > limits.rpm) return { ok: false, limit: 'requests', retryAfterSeconds };
-    if (used >= limits.tpm) return { ok: false, limit: 'tokens', retryAfterSeconds };
+    if (Number(count) > limits.rpm) return { ok: false, limit: 'requests', retryAfterSeconds };
+    if (Number(used ?? 0) >= limits.tpm) return { ok: false, limit: 'tokens', retryAfterSeconds };
     return { ok: true };
   }
 
@@ -67,11 +110,7 @@ export class RequestGate {
   async spendTokens(keyId: string, tokens: number): Promise<void> {
     if (!(tokens > 0)) return;
     const key = `${this.#prefix}rl:${keyId}:t:${Math.floor(this.#now() / MINUTE)}`;
-    await this.#redis
-      .multi()
-      .incrby(key, tokens)
-      .pexpire(key, 2 * MINUTE)
-      .exec();
+    await this.#command<SpendCommand>(SPEND_COMMAND).call(this.#redis, key, tokens, 2 * MINUTE);
   }
 
   /** Distinct users of the last hour and of the last day. */

@@ -4,7 +4,7 @@ import { SpanAttr } from '@opsight/catalog';
 /** What a database or cache call is, for its client span (OpenTelemetry database conventions). */
 export interface DbCall {
   system: 'postgresql' | 'redis';
-  /** SQL verb or Redis command (`SELECT`, `MULTI`, `GET`). */
+  /** SQL verb or Redis command (`SELECT`, `EVALSHA`, `GET`). */
   operation: string;
   /** Table, for SQL. */
   collection?: string;
