@@ -48,6 +48,8 @@ async function main(): Promise<void> {
     onRequest?.();
     return payload;
   });
+  // Exit (rather than die) on SIGTERM, so that a --cpu-prof profile is written; Opsight handles it itself.
+  if (variant !== 'opsight') process.once('SIGTERM', () => process.exit(0));
   await app.listen({ host: '127.0.0.1', port: 0 });
   process.send?.({ port: (app.server.address() as AddressInfo).port });
 }
