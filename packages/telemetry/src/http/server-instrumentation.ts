@@ -135,9 +135,15 @@ export class HttpServerInstrumentation {
 
   #seriesOf(method: string, route: string, statusClass: string): RequestSeries {
     let byMethod = this.#series.get(route);
-    if (byMethod === undefined) this.#series.set(route, (byMethod = new Map()));
+    if (byMethod === undefined) {
+      byMethod = new Map();
+      this.#series.set(route, byMethod);
+    }
     let byClass = byMethod.get(method);
-    if (byClass === undefined) byMethod.set(method, (byClass = new Map()));
+    if (byClass === undefined) {
+      byClass = new Map();
+      byMethod.set(method, byClass);
+    }
     let series = byClass.get(statusClass);
     if (series === undefined) {
       const labels = { method, route, status_class: statusClass };
