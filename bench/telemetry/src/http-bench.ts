@@ -14,6 +14,8 @@ export interface Variant {
   logLine?: boolean;
   /** Export spans over OTLP (`false`: sampled and ended, never exported; to see what export costs). @default true */
   exportSpans?: boolean;
+  /** Opsight variants: where spans are encoded and sent. @default 'main' */
+  exportThread?: 'main' | 'worker';
 }
 
 export interface HttpResult {
@@ -75,6 +77,7 @@ async function startServer(variant: Variant, sinkUrl: string): Promise<{ child: 
     OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
     OTEL_TRACES_SAMPLER_ARG: String(variant.ratio ?? 1),
     BENCH_LOG: variant.logLine === false ? '0' : '1',
+    BENCH_EXPORT_THREAD: variant.exportThread ?? 'main',
   };
   const profileDir = cpuProfileDir();
   const execArgv = profileDir

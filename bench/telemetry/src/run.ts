@@ -39,6 +39,9 @@ const allVariants: Variant[] = [
   { name: 'opsight 10% nolog', server: 'opsight', ratio: 0.1, logLine: false },
   // Sampled spans never exported: what the OTLP path (queue, encoding, HTTP) costs, by difference.
   { name: 'opsight 100% noexport', server: 'opsight', ratio: 1, exportSpans: false },
+  // The same spans encoded and sent by a worker thread instead of batched on the main thread.
+  { name: 'opsight 100% worker', server: 'opsight', ratio: 1, exportThread: 'worker' },
+  { name: 'opsight 10% worker', server: 'opsight', ratio: 0.1, exportThread: 'worker' },
 ];
 const variants = only ? allVariants.filter((v) => v.name === 'bare' || only.includes(v.name)) : allVariants;
 
