@@ -1,8 +1,9 @@
 import { format } from 'node:util';
 import { context, INVALID_TRACEID, trace } from '@opentelemetry/api';
 import type { LogLevel } from '@opsight/catalog';
-import pino, { type DestinationStream } from 'pino';
+import type { DestinationStream } from 'pino';
 import { getRequestContext } from '../context/request-context.js';
+import { LineWriter } from './line-writer.js';
 import { copyFields, fieldName, sanitizeString, sanitizeValue } from './sanitize.js';
 
 /** A log method: `log('text')`, `log('text %s', arg)`, `log({ fields }, 'text')`, `log(error, 'text')`. */
@@ -63,15 +64,15 @@ const LEVEL_VALUE: Record<LoggerLevel, number> = { debug: 20, info: 30, warn: 40
 
 /** What a logger and all its children share. */
 interface LoggerRoot {
-  /** `"level":"` … is written after this prefix and the timestamp. */
+  /** The line's `"service":…` field (with the quote and comma closing the level before it), serialized once. */
   readonly service: string;
   readonly destination: DestinationStream;
   readonly maxLength: number;
 }
 
 /**
- * Creates the logger: one JSON line per event, written straight to the destination (a pino destination,
- * any `DestinationStream`).
+ * Creates the logger: one JSON line per event, written straight to the destination (any pino
+ * `DestinationStream`; by default a LineWriter on stdout, which writes what it holds at exit).
  *
  * Field order: `timestamp`, `level`, `service`, the child bindings, then `message`, the context fields
  * (`trace_id`, `span_id`, `request_id`, `user_id`) and the sanitized event fields. A line is the fixed
@@ -82,7 +83,7 @@ interface LoggerRoot {
 export function createLogger(options: LoggerOptions): Logger {
   const root: LoggerRoot = {
     service: `","service":${JSON.stringify(options.service)}`,
-    destination: options.destination ?? pino.destination({ dest: 1, sync: false }),
+    destination: options.destination ?? new LineWriter(),
     maxLength: options.maxFieldLength ?? 8192,
   };
   return makeLogger(root, '', options.level ?? 'info');
