@@ -2,6 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
@@ -11,6 +12,10 @@ export interface Variant {
   ratio?: number;
   /** Opsight variants: write one log line per request. @default true */
   logLine?: boolean;
+  /** Export spans over OTLP (`false`: sampled and ended, never exported; to see what export costs). @default true */
+  exportSpans?: boolean;
+  /** Opsight variants: where spans are encoded and sent. @default 'main' */
+  exportThread?: 'main' | 'worker';
 }
 
 export interface HttpResult {
@@ -25,6 +30,17 @@ export interface HttpResult {
 }
 
 const serverScript = fileURLToPath(new URL('./server.js', import.meta.url));
+
+/**
+ * Where variant servers write V8 CPU profiles (`--cpu-prof`), when BENCH_CPU_PROF is set: a folder, or `1`
+ * for bench/results/cpu-prof (git-ignored). Read them with `node dist/src/profile-summary.js <files>`.
+ */
+export function cpuProfileDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const value = env.BENCH_CPU_PROF;
+  if (value === undefined || value === '' || value === '0') return undefined;
+  if (value !== '1') return resolve(value);
+  return fileURLToPath(new URL('../../../results/cpu-prof', import.meta.url));
+}
 
 /** CPU seconds (user + system, all threads) a process has used, from /proc (Linux). */
 function cpuSeconds(pid: number): number {
@@ -55,14 +71,27 @@ async function startServer(variant: Variant, sinkUrl: string): Promise<{ child: 
     ...(process.env as Record<string, string>),
     OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: sinkUrl,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-    OTEL_TRACES_EXPORTER: 'otlp',
+    OTEL_TRACES_EXPORTER: variant.exportSpans === false ? 'none' : 'otlp',
     OTEL_METRICS_EXPORTER: 'none',
     OTEL_LOGS_EXPORTER: 'none',
     OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
     OTEL_TRACES_SAMPLER_ARG: String(variant.ratio ?? 1),
     BENCH_LOG: variant.logLine === false ? '0' : '1',
+    BENCH_EXPORT_THREAD: variant.exportThread ?? 'main',
   };
-  const child = fork(serverScript, [variant.server], { env, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const profileDir = cpuProfileDir();
+  const execArgv = profileDir
+    ? [
+        '--cpu-prof',
+        `--cpu-prof-dir=${profileDir}`,
+        `--cpu-prof-name=${variant.name.replace(/[^A-Za-z0-9]+/g, '-')}-${Date.now()}.cpuprofile`,
+      ]
+    : [];
+  const child = fork(serverScript, [variant.server], {
+    env,
+    execArgv,
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   const port = await new Promise<number>((resolve, reject) => {
     child.once('message', (m) => resolve((m as { port: number }).port));
     child.once('exit', (code) => reject(new Error(`${variant.name} server exited with ${code}`)));

@@ -3,7 +3,8 @@
 //   als             Fastify with each request run inside an OpenTelemetry context (AsyncLocalStorage)
 //   otel-stock      OpenTelemetry NodeSDK + instrumentation-http, OTLP/HTTP protobuf export
 //   opsight         @opsight/telemetry: fastify plugin (span, metrics), one log line per request
-//                   (BENCH_LOG=0: no log line)
+//                   (BENCH_LOG=0: no log line; BENCH_EXPORT_THREAD=worker: spans encoded and sent
+//                   in a worker thread)
 // Sampling comes from OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG, the exporter from OTEL_* as well.
 // Tells the parent its port over IPC.
 import type { AddressInfo } from 'node:net';
@@ -21,7 +22,11 @@ async function main(): Promise<void> {
     sdk.start();
   } else if (variant === 'opsight') {
     const { initTelemetry, fastifyTelemetry } = await import('@opsight/telemetry');
-    const telemetry = initTelemetry({ service: 'bench', handleSignals: true });
+    const telemetry = initTelemetry({
+      service: 'bench',
+      handleSignals: true,
+      spanExportThread: process.env.BENCH_EXPORT_THREAD === 'worker' ? 'worker' : 'main',
+    });
     register = async (app) => {
       await app.register(fastifyTelemetry);
     };
@@ -48,6 +53,8 @@ async function main(): Promise<void> {
     onRequest?.();
     return payload;
   });
+  // Exit (rather than die) on SIGTERM, so that a --cpu-prof profile is written; Opsight handles it itself.
+  if (variant !== 'opsight') process.once('SIGTERM', () => process.exit(0));
   await app.listen({ host: '127.0.0.1', port: 0 });
   process.send?.({ port: (app.server.address() as AddressInfo).port });
 }

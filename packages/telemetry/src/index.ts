@@ -24,6 +24,8 @@ export type {
 export { createInferenceRecorder } from './inference/record-inference.js';
 export type { LogFn, Logger, LoggerLevel, LoggerOptions } from './logging/logger.js';
 export { createLogger } from './logging/logger.js';
+export type { BoundCounter, BoundHistogram } from './metrics/bound-series.js';
+export { bindCounter, bindHistogram } from './metrics/bound-series.js';
 export type { LabelMapper } from './metrics/bounded-label.js';
 export { boundedLabel } from './metrics/bounded-label.js';
 export { observeWithTrace } from './metrics/exemplars.js';

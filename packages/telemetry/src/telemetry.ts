@@ -20,6 +20,7 @@ import { BoundedSpanProcessor, type SpanExportRetryOptions } from './tracing/bou
 import { OtlpHttpSpanExporter } from './tracing/otlp-http-span-exporter.js';
 import { buildResource } from './tracing/resource.js';
 import { buildSampler } from './tracing/sampler.js';
+import { WorkerSpanExporter } from './tracing/worker-span-exporter.js';
 
 export interface TelemetryOptions {
   /** `service.name`, and `service` on every log line. */
@@ -56,6 +57,11 @@ export interface TelemetryOptions {
    * Retry-After honoured). @default { initialBackoffMs: 1000, maxBackoffMs: 30000, maxRetryElapsedMs: 300000 }
    */
   spanExportRetry?: SpanExportRetryOptions;
+  /**
+   * Where OTLP spans are encoded and sent: `main`, batched on the main thread, or `worker`, a worker thread
+   * (the main thread only copies each batch to it). Ignored with `spanExporter`. @default 'main'
+   */
+  spanExportThread?: 'main' | 'worker';
 }
 
 /** The SDK of one process. */
@@ -147,13 +153,12 @@ export function initTelemetry(options: TelemetryOptions): Telemetry {
 
   const spanProcessors: SpanProcessor[] = [];
   if (!otel.sdkDisabled && (options.spanExporter || otel.exporter === 'otlp')) {
+    const target = { url: otel.tracesEndpoint, headers: otel.headers, timeoutMs: otel.exportTimeoutMs };
     const exporter =
       options.spanExporter ??
-      new OtlpHttpSpanExporter({
-        url: otel.tracesEndpoint,
-        headers: otel.headers,
-        timeoutMs: otel.exportTimeoutMs,
-      });
+      (options.spanExportThread === 'worker'
+        ? new WorkerSpanExporter(target)
+        : new OtlpHttpSpanExporter(target));
     spanProcessors.push(
       new BoundedSpanProcessor(
         exporter,

@@ -9,9 +9,9 @@ import {
   SpanAttr,
 } from '@opsight/catalog';
 import { getRequestContext } from '../context/request-context.js';
-import { observeWithTrace } from '../metrics/exemplars.js';
 import { runtimeOf, type Telemetry } from '../telemetry.js';
-import { grpcCodeName, grpcTypeOf, splitMethodPath } from './grpc-labels.js';
+import { grpcCodeName } from './grpc-labels.js';
+import { grpcSeriesCache } from './grpc-series.js';
 import { metadataSetter } from './metadata-carrier.js';
 
 /**
@@ -22,20 +22,18 @@ import { metadataSetter } from './metadata-carrier.js';
 export function grpcClientInterceptor(telemetry?: Telemetry): Interceptor {
   const runtime = runtimeOf(telemetry);
   const tracer = runtime.tracer;
-  const started = runtime.metrics.counter(grpcClientStartedTotal);
-  const handled = runtime.metrics.counter(grpcClientHandledTotal);
-  const handling = runtime.metrics.histogram(grpcClientHandlingSeconds);
-  const received = runtime.metrics.counter(grpcClientMsgReceivedTotal);
-  const sent = runtime.metrics.counter(grpcClientMsgSentTotal);
+  const seriesOf = grpcSeriesCache({
+    started: runtime.metrics.counter(grpcClientStartedTotal),
+    handled: runtime.metrics.counter(grpcClientHandledTotal),
+    handling: runtime.metrics.histogram(grpcClientHandlingSeconds),
+    received: runtime.metrics.counter(grpcClientMsgReceivedTotal),
+    sent: runtime.metrics.counter(grpcClientMsgSentTotal),
+  });
 
   return (options, nextCall) => {
     const definition = options.method_definition;
-    const { service, method } = splitMethodPath(definition.path);
-    const labels = {
-      grpc_type: grpcTypeOf(definition.requestStream, definition.responseStream),
-      grpc_service: service,
-      grpc_method: method,
-    };
+    const series = seriesOf(definition.path, definition.requestStream, definition.responseStream);
+    const { service, method } = series;
     const caller = context.active();
     const span = tracer.startSpan(`${service}/${method}`, { kind: SpanKind.CLIENT }, caller);
     if (span.isRecording()) {
@@ -43,7 +41,7 @@ export function grpcClientInterceptor(telemetry?: Telemetry): Interceptor {
       span.setAttribute(SpanAttr.rpcService, service);
       span.setAttribute(SpanAttr.rpcMethod, method);
     }
-    started.inc(labels);
+    series.started.inc();
     const startedAt = performance.now();
     let done = false;
 
@@ -57,7 +55,7 @@ export function grpcClientInterceptor(telemetry?: Telemetry): Interceptor {
             context.with(caller, () => nextMd(md));
           },
           onReceiveMessage(message, nextMessage) {
-            received.inc(labels);
+            series.received.inc();
             context.with(caller, () => nextMessage(message));
           },
           onReceiveStatus(status, nextStatus) {
@@ -72,15 +70,15 @@ export function grpcClientInterceptor(telemetry?: Telemetry): Interceptor {
                 }
               }
               span.end();
-              handled.inc({ ...labels, grpc_code: codeName });
-              observeWithTrace(handling, labels, (performance.now() - startedAt) / 1000, span.spanContext());
+              series.handled(codeName).inc();
+              series.handling.observe((performance.now() - startedAt) / 1000, span.spanContext());
             }
             context.with(caller, () => nextStatus(status));
           },
         });
       },
       sendMessage(message, next) {
-        sent.inc(labels);
+        series.sent.inc();
         next(message);
       },
     });

@@ -18,9 +18,9 @@ import {
   SpanAttr,
 } from '@opsight/catalog';
 import { newRequestContext, withRequestContext } from '../context/request-context.js';
-import { observeWithTrace } from '../metrics/exemplars.js';
 import { runtimeOf, type Telemetry } from '../telemetry.js';
-import { grpcCodeName, grpcTypeOf, isServerError, splitMethodPath } from './grpc-labels.js';
+import { grpcCodeName, isServerError } from './grpc-labels.js';
+import { grpcSeriesCache } from './grpc-series.js';
 import { metadataGetter } from './metadata-carrier.js';
 
 const CANCELLED = 1;
@@ -33,19 +33,17 @@ const CANCELLED = 1;
 export function grpcServerInterceptor(telemetry?: Telemetry): ServerInterceptor {
   const runtime = runtimeOf(telemetry);
   const tracer = runtime.tracer;
-  const started = runtime.metrics.counter(grpcServerStartedTotal);
-  const handled = runtime.metrics.counter(grpcServerHandledTotal);
-  const handling = runtime.metrics.histogram(grpcServerHandlingSeconds);
-  const received = runtime.metrics.counter(grpcServerMsgReceivedTotal);
-  const sent = runtime.metrics.counter(grpcServerMsgSentTotal);
+  const seriesOf = grpcSeriesCache({
+    started: runtime.metrics.counter(grpcServerStartedTotal),
+    handled: runtime.metrics.counter(grpcServerHandledTotal),
+    handling: runtime.metrics.histogram(grpcServerHandlingSeconds),
+    received: runtime.metrics.counter(grpcServerMsgReceivedTotal),
+    sent: runtime.metrics.counter(grpcServerMsgSentTotal),
+  });
 
   return (descriptor, call) => {
-    const { service, method } = splitMethodPath(descriptor.path);
-    const labels = {
-      grpc_type: grpcTypeOf(descriptor.requestStream, descriptor.responseStream),
-      grpc_service: service,
-      grpc_method: method,
-    };
+    const series = seriesOf(descriptor.path, descriptor.requestStream, descriptor.responseStream);
+    const { service, method } = series;
     let span: Span | undefined;
     let ctx: Context = ROOT_CONTEXT;
     let startedAt = 0;
@@ -65,8 +63,8 @@ export function grpcServerInterceptor(telemetry?: Telemetry): ServerInterceptor 
         }
       }
       span.end();
-      handled.inc({ ...labels, grpc_code: codeName });
-      observeWithTrace(handling, labels, (performance.now() - startedAt) / 1000, spanContext);
+      series.handled(codeName).inc();
+      series.handling.observe((performance.now() - startedAt) / 1000, spanContext);
     };
 
     return new ServerInterceptingCall(call, {
@@ -84,12 +82,12 @@ export function grpcServerInterceptor(telemetry?: Telemetry): ServerInterceptor 
             }
             const request = newRequestContext(metadata.get('x-request-id')[0]);
             ctx = withRequestContext(trace.setSpan(parent, span), request);
-            started.inc(labels);
+            series.started.inc();
             startedAt = performance.now();
             run(() => nextMetadata(metadata));
           },
           onReceiveMessage(message, nextMessage) {
-            received.inc(labels);
+            series.received.inc();
             run(() => nextMessage(message));
           },
           onReceiveHalfClose(nextHalfClose) {
@@ -101,7 +99,7 @@ export function grpcServerInterceptor(telemetry?: Telemetry): ServerInterceptor 
         });
       },
       sendMessage(message, next) {
-        sent.inc(labels);
+        series.sent.inc();
         next(message);
       },
       sendStatus(status, next) {

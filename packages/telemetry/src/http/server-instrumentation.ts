@@ -18,7 +18,12 @@ import {
 } from '@opsight/catalog';
 import type { Counter, Histogram } from 'prom-client';
 import { newRequestContext, type RequestContext, withRequestContext } from '../context/request-context.js';
-import { observeWithTrace } from '../metrics/exemplars.js';
+import {
+  type BoundCounter,
+  type BoundHistogram,
+  bindCounter,
+  bindHistogram,
+} from '../metrics/bound-series.js';
 import type { TelemetryRuntime } from '../telemetry.js';
 import { methodLabel, statusClassOf } from './status-class.js';
 
@@ -43,6 +48,12 @@ export interface InboundRequest {
 
 type Labels = 'method' | 'route' | 'status_class';
 
+/** The two series of one label set, bound once. */
+interface RequestSeries {
+  readonly requests: BoundCounter;
+  readonly duration: BoundHistogram;
+}
+
 /**
  * The lean server-span path: one span per request from the framework's own hooks, attributes only when
  * the span is recorded, metrics by route template, method and status class.
@@ -51,6 +62,8 @@ export class HttpServerInstrumentation {
   readonly #tracer: Tracer;
   readonly #requests: Counter<Labels>;
   readonly #duration: Histogram<Labels>;
+  /** Bound series by route template, method and status class (all bounded label values). */
+  readonly #series = new Map<string, Map<string, Map<string, RequestSeries>>>();
 
   constructor(runtime: TelemetryRuntime) {
     this.#tracer = runtime.tracer;
@@ -115,8 +128,31 @@ export class HttpServerInstrumentation {
       }
     }
     span.end();
-    const labels = { method: scope.method, route: template ?? ROUTE_UNMATCHED, status_class: statusClass };
-    this.#requests.inc(labels);
-    observeWithTrace(this.#duration, labels, (performance.now() - scope.startedAt) / 1000, spanContext);
+    const series = this.#seriesOf(scope.method, template ?? ROUTE_UNMATCHED, statusClass);
+    series.requests.inc();
+    series.duration.observe((performance.now() - scope.startedAt) / 1000, spanContext);
+  }
+
+  #seriesOf(method: string, route: string, statusClass: string): RequestSeries {
+    let byMethod = this.#series.get(route);
+    if (byMethod === undefined) {
+      byMethod = new Map();
+      this.#series.set(route, byMethod);
+    }
+    let byClass = byMethod.get(method);
+    if (byClass === undefined) {
+      byClass = new Map();
+      byMethod.set(method, byClass);
+    }
+    let series = byClass.get(statusClass);
+    if (series === undefined) {
+      const labels = { method, route, status_class: statusClass };
+      series = {
+        requests: bindCounter(this.#requests, labels),
+        duration: bindHistogram(this.#duration, labels),
+      };
+      byClass.set(statusClass, series);
+    }
+    return series;
   }
 }

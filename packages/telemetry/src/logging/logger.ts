@@ -1,8 +1,9 @@
 import { format } from 'node:util';
 import { context, INVALID_TRACEID, trace } from '@opentelemetry/api';
 import type { LogLevel } from '@opsight/catalog';
-import pino, { type DestinationStream, type LevelWithSilent } from 'pino';
+import type { DestinationStream } from 'pino';
 import { getRequestContext } from '../context/request-context.js';
+import { LineWriter } from './line-writer.js';
 import { copyFields, fieldName, sanitizeString, sanitizeValue } from './sanitize.js';
 
 /** A log method: `log('text')`, `log('text %s', arg)`, `log({ fields }, 'text')`, `log(error, 'text')`. */
@@ -36,14 +37,6 @@ export interface LoggerOptions {
   maxFieldLength?: number;
 }
 
-const LEVEL_LABEL: Record<number, LogLevel> = {
-  10: 'DEBUG',
-  20: 'DEBUG',
-  30: 'INFO',
-  40: 'WARN',
-  50: 'ERROR',
-  60: 'ERROR',
-};
 const LEVELS: readonly string[] = ['debug', 'info', 'warn', 'error', 'silent'];
 
 /** Checks a level name; throws a clear error for anything else. */
@@ -66,57 +59,70 @@ function isoNow(): string {
   return lastIso;
 }
 
+/** Thresholds of the level names; `silent` writes nothing. */
+const LEVEL_VALUE: Record<LoggerLevel, number> = { debug: 20, info: 30, warn: 40, error: 50, silent: 1 / 0 };
+
+/** What a logger and all its children share. */
+interface LoggerRoot {
+  /** The line's `"service":…` field (with the quote and comma closing the level before it), serialized once. */
+  readonly service: string;
+  readonly destination: DestinationStream;
+  readonly maxLength: number;
+}
+
 /**
- * Creates a logger on pino.
+ * Creates the logger: one JSON line per event, written straight to the destination (any pino
+ * `DestinationStream`; by default a LineWriter on stdout, which writes what it holds at exit).
  *
- * Field order: pino writes the level formatter's object, then the time string, then child bindings,
- * then the event object. The level formatter returns `{}` (so a line opens with `{`), the log-method hook
- * records the call's level, and the time function writes `"timestamp":…,"level":…,"service":…`; the hook then
- * hands pino one object with `message`, the context fields and the sanitized event fields, in that order.
+ * Field order: `timestamp`, `level`, `service`, the child bindings, then `message`, the context fields
+ * (`trace_id`, `span_id`, `request_id`, `user_id`) and the sanitized event fields. A line is the fixed
+ * prefix of its logger (service and bindings, serialized once when the logger is made) and one
+ * `JSON.stringify` of the event's record: no per-line serializer pipeline, no per-line bindings work.
  * Everything a caller passes goes through the sanitizer, so no call site can skip redaction.
  */
 export function createLogger(options: LoggerOptions): Logger {
-  const maxLength = options.maxFieldLength ?? 8192;
-  let callLevel: LogLevel = 'INFO';
-  const service = `"service":${JSON.stringify(options.service)}`;
-  const destination = options.destination ?? pino.destination({ dest: 1, sync: false });
-  const root = pino(
-    {
-      level: (options.level ?? 'info') as LevelWithSilent,
-      base: null,
-      messageKey: 'message',
-      errorKey: 'error',
-      timestamp: () => `"timestamp":"${isoNow()}","level":"${callLevel}",${service}`,
-      formatters: { level: () => ({}) },
-      serializers: { err: (value: unknown) => value },
-      hooks: {
-        logMethod(args, method, level) {
-          callLevel = LEVEL_LABEL[level] ?? 'INFO';
-          method.call(this, buildRecord(args as unknown[], maxLength) as never);
-        },
-      },
-    },
-    destination,
-  );
-  // Child bindings go through the sanitizer too. Children are created with Object.create(parent), so this
-  // own property of the root is what every descendant's `child` resolves to.
-  const pinoChild = Object.getPrototypeOf(root).child as (
-    this: unknown,
-    bindings: object,
-    options?: object,
-  ) => unknown;
-  Object.defineProperty(root, 'child', {
-    value: function child(
-      this: unknown,
-      bindings: Record<string, unknown>,
-      childOptions?: { level?: string },
-    ) {
-      const level = childOptions?.level;
-      return pinoChild.call(this, sanitizeBindings(bindings ?? {}, maxLength), level ? { level } : undefined);
-    },
-  });
-  return root as unknown as Logger;
+  const root: LoggerRoot = {
+    service: `","service":${JSON.stringify(options.service)}`,
+    destination: options.destination ?? new LineWriter(),
+    maxLength: options.maxFieldLength ?? 8192,
+  };
+  return makeLogger(root, '', options.level ?? 'info');
 }
+
+function makeLogger(root: LoggerRoot, bindings: string, level: LoggerLevel): Logger {
+  const threshold = LEVEL_VALUE[level];
+  const { destination, maxLength, service } = root;
+  const method = (value: number, label: LogLevel): LogFn => {
+    if (value < threshold) return noop;
+    // `"service":…` and the bindings end the prefix; the record's `{` is replaced by the comma after them.
+    const head = `","level":"${label}${service}${bindings},`;
+    return (...args: unknown[]): void => {
+      const record = JSON.stringify(buildRecord(args, maxLength));
+      destination.write(`{"timestamp":"${isoNow()}${head}${record.slice(1)}\n`);
+    };
+  };
+  return {
+    debug: method(20, 'DEBUG'),
+    info: method(30, 'INFO'),
+    warn: method(40, 'WARN'),
+    error: method(50, 'ERROR'),
+    child(childBindings: Record<string, unknown>, childOptions?: { level?: LoggerLevel }): Logger {
+      const safe = sanitizeBindings(childBindings ?? {}, maxLength);
+      const json = JSON.stringify(safe);
+      return makeLogger(
+        root,
+        json === '{}' ? bindings : `${bindings},${json.slice(1, -1)}`,
+        childOptions?.level ?? level,
+      );
+    },
+    isLevelEnabled(name: string): boolean {
+      const value = LEVEL_VALUE[name as LoggerLevel];
+      return value !== undefined && value !== LEVEL_VALUE.silent && value >= threshold;
+    },
+  };
+}
+
+function noop(): void {}
 
 function sanitizeBindings(bindings: Record<string, unknown>, maxLength: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};

@@ -18,7 +18,7 @@ test('lines the destination cannot write are counted, not thrown', async () => {
     destination.stream.write('{"message":"lost"}\n');
     await destination.flush(200);
     assert.ok(failures >= 1);
-    (destination.stream as unknown as { destroy(): void }).destroy();
+    destination.stream.close();
   } finally {
     closeSync(fd);
     rmSync(dir, { recursive: true, force: true });
