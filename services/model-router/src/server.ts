@@ -28,7 +28,7 @@ export interface RouterServerOptions {
   metricsHost?: string;
   /** @default the process's telemetry (`getTelemetry()`) */
   telemetry?: Telemetry;
-  /** The proto file. @default proto/model_router.proto of the repository */
+  /** The proto file. @default `protoFile('model_router.proto')` of @opsight/contracts */
   protoPath?: string;
 }
 

@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import {
   type CallOptions,
   type Client,
@@ -10,13 +9,12 @@ import {
   status,
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
+import { protoFile } from '@opsight/contracts/proto';
 import { grpcClientInterceptor } from '@opsight/telemetry';
 import { ApiError, type ApiErrorCode } from '../error-catalogue.js';
 
-/** proto/model_router.proto, from the repository root. */
-export const MODEL_ROUTER_PROTO = fileURLToPath(
-  new URL('../../../../../proto/model_router.proto', import.meta.url),
-);
+/** The router's proto file, from @opsight/contracts. */
+export const MODEL_ROUTER_PROTO = protoFile('model_router.proto');
 
 /** proto-loader options shared by the client and test servers: field names as in the .proto. */
 export const PROTO_LOADER_OPTIONS = {

@@ -1,11 +1,9 @@
-import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
+import { protoFile } from '@opsight/contracts/proto';
 
-/** proto/model_router.proto of the repository (this file is services/model-router/dist/src/internal/). */
-export const MODEL_ROUTER_PROTO = fileURLToPath(
-  new URL('../../../../../proto/model_router.proto', import.meta.url),
-);
+/** The router's proto file, from @opsight/contracts. */
+export const MODEL_ROUTER_PROTO = protoFile('model_router.proto');
 
 /** Fully qualified service name. */
 export const MODEL_ROUTER_SERVICE = 'opsight.router.v1.ModelRouter';

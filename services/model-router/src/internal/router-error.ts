@@ -1,6 +1,6 @@
 import { Metadata, status } from '@grpc/grpc-js';
 
-/** Stable error codes of the router (proto/model_router.proto's header), each with its gRPC status. */
+/** Stable error codes of the router (the header of @opsight/contracts' model_router.proto), each with its gRPC status. */
 export const ROUTER_ERRORS = {
   INVALID_REQUEST: status.INVALID_ARGUMENT,
   MODEL_NOT_FOUND: status.NOT_FOUND,
