@@ -17,10 +17,10 @@ export const CHAT_LIMITS = {
   /** Longest `name` of a message, characters. */
   nameChars: 256,
   /**
-   * Largest completion budget (`max_completion_tokens`, or its alias `max_tokens`). No model the platform
-   * routes to writes more in one answer (the simulated profiles stop far below; OpenAI-compatible
-   * upstreams cap their output at or below 128 Ki tokens), so a larger value can only be a mistake; each
-   * model still stops at its own limit, reported as `finish_reason: "length"`.
+   * Largest completion budget (`max_completion_tokens`, or its alias `max_tokens`), one bound for every
+   * hop. No model the platform routes to writes more in one answer (a simulated profile at most 32,768;
+   * OpenAI-compatible upstreams at most 128 Ki), so a larger value can only be a mistake, refused at the
+   * edge; a smaller budget than a model's own limit is the model's to cut, with `finish_reason: "length"`.
    */
   completionTokens: 131_072,
   /** Most `stop` sequences (OpenAI's limit). */
