@@ -157,9 +157,9 @@ test('bad requests get INVALID_ARGUMENT naming the field; unknown models NOT_FOU
     const cases: [object, string][] = [
       [{ messages: hello.messages }, 'model'],
       [{ model: 'chat' }, 'messages'],
-      [{ ...hello, messages: [{ role: 'wizard', text: 'x' }] }, 'messages[0].role'],
+      [{ ...hello, messages: [{ role: 'wizard', content: 'x' }] }, 'messages[0].role'],
       [{ ...hello, messages: [{ role: 'user' }] }, 'messages[0].content'],
-      [{ ...hello, messages: [{ role: 'tool', text: 'x' }] }, 'messages[0].tool_call_id'],
+      [{ ...hello, messages: [{ role: 'tool', content: 'x' }] }, 'messages[0].tool_call_id'],
       [
         { ...hello, messages: [{ role: 'user', parts: { parts: [{ type: 'image_url' }] } }] },
         'messages[0].content[0].type',

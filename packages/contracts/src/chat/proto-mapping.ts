@@ -7,11 +7,11 @@ import type { ChatMessage, ChatRequest, FunctionTool, ToolCall, ToolChoice } fro
 export interface ChatMessageProto {
   role?: string;
   /** Content sent as a string. */
-  text?: string;
+  content?: string;
   /** Content sent as an array of parts. */
   parts?: { parts?: { type?: string; text?: string }[] } | null;
   /** The oneof's virtual field: which content member is set. */
-  content?: 'text' | 'parts';
+  content_form?: 'content' | 'parts';
   name?: string;
   tool_call_id?: string;
   tool_calls?: { id?: string; type?: string; function?: { name?: string; arguments?: string } | null }[];
@@ -38,7 +38,7 @@ export interface GenerateRequestProto {
 
 function messageToProto(m: ChatMessage): ChatMessageProto {
   const out: ChatMessageProto = { role: m.role };
-  if (typeof m.content === 'string') out.text = m.content;
+  if (typeof m.content === 'string') out.content = m.content;
   else if (m.content !== null) out.parts = { parts: m.content.map((p) => ({ type: p.type, text: p.text })) };
   if (m.name !== undefined) out.name = m.name;
   if (m.tool_call_id !== undefined) out.tool_call_id = m.tool_call_id;
@@ -87,9 +87,9 @@ const nonEmpty = (s: string | undefined): s is string => s !== undefined && s !=
 
 function messageFromProto(m: ChatMessageProto): Record<string, unknown> {
   const out: Record<string, unknown> = { role: m.role };
-  if (m.parts && m.content !== 'text')
+  if (m.parts && m.content_form !== 'content')
     out.content = (m.parts.parts ?? []).map((p) => ({ type: p.type, text: p.text }));
-  else if (m.text !== undefined && (m.content === 'text' || m.content === undefined)) out.content = m.text;
+  else if (m.content !== undefined && m.content_form !== 'parts') out.content = m.content;
   else out.content = null;
   if (nonEmpty(m.name)) out.name = m.name;
   if (nonEmpty(m.tool_call_id)) out.tool_call_id = m.tool_call_id;

@@ -78,18 +78,18 @@ test('as decoded with defaults (empty strings, null members, the oneof name), th
     messages: [
       {
         role: 'user',
-        text: 'hi',
+        content: 'hi',
         parts: null,
-        content: 'text' as const,
+        content_form: 'content' as const,
         name: '',
         tool_call_id: '',
         tool_calls: [],
       },
       {
         role: 'user',
-        text: '',
+        content: '',
         parts: { parts: [{ type: 'text', text: 'p' }] },
-        content: 'parts' as const,
+        content_form: 'parts' as const,
         name: '',
         tool_call_id: '',
         tool_calls: [],
@@ -111,7 +111,7 @@ test('a malformed tool schema on the wire is refused with its param', () => {
       parseChatRequest(
         chatRequestFromProto({
           model: 'm',
-          messages: [{ role: 'user', text: 'x' }],
+          messages: [{ role: 'user', content: 'x' }],
           tools: [{ type: 'function', function: { name: 'f', parameters_json: 'not json' } }],
         }),
       ),
