@@ -19,6 +19,7 @@ import {
   rateLimitRejectionsTotal,
   rateLimitUncheckedTotal,
 } from '@opsight/catalog';
+import { chatRequestToProto, messageText } from '@opsight/contracts/chat';
 import {
   currentRequestId,
   fastifyTelemetry,
@@ -531,34 +532,12 @@ export function buildApiService(options: ApiServiceOptions): ApiService {
     const chat = parseChatRequest(request.body);
     state.model = chat.model;
     state.stream = chat.stream;
-    if (logContent) state.prompt = chat.messages.map((m) => `${m.role}: ${m.content}`).join('\n');
-    const grpcRequest: GenerateRequest = {
-      model: chat.model,
-      messages: chat.messages,
-      temperature: chat.temperature,
-      top_p: chat.top_p,
-      max_tokens: chat.max_tokens,
-      seed: chat.seed,
-      stop: chat.stop,
-      request_id: currentRequestId() ?? '',
-      user_id: state.key!.userId,
-    };
+    if (logContent) state.prompt = chat.messages.map((m) => `${m.role}: ${messageText(m)}`).join('\n');
+    const grpcRequest: GenerateRequest = chatRequestToProto(chat);
     if (chat.stream) return streamCompletion(reply, state, chat, grpcRequest);
 
-    const cacheable = chat.temperature === 0;
-    const cacheKey = cacheable
-      ? cache.keyOf(
-          {
-            model: chat.model,
-            messages: chat.messages,
-            top_p: chat.top_p,
-            max_tokens: chat.max_tokens,
-            seed: chat.seed,
-            stop: chat.stop,
-          },
-          state.key!.userId,
-        )
-      : undefined;
+    // Everything the answer depends on is in the router's request (temperature is 0 for every cached one).
+    const cacheKey = chat.temperature === 0 ? cache.keyOf(grpcRequest, state.key!.userId) : undefined;
     let cacheUsable = cacheKey !== undefined;
     if (cacheKey) {
       let hit: CachedCompletion | undefined;
@@ -579,7 +558,7 @@ export function buildApiService(options: ApiServiceOptions): ApiService {
       }
       if (cacheUsable) misses.inc({ cache: 'response' });
     }
-    const response = await router.generate(grpcRequest);
+    const response = await router.generate(grpcRequest, { userId: state.key!.userId });
     const completion: CachedCompletion = {
       model: response.model || chat.model,
       content: response.content,
@@ -635,7 +614,7 @@ export function buildApiService(options: ApiServiceOptions): ApiService {
     chat: ChatRequest,
     grpcRequest: GenerateRequest,
   ): Promise<FastifyReply> {
-    const call = router.generateStream(grpcRequest);
+    const call = router.generateStream(grpcRequest, { userId: state.key!.userId });
     const out = new PassThrough();
     const created = Math.floor(Date.now() / 1000);
     let id = `chatcmpl-${randomUUID()}`;

@@ -7,11 +7,11 @@ export type { UsageRow } from './internal/db/usage-writer.js';
 export type { ApiKeyRecord, CreateApiKeyOptions, CreatedApiKey } from './keys/api-key-store.js';
 export { API_KEY_PATTERN, ApiKeyStore, hashApiKey } from './keys/api-key-store.js';
 export type {
-  ChatMessage,
   GenerateChunk,
   GenerateRequest,
   GenerateResponse,
   ModelInfo,
+  RequestContext,
   Usage,
 } from './router/model-router-client.js';
 export {

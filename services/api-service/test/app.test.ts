@@ -222,6 +222,42 @@ describe('bad input', () => {
     ],
     ['a string stream', hello('sim-small', { stream: 'yes' }), 400, 'INVALID_REQUEST', 'stream'],
     ['a numeric stop', hello('sim-small', { stop: 5 }), 400, 'INVALID_REQUEST', 'stop'],
+    [
+      'max_completion_tokens above the limit',
+      hello('sim-small', { max_completion_tokens: 1_000_000 }),
+      400,
+      'INVALID_REQUEST',
+      'max_completion_tokens',
+    ],
+    [
+      'both token fields, different',
+      hello('sim-small', { max_tokens: 8, max_completion_tokens: 16 }),
+      400,
+      'INVALID_REQUEST',
+      'max_tokens',
+    ],
+    [
+      'an image part',
+      { model: 'sim-small', messages: [{ role: 'user', content: [{ type: 'image_url', image_url: {} }] }] },
+      400,
+      'INVALID_REQUEST',
+      'messages[0].content[0].type',
+    ],
+    [
+      'a tool message without tool_call_id',
+      { model: 'sim-small', messages: [{ role: 'tool', content: 'x' }] },
+      400,
+      'INVALID_REQUEST',
+      'messages[0].tool_call_id',
+    ],
+    [
+      'a tool with a bad name',
+      hello('sim-small', { tools: [{ type: 'function', function: { name: 'get weather' } }] }),
+      400,
+      'INVALID_REQUEST',
+      'tools[0].function.name',
+    ],
+    ['refused by the router', hello('refused'), 400, 'INVALID_REQUEST', 'messages[0].content'],
   ];
   for (const [name, body, status, code, param] of cases) {
     test(`${name} → ${status} ${code} naming ${param}`, async () => {
@@ -265,11 +301,43 @@ describe('completions', () => {
     assert.equal(body.choices[0].finish_reason, 'stop');
     assert.deepEqual(body.usage, { prompt_tokens: 5, completion_tokens: 6, total_tokens: 11 });
     const call = router.requests.at(-1)!;
-    assert.equal(call.request.request_id, 'req-test-1');
-    assert.equal(call.request.user_id, 'user-a');
+    // Request context in metadata only, never in the message.
+    assert.ok(!('request_id' in call.request) && !('user_id' in call.request));
+    assert.equal(call.metadata.get('x-opsight-user-id')[0], 'user-a');
     assert.match(String(call.metadata.get('traceparent')[0]), /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     assert.equal(call.metadata.get('x-request-id')[0], 'req-test-1');
     assert.ok(call.metadata.get('grpc-timeout').length > 0 || call.request.model === 'sim-small');
+  });
+
+  test('the developer role, text parts, tools and max_completion_tokens reach the router as sent', async () => {
+    const tools = [{ type: 'function', function: { name: 'weather', parameters: { type: 'object' } } }];
+    const res = await chat({
+      model: 'sim-small',
+      messages: [
+        { role: 'developer', content: 'Be brief.' },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'hello ' },
+            { type: 'text', text: 'parts' },
+          ],
+        },
+      ],
+      tools,
+      tool_choice: 'auto',
+      max_completion_tokens: 64,
+    });
+    assert.equal(res.statusCode, 200, res.body);
+    assert.equal(res.json().choices[0].message.content, 'echo: hello parts');
+    const { request } = router.requests.at(-1)!;
+    assert.equal(request.messages?.[0]?.role, 'developer');
+    assert.deepEqual(
+      request.messages?.[1]?.parts?.parts?.map((p) => p.text),
+      ['hello ', 'parts'],
+    );
+    assert.equal(request.max_completion_tokens, 64);
+    assert.equal(request.tools?.[0]?.function?.parameters_json, '{"type":"object"}');
+    assert.equal(request.tool_choice?.mode, 'auto');
   });
 
   test('one trace: the key lookup, the Redis calls and the router call are children of the server span', async () => {

@@ -76,7 +76,8 @@ function chatBody(model: string, prompt: string, extra: Record<string, unknown> 
   return JSON.stringify({
     model,
     messages: [{ role: 'user', content: prompt }],
-    max_tokens: 64,
+    // OpenAI's current name of the completion budget (max_tokens is its deprecated alias).
+    max_completion_tokens: 64,
     ...extra,
   });
 }

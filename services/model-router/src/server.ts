@@ -1,6 +1,7 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
+import { REQUEST_CONTEXT_METADATA } from '@opsight/contracts/chat';
 import { guardRequestListener } from '@opsight/http-guard';
 import { getTelemetry, grpcServerInterceptor, type Telemetry } from '@opsight/telemetry';
 import type { RoutingConfig } from './config/routing-config.js';
@@ -54,29 +55,42 @@ export async function startRouterServer(options: RouterServerOptions): Promise<R
     'grpc.enable_channelz': 0,
   });
 
-  const headersOf = (request: GenerateRequestMessage) =>
-    request.request_id ? { 'x-request-id': request.request_id } : undefined;
-  const deadlineOf = (
-    call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>,
-  ): number | undefined => {
+  type Call = grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>;
+  /** The request context api-service sent in metadata (never in the message): ids for the log lines. */
+  const contextOf = (call: Call): { request_id: string | undefined; user_id: string | undefined } => {
+    const value = (key: string) => {
+      const v = call.metadata.get(key)[0];
+      return typeof v === 'string' && v !== '' ? v : undefined;
+    };
+    return {
+      request_id: value(REQUEST_CONTEXT_METADATA.requestId),
+      user_id: value(REQUEST_CONTEXT_METADATA.userId),
+    };
+  };
+  /** The request id goes on to model-serving as `x-request-id`, beside the W3C trace context. */
+  const headersOf = (context: ReturnType<typeof contextOf>) =>
+    context.request_id ? { [REQUEST_CONTEXT_METADATA.requestId]: context.request_id } : undefined;
+  const deadlineOf = (call: Call): number | undefined => {
     const d = call.getDeadline();
     const ms = d instanceof Date ? d.getTime() : d;
     return Number.isFinite(ms) ? ms : undefined;
   };
-  const cancelSignal = (
-    call: grpc.ServerUnaryCall<unknown, unknown> | grpc.ServerWritableStream<unknown, unknown>,
-  ): AbortSignal => {
+  const cancelSignal = (call: Call): AbortSignal => {
     const controller = new AbortController();
     call.once('cancelled', () => controller.abort(new Error('cancelled')));
     return controller.signal;
   };
-  const fail = (request: GenerateRequestMessage, error: unknown, started: number): RouterError => {
+  const fail = (
+    request: GenerateRequestMessage,
+    context: ReturnType<typeof contextOf>,
+    error: unknown,
+    started: number,
+  ): RouterError => {
     const e =
       error instanceof RouterError ? error : new RouterError('UPSTREAM_ERROR', 'internal router error');
     const fields = {
       model_name: router.modelLabel(request.model ?? ''),
-      request_id: request.request_id || undefined,
-      user_id: request.user_id || undefined,
+      ...context,
       error_code: e.code,
       latency_ms: Math.round(performance.now() - started),
     };
@@ -98,12 +112,13 @@ export async function startRouterServer(options: RouterServerOptions): Promise<R
     ) {
       const started = performance.now();
       const request = call.request;
+      const context = contextOf(call);
       try {
         const upstream = toUpstreamRequest(request);
         const result = await router.generate(upstream, {
           deadline: deadlineOf(call),
           signal: cancelSignal(call),
-          headers: headersOf(request),
+          headers: headersOf(context),
         });
         const c = result.value;
         log.info(
@@ -111,8 +126,7 @@ export async function startRouterServer(options: RouterServerOptions): Promise<R
             model_name: result.model,
             backend: result.backend,
             attempts: result.attempts,
-            request_id: request.request_id || undefined,
-            user_id: request.user_id || undefined,
+            ...context,
             output_tokens: c.usage.completion_tokens,
             latency_ms: Math.round(performance.now() - started),
           },
@@ -128,13 +142,14 @@ export async function startRouterServer(options: RouterServerOptions): Promise<R
           time_to_first_token_seconds: c.ttftSeconds ?? (performance.now() - started) / 1000,
         });
       } catch (error) {
-        callback(fail(request, error, started).toStatus());
+        callback(fail(request, context, error, started).toStatus());
       }
     },
 
     async GenerateStream(call: grpc.ServerWritableStream<GenerateRequestMessage, unknown>) {
       const started = performance.now();
       const request = call.request;
+      const context = contextOf(call);
       const signal = cancelSignal(call);
       let tokens = 0;
       try {
@@ -142,7 +157,7 @@ export async function startRouterServer(options: RouterServerOptions): Promise<R
         const result = await router.generateStream(upstream, {
           deadline: deadlineOf(call),
           signal,
-          headers: headersOf(request),
+          headers: headersOf(context),
         });
         for await (const chunk of result.value) {
           if (signal.aborted) throw new RouterError('CLIENT_CANCELLED', 'the caller went away');
@@ -163,8 +178,7 @@ export async function startRouterServer(options: RouterServerOptions): Promise<R
             model_name: result.model,
             backend: result.backend,
             attempts: result.attempts,
-            request_id: request.request_id || undefined,
-            user_id: request.user_id || undefined,
+            ...context,
             output_tokens: tokens,
             latency_ms: Math.round(performance.now() - started),
             stream: true,
@@ -180,7 +194,7 @@ export async function startRouterServer(options: RouterServerOptions): Promise<R
             (error as { kind?: string }).kind === 'timeout' ? 'UPSTREAM_TIMEOUT' : 'UPSTREAM_ERROR',
             `the backend stream failed: ${(error as Error).message}`,
           );
-        const status = fail(request, e, started).toStatus();
+        const status = fail(request, context, e, started).toStatus();
         // grpc-js sends an error emitted on a server stream as the call's status.
         if (!call.cancelled) call.emit('error', status);
       }

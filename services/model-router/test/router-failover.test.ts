@@ -119,7 +119,7 @@ function generate(
   });
 }
 
-const request = { model: 'big', messages: [{ role: 'user', content: 'hello' }], request_id: 'req-failover' };
+const request = { model: 'big', messages: [{ role: 'user', content: 'hello' }] };
 
 test('a frozen instance (SIGSTOP): calls in flight on it move to the fallback once checks fail', {
   timeout: 45_000,

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'node:net';
 import { after, before, beforeEach, test } from 'node:test';
 import * as grpc from '@grpc/grpc-js';
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
+import { chatRequestToProto, parseChatRequest } from '@opsight/contracts/chat';
 import { buildServingApp, modelProfile } from '@opsight/model-serving';
 import type { Telemetry } from '@opsight/telemetry';
 import { eventually, type LineCapture, startTestTelemetry } from '@opsight/telemetry/testing';
@@ -106,11 +108,15 @@ function unary(client: Client, method: string, request: object, deadlineMs = 10_
   );
 }
 
-const hello = {
-  model: 'chat',
-  messages: [{ role: 'user', content: 'hello' }],
-  seed: 3,
-  request_id: 'req-test-1',
+const helloBody = { model: 'chat', messages: [{ role: 'user', content: 'hello' }], seed: 3 };
+/** The request as api-service sends it: the contracts' mapping of the checked body onto the proto. */
+const hello = chatRequestToProto(parseChatRequest(helloBody));
+/** Request context as api-service sends it: in metadata, never in the message. */
+const contextMetadata = (requestId: string, userId?: string) => {
+  const metadata = new grpc.Metadata();
+  metadata.set('x-request-id', requestId);
+  if (userId) metadata.set('x-opsight-user-id', userId);
+  return metadata;
 };
 const errorCode = (e: grpc.ServiceError | null) => e?.metadata.get('opsight-error-code')[0];
 const setFaults = (name: string, faults: object) =>
@@ -121,7 +127,7 @@ test('Generate routes to a backend of the model and returns its completion', asy
     await serving.a!.inject({
       method: 'POST',
       url: '/v1/chat/completions',
-      payload: { ...hello, request_id: undefined },
+      payload: helloBody,
     })
   ).json();
   await withRouter(async (client) => {
@@ -152,15 +158,29 @@ test('bad requests get INVALID_ARGUMENT naming the field; unknown models NOT_FOU
       [{ messages: hello.messages }, 'model'],
       [{ model: 'chat' }, 'messages'],
       [{ ...hello, messages: [{ role: 'wizard', content: 'x' }] }, 'messages[0].role'],
+      [{ ...hello, messages: [{ role: 'user' }] }, 'messages[0].content'],
+      [{ ...hello, messages: [{ role: 'tool', content: 'x' }] }, 'messages[0].tool_call_id'],
+      [
+        { ...hello, messages: [{ role: 'user', parts: { parts: [{ type: 'image_url' }] } }] },
+        'messages[0].content[0].type',
+      ],
       [{ ...hello, temperature: 3 }, 'temperature'],
       [{ ...hello, max_tokens: 0 }, 'max_tokens'],
-      [{ ...hello, stop: ['', 'x'] }, 'stop'],
+      [{ ...hello, max_completion_tokens: 200_000 }, 'max_completion_tokens'],
+      [{ ...hello, max_tokens: 8, max_completion_tokens: 16 }, 'max_tokens'],
+      [{ ...hello, stop: ['', 'x'] }, 'stop[0]'],
+      [{ ...hello, tool_choice: { mode: 'auto' } }, 'tool_choice'],
+      [
+        { ...hello, tools: [{ type: 'function', function: { name: 'f', parameters_json: '[' } }] },
+        'tools[0].function.parameters',
+      ],
     ];
     for (const [request, field] of cases) {
       const { error } = await unary(client, 'Generate', request);
       assert.equal(error?.code, grpc.status.INVALID_ARGUMENT, JSON.stringify(request));
       assert.equal(errorCode(error), 'INVALID_REQUEST');
       assert.ok(error?.details.startsWith(`${field}:`), error?.details);
+      assert.equal(error?.metadata.get('opsight-error-param')[0], field, JSON.stringify(request));
     }
     const { error } = await unary(client, 'Generate', { ...hello, model: 'gpt-99' });
     assert.equal(error?.code, grpc.status.NOT_FOUND);
@@ -309,11 +329,10 @@ test('a stream that fails before its first chunk is retried on another backend',
 
 test('a caller that cancels a stream stops the generation on the backend', async () => {
   await withRouter(async (client) => {
-    const stream = client.GenerateStream!({
-      ...hello,
-      model: 'slow',
-      request_id: 'req-cancel',
-    }) as grpc.ClientReadableStream<unknown>;
+    const stream = client.GenerateStream!(
+      { ...hello, model: 'slow' },
+      contextMetadata('req-cancel', 'user-cancel'),
+    ) as grpc.ClientReadableStream<unknown>;
     stream.on('error', () => {});
     await new Promise((resolve) => stream.once('data', resolve));
     stream.cancel();
@@ -321,7 +340,10 @@ test('a caller that cancels a stream stops the generation on the backend', async
       logs
         .records()
         .some(
-          (r) => r.message === 'generation cancelled: the caller went away' && r.request_id === 'req-cancel',
+          (r) =>
+            r.message === 'generation cancelled: the caller went away' &&
+            r.request_id === 'req-cancel' &&
+            r.user_id === 'user-cancel',
         ),
     );
     await eventually(() =>
@@ -398,4 +420,100 @@ test('one Generate is one trace: router server span, its client span, the backen
       'the router does not trace its health checks',
     );
   });
+});
+
+test('the full request reaches model-serving intact; request context comes from metadata only', async () => {
+  const received: { body: Record<string, unknown>; requestId: unknown }[] = [];
+  const capture = createHttpServer((req, res) => {
+    let text = '';
+    req.on('data', (c) => {
+      text += c;
+    });
+    req.on('end', () => {
+      if (req.method === 'POST')
+        received.push({ body: JSON.parse(text), requestId: req.headers['x-request-id'] });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          id: 'c-1',
+          model: 'tools',
+          choices: [{ message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+          usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+          data: [],
+        }),
+      );
+    });
+  });
+  await new Promise<void>((r) => capture.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(capture.address() as { port: number }).port}`;
+  const body = parseChatRequest({
+    model: 'tools',
+    messages: [
+      { role: 'developer', content: 'Use the tools.' },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Weather in ' },
+          { type: 'text', text: 'Oslo?' },
+        ],
+        name: 'ada',
+      },
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [
+          { id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{"city":"Oslo"}' } },
+        ],
+      },
+      { role: 'tool', tool_call_id: 'call_1', content: '{"celsius":3}' },
+      { role: 'user', content: '' },
+    ],
+    tools: [
+      {
+        type: 'function',
+        function: {
+          name: 'weather',
+          description: 'Weather now',
+          parameters: { type: 'object', properties: {} },
+        },
+      },
+    ],
+    tool_choice: 'auto',
+    parallel_tool_calls: false,
+    max_completion_tokens: 64,
+    temperature: 0,
+    stop: ['END'],
+  });
+  const server = await startRouterServer({
+    config: parseRoutingConfig({
+      backends: { capture: { url } },
+      models: { tools: { backends: [{ backend: 'capture' }] } },
+      healthCheck: { intervalMs: 60_000, timeoutMs: 500, unhealthyThreshold: 1 },
+    }),
+    port: 0,
+  });
+  const client = new RouterClient(
+    `127.0.0.1:${server.port}`,
+    grpc.credentials.createInsecure(),
+  ) as unknown as Client;
+  try {
+    await server.router.health.firstRound;
+    const reply = await new Promise<Reply>((resolve) =>
+      client.Generate!(
+        chatRequestToProto(body),
+        contextMetadata('req-intact', 'user-7'),
+        { deadline: Date.now() + 10_000 },
+        (error: grpc.ServiceError | null, value: unknown) => resolve({ error, value }),
+      ),
+    );
+    assert.equal(reply.error, null, reply.error?.message);
+    const { stream: _stream, ...expected } = body;
+    assert.deepEqual(received.at(-1)?.body, { ...expected, stream: false });
+    assert.equal(received.at(-1)?.requestId, 'req-intact');
+    const line = logs.records().find((r) => r.message === 'generate routed' && r.request_id === 'req-intact');
+    assert.equal(line?.user_id, 'user-7');
+  } finally {
+    client.close();
+    await server.close();
+    await new Promise((r) => capture.close(r));
+  }
 });

@@ -55,6 +55,34 @@ test('max_tokens cuts the completion with finish_reason length', async () => {
   assert.equal(r.choices[0].finish_reason, 'length');
 });
 
+test('the developer role, text parts and max_completion_tokens: the same answer as the plain form', async () => {
+  const plain = (await chat({ ...hello, max_tokens: 3 })).json();
+  const r = await chat({
+    ...hello,
+    messages: [
+      { role: 'developer', content: 'Be brief.' },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'hello ' },
+          { type: 'text', text: 'there' },
+        ],
+      },
+    ],
+    max_completion_tokens: 3,
+  });
+  assert.equal(r.statusCode, 200, r.body);
+  assert.equal(r.json().usage.completion_tokens, 3);
+  assert.equal(r.json().choices[0].finish_reason, 'length');
+  const parts = await chat({
+    ...hello,
+    messages: [{ role: 'user', content: [{ type: 'text', text: 'hello there' }] }],
+    max_completion_tokens: 3,
+  });
+  assert.equal(parts.json().choices[0].message.content, plain.choices[0].message.content);
+  assert.deepEqual(parts.json().usage, plain.usage);
+});
+
 test('a streamed completion sends SSE chunks, usage on the last, then [DONE]', async () => {
   const whole = (await chat(hello)).json();
   const r = await chat({ ...hello, stream: true });
@@ -96,7 +124,15 @@ test('bad requests get 400 naming the field, unknown models 404', async () => {
     [{ ...hello, max_tokens: 0 }, 'max_tokens'],
     [{ ...hello, max_tokens: 1.5 }, 'max_tokens'],
     [{ ...hello, stream: 'yes' }, 'stream'],
-    [{ ...hello, stop: [1] }, 'stop'],
+    [{ ...hello, stop: [1] }, 'stop[0]'],
+    [{ ...hello, max_completion_tokens: 0 }, 'max_completion_tokens'],
+    [{ ...hello, max_tokens: 4, max_completion_tokens: 8 }, 'max_tokens'],
+    [
+      { ...hello, messages: [{ role: 'user', content: [{ type: 'image_url' }] }] },
+      'messages[0].content[0].type',
+    ],
+    [{ ...hello, messages: [{ role: 'tool', content: 'x' }] }, 'messages[0].tool_call_id'],
+    [{ ...hello, tool_choice: 'auto' }, 'tool_choice'],
   ];
   for (const [payload, field] of cases) {
     const r = await app.inject({

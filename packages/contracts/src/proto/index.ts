@@ -13,3 +13,5 @@ export function protoFile(name: ProtoName): string {
   if (!existsSync(path)) throw new Error(`@opsight/contracts: proto file ${name} is missing at ${path}`);
   return path;
 }
+
+export { ROUTER_ERROR_METADATA } from './router-error-metadata.js';

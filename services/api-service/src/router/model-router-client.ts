@@ -9,7 +9,8 @@ import {
   status,
 } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { protoFile } from '@opsight/contracts/proto';
+import { type GenerateRequestProto, REQUEST_CONTEXT_METADATA } from '@opsight/contracts/chat';
+import { protoFile, ROUTER_ERROR_METADATA } from '@opsight/contracts/proto';
 import { grpcClientInterceptor } from '@opsight/telemetry';
 import { ApiError, type ApiErrorCode } from '../error-catalogue.js';
 
@@ -25,22 +26,16 @@ export const PROTO_LOADER_OPTIONS = {
   oneofs: true,
 } as const;
 
-export interface ChatMessage {
-  role: string;
-  content: string;
-}
+/**
+ * `opsight.router.v1.GenerateRequest`: a checked chat request mapped by `chatRequestToProto` of
+ * @opsight/contracts/chat. Request context is not in it: see {@link RequestContext}.
+ */
+export type GenerateRequest = GenerateRequestProto;
 
-/** `opsight.router.v1.GenerateRequest`. */
-export interface GenerateRequest {
-  model: string;
-  messages: ChatMessage[];
-  temperature?: number;
-  top_p?: number;
-  max_tokens?: number;
-  seed?: number;
-  stop: string[];
-  request_id: string;
-  user_id: string;
+/** What the router is told about the request beside it, in metadata. */
+export interface RequestContext {
+  /** The authenticated user, for the router's log lines (`x-opsight-user-id`). */
+  userId: string;
 }
 
 export interface Usage {
@@ -108,8 +103,8 @@ export function loadModelRouterService(protoPath = MODEL_ROUTER_PROTO) {
 }
 
 /**
- * The model router's client: trace context and X-Request-ID in metadata (the telemetry interceptor),
- * a deadline on every call, gRPC failures turned into catalogue errors.
+ * The model router's client: trace context and X-Request-ID in metadata (the telemetry interceptor), the
+ * user id in metadata beside them, a deadline on every call, gRPC failures turned into catalogue errors.
  */
 export class ModelRouterClient {
   readonly #stub: ModelRouterStub;
@@ -129,9 +124,9 @@ export class ModelRouterClient {
     return { deadline: Date.now() + this.#timeoutMs };
   }
 
-  generate(request: GenerateRequest): Promise<GenerateResponse> {
+  generate(request: GenerateRequest, context?: RequestContext): Promise<GenerateResponse> {
     return new Promise((resolve, reject) => {
-      this.#stub.Generate(request, new Metadata(), this.#options(), (error, response) => {
+      this.#stub.Generate(request, metadataOf(context), this.#options(), (error, response) => {
         if (error) reject(apiErrorFromGrpc(error));
         else resolve(response!);
       });
@@ -139,8 +134,8 @@ export class ModelRouterClient {
   }
 
   /** A streamed completion; `cancel()` on the stream stops the generation upstream. */
-  generateStream(request: GenerateRequest): ClientReadableStream<GenerateChunk> {
-    return this.#stub.GenerateStream(request, new Metadata(), this.#options());
+  generateStream(request: GenerateRequest, context?: RequestContext): ClientReadableStream<GenerateChunk> {
+    return this.#stub.GenerateStream(request, metadataOf(context), this.#options());
   }
 
   listModels(): Promise<ModelInfo[]> {
@@ -155,6 +150,13 @@ export class ModelRouterClient {
   close(): void {
     this.#stub.close();
   }
+}
+
+/** The call's metadata: the request context (trace context and X-Request-ID are the interceptor's). */
+function metadataOf(context: RequestContext | undefined): Metadata {
+  const metadata = new Metadata();
+  if (context?.userId) metadata.set(REQUEST_CONTEXT_METADATA.userId, context.userId);
+  return metadata;
 }
 
 const BY_TRAILER: Record<string, ApiErrorCode> = {
@@ -177,10 +179,10 @@ const SERVER_SIDE_MESSAGES: Partial<Record<ApiErrorCode, string>> = {
 
 /**
  * A router failure as a catalogue error: the `opsight-error-code` trailer when it names a known code,
- * else the gRPC status (UNAVAILABLE without a trailer means the router itself could not be reached).
+ * else the gRPC status; `opsight-error-param` names the field of an INVALID_REQUEST (UNAVAILABLE without a trailer means the router itself could not be reached).
  */
 export function apiErrorFromGrpc(error: ServiceError): ApiError {
-  const trailer = error.metadata?.get('opsight-error-code')[0];
+  const trailer = error.metadata?.get(ROUTER_ERROR_METADATA.code)[0];
   const fromTrailer = typeof trailer === 'string' ? BY_TRAILER[trailer] : undefined;
   const code: ApiErrorCode =
     fromTrailer ??
@@ -198,5 +200,7 @@ export function apiErrorFromGrpc(error: ServiceError): ApiError {
   // upstream answers) stay in the router's log, found by the trace id. Client errors keep the router's
   // message, which names what the caller got wrong.
   const message = SERVER_SIDE_MESSAGES[code] ?? (error.details || code);
-  return new ApiError(code, message);
+  // A request the router refused names its field, as the edge's own checks do.
+  const param = code === 'INVALID_REQUEST' ? error.metadata?.get(ROUTER_ERROR_METADATA.param)[0] : undefined;
+  return new ApiError(code, message, typeof param === 'string' && param !== '' ? param : undefined);
 }

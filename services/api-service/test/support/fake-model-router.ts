@@ -7,6 +7,7 @@ import {
   type sendUnaryData,
   status,
 } from '@grpc/grpc-js';
+import { chatRequestFromProto, messageText, parseChatRequest } from '@opsight/contracts/chat';
 import {
   type GenerateChunk,
   type GenerateRequest,
@@ -20,23 +21,23 @@ import {
  * - `missing`: NOT_FOUND / MODEL_NOT_FOUND; `down`: UNAVAILABLE / BACKEND_UNAVAILABLE;
  * - `slow`: answers after 5 s (beyond the client's deadline); `broken`: INTERNAL / UPSTREAM_ERROR;
  * - `endless` (stream only): a chunk every 10 ms until the call is cancelled;
- * - `flaky` (stream only): one chunk, then INTERNAL / UPSTREAM_ERROR.
+ * - `flaky` (stream only): one chunk, then INTERNAL / UPSTREAM_ERROR;
+ * - `refused`: INVALID_ARGUMENT / INVALID_REQUEST naming `messages[0].content` in `opsight-error-param`.
+ * Requests are decoded as the real router decodes them (the contracts' mapping back from the proto).
  */
+type Decoded = GenerateRequest & { model: string };
 export class FakeModelRouter {
   readonly server = new Server();
   port = 0;
   /** Requests received by Generate and GenerateStream. */
-  readonly requests: { method: string; request: GenerateRequest; metadata: Metadata }[] = [];
+  readonly requests: { method: string; request: Decoded; metadata: Metadata }[] = [];
   /** Streams whose caller cancelled them. */
   cancelled = 0;
 
   constructor() {
     const Service = loadModelRouterService();
     this.server.addService(Service.service, {
-      Generate: (
-        call: ServerUnaryCall<GenerateRequest, GenerateResponse>,
-        cb: sendUnaryData<GenerateResponse>,
-      ) => {
+      Generate: (call: ServerUnaryCall<Decoded, GenerateResponse>, cb: sendUnaryData<GenerateResponse>) => {
         this.requests.push({ method: 'Generate', request: call.request, metadata: call.metadata });
         const failure = this.#failure(call.request.model);
         if (failure) return cb(failure);
@@ -47,7 +48,7 @@ export class FakeModelRouter {
         }
         cb(null, this.#answer(call.request));
       },
-      GenerateStream: (call: ServerWritableStream<GenerateRequest, GenerateChunk>) => {
+      GenerateStream: (call: ServerWritableStream<Decoded, GenerateChunk>) => {
         this.requests.push({ method: 'GenerateStream', request: call.request, metadata: call.metadata });
         call.on('cancelled', () => {
           this.cancelled++;
@@ -99,11 +100,19 @@ export class FakeModelRouter {
   }
 
   #failure(model: string) {
-    const fail = (code: status, opsightCode: string, details: string) => {
+    const fail = (code: status, opsightCode: string, details: string, param?: string) => {
       const metadata = new Metadata();
       metadata.set('opsight-error-code', opsightCode);
+      if (param) metadata.set('opsight-error-param', param);
       return Object.assign(new Error(details), { code, details, metadata });
     };
+    if (model === 'refused')
+      return fail(
+        status.INVALID_ARGUMENT,
+        'INVALID_REQUEST',
+        'messages[0].content: refused by the router',
+        'messages[0].content',
+      );
     if (model === 'missing')
       return fail(status.NOT_FOUND, 'MODEL_NOT_FOUND', `no route for model "${model}"`);
     if (model === 'down') return fail(status.UNAVAILABLE, 'BACKEND_UNAVAILABLE', 'every backend is down');
@@ -111,10 +120,10 @@ export class FakeModelRouter {
     return undefined;
   }
 
-  #answer(request: GenerateRequest): GenerateResponse {
-    const last = request.messages[request.messages.length - 1]?.content ?? '';
-    const content = `echo: ${last}`;
-    const prompt = request.messages.reduce((n, m) => n + m.content.split(/\s+/).filter(Boolean).length, 0);
+  #answer(request: Decoded): GenerateResponse {
+    const texts = parseChatRequest(chatRequestFromProto(request)).messages.map(messageText);
+    const content = `echo: ${texts.at(-1) ?? ''}`;
+    const prompt = texts.reduce((n, t) => n + t.split(/\s+/).filter(Boolean).length, 0);
     const completion = content.split(/\s+/).filter(Boolean).length;
     return {
       id: 'gen-1',

@@ -1,15 +1,11 @@
+import type { ChatRequest } from '@opsight/contracts/chat';
 import { type Dispatcher, Pool } from 'undici';
 
-/** A chat request as sent to model-serving (OpenAI's body). */
-export interface UpstreamRequest {
-  model: string;
-  messages: { role: string; content: string }[];
-  temperature?: number;
-  top_p?: number;
-  max_tokens?: number;
-  seed?: number;
-  stop?: string[];
-}
+/**
+ * A chat request as sent to model-serving: OpenAI's body as the contracts schema checked it, less the
+ * fields the edge keeps (`stream` is set per call).
+ */
+export type UpstreamRequest = Omit<ChatRequest, 'stream' | 'stream_options' | 'user'>;
 
 export interface UpstreamUsage {
   prompt_tokens: number;

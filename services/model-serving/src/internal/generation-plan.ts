@@ -1,3 +1,4 @@
+import { completionTokenLimit, messageText } from '@opsight/contracts/chat';
 import type { ChatRequest } from './chat-request.js';
 import type { ModelProfile } from './model-profile.js';
 
@@ -43,7 +44,7 @@ function seeded(seed: number): () => number {
 
 /** Prompt tokens, estimated as OpenAI's rule of thumb (4 characters a token) plus 4 per message. */
 export function countPromptTokens(request: ChatRequest): number {
-  return request.messages.reduce((n, m) => n + 4 + Math.ceil(m.content.length / 4), 2);
+  return request.messages.reduce((n, m) => n + 4 + Math.ceil(messageText(m).length / 4), 2);
 }
 
 /**
@@ -55,9 +56,13 @@ export function planGeneration(
   profile: ModelProfile,
   random: () => number = Math.random,
 ): GenerationPlan {
-  const rng = seeded(hash(`${profile.name}\n${request.seed ?? 0}\n${JSON.stringify(request.messages)}`));
+  // The text of each message (not its form: a string or text parts), so both forms get the same answer.
+  const conversation = JSON.stringify(
+    request.messages.map((m) => ({ role: m.role, content: messageText(m) })),
+  );
+  const rng = seeded(hash(`${profile.name}\n${request.seed ?? 0}\n${conversation}`));
   const natural = profile.minTokens + Math.floor(rng() * (profile.maxTokens - profile.minTokens + 1));
-  const limit = request.maxTokens ?? Number.POSITIVE_INFINITY;
+  const limit = completionTokenLimit(request) ?? Number.POSITIVE_INFINITY;
   const count = Math.min(natural, limit);
   const tokens: string[] = [];
   let text = '';
@@ -65,7 +70,7 @@ export function planGeneration(
   for (let i = 0; i < count; i++) {
     const word = WORDS[Math.floor(rng() * WORDS.length)]!;
     const token = i === 0 ? word : ` ${word}`;
-    const stopAt = firstStop(text + token, request.stop);
+    const stopAt = firstStop(text + token, request.stop ?? []);
     if (stopAt !== undefined) {
       const kept = (text + token).slice(0, stopAt).slice(text.length);
       if (kept) tokens.push(kept);
