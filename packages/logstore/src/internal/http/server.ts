@@ -3,7 +3,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { type GuardOptions, guardRequestListener, guardUpgradeListener } from '@opsight/http-guard';
+import { type LabelMatcher, matchesLabel } from '@opsight/contracts/codecs';
+import {
+  type ErrorLog,
+  errorFields,
+  type GuardOptions,
+  guardRequestListener,
+  guardUpgradeListener,
+  stderrErrorLog,
+} from '@opsight/http-guard';
 import type { SqliteDriverName } from '@opsight/sqlite';
 import { requestTenant, type TenantAuthenticator, tokensEqual } from '@opsight/tenant-auth';
 import { WebSocketServer } from 'ws';
@@ -17,7 +25,6 @@ import { decodePush, PushDecodeError } from '../push/decode-push.js';
 import { Ingester, type PushOutcome } from '../push/ingester.js';
 import { LogStorage } from '../storage/log-storage.js';
 import { defaultRetentionBytes, Retention } from '../storage/retention.js';
-import { type ErrorLog, errorFields, stderrErrorLog } from './error-log.js';
 import { StoreMetrics } from './metrics.js';
 import { BadParam, parseDirection, parseLimit, parseStep, parseTime } from './params.js';
 
@@ -171,7 +178,7 @@ export function createLogStore(options: LogStoreOptions): LogStore {
   const tails = new Set<Tail>();
   const maxBody = options.maxBodyBytes ?? 64 * 1024 * 1024;
   const retryAfter = options.storageFullRetryAfterSeconds ?? 5;
-  const logError = options.logError ?? stderrErrorLog;
+  const logError = options.logError ?? stderrErrorLog('logstore');
   const retention = new Retention(
     storage,
     {
@@ -784,20 +791,7 @@ export function createLogStore(options: LogStoreOptions): LogStore {
   return store;
 }
 
-function matchOne(
-  m: { name: string; op: string; value: string; re?: { matches(s: string): boolean } },
-  labels: Labels,
-): boolean {
+function matchOne(m: LabelMatcher, labels: Labels): boolean {
   if (m.name === 'trace_id' && labels.trace_id === undefined) return true; // checked on metadata by the pipeline
-  const v = labels[m.name] ?? '';
-  switch (m.op) {
-    case '=':
-      return v === m.value;
-    case '!=':
-      return v !== m.value;
-    case '=~':
-      return m.re!.matches(v);
-    default:
-      return !m.re!.matches(v);
-  }
+  return matchesLabel(m, labels[m.name]);
 }
