@@ -1,6 +1,6 @@
 import { closeSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { criLineHead, formatRfc3339Nano } from '@opsight/contracts/codecs';
+import { type CriStream, criLineHead, formatRfc3339Nano } from '@opsight/contracts/codecs';
 import { nowNs } from './now-ns.js';
 
 /** Options of {@link CriLogWriter}. */
@@ -22,7 +22,7 @@ export interface CriLogWriterOptions {
   maxRotatedFiles?: number;
 }
 
-type Stream = 'stdout' | 'stderr';
+type Stream = CriStream;
 
 /**
  * Writes a container's output in the CRI log format the kubelet uses:
