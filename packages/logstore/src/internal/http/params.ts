@@ -12,10 +12,11 @@ export class BadParam extends Error {
 
 /**
  * A timestamp as Loki accepts it: RFC3339(Nano), float seconds (`1700000000.5`), integer seconds
- * (10 digits or fewer) or integer nanoseconds. Returns ns.
+ * (10 digits or fewer) or integer nanoseconds. Returns ns, or undefined when the parameter is absent or
+ * empty (the operation's default applies).
  */
-export function parseTime(value: string | null | undefined, fallback: bigint, field: string): bigint {
-  if (value === null || value === undefined || value === '') return fallback;
+export function parseTime(value: string | null | undefined, field: string): bigint | undefined {
+  if (value === null || value === undefined || value === '') return undefined;
   try {
     return parseTimestamp(value);
   } catch {
