@@ -3,14 +3,13 @@
 // "unknown_service"); the other resource, scope and log attributes, trace_id, span_id,
 // severity_text and severity_number become structured metadata; the body is the line.
 
-import { fileURLToPath } from 'node:url';
 import { type AnyValue, anyValueToJs, type KeyValue } from '@opsight/contracts/codecs';
+import { protoFile } from '@opsight/contracts/proto';
 import protobuf from 'protobufjs';
 import type { Labels } from '../labels.js';
 import { MAX_DECODED_BYTES, PushDecodeError, type RawStream } from './decode-push.js';
 import { decodeContentEncoding } from './decompress.js';
 
-const protoPath = fileURLToPath(new URL('../../../../proto/otlp-logs.proto', import.meta.url));
 let requestType: protobuf.Type | undefined;
 
 /** Resource attributes Loki promotes to index labels by default. */
@@ -72,7 +71,9 @@ export function decodeOtlpLogs(
     if (typeof req !== 'object' || req === null)
       throw new PushDecodeError('INVALID_JSON', 'OTLP body must be an object');
   } else {
-    requestType ??= protobuf.loadSync(protoPath).lookupType('otlp.ExportLogsServiceRequest');
+    requestType ??= protobuf
+      .loadSync(protoFile('otlp/logs.proto'))
+      .lookupType('opentelemetry.proto.ExportLogsServiceRequest');
     try {
       req = requestType.toObject(requestType.decode(raw), { longs: String, bytes: Array }) as typeof req;
     } catch (e) {
