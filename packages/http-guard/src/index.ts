@@ -1,5 +1,6 @@
 export { checkRequest, checkUpgrade, type GuardedRequest } from './check-request.js';
 export { hasBody, isDeclaredContentType, mediaTypeOf } from './content-type-policy.js';
+export { type ErrorLog, errorFields, stderrErrorLog } from './error-log.js';
 export { type HookableApp, installFastifyGuard } from './fastify.js';
 export {
   consoleOrigins,

@@ -1,7 +1,9 @@
 // Public API of @opsight/logstore.
+
+export type { ErrorLog } from '@opsight/http-guard';
+export type { LogStoreApi } from './internal/api/log-store-api.js';
 export type { ErrorCode } from './internal/error-codes.js';
 export { ERROR_CODES } from './internal/error-codes.js';
-export type { ErrorLog } from './internal/http/error-log.js';
 export type { LogStore, LogStoreOptions } from './internal/http/server.js';
 export { createLogStore } from './internal/http/server.js';
 export type { Labels } from './internal/labels.js';

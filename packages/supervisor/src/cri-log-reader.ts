@@ -1,12 +1,12 @@
+import { type CriStream, parseCriLine } from '@opsight/contracts/codecs';
+
 /** One logical log line, partial chunks joined. */
 export interface CriLogEntry {
   /** RFC 3339 time with nanoseconds, of the line's first chunk. */
   time: string;
-  stream: 'stdout' | 'stderr';
+  stream: CriStream;
   line: string;
 }
-
-const CRI_LINE = /^(\S+) (stdout|stderr) ([FP]) (.*)$/s;
 
 /**
  * Parses CRI-format log text into logical lines: `P` chunks are joined with the chunks that follow on the
@@ -20,14 +20,15 @@ export function readCriLog(
   const out: CriLogEntry[] = [];
   for (const raw of text.split('\n')) {
     if (raw === '') continue;
-    const m = CRI_LINE.exec(raw);
-    if (!m) {
+    const cri = parseCriLine(raw);
+    if (!cri) {
       out.push({ time: '', stream: 'stdout', line: raw });
       continue;
     }
-    const [, time = '', stream = 'stdout', tag, content = ''] = m;
+    const { stream, content } = cri;
+    const time = raw.slice(0, raw.indexOf(' '));
     const open = pending.get(stream);
-    if (tag === 'P') {
+    if (cri.partial) {
       if (open) open.parts.push(content);
       else pending.set(stream, { time, parts: [content] });
       continue;
@@ -35,7 +36,7 @@ export function readCriLog(
     pending.delete(stream);
     out.push({
       time: open?.time ?? time,
-      stream: stream as CriLogEntry['stream'],
+      stream,
       line: open ? open.parts.join('') + content : content,
     });
   }

@@ -1,3 +1,4 @@
+export type { ErrorLog } from '@opsight/http-guard';
 export type { CriticalPathSegment } from './internal/analysis/critical-path.js';
 export { criticalPath } from './internal/analysis/critical-path.js';
 export type { ServiceEdge } from './internal/analysis/service-graph.js';
@@ -8,7 +9,6 @@ export type { AnalyzedSpan, TraceAnalysis } from './internal/analysis/trace-anal
 export { analyzeTrace } from './internal/analysis/trace-analysis.js';
 export type { ErrorCode } from './internal/error-codes.js';
 export { errorCatalogue, TraceStoreError } from './internal/error-codes.js';
-export type { ErrorLog } from './internal/error-log.js';
 export { spanMetricsBuckets } from './internal/metrics/span-metrics.js';
 export type { SpanLimits } from './internal/otlp/validate-span.js';
 export { defaultSpanLimits } from './internal/otlp/validate-span.js';

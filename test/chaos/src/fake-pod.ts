@@ -6,17 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import { appendFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { criLineHead } from '@opsight/contracts/codecs';
 import { lineText, lineTs } from './logs.js';
 
 export const FAKE_NAMESPACE = 'chaos';
-
-/** RFC 3339 with nanoseconds, as the kubelet writes CRI timestamps. */
-export function rfc3339Nano(ns: bigint): string {
-  const ms = ns / 1_000_000n;
-  const iso = new Date(Number(ms)).toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ
-  const nanos = (ns % 1_000_000_000n).toString().padStart(9, '0');
-  return `${iso.slice(0, 19)}.${nanos}Z`;
-}
 
 /** The kubelet's rotated-file suffix: `0.log.20260102-150405`. */
 export function rotationSuffix(d = new Date()): string {
@@ -53,7 +46,7 @@ export class FakePod {
   write(container: string, run: string, baseNs: bigint, numbers: readonly number[]): void {
     mkdirSync(join(this.dir, container), { recursive: true });
     const text = numbers
-      .map((n) => `${rfc3339Nano(lineTs(baseNs, n))} stdout F ${lineText(run, n)}\n`)
+      .map((n) => `${criLineHead(lineTs(baseNs, n), 'stdout', false)}${lineText(run, n)}\n`)
       .join('');
     appendFileSync(this.logPath(container), text);
   }
@@ -61,7 +54,7 @@ export class FakePod {
   /** Appends one numbered line stamped `tsNs` (a process's output is stamped when it is written). */
   writeStamped(container: string, run: string, n: number, tsNs: bigint): void {
     mkdirSync(join(this.dir, container), { recursive: true });
-    appendFileSync(this.logPath(container), `${rfc3339Nano(tsNs)} stdout F ${lineText(run, n)}\n`);
+    appendFileSync(this.logPath(container), `${criLineHead(tsNs, 'stdout', false)}${lineText(run, n)}\n`);
   }
 
   /** Rotates as the kubelet does: renames 0.log to 0.log.<timestamp>; the next write starts a new 0.log. */

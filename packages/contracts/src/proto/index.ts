@@ -1,8 +1,11 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** The .proto files this package ships, by name. */
-export type ProtoName = 'model_router.proto';
+/**
+ * The .proto files this package ships, by name: the router's service, and OTLP's messages (common ones,
+ * logs, traces; logs and traces import common, beside them).
+ */
+export type ProtoName = 'model_router.proto' | 'otlp/common.proto' | 'otlp/logs.proto' | 'otlp/trace.proto';
 
 /**
  * Absolute path of one of this package's .proto files, for `@grpc/proto-loader`. Resolved from the

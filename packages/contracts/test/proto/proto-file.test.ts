@@ -14,3 +14,20 @@ test('protoFile names the shipped file, the same one the package export resolves
 test('an unknown proto name is refused with the path it looked for', () => {
   assert.throws(() => protoFile('nope.proto' as 'model_router.proto'), /nope\.proto is missing at/);
 });
+
+test('the OTLP protos are shipped, import their common messages beside them, and the export resolves them', () => {
+  const common = readFileSync(protoFile('otlp/common.proto'), 'utf8');
+  for (const message of ['AnyValue', 'KeyValue', 'Resource', 'InstrumentationScope'])
+    assert.match(common, new RegExp(`^message ${message} \\{`, 'm'));
+  for (const [name, message] of [
+    ['otlp/logs.proto', 'ExportLogsServiceRequest'],
+    ['otlp/trace.proto', 'ExportTraceServiceRequest'],
+  ] as const) {
+    const text = readFileSync(protoFile(name), 'utf8');
+    assert.match(text, /^import "common\.proto";$/m);
+    assert.match(text, new RegExp(`^message ${message} \\{`, 'm'));
+    assert.match(text, /^package opentelemetry\.proto;$/m);
+  }
+  const exported = createRequire(import.meta.url).resolve('@opsight/contracts/proto/otlp/common.proto');
+  assert.equal(exported, protoFile('otlp/common.proto'));
+});

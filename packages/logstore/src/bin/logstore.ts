@@ -20,11 +20,12 @@
 //
 // Prints one line "logstore listening on <url>" when ready; GET /ready answers 200 from then on.
 import { mkdirSync, readFileSync } from 'node:fs';
+import { parseDuration } from '@opsight/contracts/codecs';
 import { parseSqliteDriver, type SqliteDriverName } from '@opsight/sqlite';
 import { TokensFile } from '@opsight/tenant-auth';
 import { createLogStore } from '../internal/http/server.js';
 import { DEFAULT_LIMITS, type Limits } from '../internal/limits.js';
-import { parseBytes, parseDuration } from '../internal/logql/units.js';
+import { parseBytes } from '../internal/logql/units.js';
 import { parseRetentionBytes } from '../internal/storage/retention.js';
 
 function usage(message: string): never {
@@ -55,7 +56,7 @@ for (let i = 0; i < args.length; i++) {
       dataDir = next();
       break;
     case '--retention-age':
-      retentionAge = parseDuration(next()) / 1e6;
+      retentionAge = Number(parseDuration(next(), 'prometheus')) / 1e6;
       break;
     case '--retention-bytes':
     case '--retention-size': // the older name
@@ -69,10 +70,10 @@ for (let i = 0; i < args.length; i++) {
       break;
     case '--stream-idle-period':
       // Loki's chunk_idle_period: streams without an entry for this long stop counting as active.
-      limits.chunk_idle_period_ms = parseDuration(next()) / 1e6;
+      limits.chunk_idle_period_ms = Number(parseDuration(next(), 'prometheus')) / 1e6;
       break;
     case '--seal-interval':
-      sealIntervalMs = parseDuration(next()) / 1e6;
+      sealIntervalMs = Number(parseDuration(next(), 'prometheus')) / 1e6;
       break;
     case '--require-tenant':
       requireTenant = true;

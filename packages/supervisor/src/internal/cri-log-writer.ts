@@ -1,6 +1,7 @@
 import { closeSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { rfc3339Nano } from './rfc3339-nano.js';
+import { type CriStream, criLineHead, formatRfc3339Nano } from '@opsight/contracts/codecs';
+import { nowNs } from './now-ns.js';
 
 /** Options of {@link CriLogWriter}. */
 export interface CriLogWriterOptions {
@@ -21,7 +22,7 @@ export interface CriLogWriterOptions {
   maxRotatedFiles?: number;
 }
 
-type Stream = 'stdout' | 'stderr';
+type Stream = CriStream;
 
 /**
  * Writes a container's output in the CRI log format the kubelet uses:
@@ -100,7 +101,7 @@ export class CriLogWriter {
   }
 
   private emit(stream: Stream, tag: 'F' | 'P', content: Buffer): void {
-    const head = Buffer.from(`${rfc3339Nano()} ${stream} ${tag} `);
+    const head = Buffer.from(criLineHead(nowNs(), stream, tag === 'P'));
     const line = Buffer.concat([head, content, NEWLINE]);
     if (this.size > 0 && this.size + line.length > this.maxFileBytes) this.rotate();
     writeSync(this.fd, line);
@@ -109,7 +110,7 @@ export class CriLogWriter {
 
   private rotate(): void {
     closeSync(this.fd);
-    const stamp = rfc3339Nano().replace(/[-:]/g, '');
+    const stamp = formatRfc3339Nano(nowNs()).replace(/[-:]/g, '');
     renameSync(this.path, `${this.path}.${stamp}`);
     const prefix = `${basename(this.path)}.`;
     const rotated = readdirSync(dirname(this.path))

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { parseArgs } from 'node:util';
 // Command line entry of the trace store, as the supervisor runs it:
 //   tracestore --data-dir var/data/tracestore [--otlp-http 127.0.0.1:4318] [--otlp-grpc 127.0.0.1:4317]
 //              [--query 127.0.0.1:16686] [--synchronous FULL|NORMAL] [--retention-age 168h]
@@ -8,10 +9,9 @@
 // per line, see @opsight/tenant-auth; re-read when it changes, so tokens rotate without a restart; a malformed
 // file at start exits with its file:line). Without it the store has the single tenant `fake`. The bearer token, when wanted, comes from the environment
 // (TRACESTORE_BEARER_TOKEN) so that it never appears in a process list. Readiness: GET /ready on the query port.
-import { parseArgs } from 'node:util';
+import { tryParseDuration } from '@opsight/contracts/codecs';
 import { parseSqliteDriver } from '@opsight/sqlite';
 import { TokensFile } from '@opsight/tenant-auth';
-import { parseGoDuration } from '../internal/query/go-duration.js';
 import { TraceStoreServer } from '../internal/trace-store-server.js';
 
 const usage =
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   const synchronous = values.synchronous?.toUpperCase() ?? 'FULL';
   if (synchronous !== 'FULL' && synchronous !== 'NORMAL')
     throw new Error('--synchronous must be FULL or NORMAL');
-  const ageNs = values['retention-age'] ? parseGoDuration(values['retention-age']) : null;
+  const ageNs = values['retention-age'] ? tryParseDuration(values['retention-age']) : null;
   if (values['retention-age'] && (ageNs === null || ageNs <= 0n))
     throw new Error('--retention-age: bad duration');
   const bytes = values['retention-bytes'] ? Number(values['retention-bytes']) : undefined;

@@ -7,11 +7,11 @@
 // get 503 STORAGE_FULL with Retry-After until a commit succeeds again (see TraceIngester).
 import type * as grpc from '@grpc/grpc-js';
 import { traceStoreSpansDroppedTotal, traceStoreStorageFull } from '@opsight/catalog';
+import type { ErrorLog } from '@opsight/http-guard';
 import type { SqliteDriverName } from '@opsight/sqlite';
 import type { TenantAuthenticator } from '@opsight/tenant-auth';
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import type { ErrorLog } from './error-log.js';
 import { parseListenAddress } from './http/listen-address.js';
 import { SpanMetrics } from './metrics/span-metrics.js';
 import { bindGrpc, createOtlpGrpcServer } from './otlp/otlp-grpc-receiver.js';

@@ -31,11 +31,13 @@
 //     back-pressured per file (`maxQueuedPerFile`) and overall (`maxQueuedEntries`), never dropped.
 //   - opsight_collector_lag_seconds is the age of the oldest entry read and neither stored nor dropped,
 //     over every stream, so it keeps growing while one stream is refused.
+
 import { type FileHandle, open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseCriLine } from '@opsight/contracts/codecs';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { formatLabels, type Labels } from '../labels.js';
-import { PartialJoiner, parseCriLine } from './cri.js';
+import { PartialJoiner } from './cri.js';
 import { processLine } from './entry-pipeline.js';
 import {
   FINGERPRINT_BYTES,

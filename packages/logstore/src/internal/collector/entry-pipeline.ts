@@ -1,7 +1,7 @@
 // The same pipeline as the production Alloy config (observability/alloy): parse the line as JSON,
 // `level` becomes a stream label, trace_id / request_id / user_id become structured metadata, and
 // the entry time is the log's own `timestamp` when it parses.
-import { parseRfc3339Nano } from './cri.js';
+import { parseRfc3339Nano } from '@opsight/contracts/codecs';
 
 export const METADATA_FIELDS = ['trace_id', 'request_id', 'user_id'] as const;
 
@@ -33,7 +33,7 @@ export function processLine(ts: bigint, line: string): ProcessedEntry {
   if (Object.keys(md).length > 0) out.metadata = md;
   if (typeof o.timestamp === 'string') {
     const t = parseRfc3339Nano(o.timestamp);
-    if (t !== undefined) out.ts = t;
+    if (t !== null) out.ts = t;
   }
   return out;
 }

@@ -1,5 +1,5 @@
 // Query parameters as Loki's HTTP API reads them (timestamps, durations, limits, direction).
-import { parseDuration } from '../logql/units.js';
+import { parseDuration, parseTimestamp } from '@opsight/contracts/codecs';
 
 export class BadParam extends Error {
   constructor(
@@ -12,31 +12,23 @@ export class BadParam extends Error {
 
 /**
  * A timestamp as Loki accepts it: RFC3339(Nano), float seconds (`1700000000.5`), integer seconds
- * (10 digits or fewer) or integer nanoseconds. Returns ns.
+ * (10 digits or fewer) or integer nanoseconds. Returns ns, or undefined when the parameter is absent or
+ * empty (the operation's default applies).
  */
-export function parseTime(value: string | null | undefined, fallback: bigint, field: string): bigint {
-  if (value === null || value === undefined || value === '') return fallback;
-  if (/^\d+\.\d*$/.test(value)) {
-    const [s, frac = ''] = value.split('.');
-    return BigInt(s!) * 1_000_000_000n + BigInt(frac.padEnd(9, '0').slice(0, 9));
-  }
-  if (/^-?\d+$/.test(value)) {
-    const n = BigInt(value);
-    return value.replace('-', '').length <= 10 ? n * 1_000_000_000n : n;
-  }
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms))
+export function parseTime(value: string | null | undefined, field: string): bigint | undefined {
+  if (value === null || value === undefined || value === '') return undefined;
+  try {
+    return parseTimestamp(value);
+  } catch {
     throw new BadParam(field, `invalid ${field}: cannot parse "${value}" to a valid timestamp`);
-  const frac = /\.(\d+)/.exec(value)?.[1] ?? '';
-  const subMs = BigInt(frac.padEnd(9, '0').slice(3, 9) || '0');
-  return BigInt(ms) * 1_000_000n + subMs;
+  }
 }
 
 /** A step or duration: Go/Prometheus duration (`1m`) or float seconds (`60`, `0.5`). Returns ns. */
 export function parseStep(value: string, field: string): bigint {
   if (/^\d+(\.\d+)?$/.test(value)) return BigInt(Math.round(Number(value) * 1e9));
   try {
-    return BigInt(parseDuration(value));
+    return parseDuration(value, 'prometheus');
   } catch {
     throw new BadParam(field, `invalid ${field}: cannot parse "${value}" to a valid duration`);
   }

@@ -1,16 +1,9 @@
 // LogQL syntax tree, built from @grafana/lezer-logql's parse tree by parse.ts.
+import type { LabelMatcher } from '@opsight/contracts/codecs';
 import type { RE2JS } from 're2js';
 import type { IpMatcher } from './ip-matcher.js';
 
-export type MatchOp = '=' | '!=' | '=~' | '!~';
-
-export interface LabelMatcher {
-  name: string;
-  op: MatchOp;
-  value: string;
-  /** Compiled, fully anchored, for =~ and !~. */
-  re?: RE2JS;
-}
+export type { LabelMatcher, MatchOp } from '@opsight/contracts/codecs';
 
 export type CompareOp = '==' | '!=' | '>' | '>=' | '<' | '<=';
 

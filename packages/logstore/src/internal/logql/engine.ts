@@ -1,5 +1,6 @@
 // Evaluates LogQL queries against the storage: log queries return streams, metric queries return
 // a vector (instant) or a matrix (range) evaluated on the step grid, as Loki does.
+import { matchesLabel, parseDuration } from '@opsight/contracts/codecs';
 import type { ErrorCode } from '../error-codes.js';
 import { formatLabels, type Labels } from '../labels.js';
 import type { Limits } from '../limits.js';
@@ -17,8 +18,8 @@ import type {
 } from './ast.js';
 import { parseQuery } from './parse.js';
 import { ParseError, UnsupportedError } from './parse-error.js';
-import { compare, compilePipeline, labelFilterMatches, matchLabel, type PipelineOutput } from './pipeline.js';
-import { parseBytes, parseDuration } from './units.js';
+import { compare, compilePipeline, labelFilterMatches, type PipelineOutput } from './pipeline.js';
+import { parseBytes } from './units.js';
 
 export class QueryError extends Error {
   constructor(
@@ -132,7 +133,7 @@ export class QueryEngine {
   matchStreams(tenant: string, matchers: LabelMatcher[], from?: bigint, to?: bigint): StreamInfo[] {
     return this.storage.streams(tenant).filter((s) => {
       if (from !== undefined && to !== undefined && (s.maxTs < from || s.minTs >= to)) return false;
-      return matchers.every((m) => matchLabel(m, s.labels[m.name]));
+      return matchers.every((m) => matchesLabel(m, s.labels[m.name]));
     });
   }
 
@@ -397,7 +398,7 @@ export class QueryEngine {
             if (raw === undefined) v = Number.NaN;
             else if (unwrap.conversion === 'bytes') v = parseBytes(raw);
             else if (unwrap.conversion === 'duration' || unwrap.conversion === 'duration_seconds')
-              v = parseDuration(raw) / 1e9;
+              v = Number(parseDuration(raw, 'prometheus')) / 1e9;
             else v = raw.trim() === '' ? Number.NaN : Number(raw);
           } catch {
             v = Number.NaN;

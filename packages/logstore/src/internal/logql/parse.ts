@@ -4,7 +4,8 @@
 // precedence. Constructs the engine does not implement are rejected with UnsupportedError.
 import { parser } from '@grafana/lezer-logql';
 import type { SyntaxNode } from '@lezer/common';
-import { RE2JS } from 're2js';
+import { compileRegex as compileRe2, parseDuration, RegexSyntaxError } from '@opsight/contracts/codecs';
+import type { RE2JS } from 're2js';
 import { readQuoted } from '../labels.js';
 import type {
   BinaryOp,
@@ -27,7 +28,7 @@ import { compileIp } from './ip-matcher.js';
 import { ParseError, UnsupportedError } from './parse-error.js';
 import { compilePattern } from './pattern.js';
 import { compileTemplate } from './template.js';
-import { parseBytes, parseDuration } from './units.js';
+import { parseBytes } from './units.js';
 
 export function parseQuery(q: string): Query {
   if (q.trim() === '') throw new ParseError('parse error: syntax error: unexpected end of query');
@@ -59,9 +60,10 @@ function position(q: string, at: number): { line: number; col: number } {
 /** Compiles a regex with RE2 semantics; a bad one is a parse error naming it. */
 export function compileRegex(source: string, anchored: boolean): RE2JS {
   try {
-    return RE2JS.compile(anchored ? `^(?:${source})$` : source);
+    return compileRe2(source, anchored);
   } catch (e) {
-    throw new ParseError(`parse error: invalid regex ${JSON.stringify(source)}: ${(e as Error).message}`);
+    if (e instanceof RegexSyntaxError) throw new ParseError(`parse error: ${e.message}`);
+    throw e;
   }
 }
 
@@ -420,7 +422,12 @@ class Builder {
     let op = this.text(opNode!) as CompareOp | '=';
     if (op === '=') op = '==';
     if (f.name === 'DurationFilter') {
-      return { kind: 'duration', name, op, value: parseDuration(this.text(f.getChild('Duration')!)) / 1e9 };
+      return {
+        kind: 'duration',
+        name,
+        op,
+        value: Number(parseDuration(this.text(f.getChild('Duration')!), 'prometheus')) / 1e9,
+      };
     }
     if (f.name === 'BytesFilter')
       return { kind: 'bytes', name, op, value: parseBytes(this.text(f.getChild('Bytes')!)) };
@@ -514,9 +521,9 @@ class Builder {
       selector = this.logExpr(le);
     }
     const rangeNode = n.getChild('Range')!;
-    const rangeNs = BigInt(parseDuration(this.text(rangeNode.getChild('Duration')!)));
+    const rangeNs = parseDuration(this.text(rangeNode.getChild('Duration')!), 'prometheus');
     const off = n.getChild('OffsetExpr');
-    const offsetNs = off ? BigInt(parseDuration(this.text(off.getChild('Duration')!))) : 0n;
+    const offsetNs = off ? parseDuration(this.text(off.getChild('Duration')!), 'prometheus') : 0n;
     const out: LogRange = { selector, rangeNs, offsetNs };
     const uw = n.getChild('UnwrapExpr');
     if (uw) out.unwrap = this.unwrap(uw);

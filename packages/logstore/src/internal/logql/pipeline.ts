@@ -2,10 +2,11 @@
 // labels start as the stream labels plus the entry's structured metadata; a parsed label that
 // collides with a stream label gets the `_extracted` suffix; parse and conversion failures set
 // `__error__` (and `__error_details__`) instead of dropping the line.
-import type { LabelFilterExpr, LabelMatcher, LineFilterStage, Stage } from './ast.js';
+import { matchesLabel, parseDuration } from '@opsight/contracts/codecs';
+import type { LabelFilterExpr, LineFilterStage, Stage } from './ast.js';
 import { lineHasIp } from './ip-matcher.js';
 import { matchPattern } from './pattern.js';
-import { parseBytes, parseDuration } from './units.js';
+import { parseBytes } from './units.js';
 
 export type MutableLabels = Record<string, string>;
 
@@ -21,20 +22,6 @@ export interface PipelineInput {
 export interface PipelineOutput {
   line: string;
   labels: MutableLabels;
-}
-
-export function matchLabel(m: LabelMatcher, value: string | undefined): boolean {
-  const v = value ?? '';
-  switch (m.op) {
-    case '=':
-      return v === m.value;
-    case '!=':
-      return v !== m.value;
-    case '=~':
-      return m.re!.matches(v);
-    case '!~':
-      return !m.re!.matches(v);
-  }
 }
 
 export function lineFilterMatches(f: LineFilterStage, line: string): boolean {
@@ -193,7 +180,7 @@ export function labelFilterMatches(f: LabelFilterExpr, labels: MutableLabels): b
     case 'or':
       return labelFilterMatches(f.left, labels) || labelFilterMatches(f.right, labels);
     case 'matcher':
-      return matchLabel(f.matcher, labels[f.matcher.name]);
+      return matchesLabel(f.matcher, labels[f.matcher.name]);
     case 'ip': {
       const v = labels[f.name];
       if (v === undefined) return false;
@@ -206,7 +193,7 @@ export function labelFilterMatches(f: LabelFilterExpr, labels: MutableLabels): b
       if (raw === undefined) return false;
       let v: number;
       try {
-        if (f.kind === 'duration') v = parseDuration(raw) / 1e9;
+        if (f.kind === 'duration') v = Number(parseDuration(raw, 'prometheus')) / 1e9;
         else if (f.kind === 'bytes') v = parseBytes(raw);
         else {
           v = raw.trim() === '' ? Number.NaN : Number(raw);
@@ -360,13 +347,13 @@ export function compilePipeline(
         case 'drop':
           for (const item of s.items) {
             if (!(item.name in labels)) continue;
-            if (!item.matcher || matchLabel(item.matcher, labels[item.name])) delete labels[item.name];
+            if (!item.matcher || matchesLabel(item.matcher, labels[item.name])) delete labels[item.name];
           }
           break;
         case 'keep': {
           const keep = new Set<string>();
           for (const item of s.items) {
-            if (item.name in labels && (!item.matcher || matchLabel(item.matcher, labels[item.name])))
+            if (item.name in labels && (!item.matcher || matchesLabel(item.matcher, labels[item.name])))
               keep.add(item.name);
           }
           for (const k of Object.keys(labels)) if (!keep.has(k)) delete labels[k];

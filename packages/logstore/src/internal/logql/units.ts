@@ -1,42 +1,4 @@
-// Duration and byte-size literals as LogQL reads them.
-
-const DURATION_UNITS: Record<string, number> = {
-  ns: 1,
-  us: 1e3,
-  µs: 1e3,
-  μs: 1e3,
-  ms: 1e6,
-  s: 1e9,
-  m: 60e9,
-  h: 3600e9,
-  d: 86400e9,
-  w: 7 * 86400e9,
-  y: 365 * 86400e9,
-};
-
-/** Parses `1h30m`, `500ms`, `1.5s`, `7d` (Go and Prometheus duration syntax) into nanoseconds. */
-export function parseDuration(text: string): number {
-  const s = text.trim();
-  let sign = 1;
-  let rest = s;
-  if (rest.startsWith('-')) {
-    sign = -1;
-    rest = rest.slice(1);
-  } else if (rest.startsWith('+')) rest = rest.slice(1);
-  if (rest === '0') return 0;
-  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h|d|w|y)/y;
-  let total = 0;
-  let at = 0;
-  while (at < rest.length) {
-    re.lastIndex = at;
-    const m = re.exec(rest);
-    if (!m) throw new RangeError(`invalid duration ${JSON.stringify(text)}`);
-    total += Number(m[1]) * DURATION_UNITS[m[2]!]!;
-    at = re.lastIndex;
-  }
-  if (rest.length === 0) throw new RangeError(`invalid duration ${JSON.stringify(text)}`);
-  return sign * Math.round(total);
-}
+// Byte-size literals as LogQL reads them (durations are @opsight/contracts/codecs' parseDuration).
 
 const BYTE_UNITS: Record<string, number> = {
   '': 1,

@@ -3,13 +3,13 @@
 // "unknown_service"); the other resource, scope and log attributes, trace_id, span_id,
 // severity_text and severity_number become structured metadata; the body is the line.
 
-import { fileURLToPath } from 'node:url';
+import { type AnyValue, anyValueToJs, type KeyValue } from '@opsight/contracts/codecs';
+import { protoFile } from '@opsight/contracts/proto';
 import protobuf from 'protobufjs';
 import type { Labels } from '../labels.js';
 import { MAX_DECODED_BYTES, PushDecodeError, type RawStream } from './decode-push.js';
 import { decodeContentEncoding } from './decompress.js';
 
-const protoPath = fileURLToPath(new URL('../../../../proto/otlp-logs.proto', import.meta.url));
 let requestType: protobuf.Type | undefined;
 
 /** Resource attributes Loki promotes to index labels by default. */
@@ -34,33 +34,10 @@ const INDEX_LABEL_ATTRIBUTES = new Set([
   'service.namespace',
 ]);
 
-type AnyValue = {
-  stringValue?: string;
-  boolValue?: boolean;
-  intValue?: number | string | { toString(): string };
-  doubleValue?: number;
-  arrayValue?: { values?: AnyValue[] };
-  kvlistValue?: { values?: KeyValue[] };
-  bytesValue?: Uint8Array | string;
-};
-type KeyValue = { key?: string; value?: AnyValue };
-
-function plain(v: AnyValue | undefined): unknown {
-  if (!v) return '';
-  if (v.stringValue !== undefined) return v.stringValue;
-  if (v.boolValue !== undefined) return v.boolValue;
-  if (v.intValue !== undefined) return Number(v.intValue.toString());
-  if (v.doubleValue !== undefined) return v.doubleValue;
-  if (v.arrayValue) return (v.arrayValue.values ?? []).map(plain);
-  if (v.kvlistValue)
-    return Object.fromEntries((v.kvlistValue.values ?? []).map((kv) => [kv.key ?? '', plain(kv.value)]));
-  if (v.bytesValue !== undefined)
-    return typeof v.bytesValue === 'string' ? v.bytesValue : Buffer.from(v.bytesValue).toString('base64');
-  return '';
-}
-
-function text(v: AnyValue | undefined): string {
-  const p = plain(v);
+/** The text of a value: strings as they are, anything else as JSON; an empty value is the empty string. */
+function text(v: AnyValue | null | undefined): string {
+  const p = anyValueToJs(v);
+  if (p === null) return '';
   return typeof p === 'string' ? p : JSON.stringify(p);
 }
 
@@ -94,7 +71,9 @@ export function decodeOtlpLogs(
     if (typeof req !== 'object' || req === null)
       throw new PushDecodeError('INVALID_JSON', 'OTLP body must be an object');
   } else {
-    requestType ??= protobuf.loadSync(protoPath).lookupType('otlp.ExportLogsServiceRequest');
+    requestType ??= protobuf
+      .loadSync(protoFile('otlp/logs.proto'))
+      .lookupType('opentelemetry.proto.ExportLogsServiceRequest');
     try {
       req = requestType.toObject(requestType.decode(raw), { longs: String, bytes: Array }) as typeof req;
     } catch (e) {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PartialJoiner, parseCriLine, parseRfc3339Nano } from '../../../src/internal/collector/cri.js';
+import { parseCriLine, parseRfc3339Nano } from '@opsight/contracts/codecs';
+import { PartialJoiner } from '../../../src/internal/collector/cri.js';
 
 test('parses CRI lines with nanosecond timestamps, streams and tags', () => {
   const l = parseCriLine('2026-11-26T06:00:00.123456789Z stdout F hello world');
@@ -11,7 +12,7 @@ test('parses CRI lines with nanosecond timestamps, streams and tags', () => {
   assert.equal(parseCriLine('not a cri line'), undefined);
   assert.equal(parseCriLine('2026-11-26T06:00:00Z stdin F x'), undefined);
   assert.equal(parseCriLine('2026-11-26T06:00:00Z stdout X x'), undefined);
-  assert.equal(parseRfc3339Nano('2026-11-26 06:00:00'), undefined);
+  assert.equal(parseRfc3339Nano('2026-11-26 06:00:00'), null);
 });
 
 test('P chunks are joined with the following chunks up to the next F, per stream', () => {

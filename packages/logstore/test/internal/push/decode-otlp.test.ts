@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { protoFile } from '@opsight/contracts/proto';
 import protobuf from 'protobufjs';
 import { createLogStore, type LogStore } from '../../../src/internal/http/server.js';
 
@@ -76,10 +76,8 @@ test('OTLP/HTTP JSON logs: resource attributes become labels, the rest structure
 });
 
 test('OTLP/HTTP protobuf logs are accepted; service_name defaults to unknown_service; bad protobuf is 400', async () => {
-  const root = protobuf.loadSync(
-    fileURLToPath(new URL('../../../../proto/otlp-logs.proto', import.meta.url)),
-  );
-  const T = root.lookupType('otlp.ExportLogsServiceRequest');
+  const root = protobuf.loadSync(protoFile('otlp/logs.proto'));
+  const T = root.lookupType('opentelemetry.proto.ExportLogsServiceRequest');
   const msg = T.create({
     resourceLogs: [
       {

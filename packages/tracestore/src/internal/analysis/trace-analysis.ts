@@ -1,6 +1,6 @@
 // What a console shows for one trace: the span tree in display order (depth, parent, missing parents), the
 // critical path, and the service calls inside the trace. Times are Unix nanoseconds as decimal strings.
-import { toBigInt } from '../otlp/otlp-model.js';
+import { int64ToBigInt } from '@opsight/contracts/codecs';
 import type { DecodedTrace } from '../query/decoded-trace.js';
 import { jaegerTraceId } from '../query/jaeger-json.js';
 import { criticalPath } from './critical-path.js';
@@ -50,14 +50,14 @@ interface Input extends TreeSpanInput {
 
 export function analyzeTrace(trace: DecodedTrace): TraceAnalysis {
   const inputs: Input[] = trace.spans.map(({ stored, message }) => {
-    const startNs = toBigInt(message.startTimeUnixNano);
+    const startNs = int64ToBigInt(message.startTimeUnixNano);
     return {
       spanId: stored.spanId.toString('hex'),
       parentSpanId: stored.parentSpanId ? stored.parentSpanId.toString('hex') : null,
       service: stored.service,
       name: stored.name,
       startNs,
-      endNs: toBigInt(message.endTimeUnixNano),
+      endNs: int64ToBigInt(message.endTimeUnixNano),
       statusCode: stored.statusCode,
     };
   });

@@ -1,6 +1,11 @@
 // Reading OTLP attribute values: lookups by key and the plain string form used by indexes and tag search.
-import type { AnyValue, KeyValue } from './otlp-model.js';
-import { anyValueField, toBigInt } from './otlp-model.js';
+import {
+  type AnyValue,
+  anyValueField,
+  anyValueToJs,
+  int64ToBigInt,
+  type KeyValue,
+} from '@opsight/contracts/codecs';
 
 /** Returns the value of the first attribute named `key`, or undefined. */
 export function findAttribute(attributes: KeyValue[] | undefined, key: string): AnyValue | undefined {
@@ -17,43 +22,16 @@ export function valueText(value: AnyValue | null | undefined): string | undefine
     case 'boolValue':
       return String(value!.boolValue);
     case 'intValue':
-      return toBigInt(value!.intValue, false).toString();
+      return int64ToBigInt(value!.intValue, false).toString();
     case 'doubleValue':
       return String(value!.doubleValue);
     case 'arrayValue':
       return valueText(value!.arrayValue!.values?.[0]);
     case 'bytesValue':
-      return Buffer.from(value!.bytesValue!).toString('base64');
+      return anyValueToJs(value) as string;
     case 'kvlistValue':
-      return JSON.stringify(anyValueToPlain(value));
+      return JSON.stringify(anyValueToJs(value));
     default:
       return undefined;
-  }
-}
-
-/** A JSON-friendly rendering of a value (objects for key/value lists, arrays for arrays). */
-export function anyValueToPlain(value: AnyValue | null | undefined): unknown {
-  switch (anyValueField(value)) {
-    case 'stringValue':
-      return value!.stringValue;
-    case 'boolValue':
-      return value!.boolValue;
-    case 'intValue': {
-      const n = toBigInt(value!.intValue, false);
-      return Number.isSafeInteger(Number(n)) ? Number(n) : n.toString();
-    }
-    case 'doubleValue':
-      return value!.doubleValue;
-    case 'arrayValue':
-      return (value!.arrayValue!.values ?? []).map(anyValueToPlain);
-    case 'kvlistValue': {
-      const out: Record<string, unknown> = {};
-      for (const kv of value!.kvlistValue!.values ?? []) out[kv.key] = anyValueToPlain(kv.value);
-      return out;
-    }
-    case 'bytesValue':
-      return Buffer.from(value!.bytesValue!).toString('base64');
-    default:
-      return null;
   }
 }

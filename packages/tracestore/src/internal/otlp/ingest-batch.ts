@@ -1,9 +1,10 @@
 // An OTLP export request cut into what the store keeps: resources, scopes and spans (each kept as the bytes
 // that arrived), with the indexed fields read out and the invalid spans counted with their reasons.
+import { int64ToBigInt } from '@opsight/contracts/codecs';
 import protobuf from 'protobufjs';
 import { findAttribute, valueText } from './attribute-values.js';
 import type { KeyValue, ResourceMessage, SpanMessage } from './otlp-model.js';
-import { toBigInt } from './otlp-model.js';
+
 import { otlpTypes } from './otlp-schema.js';
 import { type SpanLimits, validateSpan } from './validate-span.js';
 
@@ -142,7 +143,7 @@ export function decodeExportRequest(body: Uint8Array, limits: SpanLimits): Inges
         }
         const parent =
           span.parentSpanId && span.parentSpanId.length === 8 ? Buffer.from(span.parentSpanId) : null;
-        const startNs = toBigInt(span.startTimeUnixNano);
+        const startNs = int64ToBigInt(span.startTimeUnixNano);
         const httpStatus = Number(firstText(span.attributes, httpStatusKeys));
         batch.spans.push({
           traceId: Buffer.from(span.traceId),
@@ -151,7 +152,7 @@ export function decodeExportRequest(body: Uint8Array, limits: SpanLimits): Inges
           name: span.name ?? '',
           kind: span.kind ?? 0,
           startNs,
-          endNs: toBigInt(span.endTimeUnixNano),
+          endNs: int64ToBigInt(span.endTimeUnixNano),
           statusCode: span.status?.code ?? 0,
           httpStatus: Number.isInteger(httpStatus) && httpStatus > 0 ? httpStatus : null,
           modelName: firstText(span.attributes, modelKeys),

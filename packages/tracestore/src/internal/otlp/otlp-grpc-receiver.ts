@@ -2,8 +2,8 @@
 // and decoded by the shared ingester; invalid requests end with INVALID_ARGUMENT and the reason, partially
 // invalid ones succeed with partial_success. gzip message compression is handled by grpc-js.
 import * as grpc from '@grpc/grpc-js';
+import { type ErrorLog, errorFields, stderrErrorLog } from '@opsight/http-guard';
 import { TraceStoreError } from '../error-codes.js';
-import { type ErrorLog, errorFields, stderrErrorLog } from '../error-log.js';
 import { otlpTypes, traceExportPath } from './otlp-schema.js';
 import type { ExportOutcome, TraceIngester } from './trace-ingester.js';
 
@@ -41,7 +41,7 @@ export function createOtlpGrpcServer(options: OtlpGrpcOptions): grpc.Server {
   const server = new grpc.Server({
     'grpc.max_receive_message_length': options.maxRequestBytes,
   });
-  const logError = options.logError ?? stderrErrorLog;
+  const logError = options.logError ?? stderrErrorLog('tracestore');
   const fail = (callback: grpc.sendUnaryData<ExportOutcome>, error: unknown): void => {
     if (error instanceof TraceStoreError) {
       callback({ code: error.grpcCode, details: `${error.code}: ${error.message}` });

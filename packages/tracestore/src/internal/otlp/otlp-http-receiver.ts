@@ -5,10 +5,9 @@
 // with Retry-After, which OTLP/HTTP senders retry; nothing of such a request was stored.
 import { promisify } from 'node:util';
 import { gunzip, inflate } from 'node:zlib';
-import { installFastifyGuard } from '@opsight/http-guard';
+import { type ErrorLog, errorFields, installFastifyGuard, stderrErrorLog } from '@opsight/http-guard';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { TraceStoreError } from '../error-codes.js';
-import { type ErrorLog, errorFields, stderrErrorLog } from '../error-log.js';
 import { otlpTypes } from './otlp-schema.js';
 import type { ExportOutcome, TraceIngester } from './trace-ingester.js';
 
@@ -91,7 +90,7 @@ async function decompress(body: Buffer, encoding: string | undefined, limit: num
 
 export function createOtlpHttpReceiver(options: OtlpHttpOptions): FastifyInstance {
   const app = Fastify({ bodyLimit: options.maxRequestBytes });
-  const logError = options.logError ?? stderrErrorLog;
+  const logError = options.logError ?? stderrErrorLog('tracestore');
   // Browser safety: Host (DNS rebinding), Origin and the two OTLP media types, before any body is read.
   installFastifyGuard(app, { writeContentTypes: ['application/json', 'application/x-protobuf'] });
   app.removeAllContentTypeParsers();

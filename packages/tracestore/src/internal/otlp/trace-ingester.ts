@@ -8,9 +8,10 @@
 // keeps the request and retries, and the first commit after space is freed succeeds, with no restart.
 // Spans over the per-trace limit are not stored: they are counted (`dropped`) and reported to the sender as
 // rejected in OTLP's partial_success, which senders do not retry.
+
+import { type ErrorLog, errorFields, stderrErrorLog } from '@opsight/http-guard';
 import type { Counter, Gauge } from 'prom-client';
 import { TraceStoreError } from '../error-codes.js';
-import { type ErrorLog, errorFields, stderrErrorLog } from '../error-log.js';
 import type { SpanMetrics } from '../metrics/span-metrics.js';
 import type { IngestResult, SpanStore } from '../storage/span-store.js';
 import { otlpJsonToProtobuf } from './decode-json.js';
@@ -142,7 +143,7 @@ export class TraceIngester {
         const full = isDiskFull(result);
         if (full) this.counters.storageFull?.set(1);
         this.counters.requests.inc({ transport: p.transport, outcome: full ? 'storage_full' : 'error' });
-        (this.options.logError ?? stderrErrorLog)({
+        (this.options.logError ?? stderrErrorLog('tracestore'))({
           message: 'storing spans failed; answered 503',
           code: full ? 'STORAGE_FULL' : 'STORAGE_FAILED',
           transport: p.transport,

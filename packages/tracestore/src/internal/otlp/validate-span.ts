@@ -1,6 +1,6 @@
 // Checks one decoded span against OTLP's rules and the store's size limits.
+import { int64ToBigInt } from '@opsight/contracts/codecs';
 import type { SpanMessage } from './otlp-model.js';
-import { toBigInt } from './otlp-model.js';
 
 export interface SpanLimits {
   /** Largest encoded span accepted, in bytes. @default 1048576 */
@@ -56,8 +56,8 @@ export function validateSpan(
   if (parent && parent.length !== 0 && parent.length !== 8) {
     return { reason: `parentSpanId must be empty or 8 bytes, got ${parent.length}`, field: 'parentSpanId' };
   }
-  const start = toBigInt(span.startTimeUnixNano);
-  const end = toBigInt(span.endTimeUnixNano);
+  const start = int64ToBigInt(span.startTimeUnixNano);
+  const end = int64ToBigInt(span.endTimeUnixNano);
   if (start === 0n) return { reason: 'startTimeUnixNano is required', field: 'startTimeUnixNano' };
   if (end < start) return { reason: 'endTimeUnixNano is before startTimeUnixNano', field: 'endTimeUnixNano' };
   if (start >= 1n << 63n || end >= 1n << 63n) {

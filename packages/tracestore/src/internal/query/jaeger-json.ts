@@ -2,9 +2,8 @@
 // data source), translated from OTLP the way Jaeger translates it: resources become processes, events
 // become logs, the parent becomes a CHILD_OF reference and links FOLLOWS_FROM references, and span kind,
 // status and scope become tags (`span.kind`, `otel.status_code`, `error`, `otel.scope.name`, …).
-import { anyValueToPlain } from '../otlp/attribute-values.js';
+import { anyValueField, anyValueToJs, int64ToBigInt } from '@opsight/contracts/codecs';
 import type { AnyValue, KeyValue } from '../otlp/otlp-model.js';
-import { anyValueField, toBigInt } from '../otlp/otlp-model.js';
 import type { DecodedTrace } from './decoded-trace.js';
 
 export interface JaegerKeyValue {
@@ -60,7 +59,7 @@ function keyValue(key: string, value: AnyValue | null | undefined): JaegerKeyVal
     case 'boolValue':
       return { key, type: 'bool', value: value!.boolValue! };
     case 'intValue': {
-      const n = toBigInt(value!.intValue, false);
+      const n = int64ToBigInt(value!.intValue, false);
       const asNumber = Number(n);
       return { key, type: 'int64', value: Number.isSafeInteger(asNumber) ? asNumber : n.toString() };
     }
@@ -71,7 +70,7 @@ function keyValue(key: string, value: AnyValue | null | undefined): JaegerKeyVal
     case null:
       return { key, type: 'string', value: '' };
     default:
-      return { key, type: 'string', value: JSON.stringify(anyValueToPlain(value)) };
+      return { key, type: 'string', value: JSON.stringify(anyValueToJs(value)) };
   }
 }
 
@@ -127,7 +126,7 @@ export function jaegerTrace(trace: DecodedTrace): JaegerTrace {
     }
     if (message.traceState)
       spanTags.push({ key: 'w3c.tracestate', type: 'string', value: message.traceState });
-    const startNs = toBigInt(message.startTimeUnixNano);
+    const startNs = int64ToBigInt(message.startTimeUnixNano);
     spans.push({
       traceID,
       spanID: spanIdText(message.spanId),
@@ -135,10 +134,10 @@ export function jaegerTrace(trace: DecodedTrace): JaegerTrace {
       operationName: message.name ?? '',
       references,
       startTime: micros(startNs),
-      duration: micros(toBigInt(message.endTimeUnixNano) - startNs),
+      duration: micros(int64ToBigInt(message.endTimeUnixNano) - startNs),
       tags: spanTags,
       logs: (message.events ?? []).map((event) => ({
-        timestamp: micros(toBigInt(event.timeUnixNano)),
+        timestamp: micros(int64ToBigInt(event.timeUnixNano)),
         // Like Jaeger, the event name becomes an `event` field unless an attribute already has that key.
         fields:
           event.name && !event.attributes?.some((kv) => kv.key === 'event')

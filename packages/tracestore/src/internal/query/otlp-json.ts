@@ -1,7 +1,8 @@
 // Stored traces → OTLP/JSON (`TracesData`), the body of Jaeger v2's /api/v3 trace responses: ids in hex,
 // 64-bit integers as decimal strings, enums as integers, bytes in base64, fields with default values left out.
+
+import { anyValueField, int64ToBigInt } from '@opsight/contracts/codecs';
 import type { AnyValue, EventMessage, KeyValue, LinkMessage, SpanMessage } from '../otlp/otlp-model.js';
-import { anyValueField, toBigInt } from '../otlp/otlp-model.js';
 import type { DecodedTrace } from './decoded-trace.js';
 
 export type JsonObject = Record<string, unknown>;
@@ -17,7 +18,7 @@ export function anyValueJson(value: AnyValue | null | undefined): JsonObject {
     case 'boolValue':
       return { boolValue: value!.boolValue };
     case 'intValue':
-      return { intValue: toBigInt(value!.intValue, false).toString() };
+      return { intValue: int64ToBigInt(value!.intValue, false).toString() };
     case 'doubleValue':
       return { doubleValue: value!.doubleValue };
     case 'arrayValue':
@@ -46,7 +47,10 @@ function withAttributes(
 }
 
 function eventJson(event: EventMessage): JsonObject {
-  const out: JsonObject = { timeUnixNano: toBigInt(event.timeUnixNano).toString(), name: event.name ?? '' };
+  const out: JsonObject = {
+    timeUnixNano: int64ToBigInt(event.timeUnixNano).toString(),
+    name: event.name ?? '',
+  };
   return withAttributes(out, event.attributes, event.droppedAttributesCount);
 }
 
@@ -65,8 +69,8 @@ export function spanJson(span: SpanMessage): JsonObject {
   if (span.flags) out.flags = span.flags;
   out.name = span.name ?? '';
   out.kind = span.kind ?? 0;
-  out.startTimeUnixNano = toBigInt(span.startTimeUnixNano).toString();
-  out.endTimeUnixNano = toBigInt(span.endTimeUnixNano).toString();
+  out.startTimeUnixNano = int64ToBigInt(span.startTimeUnixNano).toString();
+  out.endTimeUnixNano = int64ToBigInt(span.endTimeUnixNano).toString();
   withAttributes(out, span.attributes, span.droppedAttributesCount);
   if (span.events && span.events.length > 0) out.events = span.events.map(eventJson);
   if (span.droppedEventsCount) out.droppedEventsCount = span.droppedEventsCount;

@@ -4,18 +4,16 @@
 //   with Jaeger's envelope {data, total, limit, offset, errors};
 // - /api/opsight/traces/{id}/analysis for the console (span tree, critical path, service calls);
 // - /metrics (Prometheus text) and /ready.
-import { installFastifyGuard } from '@opsight/http-guard';
+import { parseRfc3339Nano, tryParseDuration } from '@opsight/contracts/codecs';
+import { type ErrorLog, errorFields, installFastifyGuard, stderrErrorLog } from '@opsight/http-guard';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import { analyzeTrace } from '../analysis/trace-analysis.js';
 import { TraceStoreError } from '../error-codes.js';
-import { type ErrorLog, errorFields, stderrErrorLog } from '../error-log.js';
 import type { SpanStore, TraceQuery } from '../storage/span-store.js';
 import { type DecodedTrace, decodeTrace } from './decoded-trace.js';
-import { parseGoDuration } from './go-duration.js';
 import { jaegerSpanKinds, jaegerTrace } from './jaeger-json.js';
 import { tracesDataJson } from './otlp-json.js';
-import { parseRfc3339Nano } from './rfc3339.js';
 import { matchTags } from './tag-match.js';
 
 export interface QueryServerOptions {
@@ -66,7 +64,7 @@ function integerParam(query: Query, name: string): bigint | undefined {
 function durationParam(query: Query, name: string): bigint | undefined {
   const text = one(query, name);
   if (text === undefined || text === '') return undefined;
-  const ns = parseGoDuration(text);
+  const ns = tryParseDuration(text);
   if (ns === null || ns < 0n) throw invalid(name, `"${text}" is not a duration such as 100ms or 1.5s`);
   return ns;
 }
@@ -125,7 +123,7 @@ function sendError(request: FastifyRequest, reply: FastifyReply, error: TraceSto
 
 export function createQueryServer(options: QueryServerOptions): FastifyInstance {
   const app = Fastify();
-  const logError = options.logError ?? stderrErrorLog;
+  const logError = options.logError ?? stderrErrorLog('tracestore');
   // Browser safety: Host (DNS rebinding) and Origin, before the token and the routes.
   installFastifyGuard(app);
   const tenants = new WeakMap<FastifyRequest, string>();

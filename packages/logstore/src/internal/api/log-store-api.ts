@@ -1,0 +1,406 @@
+// The log store's operations, without HTTP: push, query, the label and series index, index statistics,
+// live tailing, flush and retention, over the storage, the ingester and the LogQL engine. Inputs and
+// outputs are typed values (nanosecond bigints, label sets, decoded streams); the HTTP routes parse
+// requests into them and write Loki's response shapes from them.
+import type { SqliteDriverName } from '@opsight/sqlite';
+import type { Labels } from '../labels.js';
+import { DEFAULT_LIMITS, type Limits } from '../limits.js';
+import { type QueryData, QueryEngine, type QueryStats } from '../logql/engine.js';
+import { compilePipeline } from '../logql/pipeline.js';
+import type { RawStream } from '../push/decode-push.js';
+import { Ingester, type PushOutcome } from '../push/ingester.js';
+import { LogStorage, type StreamInfo } from '../storage/log-storage.js';
+import { defaultRetentionBytes, Retention } from '../storage/retention.js';
+import { StoreMetrics } from '../store-metrics.js';
+import { LogStoreError, storageWriteError } from './log-store-error.js';
+import { matchesStream } from './stream-match.js';
+
+const NS = 1_000_000_000n;
+
+/** Options of {@link LogStoreApi}: the storage and its limits, retention and sealing. */
+export interface LogStoreApiOptions {
+  /** Directory of the database; `:memory:` for an in-memory store. */
+  dataDir: string;
+  /** Limit overrides for every tenant (Loki limits_config names). @default DEFAULT_LIMITS */
+  limits?: Partial<Limits>;
+  /** Commit durability: see StorageOptions.sync. @default 'normal' */
+  sync?: 'normal' | 'full';
+  /** The SQLite driver of the database. @default DEFAULT_SQLITE_DRIVER of @opsight/sqlite */
+  sqliteDriver?: SqliteDriverName;
+  /** Retention by age in ms (0 keeps forever). @default 0 */
+  retentionMaxAgeMs?: number;
+  /**
+   * Retention by size: budget in bytes of database pages in use, enforced oldest first, periodically and
+   * after writes; 0 is unbounded. @default 2 GiB, or a fifth of the data directory's filesystem if smaller
+   */
+  retentionMaxBytes?: number;
+  /** How often retention runs once started, ms. @default 60000 */
+  retentionIntervalMs?: number;
+  /**
+   * How often entries older than the out-of-order window are sealed into compressed chunks once started,
+   * ms; 0 turns sealing off (flush still seals). @default 30000
+   */
+  sealIntervalMs?: number;
+  /** Seconds a client is told to wait when the disk is full. @default 5 */
+  storageFullRetryAfterSeconds?: number;
+  /** The configured tenants, each owed a share of the size budget. @default () => [] */
+  tenants?: () => string[];
+}
+
+/** A time range; either end may be left to its default. */
+export interface TimeRange {
+  /** Inclusive start, Unix ns. */
+  start?: bigint;
+  /** Inclusive end, Unix ns. @default now */
+  end?: bigint;
+}
+
+/** Streams picked by stream selectors in a time range. */
+export interface StreamSelection extends TimeRange {
+  /** LogQL stream selectors (`{app="api"}`), united; none selects every stream. @default [] */
+  matchers?: readonly string[];
+}
+
+/** The common parameters of both query kinds. */
+interface QueryCommon {
+  /** The LogQL query. */
+  query: string;
+  /** Most entries (log queries) or series returned. */
+  limit: number;
+  /** Entry order of log queries. */
+  direction: 'forward' | 'backward';
+}
+
+/** An instant query: a metric query evaluated at one time. */
+export interface InstantQueryInput extends QueryCommon {
+  /** Evaluation time, Unix ns. @default now */
+  time?: bigint;
+}
+
+/** A range query: a log query over a range, or a metric query at each step of it. */
+export interface RangeQueryInput extends QueryCommon, TimeRange {
+  /** Step between evaluations, ns. @default the range over 250 points, at least one second */
+  step?: bigint;
+}
+
+/** A query's data and the engine's counts. */
+export interface QueryOutput {
+  data: QueryData;
+  stats: QueryStats;
+}
+
+/** The bytes of the streams that share the values of the target labels. */
+export interface VolumeOutput {
+  /** End of the range, Unix ns (the samples' time). */
+  end: bigint;
+  /** Largest first. */
+  volumes: Array<{ metric: Labels; bytes: number }>;
+}
+
+/** Entries as the live tail shows them: the stream's labels after the query's pipeline. */
+export type TailBatch = Array<{ stream: Labels; values: Array<[string, string]> }>;
+
+/** A live tail of one log query. */
+export interface Tail {
+  /** Entries since `start`, oldest first, up to `limit`. */
+  history(start: bigint, limit: number): TailBatch;
+  /** Sends each later push's matching entries, until the returned function is called. */
+  follow(send: (batch: TailBatch) => void): () => void;
+}
+
+type Stored = Array<{ labels: Labels; ts: bigint; line: string; metadata?: Labels }>;
+
+export class LogStoreApi {
+  readonly limits: Limits;
+  readonly storage: LogStorage;
+  readonly engine: QueryEngine;
+  readonly ingester: Ingester;
+  readonly metrics = new StoreMetrics();
+  private readonly retention: Retention;
+  private readonly retryAfter: number;
+  private readonly followers = new Set<{ tenant: string; send: (entries: Stored) => void }>();
+  private timers: NodeJS.Timeout[] = [];
+
+  constructor(private readonly options: LogStoreApiOptions) {
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits };
+    const limitsFor = () => this.limits;
+    this.storage = new LogStorage({
+      dataDir: options.dataDir,
+      sync: options.sync ?? 'normal',
+      ...(options.sqliteDriver ? { driver: options.sqliteDriver } : {}),
+    });
+    this.engine = new QueryEngine(this.storage, limitsFor);
+    this.ingester = new Ingester(this.storage, limitsFor);
+    this.retryAfter = options.storageFullRetryAfterSeconds ?? 5;
+    this.retention = new Retention(
+      this.storage,
+      {
+        maxAgeMs: options.retentionMaxAgeMs ?? 0,
+        maxBytes: options.retentionMaxBytes ?? defaultRetentionBytes(options.dataDir),
+        tenants: options.tenants ?? (() => []),
+      },
+      (run) => {
+        if (run instanceof Error) {
+          const failure = storageWriteError(run, this.retryAfter);
+          this.metrics.writeFailures.inc({ operation: 'retention', code: failure?.code ?? 'INTERNAL' });
+          return;
+        }
+        this.metrics.retentionDeleted.inc(run.entries);
+        this.metrics.retentionEvictedBytes.inc(run.bytes);
+      },
+    );
+    this.metrics.retentionBudget.set(this.retention.budgetBytes());
+  }
+
+  /**
+   * Stores decoded streams for a tenant (Loki's partial-batch rule: the valid rest of a batch is stored),
+   * counts them, and hands the new entries to the tenant's live tails. A full disk or an I/O error
+   * throws a 503 {@link LogStoreError}; nothing of the batch is stored then.
+   */
+  push(tenant: string, streams: RawStream[]): PushOutcome {
+    const { metrics } = this;
+    const lines = streams.reduce((n, s) => n + s.entries.length, 0);
+    const bytes = streams.reduce(
+      (n, s) => n + s.entries.reduce((m, e) => m + Buffer.byteLength(e.line), 0),
+      0,
+    );
+    metrics.linesReceived.inc({ tenant }, lines);
+    metrics.bytesReceived.inc({ tenant }, bytes);
+    let out: PushOutcome;
+    try {
+      out = this.ingester.push(tenant, streams);
+    } catch (e) {
+      const failure = storageWriteError(e, this.retryAfter);
+      if (!failure) throw e;
+      metrics.writeFailures.inc({ operation: 'push', code: failure.code });
+      metrics.storageFull.set(failure.code === 'STORAGE_FULL' ? 1 : 0);
+      throw failure;
+    }
+    metrics.storageFull.set(0);
+    this.retention.afterWrite();
+    for (const [reason, n] of Object.entries(out.discarded)) metrics.discarded.inc({ reason, tenant }, n);
+    if (out.truncated.lines > 0) {
+      metrics.mutatedSamples.inc({ reason: 'line_too_long', tenant }, out.truncated.lines);
+      metrics.mutatedBytes.inc({ reason: 'line_too_long', tenant }, out.truncated.bytes);
+    }
+    metrics.streams.set({ tenant }, this.ingester.activeStreams(tenant));
+    this.notifyFollowers(tenant, out.stored);
+    return out;
+  }
+
+  /** Evaluates a metric query at one time; a log query is refused (LOG_QUERY_NOT_INSTANT). */
+  instantQuery(tenant: string, input: InstantQueryInput): QueryOutput {
+    const time = input.time ?? nowNs();
+    if (this.engine.parse(input.query).kind === 'log') {
+      throw new LogStoreError(
+        'LOG_QUERY_NOT_INSTANT',
+        'log queries are not supported as an instant query type, please change your query to a range query type',
+      );
+    }
+    return this.engine.run(tenant, { ...common(input), start: time, end: time, step: 0n, instant: true });
+  }
+
+  /** Runs a log query over a range, or a metric query at each step of it. */
+  rangeQuery(tenant: string, input: RangeQueryInput): QueryOutput {
+    const end = input.end ?? nowNs();
+    const start = input.start ?? end - 3600n * NS;
+    if (end < start)
+      throw new LogStoreError('INVALID_RANGE', 'end timestamp must not be before or equal to start time', {
+        field: 'end',
+      });
+    const step = input.step ?? BigInt(Math.max(Math.ceil(Number(end - start) / 1e9 / 250), 1)) * NS;
+    if (step <= 0n)
+      throw new LogStoreError(
+        'INVALID_STEP',
+        'zero or negative query resolution step widths are not accepted. Try a positive integer',
+        { field: 'step' },
+      );
+    return this.engine.run(tenant, { ...common(input), start, end, step, instant: false });
+  }
+
+  /** The label names of the selected streams, sorted. */
+  labelNames(tenant: string, selection: StreamSelection): string[] {
+    const names = new Set<string>();
+    for (const s of this.selectStreams(tenant, selection))
+      for (const k of Object.keys(s.labels)) names.add(k);
+    return [...names].sort();
+  }
+
+  /** The values of one label across the selected streams, sorted. */
+  labelValues(tenant: string, name: string, selection: StreamSelection): string[] {
+    const values = new Set<string>();
+    for (const s of this.selectStreams(tenant, selection))
+      if (s.labels[name] !== undefined) values.add(s.labels[name]!);
+    return [...values].sort();
+  }
+
+  /** The label sets of the selected streams. */
+  series(tenant: string, selection: StreamSelection): Labels[] {
+    return this.selectStreams(tenant, selection).map((s) => s.labels);
+  }
+
+  /** How many streams, entries and bytes the selection holds in its range. */
+  indexStats(
+    tenant: string,
+    selection: StreamSelection,
+  ): { streams: number; chunks: number; entries: number; bytes: number } {
+    const { start, end } = this.range(selection);
+    const streams = this.selectStreams(tenant, selection);
+    const c = this.storage.countRange(streams, start, end + 1n);
+    return { streams: streams.length, chunks: 0, entries: c.entries, bytes: c.bytes };
+  }
+
+  /** Bytes per set of target-label values (every label when none is given), largest first. */
+  volume(tenant: string, selection: StreamSelection, targetLabels: readonly string[] = []): VolumeOutput {
+    const { start, end } = this.range(selection);
+    const byKey = new Map<string, { metric: Labels; bytes: number }>();
+    for (const s of this.selectStreams(tenant, selection)) {
+      const metric: Labels = {};
+      const names = targetLabels.length > 0 ? targetLabels : Object.keys(s.labels);
+      for (const n of names) if (s.labels[n] !== undefined) metric[n] = s.labels[n]!;
+      const key = JSON.stringify(Object.entries(metric).sort());
+      const c = this.storage.countRange([s], start, end + 1n);
+      const prev = byKey.get(key) ?? { metric, bytes: 0 };
+      prev.bytes += c.bytes;
+      byKey.set(key, prev);
+    }
+    return { end, volumes: [...byKey.values()].sort((a, b) => b.bytes - a.bytes) };
+  }
+
+  /**
+   * A live tail of a log query: its history, then each later push's matching entries. A query that does
+   * not parse throws a QueryError; a metric query is refused (INVALID_QUERY).
+   */
+  tail(tenant: string, query: string): Tail {
+    const parsed = this.engine.parse(query);
+    if (parsed.kind !== 'log') throw new LogStoreError('INVALID_QUERY', 'tail needs a log query');
+    const sel = parsed.selector;
+    const trace = sel.matchers.find((m) => m.name === 'trace_id');
+    const run = compilePipeline(
+      trace
+        ? [{ kind: 'labelFilter', filter: { kind: 'matcher', matcher: trace } }, ...sel.stages]
+        : sel.stages,
+    );
+    return {
+      history: (start, limit) => {
+        const now = nowNs();
+        const hist = this.engine.run(tenant, {
+          query,
+          start,
+          end: now + 1n,
+          step: 0n,
+          limit,
+          direction: 'backward',
+          instant: false,
+        });
+        if (hist.data.resultType !== 'streams') return [];
+        for (const s of hist.data.result) s.values.reverse();
+        return hist.data.result;
+      },
+      follow: (send) => {
+        const follower = {
+          tenant,
+          send: (entries: Stored) => {
+            const out = new Map<string, { stream: Labels; values: Array<[string, string]> }>();
+            for (const e of entries) {
+              if (!matchesStream(sel.matchers, e.labels)) continue;
+              const r = run({ ts: e.ts, line: e.line, streamLabels: e.labels, metadata: e.metadata });
+              if (!r) continue;
+              const key = JSON.stringify(Object.entries(r.labels).sort());
+              const s = out.get(key) ?? { stream: r.labels, values: [] };
+              s.values.push([e.ts.toString(), r.line]);
+              out.set(key, s);
+            }
+            if (out.size > 0) send([...out.values()]);
+          },
+        };
+        this.followers.add(follower);
+        return () => this.followers.delete(follower);
+      },
+    };
+  }
+
+  /** Seals now what the out-of-order window allows (Loki's /flush); returns the entries sealed. */
+  flush(): number {
+    return this.seal(1);
+  }
+
+  /** Runs retention once now; returns the entries deleted. */
+  retain(nowMs = Date.now()): number {
+    return this.retention.run(nowMs).entries;
+  }
+
+  /** Starts periodic sealing and retention. */
+  start(): void {
+    const sealEvery = this.options.sealIntervalMs ?? 30_000;
+    if (sealEvery > 0) this.timers.push(setInterval(() => this.sealSafely(), sealEvery));
+    if (this.options.retentionMaxAgeMs || this.retention.budgetBytes() > 0)
+      this.timers.push(
+        setInterval(() => this.retention.runSafely(), this.options.retentionIntervalMs ?? 60_000),
+      );
+    for (const t of this.timers) t.unref();
+  }
+
+  /** Stops the timers, drops the live tails and closes the database. */
+  close(): void {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    this.followers.clear();
+    this.storage.close();
+  }
+
+  private notifyFollowers(tenant: string, stored: PushOutcome['stored']): void {
+    if (this.followers.size === 0 || stored.length === 0) return;
+    const flat = stored.flatMap((s) => s.entries.map((e) => ({ labels: s.labels, ...e })));
+    for (const f of this.followers) if (f.tenant === tenant) f.send(flat);
+  }
+
+  private seal(minEntries?: number): number {
+    const n = this.storage.seal(BigInt(this.limits.out_of_order_window_ms) * 1_000_000n, minEntries);
+    this.metrics.sealedEntries.inc(n);
+    return n;
+  }
+
+  /** The periodic seal: a failure (a full disk) is counted and retried next time, never thrown. */
+  private sealSafely(): void {
+    if (!this.storage.db.open) return;
+    try {
+      this.seal();
+    } catch (e) {
+      const failure = storageWriteError(e, this.retryAfter);
+      this.metrics.writeFailures.inc({ operation: 'seal', code: failure?.code ?? 'INTERNAL' });
+    }
+  }
+
+  /** The range of a selection: up to now, six hours back by default. */
+  private range(range: TimeRange): { start: bigint; end: bigint } {
+    const end = range.end ?? nowNs();
+    return { start: range.start ?? end - 6n * 3600n * NS, end };
+  }
+
+  /** The streams any of the selectors picks (every stream when there is none), each once. */
+  private selectStreams(tenant: string, selection: StreamSelection): StreamInfo[] {
+    const { start, end } = this.range(selection);
+    const matchers = selection.matchers ?? [];
+    if (matchers.length === 0) return this.engine.matchStreams(tenant, [], start, end + 1n);
+    const seen = new Map<number, StreamInfo>();
+    for (const m of matchers) {
+      const parsed = this.engine.parse(m);
+      if (parsed.kind !== 'log')
+        throw new LogStoreError('INVALID_MATCH', `invalid match[]: ${m} is not a stream selector`, {
+          field: 'match[]',
+        });
+      for (const s of this.engine.matchStreams(tenant, parsed.selector.matchers, start, end + 1n))
+        seen.set(s.id, s);
+    }
+    return [...seen.values()];
+  }
+}
+
+function common(input: QueryCommon): QueryCommon {
+  return { query: input.query, limit: input.limit, direction: input.direction };
+}
+
+function nowNs(): bigint {
+  return BigInt(Date.now()) * 1_000_000n;
+}
