@@ -4,8 +4,12 @@ import { type GuardOptions, guardRequestListener } from '@opsight/http-guard';
 import { type AdminEndpoints, type AdminOptions, type AdminReply, adminError } from './admin-endpoints.js';
 import { toAdminEndpoints } from './to-admin-endpoints.js';
 
-/** A node:http handler of the admin paths: true when it took the request, false to route it elsewhere. */
-export type AdminRequestHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
+/**
+ * A node:http handler of the admin paths: false when the request is not for one (route it elsewhere),
+ * else a promise of true once the answer is written (it never rejects), so that `await handle(req, res)`
+ * tells both cases apart.
+ */
+export type AdminRequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<true> | false;
 
 function pathOf(url: string | undefined): string {
   return (url ?? '/').split('?')[0] ?? '/';
@@ -26,10 +30,10 @@ export function adminRequestHandler(admin: AdminEndpoints | AdminOptions): Admin
   return (req, res) => {
     const path = pathOf(req.url);
     if (!endpoints.serves(path)) return false;
-    void endpoints.respond(req.method ?? 'GET', path, req.headers.accept).then((out) => {
+    return endpoints.respond(req.method ?? 'GET', path, req.headers.accept).then((out) => {
       if (out) send(req, res, out);
+      return true as const;
     });
-    return true;
   };
 }
 

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type GuardOptions, guardRequestListener, guardUpgradeListener } from '@opsight/http-guard';
 import type { SqliteDriverName } from '@opsight/sqlite';
+import { adminRequestHandler } from '@opsight/telemetry/admin';
 import { requestTenant, type TenantAuthenticator, tokensEqual } from '@opsight/tenant-auth';
 import { WebSocketServer } from 'ws';
 import { ERROR_CODES, type ErrorCode } from '../error-codes.js';
@@ -448,26 +449,25 @@ export function createLogStore(options: LogStoreOptions): LogStore {
     return [...seen.values()];
   };
 
+  // Open, as Loki serves them: Prometheus scrapes without a tenant token. The metrics hold counts per
+  // tenant name, no log content. /ready is Loki's readiness path.
+  const admin = adminRequestHandler({
+    metrics: metrics.registry,
+    beforeScrape: () => {
+      metrics.storageBytes.set(storage.usedBytes());
+      for (const t of ingester.active.tenants())
+        metrics.streams.set({ tenant: t }, ingester.activeStreams(t));
+    },
+    routes: { '/ready': 'ready' },
+    onError: (e, path) =>
+      logError({ message: 'request failed', code: 'INTERNAL', method: 'GET', path, ...errorFields(e) }),
+  });
+
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<string> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const method = req.method ?? 'GET';
-    if (path === '/ready') {
-      res.writeHead(200, { 'content-type': 'text/plain' });
-      res.end('ready\n');
-      return '/ready';
-    }
-    // Open, as Loki serves it: Prometheus scrapes it without a tenant token. It holds counts per tenant
-    // name, no log content.
-    if (path === '/metrics') {
-      metrics.storageBytes.set(storage.usedBytes());
-      for (const t of ingester.active.tenants())
-        metrics.streams.set({ tenant: t }, ingester.activeStreams(t));
-      const text = await metrics.registry.metrics();
-      res.writeHead(200, { 'content-type': metrics.registry.contentType });
-      res.end(text);
-      return '/metrics';
-    }
+    if (await admin(req, res)) return path;
     checkAuth(req);
     if (path === '/flush') {
       // Loki's ingester endpoint: here it seals what the out-of-order window allows, now.
