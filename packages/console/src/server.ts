@@ -4,6 +4,7 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { checkLogQL, checkPromQL, DASHBOARDS, renderDashboards } from '@opsight/dashboards';
 import { guardRequestListener } from '@opsight/http-guard';
+import { adminRequestHandler } from '@opsight/telemetry/admin';
 import { type AlertmanagerCredentials, alertmanagerHeaders } from './internal/alertmanager-credentials.js';
 import { CONSOLE_ERRORS, type ConsoleErrorCode, errorBody } from './internal/errors.js';
 import { setSecurityHeaders } from './internal/security-headers.js';
@@ -145,14 +146,17 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<Runnin
 
   const host = options.host ?? '127.0.0.1';
 
+  // Probes only (the console has no metrics); /ready as the supervisor and older probes ask for it.
+  const admin = adminRequestHandler({ metrics: null, routes: { '/ready': 'ready' } });
+
   async function handle(req: IncomingMessage, res: ServerResponse) {
     const url = new URL(req.url ?? '/', 'http://console');
     const path = url.pathname;
+    if (await admin(req, res)) return;
     const proxied = /^\/api\/(prometheus|loki|jaeger|alertmanager|relay)\/(.*)$/.exec(path);
     if (proxied) return proxy(req, res, proxied[1] as keyof Upstreams, proxied[2] + url.search);
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return sendError(res, 'METHOD_NOT_ALLOWED', `${req.method} ${path}`, { field: 'method' });
-    if (path === '/ready' || path === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (path === '/api/config') {
       return sendJson(res, 200, { relay: Boolean(upstreams.relay) });
     }

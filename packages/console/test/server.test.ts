@@ -67,6 +67,18 @@ test('listens on 127.0.0.1 by default address', () => {
   assert.match(consoleApp.url, /^http:\/\/127\.0\.0\.1:\d+$/);
 });
 
+test('answers the probes (/ready kept), with its security headers; writes to them are 405', async () => {
+  for (const path of ['/ready', '/readyz', '/healthz']) {
+    const res = await get(path);
+    assert.equal(res.status, 200, path);
+    assert.deepEqual(await res.json(), { status: 'ok' });
+    assert.equal(res.headers.get('x-content-type-options'), 'nosniff');
+  }
+  const write = await get('/healthz', { method: 'DELETE' });
+  assert.equal(write.status, 405);
+  assert.equal(((await write.json()) as { code: string }).code, 'METHOD_NOT_ALLOWED');
+});
+
 test('serves the front end: the page, its modules and styles, with no external asset', async () => {
   const page = await get('/');
   assert.equal(page.status, 200);

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { guardRequestListener } from '@opsight/http-guard';
 import { ensurePrivateDir } from '@opsight/private-files';
+import { adminRequestHandler } from '@opsight/telemetry/admin';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { Component } from './internal/component.js';
 import { listProcesses } from './internal/proc.js';
@@ -27,7 +28,7 @@ export interface SupervisorOptions {
    */
   lockFile?: string;
   /**
-   * Address of the HTTP API (`/metrics`, `/api/v1/components`, `/healthz`, and from loopback clients only
+   * Address of the HTTP API (the admin paths `/metrics`, `/healthz` and `/readyz`, `/api/v1/components`, and from loopback clients only
    * `POST /api/v1/components/<name>/stop|start`). Port 0 picks a free port.
    * @default { host: '127.0.0.1', port: 9100 }
    */
@@ -252,9 +253,11 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
   }
 
   private listen(host: string, port: number): Promise<void> {
+    const admin = adminRequestHandler({ metrics: this.registry });
     // Host checked (DNS rebinding); stop/start only without a foreign Origin: @opsight/http-guard.
     const server = createServer(
       guardRequestListener(async (req, res) => {
+        if (await admin(req, res)) return;
         const path = (req.url ?? '/').split('?')[0] ?? '/';
         const control = /^\/api\/v1\/components\/([^/]+)\/(stop|start)$/.exec(path);
         if (control && req.method === 'POST') {
@@ -263,16 +266,10 @@ export class Supervisor extends EventEmitter<SupervisorEventMap> {
           res
             .writeHead(405, { 'content-type': 'application/json' })
             .end(JSON.stringify({ error: { code: 'METHOD_NOT_ALLOWED', message: 'only GET is served' } }));
-        } else if (path === '/metrics') {
-          res
-            .writeHead(200, { 'content-type': this.registry.contentType })
-            .end(await this.registry.metrics());
         } else if (path === '/api/v1/components') {
           res
             .writeHead(200, { 'content-type': 'application/json' })
             .end(JSON.stringify({ components: this.status() }));
-        } else if (path === '/healthz') {
-          res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
         } else {
           res
             .writeHead(404, { 'content-type': 'application/json' })

@@ -382,3 +382,19 @@ test('POST /api/v1/components/<name>/stop keeps a component stopped until /start
   assert.equal(unknown.status, 404);
   assert.equal(((await unknown.json()) as { error: { code: string } }).error.code, 'COMPONENT_NOT_FOUND');
 });
+
+test('the API serves the admin paths; writes to them are refused with 405', async (t) => {
+  const { supervisor, dispose } = await startSupervisor([]);
+  t.after(dispose);
+  for (const path of ['/healthz', '/readyz']) {
+    const res = await fetch(`${supervisor.url}${path}`);
+    assert.equal(res.status, 200, path);
+    assert.deepEqual(await res.json(), { status: 'ok' });
+  }
+  assert.match(await (await fetch(`${supervisor.url}/metrics`)).text(), /^opsight_supervisor_/m);
+  const write = await fetch(`${supervisor.url}/metrics`, { method: 'POST' });
+  assert.equal(write.status, 405);
+  assert.equal(((await write.json()) as { code: string }).code, 'METHOD_NOT_ALLOWED');
+  const other = await fetch(`${supervisor.url}/api/v1/nothing`);
+  assert.equal(other.status, 404);
+});

@@ -8,6 +8,7 @@ import {
   alertRelayOldestPendingAgeSeconds,
 } from '@opsight/catalog';
 import { installFastifyGuard } from '@opsight/http-guard';
+import { fastifyAdmin } from '@opsight/telemetry/admin';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Receiver } from './config.js';
@@ -380,11 +381,23 @@ export function buildRelay(options: RelayOptions): FastifyInstance {
     return { notifications: queue.list(limit).map(inboxEntry) };
   });
 
-  app.get('/metrics', async (_req, reply) => {
-    reply.header('content-type', registry.contentType);
-    return registry.metrics();
+  // Admin paths; /-/ready as Alertmanager's own, for probes written for it.
+  app.register(fastifyAdmin, {
+    admin: {
+      metrics: registry,
+      routes: { '/-/ready': 'ready' },
+      onError: (error, path) =>
+        log.error(
+          {
+            code: 'INTERNAL_ERROR',
+            method: 'GET',
+            path,
+            error: (error as Error).message,
+            stack: (error as Error).stack,
+          },
+          'request failed',
+        ),
+    },
   });
-  app.get('/-/ready', async () => ({ status: 'ready' }));
-  app.get('/healthz', async () => ({ status: 'ok' }));
   return app;
 }

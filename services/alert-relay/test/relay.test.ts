@@ -123,6 +123,19 @@ test('payloads that are not Alertmanager version 4 get 400 with a code, the fiel
   await app.close();
 });
 
+test('the admin paths and the /-/ready alias answer; writes to them are refused', async () => {
+  const app = buildRelay({ receivers: [{ name: 'inbox', type: 'inbox' }], queueDir: ':memory:' });
+  for (const url of ['/healthz', '/readyz', '/-/ready']) {
+    const res = await app.inject({ method: 'GET', url });
+    assert.equal(res.statusCode, 200, url);
+    assert.deepEqual(res.json(), { status: 'ok' });
+  }
+  const write = await app.inject({ method: 'DELETE', url: '/-/ready' });
+  assert.equal(write.statusCode, 405);
+  assert.equal((write.json() as { code: string }).code, 'METHOD_NOT_ALLOWED');
+  await app.close();
+});
+
 test('DingTalk and Feishu robots get signed messages; the inbox shows them delivered', async () => {
   const ding = await robot(() => ({ status: 200, body: { errcode: 0, errmsg: 'ok' } }));
   const feishu = await robot(() => ({ status: 200, body: { code: 0, msg: 'success' } }));

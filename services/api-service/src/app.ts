@@ -27,6 +27,7 @@ import {
   setUserId,
   type Telemetry,
 } from '@opsight/telemetry';
+import { fastifyAdmin } from '@opsight/telemetry/admin';
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
@@ -509,14 +510,22 @@ export function buildApiService(options: ApiServiceOptions): ApiService {
   // Liveness and readiness: 200 while the process serves. A dependency that is down makes the service
   // degraded, not unready: every replica shares it, so failing the probe would take them all out of
   // rotation at once and turn requests that can still be served (fail-open limits, keys in memory) into
-  // gateway errors. The body says what is degraded; so do api_dependency_up and the logs.
-  const probeHandler = async (_request: FastifyRequest, reply: FastifyReply) => {
-    const states = await checkDependencies();
-    const ok = states.postgres === 'ok' && states.redis === 'ok';
-    return reply.code(200).send({ status: ok ? 'ok' : 'degraded', ...states });
-  };
-  app.get('/healthz', probeHandler);
-  app.get('/readyz', probeHandler);
+  // gateway errors. The body says what is degraded; so do api_dependency_up and the logs. One round of
+  // pings answers both checks of a probe.
+  let round: ReturnType<typeof checkDependencies> | undefined;
+  const dependencyCheck = (dependency: (typeof API_DEPENDENCIES)[number]) => ({
+    required: false,
+    check: async () => {
+      round ??= checkDependencies().finally(() => {
+        round = undefined;
+      });
+      return (await round)[dependency] === 'ok';
+    },
+  });
+  const dependencies = { postgres: dependencyCheck('postgres'), redis: dependencyCheck('redis') };
+  app.register(fastifyAdmin, {
+    admin: { metrics: telemetry.metrics, live: dependencies, ready: dependencies },
+  });
 
   app.get(MODELS_ROUTE, async () => {
     const models = await router.listModels();

@@ -140,7 +140,7 @@ describe('Redis down', () => {
       assert.equal(await sample('cache_bypassed_total{cache="response"}'), bypassedBefore + 6);
       const ready = await service.app.inject({ method: 'GET', url: '/readyz' });
       assert.equal(ready.statusCode, 200);
-      assert.deepEqual(ready.json(), { status: 'degraded', postgres: 'ok', redis: 'unavailable' });
+      assert.deepEqual(ready.json(), { status: 'degraded', checks: { postgres: 'ok', redis: 'failing' } });
       assert.equal(await sample('api_dependency_up{dependency="redis"}'), 0);
       // Six failures, one throttled warning line that counts them.
       const warnings = logged(/^rate limiter unavailable/);
@@ -252,7 +252,7 @@ describe('PostgreSQL down', () => {
       assert.equal(await usageRows(seen.record.id), 1);
       const ready = await service.app.inject({ method: 'GET', url: '/readyz' });
       assert.equal(ready.statusCode, 200);
-      assert.equal(ready.json().postgres, 'unavailable');
+      assert.equal(ready.json().checks.postgres, 'failing');
     } finally {
       await pgProxy.up();
     }

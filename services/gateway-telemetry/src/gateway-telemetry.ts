@@ -1,6 +1,4 @@
 import { readFile, rename, stat } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type Resource, resourceFromAttributes } from '@opentelemetry/resources';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import {
@@ -8,7 +6,6 @@ import {
   telemetrySpansDroppedTotal,
   telemetrySpansExportedTotal,
 } from '@opsight/catalog';
-import { guardRequestListener } from '@opsight/http-guard';
 import {
   BoundedSpanProcessor,
   type Logger,
@@ -17,6 +14,7 @@ import {
   readOtelEnv,
   type SpanExportRetryOptions,
 } from '@opsight/telemetry';
+import { AdminEndpoints, type AdminServer, startAdminServer } from '@opsight/telemetry/admin';
 import { parseAccessLogLine } from './access-log/access-log-line.js';
 import { GatewayMetrics } from './metrics/gateway-metrics.js';
 import { gatewaySpan } from './spans/gateway-span.js';
@@ -27,7 +25,11 @@ export interface GatewayTelemetryOptions {
   accessLog: string;
   /** Where the read position is kept across restarts. */
   positionsFile: string;
-  /** Address of /metrics, /ready and /healthz as host:port (port 0: any free port). @default '127.0.0.1:9113' */
+  /**
+   * Address of the admin server (/metrics, /healthz, /readyz and the alias /ready) as host:port (port 0:
+   * any free port).
+   * @default '127.0.0.1:9113'
+   */
   listen?: string;
   /** Host names kept as the `host` label; any other Host header counts as `other`. @default ['localhost', '127.0.0.1'] */
   hosts?: readonly string[];
@@ -70,7 +72,8 @@ export class GatewayTelemetry {
   readonly #tailer: LogTailer;
   readonly #processor: BoundedSpanProcessor;
   #lastExportErrorLog = 0;
-  readonly #server: Server;
+  readonly #admin: AdminEndpoints;
+  #server: AdminServer | undefined;
   readonly #resource: Resource;
   #address = '';
   #rotateTimer: NodeJS.Timeout | undefined;
@@ -144,37 +147,13 @@ export class GatewayTelemetry {
       onLag: (bytes) => this.metrics.lag(bytes),
       onError: (error) => options.logger?.warn({ error }, 'reading the access log failed'),
     });
-    // Host checked (DNS rebinding), writes refused: @opsight/http-guard.
-    this.#server = createServer(
-      guardRequestListener((req, res) => {
-        const path = (req.url ?? '/').split('?')[0];
-        if (req.method === 'GET' && path === '/metrics') {
-          this.registry.render(req.headers.accept).then(
-            ({ contentType, body }) => {
-              res.writeHead(200, { 'content-type': contentType });
-              res.end(body);
-            },
-            // The answer says nothing of the failure; the error is in the log line.
-            (error: Error) => {
-              this.options.logger?.error(
-                { error_code: 'INTERNAL_ERROR', error },
-                'rendering /metrics failed',
-              );
-              res.writeHead(500, { 'content-type': 'text/plain' });
-              res.end('internal error\n');
-            },
-          );
-          return;
-        }
-        if (req.method === 'GET' && (path === '/ready' || path === '/healthz')) {
-          res.writeHead(200, { 'content-type': 'application/json' });
-          res.end('{"status":"ok"}\n');
-          return;
-        }
-        res.writeHead(404, { 'content-type': 'application/json' });
-        res.end('{"error":{"code":"NOT_FOUND","message":"GET /metrics, /ready or /healthz"}}\n');
-      }),
-    );
+    this.#admin = new AdminEndpoints({
+      metrics: this.registry,
+      routes: { '/ready': 'ready' },
+      // The answer says nothing of the failure; the error is in the log line.
+      onError: (error, path) =>
+        this.options.logger?.error({ error_code: 'INTERNAL_ERROR', error }, `rendering ${path} failed`),
+    });
   }
 
   /** Starts following the log and serving /metrics. */
@@ -189,15 +168,13 @@ export class GatewayTelemetry {
       await self.#tailer.stop();
       throw new Error(`listen: expected host:port, got ${JSON.stringify(listen)}`);
     }
-    await new Promise<void>((resolve, reject) => {
-      self.#server.once('error', reject);
-      self.#server.listen(port, host, () => {
-        self.#server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = self.#server.address() as AddressInfo;
-    self.#address = `${address.address}:${address.port}`;
+    try {
+      self.#server = await startAdminServer(self.#admin, { host, port });
+    } catch (error) {
+      await self.#tailer.stop();
+      throw error;
+    }
+    self.#address = `${self.#server.host}:${self.#server.port}`;
     if (options.rotateBytes !== undefined) {
       if (!(options.rotateBytes > 0) || !options.nginxPidFile) {
         await self.close();
@@ -247,7 +224,6 @@ export class GatewayTelemetry {
     clearTimeout(this.#rotateTimer);
     await this.#tailer.stop();
     await this.#processor.shutdown();
-    this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    await this.#server?.close();
   }
 }

@@ -155,12 +155,19 @@ test('malformed and truncated lines are counted and skipped; the lines around th
   assert.equal(sample(text, 'gateway_telemetry_lines_total'), 3);
 });
 
-test('/metrics, /ready and unknown paths', async (t) => {
+test('the admin paths, the /ready alias and unknown paths', async (t) => {
   const { sidecar } = await start(t);
-  assert.equal((await fetch(`http://${sidecar.address}/ready`)).status, 200);
+  for (const path of ['/ready', '/readyz', '/healthz'])
+    assert.equal((await fetch(`http://${sidecar.address}${path}`)).status, 200, path);
   const res = await fetch(`http://${sidecar.address}/nope`);
   assert.equal(res.status, 404);
-  assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'NOT_FOUND');
+  assert.deepEqual(await res.json(), {
+    code: 'NOT_FOUND',
+    field: 'path',
+    message: 'no route /nope; this port serves /metrics, /healthz, /readyz, /ready',
+  });
+  const write = await fetch(`http://${sidecar.address}/metrics`, { method: 'DELETE' });
+  assert.equal(write.status, 405);
 });
 
 test('spans are held and retried while the trace store answers 503, and none is lost once it recovers', async (t) => {

@@ -9,7 +9,7 @@ import { GatewayTelemetry } from '../src/gateway-telemetry.js';
 import { tempDir } from './support/access-log-fixture.js';
 
 // Issue 14: the metrics port answers a failure with fixed words; the error is in the log.
-test('a failing /metrics answers 500 "internal error"; the log line has the error', async (t) => {
+test('a failing /metrics answers 500 METRICS_UNAVAILABLE with fixed words; the log line has the error', async (t) => {
   const { telemetry, logs } = startTestTelemetry('gateway-telemetry-errors-test');
   const cleanup: (() => void)[] = [];
   const dir = tempDir({ after: (fn) => cleanup.push(fn) });
@@ -34,7 +34,9 @@ test('a failing /metrics answers 500 "internal error"; the log line has the erro
   });
   const res = await fetch(`http://${sidecar.address}/metrics`);
   assert.equal(res.status, 500);
-  assert.equal(await res.text(), 'internal error\n');
+  const body = await res.text();
+  assert.equal(JSON.parse(body).code, 'METRICS_UNAVAILABLE');
+  assert.equal(body.includes('secret-upstreams'), false, body);
   const line = logs.records().find((r) => r.message === 'rendering /metrics failed');
   assert.ok(line, logs.lines.join('\n'));
   assert.match(JSON.stringify(line.error), /secret-upstreams\.conf/);

@@ -1,9 +1,7 @@
-import { createServer, type Server as HttpServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { REQUEST_CONTEXT_METADATA } from '@opsight/contracts/chat';
-import { guardRequestListener } from '@opsight/http-guard';
 import { getTelemetry, grpcServerInterceptor, type Telemetry } from '@opsight/telemetry';
+import { type AdminServer, startAdminServer } from '@opsight/telemetry/admin';
 import type { RoutingConfig } from './config/routing-config.js';
 import { type GenerateRequestMessage, toUpstreamRequest } from './internal/generate-request.js';
 import { loadModelRouterProto } from './internal/proto.js';
@@ -23,7 +21,11 @@ export interface RouterServerOptions {
   host?: string;
   /** gRPC port; 0 for an ephemeral one. @default 50051 */
   port?: number;
-  /** Port of the HTTP server for `/metrics`, `/healthz` and `/ready`; 0 for ephemeral, null for none. @default null */
+  /**
+   * Port of the admin server: `/metrics`, `/healthz`, and `/readyz` (alias `/ready`, 503 until the first
+   * round of backend health checks); 0 for ephemeral, null for none.
+   * @default null
+   */
   metricsPort?: number | null;
   /** Listen host of the metrics server. @default the gRPC host */
   metricsHost?: string;
@@ -222,43 +224,29 @@ export async function startRouterServer(options: RouterServerOptions): Promise<R
     ),
   );
 
-  let http: HttpServer | undefined;
+  let admin: AdminServer | undefined;
   if (options.metricsPort !== undefined && options.metricsPort !== null) {
     let ready = false;
     void router.health.firstRound.then(() => {
       ready = true;
     });
-    // Host checked (DNS rebinding), writes refused: @opsight/http-guard.
-    http = createServer(
-      guardRequestListener((req, res) => {
-        const path = (req.url ?? '/').split('?')[0];
-        if (path === '/metrics') {
-          telemetry.metrics.render(req.headers.accept).then(
-            (e) => res.writeHead(200, { 'content-type': e.contentType }).end(e.body),
-            // The answer says nothing of the failure; the error is in the log line.
-            (error: unknown) => {
-              log.error({ error_code: 'INTERNAL_ERROR', error }, 'rendering /metrics failed');
-              res.writeHead(500, { 'content-type': 'text/plain' }).end('internal error\n');
-            },
-          );
-        } else if (path === '/healthz') res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-        else if (path === '/ready')
-          res
-            .writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' })
-            .end(ready ? 'ready\n' : 'checking backends\n');
-        else res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-      }),
+    admin = await startAdminServer(
+      {
+        metrics: telemetry.metrics,
+        ready: { backends: () => ready },
+        routes: { '/ready': 'ready' },
+        // The answer says nothing of the failure; the error is in the log line.
+        onError: (error, path) =>
+          log.error({ error_code: 'INTERNAL_ERROR', error }, `rendering ${path} failed`),
+      },
+      { port: options.metricsPort, host: options.metricsHost ?? host },
     );
-    await new Promise<void>((resolve, reject) => {
-      http!.once('error', reject);
-      http!.listen(options.metricsPort!, options.metricsHost ?? host, () => resolve());
-    });
   }
 
   return {
     router,
     port,
-    metricsPort: http ? (http.address() as AddressInfo).port : undefined,
+    metricsPort: admin?.port,
     async close() {
       router.close();
       await new Promise<void>((resolve) => {
@@ -268,10 +256,7 @@ export async function startRouterServer(options: RouterServerOptions): Promise<R
           resolve();
         });
       });
-      if (http) {
-        http.closeAllConnections();
-        await new Promise<void>((resolve) => http!.close(() => resolve()));
-      }
+      await admin?.close();
     },
   };
 }

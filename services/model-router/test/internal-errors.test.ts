@@ -5,7 +5,7 @@ import { parseRoutingConfig } from '../src/config/routing-config.js';
 import { startRouterServer } from '../src/server.js';
 
 // Issue 14: the router's metrics port answers a failure with fixed words; the error is in its log.
-test('a failing /metrics answers 500 "internal error"; the log line has the error', async (t) => {
+test('a failing /metrics answers 500 METRICS_UNAVAILABLE with fixed words; the log line has the error', async (t) => {
   const { telemetry, logs } = startTestTelemetry('model-router-errors-test');
   const secret = 'collect failed: ECONNREFUSED 10.0.0.7:9400 (gpu-host)';
   telemetry.metrics.render = async () => {
@@ -23,7 +23,9 @@ test('a failing /metrics answers 500 "internal error"; the log line has the erro
   t.after(() => server.close());
   const res = await fetch(`http://127.0.0.1:${server.metricsPort}/metrics`);
   assert.equal(res.status, 500);
-  assert.equal(await res.text(), 'internal error\n');
+  const body = await res.text();
+  assert.equal(JSON.parse(body).code, 'METRICS_UNAVAILABLE');
+  assert.equal(body.includes('ECONNREFUSED'), false, body);
   const line = logs.records().find((r) => r.message === 'rendering /metrics failed');
   assert.ok(line, logs.lines.join('\n'));
   assert.equal(line.level, 'ERROR');

@@ -10,6 +10,7 @@ import {
   type RecordInference,
   type Telemetry,
 } from '@opsight/telemetry';
+import { fastifyAdmin } from '@opsight/telemetry/admin';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { type ChatRequest, parseChatRequest } from './internal/chat-request.js';
 import { ServingError } from './internal/errors.js';
@@ -56,8 +57,8 @@ export const TTFT_HEADER = 'x-opsight-ttft-seconds';
 type Outcome = { kind: 'success' } | { kind: 'failure'; reason: string; code?: string };
 
 /**
- * The model-serving HTTP app: `POST /v1/chat/completions` (JSON or SSE), `GET /v1/models`, `/healthz`,
- * `/metrics` and `/admin/faults`. Records every inference with `recordInference`.
+ * The model-serving HTTP app: `POST /v1/chat/completions` (JSON or SSE), `GET /v1/models`, the admin
+ * paths (`/metrics`, `/healthz`, `/readyz`) and `/admin/faults`. Records every inference with `recordInference`.
  */
 export async function buildServingApp(options: ServingAppOptions): Promise<FastifyInstance> {
   if (options.faults && options.upstream)
@@ -101,7 +102,7 @@ export async function buildServingApp(options: ServingAppOptions): Promise<Fasti
     return reply.code(404).send(e.toBody(currentTraceId()));
   });
 
-  app.get('/healthz', async () => ({ status: 'ok', models: [...models.keys()] }));
+  await app.register(fastifyAdmin, { admin: { metrics: telemetry.metrics } });
 
   app.get('/v1/models', async () => ({
     object: 'list',

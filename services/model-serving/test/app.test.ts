@@ -102,13 +102,18 @@ test('a streamed completion sends SSE chunks, usage on the last, then [DONE]', a
   assert.deepEqual(last.usage, whole.usage);
 });
 
-test('GET /v1/models and /healthz', async () => {
+test('GET /v1/models and the admin probes', async () => {
   const models = (await app.inject('/v1/models')).json();
   assert.deepEqual(
     models.data.map((m: { id: string }) => m.id),
     ['m-fast', 'm-slow'],
   );
-  assert.equal((await app.inject('/healthz')).statusCode, 200);
+  for (const url of ['/healthz', '/readyz']) {
+    const probe = await app.inject(url);
+    assert.equal(probe.statusCode, 200, url);
+    assert.deepEqual(probe.json(), { status: 'ok' });
+  }
+  assert.equal((await app.inject({ method: 'POST', url: '/healthz' })).statusCode, 405);
 });
 
 test('bad requests get 400 naming the field, unknown models 404', async () => {

@@ -10,10 +10,12 @@
  * - environment: `env.NAME`, `env['NAME']` and `(env, 'NAME')` reads in the service's sources and, when
  *   the service imports @opsight/telemetry, in that package (OTEL_*, LOG_LEVEL, K8S_*), plus
  *   {@link LIBRARY_ENV} of the packages it imports (and those @opsight/http-guard reads, when imported);
- * - routes: path literals (`'/healthz'`) in the sources of the service and of @opsight/telemetry.
+ * - routes: path literals (`'/healthz'`) in the sources of the service and of @opsight/telemetry, and
+ *   the admin paths (`ADMIN_PATHS`) when it imports the admin server, `@opsight/telemetry/admin`.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ADMIN_PATHS } from '@opsight/contracts/admin';
 import { isObject, type JsonObject } from '../kustomize/strategic-merge.js';
 
 /** Variables read by an imported package rather than by the service's code, per package name. */
@@ -108,11 +110,18 @@ function preloadEnv(root: string, nodeArgs: readonly string[]): string[] {
     : [];
 }
 
-/** Packages a service imports (its package.json may rely on the workspace for some of them). */
+/** The SDK's admin server: it serves the admin paths and loads none of the SDK's configuration. */
+const ADMIN_SERVER = '@opsight/telemetry/admin';
+
+/**
+ * Packages a service imports (its package.json may rely on the workspace for some of them); the admin
+ * server counts as itself, not as the SDK.
+ */
 function imports(texts: readonly string[]): Set<string> {
   const names = new Set<string>();
   for (const text of texts)
-    for (const m of text.matchAll(/\bfrom\s+['"]((?:@[^/'"]+\/)?[^/'".][^/'"]*)/g)) names.add(m[1]!);
+    for (const m of text.matchAll(/\bfrom\s+['"]((?:@[^/'"]+\/)?[^/'".][^/'"]*)([^'"]*)/g))
+      names.add(`${m[1]}${m[2]}` === ADMIN_SERVER ? ADMIN_SERVER : m[1]!);
   return names;
 }
 
@@ -143,8 +152,10 @@ export function serviceInterface(root: string, bin: string): ServiceInterface | 
       for (const route of routeLiterals(text)) routes.add(route);
     }
   }
-  if (deps.has('@opsight/http-guard')) {
-    // The browser guard reads its allow-lists from the environment (OPSIGHT_ALLOWED_HOSTS, …).
+  if (deps.has(ADMIN_SERVER)) for (const path of Object.values(ADMIN_PATHS)) routes.add(path);
+  if (deps.has('@opsight/http-guard') || deps.has(ADMIN_SERVER)) {
+    // The browser guard (the admin server's too) reads its allow-lists from the environment
+    // (OPSIGHT_ALLOWED_HOSTS, …).
     for (const f of sourceFiles(join(root, 'packages/http-guard/src')))
       for (const name of envReads(readFileSync(f, 'utf8'))) env.add(name);
   }

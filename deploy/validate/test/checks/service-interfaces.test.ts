@@ -70,6 +70,10 @@ test("each service's flags, required flags, variables and routes are read from i
   assert.ok(relay.env.has('ALERT_RELAY_CONFIG'));
   assert.ok(!relay.env.has('OTEL_SERVICE_NAME'), 'the relay has no tracing');
   assert.ok(relay.routes.has('/-/ready'));
+  // The admin server's paths, for every service that serves them through it.
+  for (const iface of [router, serving, api, relay])
+    for (const path of ['/metrics', '/healthz', '/readyz'])
+      assert.ok(iface.routes.has(path), `${iface.bin} ${path}`);
   assert.equal(serviceInterface(repoRoot, 'services/not-merged/dist/src/bin/x.js'), undefined);
 });
 

@@ -10,12 +10,10 @@
 // (Alloy: max_backoff_period × max_backoff_retries). A Go-style duration: 500ms, 30s, 10m, 1h.
 // Default 10m. 5xx and 503 (store down, disk full) are retried for ever.
 //
-// Serves its metrics on GET /metrics and GET /ready (200 once the first scan is done).
+// Serves GET /metrics, /healthz and /readyz (alias /ready: 200 once the first scan is done).
 import { mkdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { dirname } from 'node:path';
-import { guardRequestListener } from '@opsight/http-guard';
+import { startAdminServer } from '@opsight/telemetry/admin';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { Collector } from '../internal/collector/collector.js';
 
@@ -70,35 +68,21 @@ const collector = new Collector({
 });
 collector.start();
 
-// Host checked (DNS rebinding), writes refused: @opsight/http-guard.
-const server = createServer(
-  guardRequestListener((req, res) => {
-    if (req.url === '/ready') {
-      res.writeHead(collector.ready ? 200 : 503, { 'content-type': 'text/plain' });
-      res.end(collector.ready ? 'ready\n' : 'starting\n');
-      return;
-    }
-    if (req.url === '/metrics') {
-      registry.metrics().then((text) => {
-        res.writeHead(200, { 'content-type': registry.contentType });
-        res.end(text);
-      });
-      return;
-    }
-    res.writeHead(404);
-    res.end();
-  }),
-);
-server.once('error', (e) => {
+const server = await startAdminServer(
+  {
+    metrics: registry,
+    ready: { collector: () => collector.ready },
+    routes: { '/ready': 'ready' },
+    onError: (error) => process.stderr.write(`collector: rendering /metrics failed: ${String(error)}\n`),
+  },
+  { host, port },
+).catch((e: Error) => {
   process.stderr.write(`collector: cannot listen on ${listen}: ${e.message}\n`);
   process.exit(1);
 });
-server.listen(port, host, () => {
-  const a = server.address() as AddressInfo;
-  process.stdout.write(`collector listening on http://${a.address}:${a.port}\n`);
-});
+process.stdout.write(`collector listening on http://${server.host}:${server.port}\n`);
 const stop = () => {
-  server.close();
+  void server.close();
   collector.stop().then(
     () => process.exit(0),
     () => process.exit(1),

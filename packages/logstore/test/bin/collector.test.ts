@@ -225,6 +225,9 @@ test("collector and store bins: the strategy's three queries", async () => {
   assert.equal(new Set(final).size, 303);
   const metrics = await (await fetch(`${collector.url}/metrics`)).text();
   assert.match(metrics, /opsight_collector_entries_sent_total/);
+  for (const path of ['/readyz', '/healthz'])
+    assert.equal((await fetch(`${collector.url}${path}`)).status, 200, path);
+  assert.equal((await fetch(`${collector.url}/nowhere`)).status, 404);
   collector.child.kill('SIGTERM');
   store.child.kill('SIGTERM');
   await Promise.all([

@@ -1,5 +1,6 @@
 import { context } from '@opentelemetry/api';
 import { HEALTH_PROBE_ROUTES } from '@opsight/catalog';
+import { ADMIN_PATHS } from '@opsight/contracts/admin';
 import type { FastifyPluginCallback, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { runtimeOf, type Telemetry } from '../telemetry.js';
@@ -8,11 +9,11 @@ import { HttpServerInstrumentation, type ServerRequestScope } from './server-ins
 export interface FastifyTelemetryOptions {
   /** @default the process's telemetry (`getTelemetry()`) */
   telemetry?: Telemetry;
-  /** Path of the metrics endpoint (not traced); `false` for none. @default '/metrics' */
-  metricsPath?: string | false;
   /**
-   * Route templates served without a span, request context or `http_server_*` series: health probes,
-   * which would otherwise fill the trace store and dilute the request-based SLIs.
+   * Route templates served without a span, request context or `http_server_*` series besides the admin
+   * paths (`/metrics`, `/healthz`, `/readyz`, always left out): health probes and scrapes, which would
+   * otherwise fill the trace store and dilute the request-based SLIs. The admin paths themselves are
+   * served by `fastifyAdmin` of `@opsight/telemetry/admin`.
    * @default HEALTH_PROBE_ROUTES of @opsight/catalog (/healthz, /readyz, /livez)
    */
   ignoreRoutes?: readonly string[];
@@ -27,9 +28,10 @@ type Instrumented = FastifyRequest & { [kScope]: ServerRequestScope | null };
 const plugin: FastifyPluginCallback<FastifyTelemetryOptions> = (app, options, done) => {
   const runtime = runtimeOf(options.telemetry);
   const http = new HttpServerInstrumentation(runtime);
-  const metricsPath = options.metricsPath ?? '/metrics';
-  const ignored = new Set<string>(options.ignoreRoutes ?? HEALTH_PROBE_ROUTES);
-  if (metricsPath !== false) ignored.add(metricsPath);
+  const ignored = new Set<string>([
+    ...(options.ignoreRoutes ?? HEALTH_PROBE_ROUTES),
+    ...Object.values(ADMIN_PATHS),
+  ]);
 
   app.decorateRequest(kScope, null);
 
@@ -70,18 +72,12 @@ const plugin: FastifyPluginCallback<FastifyTelemetryOptions> = (app, options, do
     next();
   });
 
-  if (metricsPath !== false) {
-    app.get(metricsPath, async (request, reply) => {
-      const exposition = await runtime.metrics.render(request.headers.accept);
-      return reply.type(exposition.contentType).send(exposition.body);
-    });
-  }
   done();
 };
 
 /**
  * Fastify plugin: a server span per request named by route template, request context (request_id from
- * X-Request-ID, echoed back), `http_server_*` metrics, and `GET /metrics`. Health-probe routes are left
- * out; a request the client abandons ends its span with status 499.
+ * X-Request-ID, echoed back) and `http_server_*` metrics. The admin paths and health-probe routes are
+ * left out; a request the client abandons ends its span with status 499.
  */
 export const fastifyTelemetry = fp(plugin, { name: '@opsight/telemetry', fastify: '5.x' });

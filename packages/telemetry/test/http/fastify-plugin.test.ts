@@ -4,6 +4,7 @@ import { after, before, beforeEach, test } from 'node:test';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { fastifyAdmin } from '../../src/admin/index.js';
 import { setUserId } from '../../src/context/request-context.js';
 import { fastifyTelemetry } from '../../src/http/fastify-plugin.js';
 import { startTestTelemetry, type TestTelemetry } from '../support/telemetry.js';
@@ -15,6 +16,7 @@ before(async () => {
   t = startTestTelemetry();
   app = Fastify();
   await app.register(fastifyTelemetry);
+  await app.register(fastifyAdmin, { admin: { metrics: t.telemetry.metrics } });
   app.get('/v1/models/:id', async (request) => {
     t.telemetry.logger.info('looking up model');
     setUserId(123);
@@ -29,7 +31,6 @@ before(async () => {
   app.get('/boom', async () => {
     throw new Error('exploded');
   });
-  app.get('/healthz', async () => ({ ok: true }));
   // Sends its head and one chunk, then never finishes on its own.
   app.get('/stream', (_request, reply) => {
     reply.raw.writeHead(200, { 'content-type': 'text/event-stream' });

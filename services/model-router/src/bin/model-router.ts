@@ -4,7 +4,7 @@
 //   node services/model-router/dist/src/bin/model-router.js --config services/model-router/config/local.json \
 //     [--listen 127.0.0.1:50051] [--metrics-listen 127.0.0.1:9095]
 //
-// The routing table is JSON or YAML (by extension). /metrics, /healthz and /ready (200 once every backend
+// The routing table is JSON or YAML (by extension). /metrics, /healthz and /readyz (alias /ready; 200 once every backend
 // has been health-checked once) are served on --metrics-listen. Telemetry is configured by OTEL_* and LOG_LEVEL.
 import { parseArgs } from 'node:util';
 import { initTelemetry } from '@opsight/telemetry';

@@ -4,11 +4,10 @@
 //
 //   node services/model-serving/dist/src/bin/gpu-exporter.js [--listen 127.0.0.1:9400] [--nvidia-smi PATH]
 //
-// GET /metrics runs nvidia-smi once per scrape (503 with the reason when it fails); GET /healthz.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// GET /metrics runs nvidia-smi once per scrape (500 when it fails, the reason on stderr); GET /healthz and
+// /readyz.
 import { parseArgs } from 'node:util';
-import { guardRequestListener } from '@opsight/http-guard';
+import { startAdminServer } from '@opsight/telemetry/admin';
 import { DcgmExporter } from '../gpu/dcgm-exporter.js';
 
 function usage(message: string): never {
@@ -31,25 +30,14 @@ const port = Number(listen.slice(idx + 1));
 if (!Number.isInteger(port) || port < 0 || port > 65535) usage(`invalid --listen ${listen}`);
 
 const exporter = new DcgmExporter({ nvidiaSmi: values['nvidia-smi'] });
-// Host checked (DNS rebinding), writes refused: @opsight/http-guard.
-const server = createServer(
-  guardRequestListener((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path === '/healthz') {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-    } else if (path === '/metrics') {
-      exporter.scrape(req.headers.accept).then(
-        (e) => res.writeHead(200, { 'content-type': e.contentType }).end(e.body),
-        (error: Error) =>
-          res.writeHead(503, { 'content-type': 'text/plain' }).end(`nvidia-smi failed: ${error.message}\n`),
-      );
-    } else res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-  }),
-);
-server.once('error', (e) => usage(`cannot listen on ${listen}: ${e.message}`));
-server.listen(port, host, () => {
-  const a = server.address() as AddressInfo;
-  process.stdout.write(`gpu-exporter listening on http://${a.address}:${a.port}\n`);
-});
+const server = await startAdminServer(
+  {
+    metrics: { render: (accept) => exporter.scrape(accept) },
+    onError: (error) =>
+      process.stderr.write(`gpu-exporter: nvidia-smi failed: ${(error as Error).message}\n`),
+  },
+  { host, port },
+).catch((e: Error) => usage(`cannot listen on ${listen}: ${e.message}`));
+process.stdout.write(`gpu-exporter listening on http://${server.host}:${server.port}\n`);
 for (const signal of ['SIGTERM', 'SIGINT'] as const)
-  process.once(signal, () => server.close(() => process.exit(0)));
+  process.once(signal, () => void server.close().then(() => process.exit(0)));

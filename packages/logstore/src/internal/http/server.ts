@@ -13,6 +13,7 @@ import {
   stderrErrorLog,
 } from '@opsight/http-guard';
 import type { SqliteDriverName } from '@opsight/sqlite';
+import { adminRequestHandler } from '@opsight/telemetry/admin';
 import type { TenantAuthenticator } from '@opsight/tenant-auth';
 import { WebSocketServer } from 'ws';
 import { LogStoreApi } from '../api/log-store-api.js';
@@ -24,7 +25,6 @@ import type { StoreMetrics } from '../store-metrics.js';
 import { createAccess } from './access.js';
 import { BadParam } from './params.js';
 import { formParams, readBody, sendJson } from './request.js';
-import * as admin from './routes/admin.js';
 import { indexStats, indexVolume, labelNames, labelValues, series } from './routes/label-index.js';
 import { pushRoute } from './routes/push.js';
 import { instantQuery, rangeQuery } from './routes/query.js';
@@ -157,11 +157,26 @@ export function createLogStore(options: LogStoreOptions): LogStore {
     ['/loki/api/v1/index/volume', { methods: GET_OR_POST, handle: indexVolume }],
   ]);
 
+  // Open, as Loki serves them: Prometheus scrapes without a tenant token. The metrics hold counts per
+  // tenant name, no log content. /ready is Loki's readiness path.
+  const admin = adminRequestHandler({
+    metrics: api.metrics.registry,
+    beforeScrape: () => {
+      api.metrics.storageBytes.set(api.storage.usedBytes());
+      for (const t of api.ingester.active.tenants())
+        api.metrics.streams.set({ tenant: t }, api.ingester.activeStreams(t));
+    },
+    routes: { '/ready': 'ready' },
+    onError: (e, path) =>
+      logError({ message: 'request failed', code: 'INTERNAL', method: 'GET', path, ...errorFields(e) }),
+  });
+
   /** Runs the request's route; returns the route's name for the request-duration metric. */
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<string> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const method = req.method ?? 'GET';
+    if (await admin(req, res)) return path;
     const ctx: RouteContext = {
       req,
       res,
@@ -171,10 +186,6 @@ export function createLogStore(options: LogStoreOptions): LogStore {
       body: () => readBody(req, maxBody),
       params: () => formParams(req, url, maxBody),
     };
-    if (path === '/ready' || path === '/metrics') {
-      await (path === '/ready' ? admin.ready : admin.metrics)(ctx);
-      return path;
-    }
     access.checkAuth(req);
     if (path === '/flush') {
       if (method !== 'POST') throw new LogStoreError('METHOD_NOT_ALLOWED', 'use POST');

@@ -31,9 +31,15 @@ async function lines(query: string, headers: Record<string, string> = {}): Promi
   return body.data.result.flatMap((s) => s.values.map((v) => v[1])).sort();
 }
 
-test('GET /ready answers 200', async () => {
-  const r = await fetch(`${url}/ready`);
-  assert.equal(r.status, 200);
+test('GET /ready (Loki) and the admin probes answer 200 without a tenant; writes to them 405', async () => {
+  for (const path of ['/ready', '/readyz', '/healthz']) {
+    const r = await fetch(`${url}${path}`);
+    assert.equal(r.status, 200, path);
+    assert.deepEqual(await r.json(), { status: 'ok' });
+  }
+  const write = await fetch(`${url}/ready`, { method: 'DELETE' });
+  assert.equal(write.status, 405);
+  assert.equal(((await write.json()) as { code: string }).code, 'METHOD_NOT_ALLOWED');
 });
 
 test('JSON push is stored with structured metadata and read back', async () => {

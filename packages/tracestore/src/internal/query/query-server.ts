@@ -6,6 +6,7 @@
 // - /metrics (Prometheus text) and /ready.
 import { parseRfc3339Nano, tryParseDuration } from '@opsight/contracts/codecs';
 import { type ErrorLog, errorFields, installFastifyGuard, stderrErrorLog } from '@opsight/http-guard';
+import { AdminEndpoints, fastifyAdmin } from '@opsight/telemetry/admin';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
 import { analyzeTrace } from '../analysis/trace-analysis.js';
@@ -22,7 +23,7 @@ export interface QueryServerOptions {
   /** The tenant of a request; throws TraceStoreError (401, 403) when it may not read. */
   tenantOf: (headers: FastifyRequest['headers']) => string;
   registry: Registry;
-  /** Readiness; /ready answers 503 until this returns true. */
+  /** Readiness: /readyz and its alias /ready answer 503 until this returns true. */
   isReady: () => boolean;
   /** Where an unexpected failure's error goes (its answer says only INTERNAL_ERROR). @default stderrErrorLog */
   logError?: ErrorLog;
@@ -124,6 +125,20 @@ function sendError(request: FastifyRequest, reply: FastifyReply, error: TraceSto
 export function createQueryServer(options: QueryServerOptions): FastifyInstance {
   const app = Fastify();
   const logError = options.logError ?? stderrErrorLog('tracestore');
+  // Metrics and probes; /ready as Jaeger's and Loki's readiness path.
+  const admin = new AdminEndpoints({
+    metrics: options.registry,
+    ready: { store: options.isReady },
+    routes: { '/ready': 'ready' },
+    onError: (error, path) =>
+      logError({
+        message: 'request failed',
+        code: 'INTERNAL_ERROR',
+        method: 'GET',
+        path,
+        ...errorFields(error),
+      }),
+  });
   // Browser safety: Host (DNS rebinding) and Origin, before the token and the routes.
   installFastifyGuard(app);
   const tenants = new WeakMap<FastifyRequest, string>();
@@ -142,10 +157,9 @@ export function createQueryServer(options: QueryServerOptions): FastifyInstance 
       .filter((t): t is DecodedTrace => t !== null);
 
   app.addHook('onRequest', async (request) => {
-    // /ready and /metrics are open, as Loki's are: Prometheus scrapes without a tenant token, and the
-    // span metrics are aggregates, no span content.
-    const path = request.url.split('?')[0];
-    if (path === '/ready' || path === '/metrics') return;
+    // The admin paths are open, as Loki's are: Prometheus scrapes without a tenant token, and the span
+    // metrics are aggregates, no span content.
+    if (admin.serves(request.url.split('?')[0] ?? '')) return;
     tenants.set(request, options.tenantOf(request.headers));
   });
   app.setErrorHandler((error: Error & { statusCode?: number }, request, reply) => {
@@ -167,13 +181,7 @@ export function createQueryServer(options: QueryServerOptions): FastifyInstance 
     sendError(request, reply, new TraceStoreError('NOT_FOUND', `no route ${request.method} ${request.url}`)),
   );
 
-  app.get('/ready', async (_request, reply) => {
-    if (!options.isReady()) return reply.code(503).type('text/plain').send('not ready\n');
-    return reply.type('text/plain').send('ready\n');
-  });
-  app.get('/metrics', async (_request, reply) =>
-    reply.type(options.registry.contentType).send(await options.registry.metrics()),
-  );
+  app.register(fastifyAdmin, { admin });
 
   // Jaeger UI / Grafana JSON API.
   app.get('/api/services', async (request) => {

@@ -335,7 +335,7 @@ describe('query API', () => {
       /traces_span_metrics_duration_seconds_bucket\{le="0\.1",service_name="model-router",span_name="Route",span_kind="SPAN_KIND_SERVER",status_code="STATUS_CODE_UNSET"\} 1/,
     );
     assert.match(metrics.text, /tracestore_stored_spans 4/);
-    assert.equal((await get('/ready')).status, 200);
+    for (const path of ['/ready', '/readyz', '/healthz']) assert.equal((await get(path)).status, 200, path);
   });
 
   it('answers errors with Jaeger envelopes, stable codes and the offending field', async (t) => {

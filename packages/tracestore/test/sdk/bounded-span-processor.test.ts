@@ -3,13 +3,13 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
-import { TraceStoreServer } from '@opsight/tracestore';
 import {
   BoundedSpanProcessor,
+  OtlpHttpSpanExporter,
   type SpanDropReason,
   type SpanExportRetryOptions,
-} from '../../src/tracing/bounded-span-processor.js';
-import { OtlpHttpSpanExporter } from '../../src/tracing/otlp-http-span-exporter.js';
+} from '@opsight/telemetry';
+import { TraceStoreServer } from '../../src/index.js';
 
 function pipeline(url: string, retry: SpanExportRetryOptions, maxQueueSize = 2048) {
   const counts = { exported: 0, retries: 0, dropped: {} as Partial<Record<SpanDropReason, number>> };
