@@ -59,6 +59,11 @@ export interface ApiServiceConfig {
   keyCacheMaxEntries: number;
   /** Usage rows kept while PostgreSQL is down. Env `OPSIGHT_USAGE_MAX_QUEUED`. @default 20000 */
   usageMaxQueued: number;
+  /**
+   * The key admin API's admin key (at least 16 characters), read from the file named by
+   * `OPSIGHT_ADMIN_KEY_FILE`. @default undefined (the admin API is off)
+   */
+  adminKey: string | undefined;
 }
 
 /** Thrown for an invalid setting; `variable` names it. */
@@ -134,7 +139,23 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env, args: string[] 
     keyFallbackTtlMs: nonNegative(env, 'OPSIGHT_KEY_FALLBACK_TTL_MS', 300_000),
     keyCacheMaxEntries: positive(env, 'OPSIGHT_KEY_CACHE_MAX_ENTRIES', 10_000),
     usageMaxQueued: positive(env, 'OPSIGHT_USAGE_MAX_QUEUED', 20_000),
+    adminKey: adminKey(env),
   };
+}
+
+/** Shortest admin key accepted: a guessable one would open the key admin API. */
+const MIN_ADMIN_KEY_LENGTH = 16;
+
+function adminKey(env: NodeJS.ProcessEnv): string | undefined {
+  const key = secretFile(env, 'OPSIGHT_ADMIN_KEY_FILE');
+  if (key === undefined) return undefined;
+  if (key.length < MIN_ADMIN_KEY_LENGTH || /\s/.test(key)) {
+    throw new ConfigError(
+      'OPSIGHT_ADMIN_KEY_FILE',
+      `the admin key must be at least ${MIN_ADMIN_KEY_LENGTH} characters without spaces`,
+    );
+  }
+  return key;
 }
 
 function cacheScope(env: NodeJS.ProcessEnv): 'user' | 'shared' {

@@ -17,10 +17,20 @@ export const API_ERRORS = {
   API_KEY_EXPIRED: { status: 401, type: 'authentication_error' },
   /** The key was revoked. */
   API_KEY_REVOKED: { status: 401, type: 'authentication_error' },
+  /** The admin API was called without `Authorization: Bearer <admin key>`. */
+  ADMIN_KEY_MISSING: { status: 401, type: 'authentication_error' },
+  /** The admin API was called with a key that is not the admin key. */
+  ADMIN_KEY_INVALID: { status: 401, type: 'authentication_error' },
   /** No route for the path. */
   NOT_FOUND: { status: 404, type: 'invalid_request_error' },
   /** The router has no route for the model. */
   MODEL_NOT_FOUND: { status: 404, type: 'invalid_request_error' },
+  /** Admin API: no key has that id or display prefix. */
+  API_KEY_NOT_FOUND: { status: 404, type: 'invalid_request_error' },
+  /** Admin API: the display prefix matches several keys; address the key by its id. */
+  API_KEY_AMBIGUOUS: { status: 409, type: 'invalid_request_error' },
+  /** Admin API: the key is revoked, so it cannot be rotated. */
+  API_KEY_NOT_ACTIVE: { status: 409, type: 'invalid_request_error' },
   /** The body is larger than the service accepts. */
   REQUEST_BODY_TOO_LARGE: { status: 413, type: 'invalid_request_error' },
   /** The body is not `application/json`. */

@@ -5,7 +5,13 @@ export { API_ERRORS, ApiError, errorBody } from './error-catalogue.js';
 export { migrate, SCHEMA_VERSION } from './internal/db/migrations.js';
 export type { UsageRow } from './internal/db/usage-writer.js';
 export type { ApiKeyRecord, CreateApiKeyOptions, CreatedApiKey } from './keys/api-key-store.js';
-export { API_KEY_PATTERN, ApiKeyStore, hashApiKey } from './keys/api-key-store.js';
+export {
+  AmbiguousApiKeyError,
+  API_KEY_PATTERN,
+  ApiKeyStore,
+  hashApiKey,
+  RevokedApiKeyError,
+} from './keys/api-key-store.js';
 export type {
   GenerateChunk,
   GenerateRequest,

@@ -4,7 +4,7 @@ import { eventually, opsight, port, promQuery, psql } from '../src/env.js';
 
 const API = `http://127.0.0.1:${port(8081)}`;
 
-test('api-service: a key from `opsight keys create` authenticates and a completion goes through the router', async () => {
+test('api-service: a key from `opsight keys create` authenticates, a completion goes through the router, rotation replaces the key', async () => {
   const created = opsight(['keys', 'create', '--user', 'e2e-user', '--expires-in', '30d', '--name', 'e2e']);
   assert.equal(created.status, 0, created.stderr);
   const key = /^(sk-\S+)$/m.exec(created.stdout)?.[1];
@@ -41,7 +41,22 @@ test('api-service: a key from `opsight keys create` authenticates and a completi
 
   const listed = opsight(['keys', 'list', '--user', 'e2e-user']);
   assert.match(listed.stdout, /e2e-user\s+e2e\s+active/);
-  const revoked = opsight(['keys', 'revoke', `${key.slice(0, 11)}…`]);
+
+  // The key admin API that `opsight keys` calls answers only the admin key.
+  const noAdminKey = await fetch(`${API}/admin/v1/keys`);
+  assert.equal(noAdminKey.status, 401);
+  assert.equal(((await noAdminKey.json()) as { error: { code: string } }).error.code, 'ADMIN_KEY_MISSING');
+
+  // Rotation: the new key authenticates at once, the old one is refused.
+  const rotated = opsight(['keys', 'rotate', `${key.slice(0, 11)}…`]);
+  assert.equal(rotated.status, 0, rotated.stderr);
+  const newKey = /^(sk-\S+)$/m.exec(rotated.stdout)?.[1];
+  assert.ok(newKey && newKey !== key, rotated.stdout);
+  const models = (k: string) => fetch(`${API}/v1/models`, { headers: { authorization: `Bearer ${k}` } });
+  assert.equal((await models(newKey)).status, 200);
+  assert.equal((await models(key)).status, 401);
+
+  const revoked = opsight(['keys', 'revoke', `${newKey.slice(0, 11)}…`]);
   assert.equal(revoked.status, 0, revoked.stderr);
 
   await eventually('api_requests_total in Prometheus', async () => {

@@ -21,6 +21,7 @@ const GUARDED: [string, number, string][] = [
   ['gateway-telemetry', 9113, '/metrics'],
   ['model-router metrics', 9095, '/metrics'],
   ['supervisor', 9100, '/api/v1/components'],
+  ['api-service key admin API', 8081, '/admin/v1/keys'],
 ];
 
 /**

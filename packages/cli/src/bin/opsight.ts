@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { parseDuration, SCENARIO_NAMES, scenario } from '@opsight/loadgen';
 import { down } from '../commands/down.js';
-import { type KeysAction, KeysUsageError, keys, parseExpiresIn, stackDatabase } from '../commands/keys.js';
+import { type KeysAction, KeysUsageError, keys, parseExpiresIn, stackKeyAdmin } from '../commands/keys.js';
 import { load } from '../commands/load.js';
 import { logs } from '../commands/logs.js';
 import { status } from '../commands/status.js';
@@ -22,6 +22,7 @@ commands:
                              create an API key; it is printed once
   keys list [--user <id>]    API keys (id, prefix, user, status, expiry)
   keys revoke <id|prefix>    revoke an API key
+  keys rotate <id|prefix>    give an API key a new secret (printed once); the old one stops working
   load <scenario> [--rate N] [--duration 60s] [--out FILE] [--models a,b] [--seed N]
                              traffic through the gateway, ground truth written to a JSON file;
                              scenarios: ${SCENARIO_NAMES.join(', ')}; slow-model sends
@@ -67,7 +68,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'keys':
       try {
-        return await keys(keysAction(rest), stackDatabase(root));
+        return await keys(keysAction(rest), stackKeyAdmin(root));
       } catch (error) {
         if (error instanceof KeysUsageError) throw new UsageError(error.message);
         throw error;
@@ -152,13 +153,16 @@ function keysAction(args: string[]): KeysAction {
       const { values } = parseArgs({ args: rest, options: { user: { type: 'string' } } });
       return { action: 'list', userId: values.user };
     }
-    case 'revoke': {
+    case 'revoke':
+    case 'rotate': {
       const { positionals } = parseArgs({ args: rest, options: {}, allowPositionals: true });
-      if (positionals.length !== 1) throw new UsageError('keys revoke takes one key id or prefix');
-      return { action: 'revoke', target: positionals[0]! };
+      if (positionals.length !== 1) throw new UsageError(`keys ${sub} takes one key id or prefix`);
+      return { action: sub, target: positionals[0]! };
     }
     default:
-      throw new UsageError(sub ? `unknown keys command "${sub}"` : 'keys needs create, list or revoke');
+      throw new UsageError(
+        sub ? `unknown keys command "${sub}"` : 'keys needs create, list, revoke or rotate',
+      );
   }
 }
 

@@ -1,14 +1,18 @@
-import { type ApiKeyRecord, ApiKeyStore, migrate } from '@opsight/api-service';
-import pg from 'pg';
+import {
+  type ApiKeyJson,
+  KeyAdminClient,
+  KeyAdminError,
+  KeyAdminUnreachableError,
+} from '@opsight/api-service/admin';
 import { renderTable } from '../render/table.js';
-import { POSTGRES } from '../stack/components/postgres.js';
 import { stackContext } from '../stack/context.js';
 
 /** What `opsight keys` was asked to do. */
 export type KeysAction =
   | { action: 'create'; userId: string; name?: string; expiresIn?: string; rpm?: number; tpm?: number }
   | { action: 'list'; userId?: string }
-  | { action: 'revoke'; target: string };
+  | { action: 'revoke'; target: string }
+  | { action: 'rotate'; target: string };
 
 /** Thrown for a bad argument; the command prints it with the usage. */
 export class KeysUsageError extends Error {}
@@ -24,84 +28,65 @@ export function parseExpiresIn(text: string): number {
   return Number(m[1]) * UNITS[m[2]!]!;
 }
 
-/** The local stack's database, as the API service's own user (credentials from var/secrets). */
-export function stackDatabase(root: string): pg.PoolConfig {
+/**
+ * The key admin API of the local stack's api-service, with the admin key the stack generated in its
+ * secrets directory (`api-admin`).
+ */
+export function stackKeyAdmin(root: string): KeyAdminClient {
   const ctx = stackContext(root);
-  return {
-    host: '127.0.0.1',
-    port: ctx.ports.postgresPrimary,
-    user: POSTGRES.appUser,
-    password: ctx.secrets.postgresApp,
-    database: POSTGRES.database,
-  };
+  return new KeyAdminClient({
+    baseUrl: `http://127.0.0.1:${ctx.ports.apiService}`,
+    adminKey: ctx.secrets.apiAdmin,
+  });
 }
 
-function statusOf(k: ApiKeyRecord, now: number): string {
+function statusOf(k: ApiKeyJson, now: number): string {
   if (k.status === 'revoked') return 'revoked';
-  if (k.expiresAt && k.expiresAt.getTime() <= now) return 'expired';
+  if (k.expires_at && Date.parse(k.expires_at) <= now) return 'expired';
   return 'active';
 }
 
 /**
- * `opsight keys create|list|revoke`: API keys of the platform. `create` prints the key once (only its
- * SHA-256 hash is stored). Migrates the schema first, so it works before the API service ever started.
- * Returns the exit code: 0 done, 1 nothing to revoke or the database is unreachable.
+ * `opsight keys create|list|revoke|rotate`: API keys of the platform, through api-service's key admin
+ * API (so the stack must be up). `create` and `rotate` print the key once (only its SHA-256 hash is
+ * stored). Returns the exit code: 0 done, 1 no such key or api-service unreachable; a bad argument the
+ * service refuses is thrown as {@link KeysUsageError}.
  */
 export async function keys(
   request: KeysAction,
-  database: pg.PoolConfig,
+  admin: KeyAdminClient,
   out: NodeJS.WritableStream = process.stdout,
   err: NodeJS.WritableStream = process.stderr,
 ): Promise<number> {
-  const pool = new pg.Pool({ ...database, max: 1, connectionTimeoutMillis: 5000 });
-  pool.on('error', () => {});
   try {
-    try {
-      await migrate(pool);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT') {
-        err.write(
-          `opsight: cannot reach PostgreSQL at ${database.host}:${database.port} (is the stack up? \`npm run up\`)\n`,
-        );
-        return 1;
-      }
-      throw error;
-    }
-    const store = new ApiKeyStore(pool);
     switch (request.action) {
       case 'create': {
-        let created: Awaited<ReturnType<ApiKeyStore['create']>>;
-        try {
-          created = await store.create({
-            userId: request.userId,
-            name: request.name,
-            expiresInMs: request.expiresIn === undefined ? undefined : parseExpiresIn(request.expiresIn),
-            rpmLimit: request.rpm,
-            tpmLimit: request.tpm,
-          });
-        } catch (error) {
-          if (error instanceof RangeError) throw new KeysUsageError(error.message);
-          throw error;
-        }
-        const r = created.record;
-        const expires = r.expiresAt ? `expires ${r.expiresAt.toISOString()}` : 'never expires';
+        const created = await admin.create({
+          user_id: request.userId,
+          name: request.name,
+          expires_in_seconds:
+            request.expiresIn === undefined ? undefined : parseExpiresIn(request.expiresIn) / 1000,
+          rpm_limit: request.rpm,
+          tpm_limit: request.tpm,
+        });
+        const r = created.api_key;
+        const expires = r.expires_at ? `expires ${r.expires_at}` : 'never expires';
         out.write(
-          `created ${r.id} for user ${r.userId} (${expires})\n${created.key}\n` +
+          `created ${r.id} for user ${r.user_id} (${expires})\n${created.secret}\n` +
             'This is the only time the key is shown: store it now.\n',
         );
         return 0;
       }
       case 'list': {
         const now = Date.now();
-        const rows = (await store.list(request.userId)).map((k) => [
+        const rows = (await admin.list(request.userId)).map((k) => [
           k.id,
           `${k.prefix}…`,
-          k.userId,
+          k.user_id,
           k.name ?? '',
           statusOf(k, now),
-          k.expiresAt?.toISOString() ?? 'never',
-          k.createdAt.toISOString(),
+          k.expires_at ?? 'never',
+          k.created_at,
         ]);
         out.write(
           rows.length === 0
@@ -111,39 +96,43 @@ export async function keys(
         return 0;
       }
       case 'revoke': {
-        let revoked: ApiKeyRecord | undefined;
-        try {
-          revoked = await store.revoke(request.target.replace(/…$/, ''));
-        } catch (error) {
-          if (error instanceof RangeError) throw new KeysUsageError(error.message);
-          throw error;
-        }
-        if (!revoked) {
-          err.write(`opsight: no API key with id or prefix "${request.target}"\n`);
-          return 1;
-        }
-        out.write(`revoked ${revoked.id} (${revoked.prefix}…, user ${revoked.userId})\n`);
+        const revoked = await admin.revoke(request.target.replace(/…$/, ''));
+        out.write(`revoked ${revoked.id} (${revoked.prefix}…, user ${revoked.user_id})\n`);
+        return 0;
+      }
+      case 'rotate': {
+        const rotated = await admin.rotate(request.target.replace(/…$/, ''));
+        const r = rotated.api_key;
+        out.write(
+          `rotated ${r.id} for user ${r.user_id}: the old key no longer works\n${rotated.secret}\n` +
+            'This is the only time the key is shown: store it now.\n',
+        );
         return 0;
       }
     }
-  } finally {
-    await pool.end();
+  } catch (error) {
+    if (error instanceof KeyAdminUnreachableError) {
+      err.write(`opsight: ${error.message} (is the stack up? \`npm run up\`)\n`);
+      return 1;
+    }
+    if (error instanceof KeyAdminError) {
+      if (error.code === 'API_KEY_NOT_FOUND') {
+        err.write(`opsight: no API key with id or prefix "${(request as { target: string }).target}"\n`);
+        return 1;
+      }
+      if (error.status === 400 || error.status === 409) throw new KeysUsageError(error.message);
+      err.write(`opsight: api-service refused: ${error.code}: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
   }
 }
 
 /**
- * The stack's first API key: created for user `default` when the database holds no key at all, and
+ * The stack's first API key: created for user `default` when the service holds no key at all, and
  * returned so that `opsight up` can print it once. Returns undefined when keys already exist.
  */
-export async function ensureDefaultKey(database: pg.PoolConfig): Promise<string | undefined> {
-  const pool = new pg.Pool({ ...database, max: 1, connectionTimeoutMillis: 5000 });
-  pool.on('error', () => {});
-  try {
-    await migrate(pool);
-    const store = new ApiKeyStore(pool);
-    if ((await store.list()).length > 0) return undefined;
-    return (await store.create({ userId: 'default', name: 'default' })).key;
-  } finally {
-    await pool.end();
-  }
+export async function ensureDefaultKey(admin: KeyAdminClient): Promise<string | undefined> {
+  if ((await admin.list()).length > 0) return undefined;
+  return (await admin.create({ user_id: 'default', name: 'default' })).secret;
 }

@@ -11,7 +11,7 @@ import { ensureLoadgenKey } from '../stack/components/loadgen.js';
 import { stackContext } from '../stack/context.js';
 import { localStack } from '../stack/local-stack.js';
 import { DEFAULT_PORTS, type PortName, portVariable } from '../stack/ports.js';
-import { ensureDefaultKey, stackDatabase } from './keys.js';
+import { ensureDefaultKey, stackKeyAdmin } from './keys.js';
 import { lastLogLines } from './log-tail.js';
 
 /** Options of {@link up}. */
@@ -120,13 +120,14 @@ export async function up(options: UpOptions): Promise<number> {
   const width = Math.max(...stack.endpoints.map((e) => e.name.length));
   for (const e of stack.endpoints) out.write(`  ${e.name.padEnd(width)}  ${e.url}\n`);
   try {
-    const key = await ensureDefaultKey(stackDatabase(options.root));
+    const admin = stackKeyAdmin(options.root);
+    const key = await ensureDefaultKey(admin);
     out.write(
       key
         ? `\n  API key (user "default", shown once): ${key}\n`
         : '\n  API keys: `opsight keys list`, `opsight keys create --user <id>`\n',
     );
-    await ensureLoadgenKey(ctx, stackDatabase(options.root));
+    await ensureLoadgenKey(ctx, admin);
   } catch (err) {
     out.write(`opsight: could not check the API keys: ${(err as Error).message}\n`);
   }

@@ -8,6 +8,9 @@ import { type Ports, resolvePorts } from './ports.js';
 import { ensureSecret } from './secrets.js';
 import { type StoreAuth, storeAuth } from './store-auth.js';
 
+/** The secrets file of api-service's admin key. */
+export const API_ADMIN_KEY_FILE = 'api-admin';
+
 /** Everything a component definition needs to know about the machine and the stack. */
 export interface StackContext {
   paths: StackPaths;
@@ -29,6 +32,8 @@ export interface StackContext {
     redis: string;
     /** Alertmanager's basic-auth password (user `opsight`; see alertmanager-auth.ts). */
     alertmanager: string;
+    /** The admin key of api-service's key admin API (`opsight keys` sends it). */
+    apiAdmin: string;
   };
   /**
    * Tenancy by token in the log and trace stores (`OPSIGHT_AUTH=1`): every client sends its own token, all
@@ -64,6 +69,7 @@ export function stackContext(root: string, env: NodeJS.ProcessEnv = process.env)
       postgresExporter: s('postgres-exporter'),
       redis: s('redis'),
       alertmanager: s('alertmanager'),
+      apiAdmin: s(API_ADMIN_KEY_FILE),
     },
     auth: storeAuth(paths.secrets, env),
     fast: env.OPSIGHT_FAST === '1',

@@ -82,6 +82,7 @@ async function main(): Promise<void> {
     keyFallbackTtlMs: config.keyFallbackTtlMs,
     keyCacheMaxEntries: config.keyCacheMaxEntries,
     usageMaxQueued: config.usageMaxQueued,
+    adminKey: config.adminKey,
   });
   telemetry.onShutdown(async () => {
     await service.close();

@@ -60,6 +60,13 @@ export class ApiKeyCache {
     this.#entries.delete(hash);
   }
 
+  /** Forgets every record of a key, by its id (it was revoked or given a new secret). */
+  forgetKey(keyId: string): void {
+    for (const [hash, entry] of this.#entries) {
+      if (entry.record.id === keyId) this.#entries.delete(hash);
+    }
+  }
+
   #get(hash: string, now: number, maxAge: number): ApiKeyRecord | undefined {
     const entry = this.#entries.get(hash);
     if (!entry) return undefined;

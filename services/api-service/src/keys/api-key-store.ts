@@ -39,6 +39,29 @@ export const API_KEY_PATTERN = /^sk-[A-Za-z0-9_-]{43}$/;
 const PREFIX_LENGTH = 11;
 const USER_ID = /^[\x21-\x7e]{1,128}$/;
 
+/** A display prefix matches several keys: address the key by its id. */
+export class AmbiguousApiKeyError extends RangeError {
+  override readonly name = 'AmbiguousApiKeyError';
+  constructor(
+    readonly target: string,
+    readonly matches: number,
+  ) {
+    super(`"${target}" matches ${matches} keys; use the key's id`);
+  }
+}
+
+/** The key is revoked: it cannot get a new secret. */
+export class RevokedApiKeyError extends Error {
+  override readonly name = 'RevokedApiKeyError';
+  constructor(readonly id: string) {
+    super(`the API key ${id} is revoked`);
+  }
+}
+
+function newSecret(): string {
+  return `sk-${randomBytes(32).toString('base64url')}`;
+}
+
 /** SHA-256 of a key: what the database stores and looks up. */
 export function hashApiKey(key: string): Buffer {
   return createHash('sha256').update(key).digest();
@@ -92,7 +115,7 @@ export class ApiKeyStore {
     if (options.expiresInMs !== undefined && !(options.expiresInMs > 0)) {
       throw new RangeError('expiry must be in the future');
     }
-    const key = `sk-${randomBytes(32).toString('base64url')}`;
+    const key = newSecret();
     const id = `key_${randomBytes(8).toString('hex')}`;
     const expiresAt = options.expiresInMs === undefined ? null : new Date(Date.now() + options.expiresInMs);
     const { rows } = await this.pool.query<Row>(
@@ -133,23 +156,46 @@ export class ApiKeyStore {
 
   /**
    * Revokes a key by its id or display prefix. Returns the revoked record; undefined when nothing
-   * matches. Throws when a prefix matches several keys.
+   * matches. Throws {@link AmbiguousApiKeyError} when a prefix matches several keys.
    */
   async revoke(idOrPrefix: string): Promise<ApiKeyRecord | undefined> {
+    const id = await this.#resolve(idOrPrefix);
+    if (id === undefined) return undefined;
+    const { rows } = await this.pool.query<Row>(
+      `UPDATE api_keys SET status = 'revoked', revoked_at = COALESCE(revoked_at, now())
+       WHERE id = $1 RETURNING ${COLUMNS}`,
+      [id],
+    );
+    return rows[0] ? toRecord(rows[0]) : undefined;
+  }
+
+  /**
+   * Gives a key a new secret, by its id or display prefix: the old secret stops authenticating, the id,
+   * owner, limits and expiry stay. Returns the record and the new secret (shown once); undefined when
+   * nothing matches. Throws {@link AmbiguousApiKeyError} for a prefix of several keys and
+   * {@link RevokedApiKeyError} for a revoked key.
+   */
+  async rotate(idOrPrefix: string): Promise<CreatedApiKey | undefined> {
+    const id = await this.#resolve(idOrPrefix);
+    if (id === undefined) return undefined;
+    const key = newSecret();
+    const { rows } = await this.pool.query<Row>(
+      `UPDATE api_keys SET key_hash = $2, prefix = $3
+       WHERE id = $1 AND status = 'active' RETURNING ${COLUMNS}`,
+      [id, hashApiKey(key), key.slice(0, PREFIX_LENGTH)],
+    );
+    if (!rows[0]) throw new RevokedApiKeyError(id);
+    return { record: toRecord(rows[0]), key };
+  }
+
+  /** The id of the key with this id or display prefix. */
+  async #resolve(idOrPrefix: string): Promise<string | undefined> {
     const { rows: matches } = await this.pool.query<{ id: string }>(
       'SELECT id FROM api_keys WHERE id = $1 OR prefix = $1',
       [idOrPrefix],
     );
-    if (matches.length > 1) {
-      throw new RangeError(`"${idOrPrefix}" matches ${matches.length} keys; revoke by id`);
-    }
-    if (matches.length === 0) return undefined;
-    const { rows } = await this.pool.query<Row>(
-      `UPDATE api_keys SET status = 'revoked', revoked_at = COALESCE(revoked_at, now())
-       WHERE id = $1 RETURNING ${COLUMNS}`,
-      [matches[0]!.id],
-    );
-    return rows[0] ? toRecord(rows[0]) : undefined;
+    if (matches.length > 1) throw new AmbiguousApiKeyError(idOrPrefix, matches.length);
+    return matches[0]?.id;
   }
 
   /** Active keys with an expiry that has not passed yet, at most `limit` of them (soonest first). */

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { ComponentSpec } from '@opsight/supervisor';
-import { type StackContext, workspaceBin } from '../context.js';
+import { API_ADMIN_KEY_FILE, type StackContext, workspaceBin } from '../context.js';
 import { otlpAuthEnv } from '../store-auth.js';
 import { POSTGRES } from './postgres.js';
 
@@ -29,6 +29,8 @@ export function apiService(ctx: StackContext): ComponentSpec {
       OPSIGHT_PG_PASSWORD_FILE: join(ctx.paths.secrets, 'postgres-app'),
       OPSIGHT_REDIS_URL: `redis://127.0.0.1:${ctx.ports.redis}`,
       OPSIGHT_REDIS_PASSWORD_FILE: join(ctx.paths.secrets, 'redis'),
+      // The key admin API (`opsight keys`): on, with the admin key the stack generated.
+      OPSIGHT_ADMIN_KEY_FILE: join(ctx.paths.secrets, API_ADMIN_KEY_FILE),
       OPSIGHT_ROUTER_ADDRESS: `127.0.0.1:${ctx.ports.modelRouter}`,
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${ctx.ports.tracestoreOtlpHttp}`,
       ...otlpAuthEnv(ctx.auth, 'api-service'),

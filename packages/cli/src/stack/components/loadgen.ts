@@ -1,8 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiKeyStore, migrate } from '@opsight/api-service';
+import type { KeyAdminClient } from '@opsight/api-service/admin';
 import type { ComponentSpec } from '@opsight/supervisor';
-import pg from 'pg';
 import { type StackContext, workspaceBin } from '../context.js';
 import { MODEL_SERVING_INSTANCES } from './models.js';
 
@@ -19,34 +18,29 @@ export const EXPIRED_API_KEY_FILE = 'expired-api-key';
  * enough for `opsight load` and the benchmark) and an expired key of the same user for the expired-key
  * scenario, and writes each to its file in the secrets directory (mode 0600). Returns the first file.
  */
-export async function ensureLoadgenKey(ctx: StackContext, database: pg.PoolConfig): Promise<string> {
+export async function ensureLoadgenKey(ctx: StackContext, admin: KeyAdminClient): Promise<string> {
   const file = join(ctx.paths.secrets, LOADGEN_API_KEY_FILE);
   const expiredFile = join(ctx.paths.secrets, EXPIRED_API_KEY_FILE);
-  if (existsSync(file) && existsSync(expiredFile)) return file;
-  const pool = new pg.Pool({ ...database, max: 1, connectionTimeoutMillis: 5000 });
-  pool.on('error', () => {});
-  try {
-    await migrate(pool);
-    const store = new ApiKeyStore(pool);
-    if (!existsSync(file)) {
-      const created = await store.create({
-        userId: 'loadgen',
-        name: 'loadgen',
-        rpmLimit: 1_000_000,
-        tpmLimit: 100_000_000,
-      });
-      writeFileSync(file, `${created.key}\n`, { mode: 0o600 });
-    }
-    if (!existsSync(expiredFile)) {
-      // Keys are created with a lifetime; one of 1 ms has expired by the time anything uses it.
-      const expired = await store.create({ userId: 'loadgen', name: 'loadgen-expired', expiresInMs: 1 });
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      writeFileSync(expiredFile, `${expired.key}\n`, { mode: 0o600 });
-    }
-    return file;
-  } finally {
-    await pool.end();
+  if (!existsSync(file)) {
+    const created = await admin.create({
+      user_id: 'loadgen',
+      name: 'loadgen',
+      rpm_limit: 1_000_000,
+      tpm_limit: 100_000_000,
+    });
+    writeFileSync(file, `${created.secret}\n`, { mode: 0o600 });
   }
+  if (!existsSync(expiredFile)) {
+    // Keys are created with a lifetime; one of 1 ms has expired by the time anything uses it.
+    const expired = await admin.create({
+      user_id: 'loadgen',
+      name: 'loadgen-expired',
+      expires_in_seconds: 0.001,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    writeFileSync(expiredFile, `${expired.secret}\n`, { mode: 0o600 });
+  }
+  return file;
 }
 
 /** Requests per second of the background traffic: enough for every dashboard to have data. */

@@ -26,14 +26,17 @@ test('api-service: on its port, after postgres-setup, redis and the model router
   assert.equal(spec.env!.PGPORT, '15433');
 });
 
-test('api-service: passwords only as files, never in arguments or environment', () => {
+test('api-service: passwords and the admin key only as files, never in arguments or environment', () => {
   const ctx = stackContext(repoRoot(), { OPSIGHT_VAR_DIR: varDir });
   const spec = apiService(ctx);
   const visible = JSON.stringify([spec.command, spec.args, spec.env]);
-  for (const secret of [ctx.secrets.postgresApp, ctx.secrets.redis])
+  for (const secret of [ctx.secrets.postgresApp, ctx.secrets.redis, ctx.secrets.apiAdmin])
     assert.equal(visible.includes(secret), false);
   assert.equal(readFileSync(spec.env!.OPSIGHT_PG_PASSWORD_FILE!, 'utf8').trim(), ctx.secrets.postgresApp);
   assert.equal(readFileSync(spec.env!.OPSIGHT_REDIS_PASSWORD_FILE!, 'utf8').trim(), ctx.secrets.redis);
+  // The key admin API is on, with the generated admin key that `opsight keys` sends.
+  assert.equal(readFileSync(spec.env!.OPSIGHT_ADMIN_KEY_FILE!, 'utf8').trim(), ctx.secrets.apiAdmin);
+  assert.ok(ctx.secrets.apiAdmin.length >= 16);
 });
 
 test('the local stack with api-service is a valid set of specs', () => {
