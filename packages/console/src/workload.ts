@@ -8,7 +8,8 @@ export const CONSOLE_READY_PATH = '/ready';
 export const consoleWorkload: WorkloadDescriptor = {
   name: 'console',
   namespace: 'monitoring',
-  summary: "The local web UI: the generated dashboards, logs, traces and alerts, proxied to the stack's engines",
+  summary:
+    "The local web UI: the generated dashboards, logs, traces and alerts, proxied to the stack's engines",
   binary: nodeBinary('@opsight/console', 'opsight-console', new URL('./bin/console.js', import.meta.url)),
   flags: {
     listen: { description: 'host:port to listen on', default: '127.0.0.1:3000' },

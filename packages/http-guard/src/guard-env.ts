@@ -8,5 +8,8 @@ import { DEFAULT_CONSOLE_PORT } from './guard-policy.js';
 export const HTTP_GUARD_ENV: Readonly<Record<string, WorkloadEnvVar>> = {
   OPSIGHT_ALLOWED_HOSTS: { description: 'Further Host names accepted, comma-separated' },
   OPSIGHT_ALLOWED_ORIGINS: { description: 'Further browser origins that may write, comma-separated' },
-  OPSIGHT_CONSOLE_PORT: { description: "The console's port: its loopback origins may write", default: String(DEFAULT_CONSOLE_PORT) },
+  OPSIGHT_CONSOLE_PORT: {
+    description: "The console's port: its loopback origins may write",
+    default: String(DEFAULT_CONSOLE_PORT),
+  },
 };

@@ -1,7 +1,7 @@
 export { checkRequest, checkUpgrade, type GuardedRequest } from './check-request.js';
-export { HTTP_GUARD_ENV } from './guard-env.js';
 export { hasBody, isDeclaredContentType, mediaTypeOf } from './content-type-policy.js';
 export { type HookableApp, installFastifyGuard } from './fastify.js';
+export { HTTP_GUARD_ENV } from './guard-env.js';
 export {
   consoleOrigins,
   DEFAULT_CONSOLE_PORT,

@@ -17,7 +17,9 @@ export const logstoreWorkload: WorkloadDescriptor = {
     'retention-age': { description: 'Delete entries older than this (Go duration; 0: keep)', default: '0' },
     'retention-bytes': { description: 'Size budget: bytes, a size (2GB) or a share of the disk (10%)' },
     'retention-size': { description: 'Older name of --retention-bytes' },
-    'auth-tokens-file': { description: 'Tenancy by token: one "<tenant> <token>" per line, re-read on change' },
+    'auth-tokens-file': {
+      description: 'Tenancy by token: one "<tenant> <token>" per line, re-read on change',
+    },
     'auth-token-file': { description: 'One shared bearer token (older; not with --auth-tokens-file)' },
     'require-tenant': { description: 'Refuse requests without X-Scope-OrgID' },
     sync: { description: 'SQLite synchronous mode: normal or full', default: 'normal' },
@@ -39,7 +41,11 @@ export const collectorWorkload: WorkloadDescriptor = {
   name: 'collector',
   namespace: 'monitoring',
   summary: "Tails every pod's CRI log file and ships it to the log store with the catalog's stream labels",
-  binary: nodeBinary('@opsight/logstore', 'opsight-collector', new URL('./bin/collector.js', import.meta.url)),
+  binary: nodeBinary(
+    '@opsight/logstore',
+    'opsight-collector',
+    new URL('./bin/collector.js', import.meta.url),
+  ),
   flags: {
     'pods-dir': { description: 'Root of the pod log files', default: 'var/log/pods' },
     positions: { description: 'File of the read positions', default: 'var/data/collector/positions.json' },
@@ -47,7 +53,10 @@ export const collectorWorkload: WorkloadDescriptor = {
     listen: { description: 'host:port of /metrics and /ready', default: '127.0.0.1:9080' },
     tenant: { description: 'X-Scope-OrgID sent with every push' },
     'bearer-token-file': { description: 'File holding the bearer token sent with every push' },
-    'max-retry-period': { description: 'How long a refused (429) stream is retried (Go duration)', default: '10m' },
+    'max-retry-period': {
+      description: 'How long a refused (429) stream is retried (Go duration)',
+      default: '10m',
+    },
   },
   env: { ...HTTP_GUARD_ENV },
   ports: [{ name: 'metrics', port: 9080 }],

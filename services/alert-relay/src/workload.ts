@@ -9,8 +9,13 @@ export const RELAY_READY_PATH = '/-/ready';
 export const alertRelayWorkload: WorkloadDescriptor = {
   name: 'alert-relay',
   namespace: 'monitoring',
-  summary: "Alertmanager's webhook receiver: a local inbox, and DingTalk, Feishu or Slack-compatible receivers",
-  binary: nodeBinary('@opsight/alert-relay', 'opsight-alert-relay', new URL('./bin/alert-relay.js', import.meta.url)),
+  summary:
+    "Alertmanager's webhook receiver: a local inbox, and DingTalk, Feishu or Slack-compatible receivers",
+  binary: nodeBinary(
+    '@opsight/alert-relay',
+    'opsight-alert-relay',
+    new URL('./bin/alert-relay.js', import.meta.url),
+  ),
   runtimeArgs: ['--enable-source-maps'],
   flags: {
     listen: { description: 'host:port to listen on (wins over ALERT_RELAY_HOST and ALERT_RELAY_PORT)' },
@@ -25,7 +30,10 @@ export const alertRelayWorkload: WorkloadDescriptor = {
     ALERT_RELAY_RETRY_BASE_MS: { description: 'First retry delay, ms', default: '1000' },
     ALERT_RELAY_RETRY_MAX_MS: { description: 'Longest retry delay, ms', default: '60000' },
     ALERT_RELAY_GIVE_UP_AFTER_MS: { description: 'Give up on a notification after, ms', default: '3600000' },
-    ALERT_RELAY_DEDUP_WINDOW_MS: { description: 'Duplicate notifications dropped within, ms', default: '3600000' },
+    ALERT_RELAY_DEDUP_WINDOW_MS: {
+      description: 'Duplicate notifications dropped within, ms',
+      default: '3600000',
+    },
   },
   ports: [{ name: 'http', port: 9096 }],
   probes: {

@@ -7,7 +7,11 @@ export const apiServiceWorkload: WorkloadDescriptor = {
   name: 'api-service',
   namespace: 'platform',
   summary: 'OpenAI-compatible API: keys, rate limits, cache, usage; calls the model router over gRPC',
-  binary: nodeBinary('@opsight/api-service', 'opsight-api-service', new URL('./bin/api-service.js', import.meta.url)),
+  binary: nodeBinary(
+    '@opsight/api-service',
+    'opsight-api-service',
+    new URL('./bin/api-service.js', import.meta.url),
+  ),
   runtimeArgs: ['--enable-source-maps'],
   flags: {
     listen: { description: 'host:port to listen on (wins over OPSIGHT_API_LISTEN)' },
@@ -40,9 +44,15 @@ export const apiServiceWorkload: WorkloadDescriptor = {
     OPSIGHT_BODY_LIMIT_BYTES: { description: 'Largest request body, bytes', default: '1048576' },
     OPSIGHT_LOG_CONTENT: { description: '1: log prompt and completion text', default: '0' },
     OPSIGHT_KEY_EXPIRY_REFRESH_MS: { description: 'Refresh of the key-expiry gauge, ms', default: '60000' },
-    OPSIGHT_KEY_FALLBACK_TTL_MS: { description: 'How long known keys serve while PostgreSQL is down, ms', default: '300000' },
+    OPSIGHT_KEY_FALLBACK_TTL_MS: {
+      description: 'How long known keys serve while PostgreSQL is down, ms',
+      default: '300000',
+    },
     OPSIGHT_KEY_CACHE_MAX_ENTRIES: { description: 'Keys cached in memory', default: '10000' },
-    OPSIGHT_USAGE_MAX_QUEUED: { description: 'Usage records queued while PostgreSQL is slow', default: '20000' },
+    OPSIGHT_USAGE_MAX_QUEUED: {
+      description: 'Usage records queued while PostgreSQL is slow',
+      default: '20000',
+    },
   },
   ports: [{ name: 'http', port: 8081 }],
   probes: {

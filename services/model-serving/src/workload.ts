@@ -27,7 +27,10 @@ export const modelServingWorkload: WorkloadDescriptor = {
     ...HTTP_GUARD_ENV,
     UPSTREAM_BASE_URL: { description: 'An OpenAI-compatible upstream to proxy to (--upstream-url wins)' },
     UPSTREAM_API_KEY: { description: "The upstream's API key", secret: true },
-    OPSIGHT_FAULTS: { description: '1: serve the fault switches (/admin/faults); test stacks only', default: '0' },
+    OPSIGHT_FAULTS: {
+      description: '1: serve the fault switches (/admin/faults); test stacks only',
+      default: '0',
+    },
   },
   ports: [{ name: 'http', port: 8090 }],
   probes: {

@@ -213,3 +213,5 @@ export function descriptorProblems(d: WorkloadDescriptor): string[] {
     problems.push(`${d.name}: memory request above its limit`);
   return problems;
 }
+
+export { binaryProblems } from './binary-problems.js';
