@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { alertRelayWorkload } from '@opsight/alert-relay/workload';
 import { ensurePrivateDir, ensurePrivateFile } from '@opsight/private-files';
 import { nativeReceiversFromEnv, renderAlertmanagerConfig as renderAlertmanagerFile } from '@opsight/rules';
 import type { ComponentSpec } from '@opsight/supervisor';
@@ -9,8 +10,9 @@ import {
   alertmanagerPasswordFile,
   renderAlertmanagerWebConfig,
 } from '../alertmanager-auth.js';
-import { type StackContext, workspaceBin } from '../context.js';
+import type { StackContext } from '../context.js';
 import { renderPrometheusConfig, writeFastRules } from '../prometheus-config.js';
+import { workloadSpec } from '../workload-spec.js';
 
 const promConfig = (ctx: StackContext) => join(ctx.paths.config, 'prometheus.yml');
 const alertmanagerConfig = (ctx: StackContext) => join(ctx.paths.config, 'alertmanager.yml');
@@ -116,24 +118,18 @@ export function alertmanager(ctx: StackContext): ComponentSpec {
  */
 export function alertRelay(ctx: StackContext): ComponentSpec {
   const port = ctx.ports.alertRelay;
-  return {
-    name: 'alert-relay',
-    namespace: 'monitoring',
-    command: process.execPath,
+  return workloadSpec(alertRelayWorkload, {
+    ports: { http: port },
     // The on-disk queue: what the relay answered 202 for survives its restarts (services/alert-relay).
-    args: [
-      workspaceBin(ctx, 'services/alert-relay', 'alert-relay.js'),
-      '--queue-dir',
-      join(ctx.paths.data, 'alert-relay'),
-    ],
+    args: ['--queue-dir', join(ctx.paths.data, 'alert-relay')],
     env: {
       ALERT_RELAY_HOST: '127.0.0.1',
       ALERT_RELAY_PORT: String(port),
       ...(process.env.ALERT_RELAY_CONFIG ? { ALERT_RELAY_CONFIG: process.env.ALERT_RELAY_CONFIG } : {}),
     },
-    ports: [{ name: 'http', port }],
-    metrics: { port },
-    readinessProbe: { http: { port, path: '/-/ready' }, periodMs: 300 },
-    resources: { limits: { cpu: 0.2, memoryBytes: 256 * 1024 * 1024 } },
-  };
+    // Readiness only, locally: the liveness probe is the cluster's.
+    liveness: false,
+    // Locally a fifth of a core: it relays a few notifications a minute.
+    limits: { cpu: '200m', memory: '256Mi' },
+  });
 }
