@@ -27,6 +27,10 @@ export interface LocalWiring {
   readonly labels?: Readonly<Record<string, string>>;
   /** The program, for one that is not ours, where its path on this machine is known. @default its name */
   readonly command?: string;
+  /** Headers sent with every HTTP probe (an `Authorization` for a server that wants one on every path). */
+  readonly probeHeaders?: Readonly<Record<string, string>>;
+  /** Credentials Prometheus sends when it scrapes the component (it reads the password from the file). */
+  readonly metricsBasicAuth?: { readonly username: string; readonly passwordFile: string };
   /** Components that must be ready first. */
   readonly dependsOn?: readonly string[];
   /**
@@ -74,7 +78,15 @@ export function workloadSpec(d: WorkloadDescriptor, wiring: LocalWiring): Compon
   const port = (portName: WorkloadPortName): number =>
     wiring.ports[portName] ?? fail(`no local port for its ${portName} port`);
   const probe = (p: WorkloadProbe, readiness: boolean): ProbeSpec => ({
-    http: { port: port(p.port), path: p.path },
+    ...(p.path === undefined
+      ? { tcp: { port: port(p.port) } }
+      : {
+          http: {
+            port: port(p.port),
+            path: p.path,
+            ...(wiring.probeHeaders ? { headers: { ...wiring.probeHeaders } } : {}),
+          },
+        }),
     ...(readiness ? { periodMs: READINESS_PERIOD_MS } : {}),
     ...(!readiness && p.periodSeconds !== undefined ? { periodMs: p.periodSeconds * 1000 } : {}),
     ...(!readiness && p.failureThreshold !== undefined ? { failureThreshold: p.failureThreshold } : {}),
@@ -98,6 +110,7 @@ export function workloadSpec(d: WorkloadDescriptor, wiring: LocalWiring): Compon
           metrics: {
             port: port(d.metrics.port),
             ...(d.metrics.path !== ADMIN_PATHS.metrics ? { path: d.metrics.path } : {}),
+            ...(wiring.metricsBasicAuth ? { basicAuth: { ...wiring.metricsBasicAuth } } : {}),
           },
         }
       : {}),

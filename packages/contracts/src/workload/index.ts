@@ -78,8 +78,17 @@ export interface WorkloadEnvVar {
   readonly secret?: boolean;
 }
 
-/** The names a port may have: its protocol's role. */
-export type WorkloadPortName = 'http' | 'grpc' | 'metrics' | 'otlp-http' | 'otlp-grpc' | 'query';
+/** The names a port may have: its protocol's role (`web`: an engine's UI and API). */
+export type WorkloadPortName =
+  | 'http'
+  | 'grpc'
+  | 'metrics'
+  | 'otlp-http'
+  | 'otlp-grpc'
+  | 'query'
+  | 'web'
+  | 'postgres'
+  | 'redis';
 
 /** One port the component listens on. */
 export interface WorkloadPort {
@@ -89,10 +98,10 @@ export interface WorkloadPort {
   readonly port: number;
 }
 
-/** An HTTP GET probe of one of the component's ports. */
+/** A probe of one of the component's ports: an HTTP GET, or a TCP connection where there is no path. */
 export interface WorkloadProbe {
-  /** The path probed; 2xx is healthy. */
-  readonly path: string;
+  /** The path probed; 2xx is healthy. Absent: a TCP connection that opens is healthy. */
+  readonly path?: string;
   /** The name of the port probed (one of `ports`). */
   readonly port: WorkloadPortName;
   /** Seconds between probes. @default 10 */
@@ -193,7 +202,7 @@ export function descriptorProblems(d: WorkloadDescriptor): string[] {
   for (const p of d.ports)
     if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535)
       problems.push(`${d.name}: port ${p.name} is ${p.port}, outside 1..65535`);
-  const endpoints: [string, { port: WorkloadPortName; path: string } | undefined][] = [
+  const endpoints: [string, { port: WorkloadPortName; path?: string } | undefined][] = [
     ['liveness probe', d.probes.liveness],
     ['readiness probe', d.probes.readiness],
     ['metrics', d.metrics],
@@ -201,12 +210,13 @@ export function descriptorProblems(d: WorkloadDescriptor): string[] {
   for (const [what, e] of endpoints) {
     if (!e) continue;
     if (!names.has(e.port)) problems.push(`${d.name}: ${what} on port ${e.port}, which it does not declare`);
-    if (!e.path.startsWith('/')) problems.push(`${d.name}: ${what} path ${e.path} is not absolute`);
+    if (e.path !== undefined && !e.path.startsWith('/'))
+      problems.push(`${d.name}: ${what} path ${e.path} is not absolute`);
   }
   for (const [name, v] of Object.entries(d.env))
     if (v.secret && v.default !== undefined) problems.push(`${d.name}: secret ${name} has a default`);
   for (const flag of Object.keys(d.flags))
-    if (!/^[a-z][a-z0-9-]*$/.test(flag)) problems.push(`${d.name}: flag ${flag} is not a --kebab-case name`);
+    if (!/^[a-z][a-z0-9.-]*$/.test(flag)) problems.push(`${d.name}: flag ${flag} is not a --lower.case-name`);
   const { requests, limits } = d.resources;
   if (cpuCores(requests.cpu) > cpuCores(limits.cpu)) problems.push(`${d.name}: CPU request above its limit`);
   if (memoryBytes(requests.memory) > memoryBytes(limits.memory))

@@ -63,7 +63,7 @@ test('an inconsistent descriptor is reported, every fault by name', () => {
     'example: readiness probe path ready is not absolute',
     'example: metrics on port metrics, which it does not declare',
     'example: secret EXAMPLE_TOKEN has a default',
-    'example: flag Listen is not a --kebab-case name',
+    'example: flag Listen is not a --lower.case-name',
     'example: CPU request above its limit',
     'example: memory request above its limit',
   ]);

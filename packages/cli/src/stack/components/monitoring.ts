@@ -11,6 +11,7 @@ import {
   renderAlertmanagerWebConfig,
 } from '../alertmanager-auth.js';
 import type { StackContext } from '../context.js';
+import { alertmanagerWorkload, prometheusWorkload } from '../engines.js';
 import { renderPrometheusConfig, writeFastRules } from '../prometheus-config.js';
 import { workloadSpec } from '../workload-spec.js';
 
@@ -60,10 +61,9 @@ export function consoleOriginPattern(ctx: StackContext): string {
 
 export function prometheus(ctx: StackContext): ComponentSpec {
   const port = ctx.ports.prometheus;
-  return {
-    name: 'prometheus',
-    namespace: 'monitoring',
+  return workloadSpec(prometheusWorkload, {
     command: '/usr/bin/prometheus',
+    ports: { web: port },
     args: [
       `--config.file=${promConfig(ctx)}`,
       `--storage.tsdb.path=${join(ctx.paths.data, 'prometheus')}`,
@@ -76,20 +76,16 @@ export function prometheus(ctx: StackContext): ComponentSpec {
       // Exemplars (trace ids on latency histograms) are stored when scraped as OpenMetrics.
       '--enable-feature=exemplar-storage',
     ],
-    ports: [{ name: 'web', port }],
-    metrics: { port },
-    readinessProbe: { http: { port, path: '/-/ready' }, periodMs: 300 },
-    livenessProbe: { http: { port, path: '/-/healthy' }, periodMs: 10_000, failureThreshold: 6 },
-    resources: { limits: { cpu: 1, memoryBytes: 2 * 1024 * 1024 * 1024 } },
-  };
+    // Locally a core and 2 GiB, on a machine the whole stack shares.
+    limits: { cpu: '1', memory: '2Gi' },
+  });
 }
 
 export function alertmanager(ctx: StackContext): ComponentSpec {
   const port = ctx.ports.alertmanager;
-  return {
-    name: 'alertmanager',
-    namespace: 'monitoring',
+  return workloadSpec(alertmanagerWorkload, {
     command: '/usr/bin/prometheus-alertmanager',
+    ports: { web: port },
     args: [
       `--config.file=${alertmanagerConfig(ctx)}`,
       `--storage.path=${join(ctx.paths.data, 'alertmanager')}`,
@@ -99,17 +95,9 @@ export function alertmanager(ctx: StackContext): ComponentSpec {
       // One local instance: no gossip cluster (it would listen on every interface, port 9094).
       '--cluster.listen-address=',
     ],
-    ports: [{ name: 'web', port }],
-    metrics: {
-      port,
-      basicAuth: { username: ALERTMANAGER_USER, passwordFile: alertmanagerPasswordFile(ctx) },
-    },
-    readinessProbe: {
-      http: { port, path: '/-/ready', headers: { authorization: alertmanagerAuthorization(ctx) } },
-      periodMs: 300,
-    },
-    resources: { limits: { cpu: 0.5, memoryBytes: 256 * 1024 * 1024 } },
-  };
+    metricsBasicAuth: { username: ALERTMANAGER_USER, passwordFile: alertmanagerPasswordFile(ctx) },
+    probeHeaders: { authorization: alertmanagerAuthorization(ctx) },
+  });
 }
 
 /**
