@@ -22,7 +22,11 @@ export {
   serviceInterface,
   workloadOf,
 } from './checks/service-interfaces.js';
-export { type DescriptorCheckOptions, descriptorProblems } from './checks/workload-descriptors.js';
+export {
+  composeDescriptorProblems,
+  type DescriptorCheckOptions,
+  descriptorProblems,
+} from './checks/workload-descriptors.js';
 export { workloadProblems } from './checks/workloads.js';
 export { KustomizeError, readYamlDocuments, renderKustomization, resourceId } from './kustomize/render.js';
 export type { Json, JsonObject } from './kustomize/strategic-merge.js';

@@ -110,3 +110,29 @@ export function descriptorProblems(
   }
   return problems;
 }
+
+/**
+ * Problems of the compose services of ours against their descriptors: every address a service listens on
+ * (its `--*listen` flags) is on a port its descriptor declares, so the ports other services and
+ * Prometheus reach are the ones the component documents.
+ */
+export function composeDescriptorProblems(root: string, compose: JsonObject): string[] {
+  const problems: string[] = [];
+  for (const [name, raw] of Object.entries(obj(compose.services))) {
+    const argv = list(obj(raw).command).map(String);
+    const at = argv.findIndex((a) => workloadOf(root, a) !== undefined);
+    const d = at < 0 ? undefined : workloadOf(root, argv[at]!);
+    if (!d) continue;
+    const args = argv.slice(at + 1);
+    args.forEach((arg, i) => {
+      const [flag, inline] = arg.split('=', 2);
+      if (!flag?.startsWith('--') || !flag.endsWith('listen')) return;
+      const port = Number(/:(\d+)$/.exec(inline ?? args[i + 1] ?? '')?.[1]);
+      if (!d.ports.some((p) => p.port === port))
+        problems.push(
+          `compose service ${name} (${d.name}): ${flag} port ${port} is not a port of its descriptor`,
+        );
+    });
+  }
+  return problems;
+}

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { descriptorProblems } from '../../src/checks/workload-descriptors.js';
+import { parse } from 'yaml';
+import { composeDescriptorProblems, descriptorProblems } from '../../src/checks/workload-descriptors.js';
 import { renderKustomization } from '../../src/kustomize/render.js';
 import type { JsonObject } from '../../src/kustomize/strategic-merge.js';
 import { OVERLAYS, overlayDir, repoRoot } from '../../src/paths.js';
@@ -62,5 +64,24 @@ test('a manifest that restates a descriptor differently is reported', () => {
     'Deployment/model-router/model-router (model-router): has no liveness probe; its descriptor declares /healthz on metrics',
     'Deployment/model-router/model-router (model-router): limits.memory is 512Mi; its descriptor says 384Mi',
     'Deployment/alert-relay/alert-relay (alert-relay): port debug is not in its descriptor',
+  ]);
+});
+
+test('compose runs our components on the ports their descriptors declare', () => {
+  const read = () =>
+    parse(readFileSync(join(repoRoot, 'deploy/compose/compose.yaml'), 'utf8'), {
+      merge: true,
+      maxAliasCount: -1,
+    }) as JsonObject;
+  assert.deepEqual(composeDescriptorProblems(repoRoot, read()), []);
+  const compose = read();
+  const router = (compose.services as JsonObject)['model-router'] as JsonObject;
+  const command = router.command as string[];
+  command[command.indexOf('--metrics-listen') + 1] = '0.0.0.0:9095';
+  const relay = (compose.services as JsonObject)['alert-relay'] as JsonObject;
+  relay.command = [...(relay.command as string[]), '--listen=0.0.0.0:19096'];
+  assert.deepEqual(composeDescriptorProblems(repoRoot, compose), [
+    'compose service model-router (model-router): --metrics-listen port 9095 is not a port of its descriptor',
+    'compose service alert-relay (alert-relay): --listen port 19096 is not a port of its descriptor',
   ]);
 });
