@@ -32,4 +32,3 @@ export { KustomizeError, readYamlDocuments, renderKustomization, resourceId } fr
 export type { Json, JsonObject } from './kustomize/strategic-merge.js';
 export { strategicMerge } from './kustomize/strategic-merge.js';
 export { OVERLAYS, overlayDir, repoRoot } from './paths.js';
-export { OUR_WORKLOADS } from './workloads/our-workloads.js';

@@ -7,10 +7,10 @@
  * variable changes the descriptor, and a manifest that still passes the old one fails here.
  */
 import { resolve } from 'node:path';
+import { OUR_WORKLOADS } from '@opsight/cli/workloads';
 import type { WorkloadDescriptor } from '@opsight/contracts/workload';
 import { TELEMETRY_REGISTER_ENV } from '@opsight/telemetry/workload';
 import { isObject, type JsonObject } from '../kustomize/strategic-merge.js';
-import { OUR_WORKLOADS } from '../workloads/our-workloads.js';
 
 /** Variables Node itself reads, accepted for every service. */
 const NODE_ENV = ['NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS', 'TZ'];

@@ -4,6 +4,8 @@
  * the descriptor declares. The manifests stay hand-written (security contexts, volumes, sidecars and
  * rollout strategy are the deployment's); what the component is, they must not restate differently.
  */
+
+import { OUR_WORKLOADS } from '@opsight/cli/workloads';
 import {
   type CpuQuantity,
   cpuCores,
@@ -13,7 +15,6 @@ import {
   type WorkloadProbe,
 } from '@opsight/contracts/workload';
 import { isObject, type JsonObject } from '../kustomize/strategic-merge.js';
-import { OUR_WORKLOADS } from '../workloads/our-workloads.js';
 import { workloadOf } from './service-interfaces.js';
 
 const obj = (v: unknown): JsonObject => (isObject(v) ? v : {});

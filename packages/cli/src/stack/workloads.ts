@@ -10,7 +10,7 @@ import { gpuExporterWorkload, modelServingWorkload } from '@opsight/model-servin
 import { gatewayConfigWorkload, gatewayWorkload } from '@opsight/nginx-gateway/workload';
 import { tracestoreWorkload } from '@opsight/tracestore/workload';
 
-/** Every workload of ours, as its own package declares it. */
+/** Every workload of ours, as its own package declares it; the engines are in engines.ts. */
 export const OUR_WORKLOADS: readonly WorkloadDescriptor[] = [
   apiServiceWorkload,
   modelRouterWorkload,
@@ -26,3 +26,5 @@ export const OUR_WORKLOADS: readonly WorkloadDescriptor[] = [
   consoleWorkload,
   loadgenWorkload,
 ];
+
+export { ENGINE_WORKLOADS } from './engines.js';
