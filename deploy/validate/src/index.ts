@@ -17,11 +17,16 @@ export type { Launch, ServiceInterface } from './checks/service-interfaces.js';
 export {
   composeLaunches,
   kubernetesLaunches,
-  LIBRARY_ENV,
   launchProblems,
   monitorProblems,
   serviceInterface,
+  workloadOf,
 } from './checks/service-interfaces.js';
+export {
+  composeDescriptorProblems,
+  type DescriptorCheckOptions,
+  descriptorProblems,
+} from './checks/workload-descriptors.js';
 export { workloadProblems } from './checks/workloads.js';
 export { KustomizeError, readYamlDocuments, renderKustomization, resourceId } from './kustomize/render.js';
 export type { Json, JsonObject } from './kustomize/strategic-merge.js';

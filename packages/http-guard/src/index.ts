@@ -2,6 +2,7 @@ export { checkRequest, checkUpgrade, type GuardedRequest } from './check-request
 export { hasBody, isDeclaredContentType, mediaTypeOf } from './content-type-policy.js';
 export { type ErrorLog, errorFields, stderrErrorLog } from './error-log.js';
 export { type HookableApp, installFastifyGuard } from './fastify.js';
+export { HTTP_GUARD_ENV } from './guard-env.js';
 export {
   consoleOrigins,
   DEFAULT_CONSOLE_PORT,

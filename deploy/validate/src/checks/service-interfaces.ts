@@ -1,167 +1,79 @@
 /**
  * Checks that the manifests start our services the way they run: the flags a Deployment or a compose
- * service passes are flags the service's bin accepts (and none it requires is missing), the environment
- * variables set are ones the service (or a library it uses) reads, passwords never travel as
- * environment values, listen addresses match the container ports, and probe paths are routes the
- * service serves. What a service accepts is read from its own sources, so a renamed flag or variable
- * fails here without anyone updating a list:
- * - flags: the keys of the bin's `parseArgs` option table, plus `--flag` literals compared against
- *   argv in the service's sources (hand-written argument loops); required: a `--flag is required` message;
- * - environment: `env.NAME`, `env['NAME']` and `(env, 'NAME')` reads in the service's sources and, when
- *   the service imports @opsight/telemetry, in that package (OTEL_*, LOG_LEVEL, K8S_*), plus
- *   {@link LIBRARY_ENV} of the packages it imports (and those @opsight/http-guard reads, when imported);
- * - routes: path literals (`'/healthz'`) in the sources of the service and of @opsight/telemetry, and
- *   the admin paths (`ADMIN_PATHS`) when it imports the admin server, `@opsight/telemetry/admin`.
+ * service passes are flags the service accepts (and none it requires is missing), the environment
+ * variables set are ones it reads, passwords never travel as environment values, listen addresses match
+ * the container ports, and probe and scrape paths are ones it serves. What a service accepts is its
+ * workload descriptor, exported by its own package (`@opsight/<service>/workload`): a renamed flag or
+ * variable changes the descriptor, and a manifest that still passes the old one fails here.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ADMIN_PATHS } from '@opsight/contracts/admin';
+import { resolve } from 'node:path';
+import { OUR_WORKLOADS } from '@opsight/cli/workloads';
+import type { WorkloadDescriptor } from '@opsight/contracts/workload';
+import { TELEMETRY_REGISTER_ENV } from '@opsight/telemetry/workload';
 import { isObject, type JsonObject } from '../kustomize/strategic-merge.js';
-
-/** Variables read by an imported package rather than by the service's code, per package name. */
-export const LIBRARY_ENV: Record<string, readonly string[]> = {
-  pg: ['PGHOST', 'PGPORT', 'PGDATABASE', 'PGUSER', 'PGPASSWORD', 'PGSSLMODE', 'PGAPPNAME'],
-};
 
 /** Variables Node itself reads, accepted for every service. */
 const NODE_ENV = ['NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS', 'TZ'];
 
-/** What one service bin accepts, read from its sources. */
+/** What one service bin accepts, from its workload descriptor. */
 export interface ServiceInterface {
   /** The compiled bin as manifests name it, e.g. `services/model-router/dist/src/bin/model-router.js`. */
   readonly bin: string;
+  /** The descriptor it comes from. */
+  readonly workload: WorkloadDescriptor;
   readonly flags: ReadonlySet<string>;
   readonly requiredFlags: ReadonlySet<string>;
   readonly env: ReadonlySet<string>;
+  /** Variables whose value is a secret: never a literal. */
+  readonly secretEnv: ReadonlySet<string>;
+  /** The paths it serves to deployers: its probes and its metrics. */
   readonly routes: ReadonlySet<string>;
   /** Whether it serves the gRPC health protocol (grpc.health.v1), which gRPC probes need. */
   readonly grpcHealth: boolean;
 }
 
-const BIN_RE = /^((?:services|gateway)\/[a-z0-9-]+)\/dist\/(src\/bin\/[a-z0-9-]+)\.js$/;
-
-function sourceFiles(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => e.isFile() && e.name.endsWith('.ts') && !e.name.endsWith('.d.ts'))
-    .map((e) => join(e.parentPath, e.name));
+/**
+ * The descriptor of ours whose bin is `bin`: a manifest's path, relative to the image's working directory
+ * (the repository's root).
+ */
+export function workloadOf(root: string, bin: string): WorkloadDescriptor | undefined {
+  if (!bin.endsWith('.js')) return undefined;
+  const file = resolve(root, bin);
+  return OUR_WORKLOADS.find((w) => w.binary.kind === 'node' && w.binary.file === file);
 }
 
-/** The text between the `{` at `open` and its matching `}`. */
-function braced(text: string, open: number): string {
-  let depth = 0;
-  for (let i = open; i < text.length; i++) {
-    if (text[i] === '{') depth++;
-    else if (text[i] === '}' && --depth === 0) return text.slice(open + 1, i);
-  }
-  return text.slice(open + 1);
+/**
+ * What the bin `bin` (as a manifest names it) accepts; undefined when `bin` is not one of ours (or not in
+ * this checkout).
+ */
+export function serviceInterface(root: string, bin: string): ServiceInterface | undefined {
+  const workload = workloadOf(root, bin);
+  if (!workload) return undefined;
+  const flags = Object.entries(workload.flags);
+  const env = Object.entries(workload.env);
+  const { liveness, readiness } = workload.probes;
+  return {
+    bin,
+    workload,
+    flags: new Set(flags.map(([name]) => name)),
+    requiredFlags: new Set(flags.filter(([, f]) => f.required).map(([name]) => name)),
+    env: new Set([...NODE_ENV, ...env.map(([name]) => name)]),
+    secretEnv: new Set(env.filter(([, v]) => v.secret).map(([name]) => name)),
+    routes: new Set(
+      [liveness?.path, readiness?.path, workload.metrics?.path].filter((p): p is string => p !== undefined),
+    ),
+    grpcHealth: false,
+  };
 }
-
-/** Option names of every `parseArgs({ options: { … } })` in a source text. */
-export function parseArgsOptions(text: string): string[] {
-  const names: string[] = [];
-  for (const m of text.matchAll(/parseArgs\(\s*\{[\s\S]*?options\s*:\s*\{/g)) {
-    const table = braced(text, m.index + m[0].length - 1);
-    // Keys at the table's top level are the ones whose value is an object literal.
-    let depth = 0;
-    let top = '';
-    for (const ch of table) {
-      if (ch === '{') depth++;
-      if (depth === 0 || (depth === 1 && ch === '{')) top += ch;
-      if (ch === '}') depth--;
-    }
-    for (const k of top.matchAll(/(?:^|[\s,])(['"]?)([a-z][a-z0-9-]*)\1\s*:\s*\{/g)) names.push(k[2]!);
-  }
-  return names;
-}
-
-/** Environment variable names a source text reads. */
-export function envReads(text: string): string[] {
-  const names: string[] = [];
-  for (const re of [
-    /\benv\.([A-Z][A-Z0-9_]*)\b/g,
-    /\benv\[\s*['"]([A-Z][A-Z0-9_]*)['"]\s*\]/g,
-    /\(\s*env\s*,\s*['"]([A-Z][A-Z0-9_]*)['"]/g,
-  ])
-    for (const m of text.matchAll(re)) names.push(m[1]!);
-  return names;
-}
-
-/** Upper-case names in string literals (lists of variables the telemetry package looks up). */
-function nameLiterals(text: string): string[] {
-  return [...text.matchAll(/['"]([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)['"]/g)].map((m) => m[1]!);
-}
-
-function routeLiterals(text: string): string[] {
-  return [...text.matchAll(/['"`](\/[-a-z0-9_/]*)['"`?]/g)].map((m) => m[1]!);
-}
-
-const registerSource = (root: string) => join(root, 'packages/telemetry/src/register.ts');
 
 /** Variables read by `@opsight/telemetry/register` when node preloads it (`--import`) before the bin. */
-function preloadEnv(root: string, nodeArgs: readonly string[]): string[] {
+function preloadEnv(nodeArgs: readonly string[]): string[] {
   const preloaded = nodeArgs.some(
     (a, i) =>
       a === '--import=@opsight/telemetry/register' ||
       (a === '--import' && nodeArgs[i + 1] === '@opsight/telemetry/register'),
   );
-  return preloaded && existsSync(registerSource(root))
-    ? envReads(readFileSync(registerSource(root), 'utf8'))
-    : [];
-}
-
-/** The SDK's admin server: it serves the admin paths and loads none of the SDK's configuration. */
-const ADMIN_SERVER = '@opsight/telemetry/admin';
-
-/**
- * Packages a service imports (its package.json may rely on the workspace for some of them); the admin
- * server counts as itself, not as the SDK.
- */
-function imports(texts: readonly string[]): Set<string> {
-  const names = new Set<string>();
-  for (const text of texts)
-    for (const m of text.matchAll(/\bfrom\s+['"]((?:@[^/'"]+\/)?[^/'".][^/'"]*)([^'"]*)/g))
-      names.add(`${m[1]}${m[2]}` === ADMIN_SERVER ? ADMIN_SERVER : m[1]!);
-  return names;
-}
-
-/**
- * What the bin `bin` (as a manifest names it) accepts; undefined when `bin` is not one of ours or its
- * source is not in this checkout (a service of an unmerged branch).
- */
-export function serviceInterface(root: string, bin: string): ServiceInterface | undefined {
-  const m = BIN_RE.exec(bin);
-  if (!m) return undefined;
-  const packageDir = join(root, m[1]!);
-  const binSource = join(packageDir, `${m[2]}.ts`);
-  if (!existsSync(binSource)) return undefined;
-  const binText = readFileSync(binSource, 'utf8');
-  const texts = sourceFiles(join(packageDir, 'src')).map((f) => readFileSync(f, 'utf8'));
-  const flags = new Set(parseArgsOptions(binText));
-  for (const text of texts)
-    for (const f of text.matchAll(/(?:===\s*|indexOf\(\s*)['"]--([a-z][a-z0-9-]*)['"]/g)) flags.add(f[1]!);
-  const requiredFlags = new Set([...binText.matchAll(/--([a-z][a-z0-9-]*) is required/g)].map((r) => r[1]!));
-  const deps = imports(texts);
-  const env = new Set([...NODE_ENV, ...texts.flatMap(envReads)]);
-  const routes = new Set(texts.flatMap(routeLiterals));
-  if (deps.has('@opsight/telemetry')) {
-    // register.ts runs only under `node --import @opsight/telemetry/register` (see launchProblems).
-    const files = sourceFiles(join(root, 'packages/telemetry/src')).filter((f) => f !== registerSource(root));
-    for (const text of files.map((f) => readFileSync(f, 'utf8'))) {
-      for (const name of [...envReads(text), ...nameLiterals(text)]) env.add(name);
-      for (const route of routeLiterals(text)) routes.add(route);
-    }
-  }
-  if (deps.has(ADMIN_SERVER)) for (const path of Object.values(ADMIN_PATHS)) routes.add(path);
-  if (deps.has('@opsight/http-guard') || deps.has(ADMIN_SERVER)) {
-    // The browser guard (the admin server's too) reads its allow-lists from the environment
-    // (OPSIGHT_ALLOWED_HOSTS, …).
-    for (const f of sourceFiles(join(root, 'packages/http-guard/src')))
-      for (const name of envReads(readFileSync(f, 'utf8'))) env.add(name);
-  }
-  for (const dep of deps) for (const name of LIBRARY_ENV[dep] ?? []) env.add(name);
-  const grpcHealth = texts.some((t) => t.includes('grpc.health.v1'));
-  return { bin, flags, requiredFlags, env, routes, grpcHealth };
+  return preloaded ? Object.keys(TELEMETRY_REGISTER_ENV) : [];
 }
 
 /** A flag and its value as passed on a command line (`--flag value` or `--flag=value`). */
@@ -189,9 +101,10 @@ function passedFlags(argv: readonly string[]): PassedFlag[] {
 
 /** The part of `argv` after our bin, and the bin; undefined when the command runs none of ours. */
 function splitCommand(
+  root: string,
   argv: readonly string[],
 ): { bin: string; args: string[]; nodeArgs: string[] } | undefined {
-  const at = argv.findIndex((a) => BIN_RE.test(a));
+  const at = argv.findIndex((a) => workloadOf(root, a) !== undefined);
   return at < 0 ? undefined : { bin: argv[at]!, args: argv.slice(at + 1), nodeArgs: argv.slice(0, at) };
 }
 
@@ -222,7 +135,7 @@ function listenPorts(flags: readonly PassedFlag[], launch: Launch): Map<string, 
 
 /** Problems of one launch against the interface of the bin it runs; empty when it fits. */
 export function launchProblems(root: string, launch: Launch): string[] {
-  const split = splitCommand(launch.argv);
+  const split = splitCommand(root, launch.argv);
   if (!split) return [];
   const iface = serviceInterface(root, split.bin);
   if (!iface) return [];
@@ -233,11 +146,11 @@ export function launchProblems(root: string, launch: Launch): string[] {
     if (!iface.flags.has(f.name)) problems.push(`${at}: passes --${f.name}, which it does not accept`);
   for (const r of iface.requiredFlags)
     if (!flags.some((f) => f.name === r)) problems.push(`${at}: omits --${r}, which it requires`);
-  const preloaded = new Set(preloadEnv(root, split.nodeArgs));
+  const preloaded = new Set(preloadEnv(split.nodeArgs));
   for (const [name, v] of launch.env) {
     if (!iface.env.has(name) && !preloaded.has(name))
       problems.push(`${at}: sets ${name}, which it does not read`);
-    if (SECRET_NAME.test(name) && !name.endsWith('_FILE') && v.literal)
+    if ((SECRET_NAME.test(name) || iface.secretEnv.has(name)) && !name.endsWith('_FILE') && v.literal)
       problems.push(`${at}: ${name} is a literal value; take it from a Secret or a secret file`);
   }
   for (const [source, address] of listenPorts(flags, launch)) {
@@ -325,8 +238,8 @@ export function composeLaunches(compose: JsonObject): Launch[] {
  * Ports the launched process listens on (its `--*listen` flags and `*_LISTEN` variables), and the one
  * of a metrics-specific listener (`--metrics-listen`) when it has one.
  */
-function listenedPorts(launch: Launch): Set<number> & { metrics?: number } {
-  const split = splitCommand(launch.argv);
+function listenedPorts(root: string, launch: Launch): Set<number> & { metrics?: number } {
+  const split = splitCommand(root, launch.argv);
   const ports: Set<number> & { metrics?: number } = new Set<number>();
   for (const [source, address] of listenPorts(passedFlags(split?.args ?? []), launch)) {
     const m = /:(\d+)$/.exec(address);
@@ -338,7 +251,7 @@ function listenedPorts(launch: Launch): Set<number> & { metrics?: number } {
 }
 
 function runsOurs(root: string, launch: Launch): boolean {
-  const split = splitCommand(launch.argv);
+  const split = splitCommand(root, launch.argv);
   return split !== undefined && serviceInterface(root, split.bin) !== undefined;
 }
 
@@ -363,7 +276,7 @@ export function monitorProblems(root: string, resources: readonly JsonObject[]):
     // In a pod of several containers (nginx and its telemetry sidecar, an init container), the monitor's
     // port belongs to one of them: check that one, and report only when none of ours declares it.
     const ours = kubernetesLaunches(pods).flatMap((launch) => {
-      const split = splitCommand(launch.argv);
+      const split = splitCommand(root, launch.argv);
       const iface = split && serviceInterface(root, split.bin);
       if (!iface || !launch.containerPorts) return [];
       const number =
@@ -378,7 +291,7 @@ export function monitorProblems(root: string, resources: readonly JsonObject[]):
     }
     for (const { launch, iface, number } of ours) {
       if (number === undefined) continue;
-      const listened = listenedPorts(launch);
+      const listened = listenedPorts(root, launch);
       if (!listened.has(number)) problems.push(`${where}: ${launch.where} does not listen on ${number}`);
       else if (listened.metrics !== undefined && listened.metrics !== number)
         problems.push(`${where}: ${launch.where} serves metrics on ${listened.metrics}, not ${number}`);

@@ -3,16 +3,16 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { loadRoutingConfig } from '@opsight/model-router';
+import { modelRouterWorkload } from '@opsight/model-router/workload';
 import { parse } from 'yaml';
 import {
   composeLaunches,
-  envReads,
   kubernetesLaunches,
   type Launch,
   launchProblems,
   monitorProblems,
-  parseArgsOptions,
   serviceInterface,
+  workloadOf,
 } from '../../src/checks/service-interfaces.js';
 import { renderKustomization } from '../../src/kustomize/render.js';
 import type { JsonObject } from '../../src/kustomize/strategic-merge.js';
@@ -45,7 +45,7 @@ function launch(
   };
 }
 
-test("each service's flags, required flags, variables and routes are read from its sources", () => {
+test("each service's flags, required flags, variables and routes come from its workload descriptor", () => {
   const router = serviceInterface(repoRoot, BINS.modelRouter)!;
   assert.deepEqual([...router.flags].sort(), ['config', 'listen', 'metrics-listen']);
   assert.deepEqual([...router.requiredFlags], ['config']);
@@ -70,21 +70,19 @@ test("each service's flags, required flags, variables and routes are read from i
   assert.ok(relay.env.has('ALERT_RELAY_CONFIG'));
   assert.ok(!relay.env.has('OTEL_SERVICE_NAME'), 'the relay has no tracing');
   assert.ok(relay.routes.has('/-/ready'));
-  // The admin server's paths, for every service that serves them through it.
+  // Every one of them is scraped on the admin server's metrics path.
   for (const iface of [router, serving, api, relay])
-    for (const path of ['/metrics', '/healthz', '/readyz'])
-      assert.ok(iface.routes.has(path), `${iface.bin} ${path}`);
+    assert.ok(iface.routes.has('/metrics'), `${iface.bin} /metrics`);
   assert.equal(serviceInterface(repoRoot, 'services/not-merged/dist/src/bin/x.js'), undefined);
 });
 
-test('the source readers find parseArgs options and environment reads', () => {
-  assert.deepEqual(
-    parseArgsOptions(
-      `parseArgs({ args, options: { a: { type: 'string', default: 'x' }, 'b-c': { type: 'boolean' } } })`,
-    ),
-    ['a', 'b-c'],
-  );
-  assert.deepEqual(envReads(`process.env.A_B; env['C']; positive(env, 'D_E', 1)`), ['A_B', 'C', 'D_E']);
+test("a manifest's bin path finds the descriptor of the package that ships it", () => {
+  assert.equal(workloadOf(repoRoot, BINS.modelRouter), modelRouterWorkload);
+  assert.equal(workloadOf(repoRoot, `./${BINS.modelRouter}`), modelRouterWorkload);
+  assert.equal(workloadOf(repoRoot, 'node'), undefined);
+  assert.equal(workloadOf(repoRoot, 'services/model-router/dist/src/bin/other.js'), undefined);
+  const api = serviceInterface(repoRoot, BINS.apiService)!;
+  assert.ok(api.secretEnv.has('PGPASSWORD') && !api.secretEnv.has('PGUSER'));
 });
 
 test('every overlay starts our services with flags and variables they accept', () => {

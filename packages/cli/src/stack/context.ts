@@ -102,8 +102,3 @@ export function postgresRoot(paths: StackPaths, pgUser: string | undefined): str
   const hash = createHash('sha256').update(paths.varDir).digest('hex').slice(0, 12);
   return join('/var/lib/opsight', hash, 'postgres');
 }
-
-/** Path of a workspace's compiled program: `workspaceBin(ctx, 'services/api-service', 'api-service.js')`. */
-export function workspaceBin(ctx: StackContext, workspace: string, file: string): string {
-  return join(ctx.paths.root, workspace, 'dist/src/bin', file);
-}

@@ -43,8 +43,9 @@ function withBrowserPolicy(ctx: StackContext, c: ComponentSpec): ComponentSpec {
 }
 
 /**
- * Every component of the local stack. A new component is one more spec here (and its ports in
- * ports.ts): the supervisor runs it, Prometheus scrapes it when it declares `metrics`.
+ * Every component of the local stack. A new component is a workload descriptor in its package (listed in
+ * workloads.ts), one more spec here built from it with `workloadSpec` (and its ports in ports.ts): the
+ * supervisor runs it, Prometheus scrapes it when it declares `metrics`.
  */
 export function localStack(ctx: StackContext): LocalStack {
   const components = [

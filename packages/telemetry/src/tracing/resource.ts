@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { defaultResource, type Resource, resourceFromAttributes } from '@opentelemetry/resources';
 
 /** Environment variables (Kubernetes downward API) mapped to k8s.* resource attributes. */
-const K8S_ENV: readonly [string, readonly string[]][] = [
+export const K8S_ENV: readonly [string, readonly string[]][] = [
   ['k8s.namespace.name', ['K8S_NAMESPACE_NAME', 'POD_NAMESPACE']],
   ['k8s.pod.name', ['K8S_POD_NAME', 'POD_NAME']],
   ['k8s.pod.uid', ['K8S_POD_UID', 'POD_UID']],

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
+import { apiServiceWorkload } from '@opsight/api-service/workload';
 import type { ComponentSpec } from '@opsight/supervisor';
-import { API_ADMIN_KEY_FILE, type StackContext, workspaceBin } from '../context.js';
+import { API_ADMIN_KEY_FILE, type StackContext } from '../context.js';
 import { otlpAuthEnv } from '../store-auth.js';
+import { workloadSpec } from '../workload-spec.js';
 import { POSTGRES } from './postgres.js';
 
 /**
@@ -15,11 +17,8 @@ import { POSTGRES } from './postgres.js';
  */
 export function apiService(ctx: StackContext): ComponentSpec {
   const port = ctx.ports.apiService;
-  return {
-    name: 'api-service',
-    namespace: 'platform',
-    command: process.execPath,
-    args: ['--enable-source-maps', workspaceBin(ctx, 'services/api-service', 'api-service.js')],
+  return workloadSpec(apiServiceWorkload, {
+    ports: { http: port },
     env: {
       OPSIGHT_API_LISTEN: `127.0.0.1:${port}`,
       PGHOST: '127.0.0.1',
@@ -37,10 +36,8 @@ export function apiService(ctx: StackContext): ComponentSpec {
       // Fast mode (whole-stack tests): key expiry changes reach Prometheus within seconds.
       ...(ctx.fast ? { OPSIGHT_KEY_EXPIRY_REFRESH_MS: '2000' } : {}),
     },
-    ports: [{ name: 'http', port }],
-    metrics: { port },
     dependsOn: ['postgres-setup', 'redis', 'model-router'],
-    readinessProbe: { http: { port, path: '/healthz' }, periodMs: 300 },
-    resources: { limits: { cpu: 1, memoryBytes: 512 * 1024 * 1024 } },
-  };
+    // Readiness only, locally: the liveness probe is the cluster's.
+    liveness: false,
+  });
 }

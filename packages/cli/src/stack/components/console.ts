@@ -1,6 +1,8 @@
+import { consoleWorkload } from '@opsight/console/workload';
 import type { ComponentSpec } from '@opsight/supervisor';
 import { ALERTMANAGER_USER, alertmanagerPasswordFile } from '../alertmanager-auth.js';
-import { type StackContext, workspaceBin } from '../context.js';
+import type { StackContext } from '../context.js';
+import { workloadSpec } from '../workload-spec.js';
 
 /**
  * The console: the generated dashboards, logs, traces and alerts on one origin. It proxies every query
@@ -11,12 +13,9 @@ import { type StackContext, workspaceBin } from '../context.js';
 export function consoleUi(ctx: StackContext): ComponentSpec {
   const { ports } = ctx;
   const port = ports.console;
-  return {
-    name: 'console',
-    namespace: 'monitoring',
-    command: process.execPath,
+  return workloadSpec(consoleWorkload, {
+    ports: { http: port },
     args: [
-      workspaceBin(ctx, 'packages/console', 'console.js'),
       '--listen',
       `127.0.0.1:${port}`,
       '--prometheus',
@@ -36,9 +35,6 @@ export function consoleUi(ctx: StackContext): ComponentSpec {
       // OPSIGHT_AUTH=1: the stores' tenant is the console's setting, with its own token.
       ...(ctx.auth ? ['--tenant', ctx.auth.tenant, '--store-token-file', ctx.auth.tokenFile('console')] : []),
     ],
-    ports: [{ name: 'http', port }],
     dependsOn: ['logstore', 'tracestore'],
-    readinessProbe: { http: { port, path: '/ready' }, periodMs: 300 },
-    resources: { limits: { cpu: 0.5, memoryBytes: 256 * 1024 * 1024 } },
-  };
+  });
 }

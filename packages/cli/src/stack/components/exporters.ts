@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { ComponentSpec } from '@opsight/supervisor';
 import type { StackContext } from '../context.js';
+import { postgresExporterWorkload, redisExporterWorkload } from '../engines.js';
+import { workloadSpec } from '../workload-spec.js';
 import { POSTGRES } from './postgres.js';
 
 /**
@@ -9,10 +11,9 @@ import { POSTGRES } from './postgres.js';
  */
 export function postgresExporter(ctx: StackContext): ComponentSpec {
   const { postgresPrimary: port, postgresExporter: listen } = ctx.ports;
-  return {
-    name: 'postgres-exporter',
-    namespace: 'data',
+  return workloadSpec(postgresExporterWorkload, {
     command: '/usr/bin/prometheus-postgres-exporter',
+    ports: { metrics: listen },
     args: [
       `--web.listen-address=127.0.0.1:${listen}`,
       `--extend.query-path=${join(ctx.paths.root, 'observability/postgres-exporter/queries.yaml')}`,
@@ -22,27 +23,22 @@ export function postgresExporter(ctx: StackContext): ComponentSpec {
       DATA_SOURCE_USER: POSTGRES.exporterUser,
       DATA_SOURCE_PASS_FILE: join(ctx.paths.secrets, 'postgres-exporter'),
     },
-    ports: [{ name: 'metrics', port: listen }],
-    metrics: { port: listen },
     dependsOn: ['postgres-setup'],
-    readinessProbe: { http: { port: listen, path: '/' }, periodMs: 300 },
-    resources: { limits: { cpu: 0.2, memoryBytes: 128 * 1024 * 1024 } },
-  };
+    // Readiness only, locally: the liveness probe is the cluster's.
+    liveness: false,
+    limits: { cpu: '200m', memory: '128Mi' },
+  });
 }
 
 /** prometheus-redis-exporter against the local Redis. */
 export function redisExporter(ctx: StackContext): ComponentSpec {
   const listen = ctx.ports.redisExporter;
-  return {
-    name: 'redis-exporter',
-    namespace: 'data',
+  return workloadSpec(redisExporterWorkload, {
     command: '/usr/bin/prometheus-redis-exporter',
+    ports: { metrics: listen },
     args: [`--redis.addr=redis://127.0.0.1:${ctx.ports.redis}`, `--web.listen-address=127.0.0.1:${listen}`],
     env: { REDIS_PASSWORD: ctx.secrets.redis },
-    ports: [{ name: 'metrics', port: listen }],
-    metrics: { port: listen },
     dependsOn: ['redis'],
-    readinessProbe: { http: { port: listen, path: '/' }, periodMs: 300 },
-    resources: { limits: { cpu: 0.2, memoryBytes: 128 * 1024 * 1024 } },
-  };
+    limits: { cpu: '200m', memory: '128Mi' },
+  });
 }

@@ -1,14 +1,17 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gatewayTelemetryWorkload } from '@opsight/gateway-telemetry/workload';
 import {
   generatedHeader,
   localAccessLog,
   localNginxOptions,
   renderNginxConfig,
 } from '@opsight/nginx-gateway';
+import { gatewayWorkload } from '@opsight/nginx-gateway/workload';
 import type { ComponentSpec } from '@opsight/supervisor';
-import { type StackContext, workspaceBin } from '../context.js';
+import type { StackContext } from '../context.js';
 import { otlpAuthEnv } from '../store-auth.js';
+import { workloadSpec } from '../workload-spec.js';
 
 const configFile = (ctx: StackContext) => join(ctx.paths.config, 'nginx.conf');
 
@@ -37,28 +40,21 @@ export function prepareGateway(ctx: StackContext): void {
 export function gateway(ctx: StackContext): ComponentSpec {
   const port = ctx.ports.gateway;
   return {
-    name: 'gateway',
-    namespace: 'platform',
-    command: process.env.OPSIGHT_NGINX ?? '/usr/sbin/nginx',
+    ...workloadSpec(gatewayWorkload, {
+      command: process.env.OPSIGHT_NGINX ?? '/usr/sbin/nginx',
+      ports: { http: port },
+    }),
+    // nginx's own options, not flags of ours: its prefix, its error log and the rendered configuration.
     args: ['-p', ctx.paths.varDir, '-e', 'stderr', '-c', configFile(ctx)],
-    ports: [{ name: 'http', port }],
-    readinessProbe: { http: { port, path: '/healthz' }, periodMs: 300 },
-    livenessProbe: { http: { port, path: '/healthz' } },
-    stopSignal: 'SIGQUIT',
-    resources: { limits: { cpu: 1, memoryBytes: 256 * 1024 * 1024 } },
   };
 }
 
 /** The gateway's telemetry sidecar: nginx_http_* metrics and the gateway span from the access log. */
 export function gatewayTelemetry(ctx: StackContext): ComponentSpec {
   const port = ctx.ports.gatewayTelemetry;
-  return {
-    name: 'gateway-telemetry',
-    namespace: 'platform',
-    app: 'gateway-telemetry',
-    command: process.execPath,
+  return workloadSpec(gatewayTelemetryWorkload, {
+    ports: { metrics: port },
     args: [
-      workspaceBin(ctx, 'services/gateway-telemetry', 'gateway-telemetry.js'),
       '--access-log',
       localAccessLog(ctx.paths.varDir),
       '--positions',
@@ -78,10 +74,8 @@ export function gatewayTelemetry(ctx: StackContext): ComponentSpec {
       ...otlpAuthEnv(ctx.auth, 'gateway-telemetry'),
       ...(ctx.fast ? { OTEL_BSP_SCHEDULE_DELAY: '200' } : {}),
     },
-    ports: [{ name: 'metrics', port }],
-    metrics: { port },
     dependsOn: ['tracestore'],
-    readinessProbe: { http: { port, path: '/ready' }, periodMs: 300 },
-    resources: { limits: { cpu: 0.5, memoryBytes: 256 * 1024 * 1024 } },
-  };
+    // Readiness only, locally: the liveness probe is the cluster's.
+    liveness: false,
+  });
 }

@@ -1,8 +1,10 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KeyAdminClient } from '@opsight/api-service/admin';
+import { loadgenWorkload } from '@opsight/loadgen/workload';
 import type { ComponentSpec } from '@opsight/supervisor';
-import { type StackContext, workspaceBin } from '../context.js';
+import type { StackContext } from '../context.js';
+import { workloadSpec } from '../workload-spec.js';
 import { MODEL_SERVING_INSTANCES } from './models.js';
 
 /**
@@ -58,12 +60,9 @@ export const BACKGROUND_MODELS = MODEL_SERVING_INSTANCES.map((i) => i.model);
  * rewritten every 10 s in var/data/loadgen/steady.json.
  */
 export function loadgen(ctx: StackContext): ComponentSpec {
-  return {
-    name: 'loadgen',
-    namespace: 'platform',
-    command: process.execPath,
+  return workloadSpec(loadgenWorkload, {
+    ports: {},
     args: [
-      workspaceBin(ctx, 'services/loadgen', 'loadgen.js'),
       'steady',
       '--gateway',
       `http://127.0.0.1:${ctx.ports.gateway}`,
@@ -80,6 +79,5 @@ export function loadgen(ctx: StackContext): ComponentSpec {
       join(ctx.paths.data, 'loadgen', 'steady.json'),
     ],
     dependsOn: ['gateway'],
-    resources: { limits: { cpu: 0.5, memoryBytes: 256 * 1024 * 1024 } },
-  };
+  });
 }

@@ -1,9 +1,12 @@
 import { accessSync, constants, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { modelRouterWorkload } from '@opsight/model-router/workload';
+import { gpuExporterWorkload, modelServingWorkload } from '@opsight/model-serving/workload';
 import type { ComponentSpec } from '@opsight/supervisor';
-import { type StackContext, workspaceBin } from '../context.js';
+import type { StackContext } from '../context.js';
 import type { PortName } from '../ports.js';
 import { otlpAuthEnv, type StoreClient } from '../store-auth.js';
+import { workloadSpec } from '../workload-spec.js';
 
 /**
  * The model-serving instances of the local stack, on consecutive ports from `modelServing`: a fast chat
@@ -70,16 +73,13 @@ export function modelServing(ctx: StackContext, index: number): ComponentSpec {
   if (!instance) throw new Error(`no model-serving instance ${index}`);
   const port = ctx.ports.modelServing + index;
   const name = `model-serving-${index}`;
-  return {
+  return workloadSpec(modelServingWorkload, {
     name,
-    namespace: 'platform',
     app: 'model-serving',
     pod: name,
     labels: { model: instance.model },
-    command: process.execPath,
+    ports: { http: port },
     args: [
-      '--enable-source-maps',
-      workspaceBin(ctx, 'services/model-serving', 'model-serving.js'),
       '--listen',
       `127.0.0.1:${port}`,
       ...[instance, ...(instance.also ?? [])].flatMap((m) => ['--model', `${m.model}=${m.profile}`]),
@@ -87,25 +87,18 @@ export function modelServing(ctx: StackContext, index: number): ComponentSpec {
     // The local stack is a test stack: its fault switches (/admin/faults) are what `opsight load`, the
     // chaos suite and the whole-stack tests drive. Never set where model-serving fronts a real model.
     env: { ...telemetryEnv(ctx, 'model-serving', 'platform', name, name), OPSIGHT_FAULTS: '1' },
-    ports: [{ name: 'http', port }],
-    metrics: { port },
     dependsOn: ['tracestore'],
-    readinessProbe: { http: { port, path: '/healthz' }, periodMs: 300 },
-    livenessProbe: { http: { port, path: '/healthz' }, periodMs: 10_000, failureThreshold: 6 },
-    resources: { limits: { cpu: 0.5, memoryBytes: 256 * 1024 * 1024 } },
-  };
+    // Three instances share this machine with the rest of the stack: half a core each.
+    limits: { cpu: '500m', memory: '256Mi' },
+  });
 }
 
 /** The model router: gRPC on `modelRouter`, /metrics and /ready on `modelRouterMetrics`. */
 export function modelRouter(ctx: StackContext): ComponentSpec {
   const { modelRouter: port, modelRouterMetrics: metrics } = ctx.ports;
-  return {
-    name: 'model-router',
-    namespace: 'platform',
-    command: process.execPath,
+  return workloadSpec(modelRouterWorkload, {
+    ports: { grpc: port, metrics },
     args: [
-      '--enable-source-maps',
-      workspaceBin(ctx, 'services/model-router', 'model-router.js'),
       '--config',
       routerConfig(ctx),
       '--listen',
@@ -114,21 +107,12 @@ export function modelRouter(ctx: StackContext): ComponentSpec {
       `127.0.0.1:${metrics}`,
     ],
     env: telemetryEnv(ctx, 'model-router', 'platform', 'model-router-0', 'model-router'),
-    ports: [
-      { name: 'grpc', port },
-      { name: 'metrics', port: metrics },
-    ],
-    metrics: { port: metrics },
     dependsOn: MODEL_SERVING_INSTANCES.map((_, i) => `model-serving-${i}`),
-    // Ready once every backend has been health-checked once.
-    readinessProbe: { http: { port: metrics, path: '/ready' }, periodMs: 300 },
-    livenessProbe: { http: { port: metrics, path: '/healthz' }, periodMs: 10_000, failureThreshold: 6 },
-    // Every completion crosses the router: at 0.5 core its CPU quota ran out within some 100 ms periods at
-    // a few hundred requests a second, and each throttled period stalled every call in it. Its resident
-    // memory passed 256 MiB at about 800 requests a second with 32 calls open (OOMKilled mid-run): 512 MiB,
-    // as api-service, which holds as many calls.
-    resources: { limits: { cpu: 1, memoryBytes: 512 * 1024 * 1024 } },
-  };
+    // Every completion crosses the router, and locally one router takes all of them (a cluster runs
+    // two): its resident memory passed 256 MiB at about 800 requests a second with 32 calls open
+    // (OOMKilled mid-run). 512 MiB, as api-service, which holds as many calls.
+    limits: { cpu: '1', memory: '512Mi' },
+  });
 }
 
 /** nvidia-smi: `NVIDIA_SMI`, else the first `nvidia-smi` on PATH that can be run; undefined without a GPU. */
@@ -155,22 +139,10 @@ export function findNvidiaSmi(env: NodeJS.ProcessEnv = process.env): string | un
  */
 export function gpuExporter(ctx: StackContext, nvidiaSmi: string): ComponentSpec {
   const port = ctx.ports.gpuExporter;
-  return {
-    name: 'gpu-exporter',
-    namespace: 'monitoring',
-    command: process.execPath,
-    args: [
-      workspaceBin(ctx, 'services/model-serving', 'gpu-exporter.js'),
-      '--listen',
-      `127.0.0.1:${port}`,
-      '--nvidia-smi',
-      nvidiaSmi,
-    ],
-    ports: [{ name: 'metrics', port }],
-    metrics: { port },
-    readinessProbe: { http: { port, path: '/healthz' }, periodMs: 300 },
-    resources: { limits: { cpu: 0.2, memoryBytes: 128 * 1024 * 1024 } },
-  };
+  return workloadSpec(gpuExporterWorkload, {
+    ports: { metrics: port },
+    args: ['--listen', `127.0.0.1:${port}`, '--nvidia-smi', nvidiaSmi],
+  });
 }
 
 /** Every model component: the serving instances, the router, and the GPU exporter where nvidia-smi exists. */

@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { alertRelayWorkload } from '@opsight/alert-relay/workload';
 import { ensurePrivateDir, ensurePrivateFile } from '@opsight/private-files';
 import { nativeReceiversFromEnv, renderAlertmanagerConfig as renderAlertmanagerFile } from '@opsight/rules';
 import type { ComponentSpec } from '@opsight/supervisor';
@@ -9,8 +10,10 @@ import {
   alertmanagerPasswordFile,
   renderAlertmanagerWebConfig,
 } from '../alertmanager-auth.js';
-import { type StackContext, workspaceBin } from '../context.js';
+import type { StackContext } from '../context.js';
+import { alertmanagerWorkload, prometheusWorkload } from '../engines.js';
 import { renderPrometheusConfig, writeFastRules } from '../prometheus-config.js';
+import { workloadSpec } from '../workload-spec.js';
 
 const promConfig = (ctx: StackContext) => join(ctx.paths.config, 'prometheus.yml');
 const alertmanagerConfig = (ctx: StackContext) => join(ctx.paths.config, 'alertmanager.yml');
@@ -58,10 +61,9 @@ export function consoleOriginPattern(ctx: StackContext): string {
 
 export function prometheus(ctx: StackContext): ComponentSpec {
   const port = ctx.ports.prometheus;
-  return {
-    name: 'prometheus',
-    namespace: 'monitoring',
+  return workloadSpec(prometheusWorkload, {
     command: '/usr/bin/prometheus',
+    ports: { web: port },
     args: [
       `--config.file=${promConfig(ctx)}`,
       `--storage.tsdb.path=${join(ctx.paths.data, 'prometheus')}`,
@@ -74,20 +76,16 @@ export function prometheus(ctx: StackContext): ComponentSpec {
       // Exemplars (trace ids on latency histograms) are stored when scraped as OpenMetrics.
       '--enable-feature=exemplar-storage',
     ],
-    ports: [{ name: 'web', port }],
-    metrics: { port },
-    readinessProbe: { http: { port, path: '/-/ready' }, periodMs: 300 },
-    livenessProbe: { http: { port, path: '/-/healthy' }, periodMs: 10_000, failureThreshold: 6 },
-    resources: { limits: { cpu: 1, memoryBytes: 2 * 1024 * 1024 * 1024 } },
-  };
+    // Locally a core and 2 GiB, on a machine the whole stack shares.
+    limits: { cpu: '1', memory: '2Gi' },
+  });
 }
 
 export function alertmanager(ctx: StackContext): ComponentSpec {
   const port = ctx.ports.alertmanager;
-  return {
-    name: 'alertmanager',
-    namespace: 'monitoring',
+  return workloadSpec(alertmanagerWorkload, {
     command: '/usr/bin/prometheus-alertmanager',
+    ports: { web: port },
     args: [
       `--config.file=${alertmanagerConfig(ctx)}`,
       `--storage.path=${join(ctx.paths.data, 'alertmanager')}`,
@@ -97,17 +95,9 @@ export function alertmanager(ctx: StackContext): ComponentSpec {
       // One local instance: no gossip cluster (it would listen on every interface, port 9094).
       '--cluster.listen-address=',
     ],
-    ports: [{ name: 'web', port }],
-    metrics: {
-      port,
-      basicAuth: { username: ALERTMANAGER_USER, passwordFile: alertmanagerPasswordFile(ctx) },
-    },
-    readinessProbe: {
-      http: { port, path: '/-/ready', headers: { authorization: alertmanagerAuthorization(ctx) } },
-      periodMs: 300,
-    },
-    resources: { limits: { cpu: 0.5, memoryBytes: 256 * 1024 * 1024 } },
-  };
+    metricsBasicAuth: { username: ALERTMANAGER_USER, passwordFile: alertmanagerPasswordFile(ctx) },
+    probeHeaders: { authorization: alertmanagerAuthorization(ctx) },
+  });
 }
 
 /**
@@ -116,24 +106,18 @@ export function alertmanager(ctx: StackContext): ComponentSpec {
  */
 export function alertRelay(ctx: StackContext): ComponentSpec {
   const port = ctx.ports.alertRelay;
-  return {
-    name: 'alert-relay',
-    namespace: 'monitoring',
-    command: process.execPath,
+  return workloadSpec(alertRelayWorkload, {
+    ports: { http: port },
     // The on-disk queue: what the relay answered 202 for survives its restarts (services/alert-relay).
-    args: [
-      workspaceBin(ctx, 'services/alert-relay', 'alert-relay.js'),
-      '--queue-dir',
-      join(ctx.paths.data, 'alert-relay'),
-    ],
+    args: ['--queue-dir', join(ctx.paths.data, 'alert-relay')],
     env: {
       ALERT_RELAY_HOST: '127.0.0.1',
       ALERT_RELAY_PORT: String(port),
       ...(process.env.ALERT_RELAY_CONFIG ? { ALERT_RELAY_CONFIG: process.env.ALERT_RELAY_CONFIG } : {}),
     },
-    ports: [{ name: 'http', port }],
-    metrics: { port },
-    readinessProbe: { http: { port, path: '/-/ready' }, periodMs: 300 },
-    resources: { limits: { cpu: 0.2, memoryBytes: 256 * 1024 * 1024 } },
-  };
+    // Readiness only, locally: the liveness probe is the cluster's.
+    liveness: false,
+    // Locally a fifth of a core: it relays a few notifications a minute.
+    limits: { cpu: '200m', memory: '256Mi' },
+  });
 }

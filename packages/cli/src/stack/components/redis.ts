@@ -2,6 +2,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ComponentSpec } from '@opsight/supervisor';
 import type { StackContext } from '../context.js';
+import { redisWorkload } from '../engines.js';
+import { workloadSpec } from '../workload-spec.js';
 
 const configFile = (ctx: StackContext) => join(ctx.paths.config, 'redis.conf');
 
@@ -32,12 +34,8 @@ maxmemory-policy allkeys-lru
 
 export function redis(ctx: StackContext): ComponentSpec {
   return {
-    name: 'redis',
-    namespace: 'data',
-    command: '/usr/bin/redis-server',
+    ...workloadSpec(redisWorkload, { command: '/usr/bin/redis-server', ports: { redis: ctx.ports.redis } }),
+    // Its configuration file, which holds what the flags would (port, password, memory policy).
     args: [configFile(ctx)],
-    ports: [{ name: 'redis', port: ctx.ports.redis }],
-    readinessProbe: { tcp: { port: ctx.ports.redis }, periodMs: 300 },
-    resources: { limits: { cpu: 1, memoryBytes: 512 * 1024 * 1024 } },
   };
 }

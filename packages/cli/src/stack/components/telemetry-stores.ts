@@ -1,8 +1,11 @@
 import { join } from 'node:path';
+import { collectorWorkload, logstoreWorkload } from '@opsight/logstore/workload';
 import { ensurePrivateDir } from '@opsight/private-files';
 import type { ComponentSpec } from '@opsight/supervisor';
-import { type StackContext, workspaceBin } from '../context.js';
+import { tracestoreWorkload } from '@opsight/tracestore/workload';
+import type { StackContext } from '../context.js';
 import { writeStoreTokensFile } from '../store-auth.js';
+import { workloadSpec } from '../workload-spec.js';
 
 /**
  * Creates the stores' data directories, 0700, and under OPSIGHT_AUTH=1 their tokens file (called once the
@@ -21,12 +24,9 @@ const tokensFileArgs = (ctx: StackContext): string[] =>
 /** The Loki-compatible log store: push and LogQL on the Loki HTTP API. */
 export function logstore(ctx: StackContext): ComponentSpec {
   const port = ctx.ports.logstore;
-  return {
-    name: 'logstore',
-    namespace: 'monitoring',
-    command: process.execPath,
+  return workloadSpec(logstoreWorkload, {
+    ports: { http: port },
     args: [
-      workspaceBin(ctx, 'packages/logstore', 'logstore.js'),
       '--listen',
       `127.0.0.1:${port}`,
       '--data-dir',
@@ -37,11 +37,7 @@ export function logstore(ctx: StackContext): ComponentSpec {
       ctx.logShipping.streamIdlePeriod,
       ...tokensFileArgs(ctx),
     ],
-    ports: [{ name: 'http', port }],
-    metrics: { port },
-    readinessProbe: { http: { port, path: '/ready' }, periodMs: 300 },
-    resources: { limits: { cpu: 1, memoryBytes: 1024 * 1024 * 1024 } },
-  };
+  });
 }
 
 /**
@@ -50,12 +46,9 @@ export function logstore(ctx: StackContext): ComponentSpec {
  */
 export function collector(ctx: StackContext): ComponentSpec {
   const port = ctx.ports.collector;
-  return {
-    name: 'collector',
-    namespace: 'monitoring',
-    command: process.execPath,
+  return workloadSpec(collectorWorkload, {
+    ports: { metrics: port },
     args: [
-      workspaceBin(ctx, 'packages/logstore', 'collector.js'),
       '--pods-dir',
       ctx.paths.podLogs,
       '--positions',
@@ -70,23 +63,16 @@ export function collector(ctx: StackContext): ComponentSpec {
         ? ['--tenant', ctx.auth.tenant, '--bearer-token-file', ctx.auth.tokenFile('collector')]
         : []),
     ],
-    ports: [{ name: 'metrics', port }],
-    metrics: { port },
     dependsOn: ['logstore'],
-    readinessProbe: { http: { port, path: '/ready' }, periodMs: 300 },
-    resources: { limits: { cpu: 0.5, memoryBytes: 256 * 1024 * 1024 } },
-  };
+  });
 }
 
 /** The trace store: OTLP in (HTTP and gRPC), Jaeger's query API out. */
 export function tracestore(ctx: StackContext): ComponentSpec {
   const { tracestoreOtlpHttp: http, tracestoreOtlpGrpc: grpc, tracestoreQuery: query } = ctx.ports;
-  return {
-    name: 'tracestore',
-    namespace: 'monitoring',
-    command: process.execPath,
+  return workloadSpec(tracestoreWorkload, {
+    ports: { 'otlp-http': http, 'otlp-grpc': grpc, query },
     args: [
-      workspaceBin(ctx, 'packages/tracestore', 'tracestore.js'),
       '--data-dir',
       join(ctx.paths.data, 'tracestore'),
       '--otlp-http',
@@ -97,13 +83,5 @@ export function tracestore(ctx: StackContext): ComponentSpec {
       `127.0.0.1:${query}`,
       ...tokensFileArgs(ctx),
     ],
-    ports: [
-      { name: 'otlp-http', port: http },
-      { name: 'otlp-grpc', port: grpc },
-      { name: 'query', port: query },
-    ],
-    metrics: { port: query },
-    readinessProbe: { http: { port: query, path: '/ready' }, periodMs: 300 },
-    resources: { limits: { cpu: 1, memoryBytes: 1024 * 1024 * 1024 } },
-  };
+  });
 }

@@ -1,0 +1,1 @@
+export { TELEMETRY_ENV, TELEMETRY_REGISTER_ENV } from './telemetry-env.js';
