@@ -9,6 +9,13 @@ export {
 } from './buckets.js';
 export type { LogFieldDefinition, LogFieldPresence, LogFieldType } from './log-fields.js';
 export { EVENT_LOG_FIELDS, LOG_FIELD_NAMES, LOG_FIELDS } from './log-fields.js';
+export type { LogOriginLabel, LogShippingRule } from './log-shipping.js';
+export { LOG_EXTRACTED_FIELDS, LOG_SHIPPING, LOG_STREAM_LABELS } from './log-shipping.js';
+export type { LogShippingConfig } from './log-shipping-configs/render-log-shipping-configs.js';
+export {
+  LOG_SHIPPING_GENERATOR,
+  renderLogShippingConfigs,
+} from './log-shipping-configs/render-log-shipping-configs.js';
 export type { MetricDefinition, MetricSource, MetricType } from './metric-definition.js';
 export { defineMetric } from './metric-definition.js';
 export {

@@ -4,11 +4,13 @@
  * namespace, labels (pairs, includeTemplates), configMapGenerator and secretGenerator (files,
  * literals), generatorOptions.disableNameSuffixHash, patches (file or inline strategic merge, with an
  * optional kind/name target) and images. Any other field is an error, so a kustomization never
- * means more to kubectl than it does here. When kubectl is installed, the tests compare this renderer's
- * output with `kubectl kustomize`.
+ * means more to kubectl than it does here. Like kustomize's default load restrictor, every file a
+ * kustomization reads (a file resource, a generator file, a patch) must lie in or below its directory;
+ * only directories (other kustomizations) may be elsewhere. When kubectl is installed, the tests compare
+ * this renderer's output with `kubectl kustomize`, run without `--load-restrictor`.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { isObject, type JsonObject, strategicMerge } from './strategic-merge.js';
 
@@ -77,13 +79,25 @@ function asArray(file: string, value: unknown, field: string): unknown[] {
   return value;
 }
 
+/**
+ * The path of a file a kustomization reads, refused when it is outside the kustomization's directory
+ * (kustomize's LoadRestrictionsRootOnly, the default that `kubectl apply -k` and GitOps tools use).
+ */
+function fileInRoot(file: string, dir: string, entry: string, what: string): string {
+  const path = resolve(dir, entry);
+  const rel = relative(dir, path);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel))
+    throw new KustomizeError(file, `${what} ${entry} is outside the kustomization's directory`);
+  return path;
+}
+
 function generatorData(file: string, dir: string, spec: JsonObject): Record<string, Buffer> {
   const data: Record<string, Buffer> = {};
   for (const entry of asArray(file, spec.files, 'files')) {
     if (typeof entry !== 'string') throw new KustomizeError(file, 'files entries must be strings');
     const eq = entry.indexOf('=');
     const key = eq >= 0 ? entry.slice(0, eq) : basename(entry);
-    const path = resolve(dir, eq >= 0 ? entry.slice(eq + 1) : entry);
+    const path = fileInRoot(file, dir, eq >= 0 ? entry.slice(eq + 1) : entry, 'generator file');
     if (!existsSync(path)) throw new KustomizeError(file, `generator file ${entry} does not exist`);
     data[key] = readFileSync(path);
   }
@@ -149,7 +163,7 @@ function applyPatches(file: string, dir: string, k: JsonObject, resources: JsonO
     if (!isObject(entry)) throw new KustomizeError(file, 'a patch must be a mapping');
     const docs =
       typeof entry.path === 'string'
-        ? readYamlDocuments(resolve(dir, entry.path))
+        ? readYamlDocuments(fileInRoot(file, dir, entry.path, 'patch'))
         : typeof entry.patch === 'string'
           ? parseAllDocuments(entry.patch).map((d) => d.toJSON() as JsonObject)
           : [];
@@ -250,7 +264,11 @@ export function renderKustomization(dir: string): JsonObject[] {
     if (typeof entry !== 'string') throw new KustomizeError(file, 'resources entries must be paths');
     const path = resolve(dir, entry);
     if (!existsSync(path)) throw new KustomizeError(file, `resource ${entry} does not exist`);
-    resources.push(...(statSync(path).isDirectory() ? renderKustomization(path) : readYamlDocuments(path)));
+    resources.push(
+      ...(statSync(path).isDirectory()
+        ? renderKustomization(path)
+        : readYamlDocuments(fileInRoot(file, dir, entry, 'resource'))),
+    );
   }
   resources.push(...generate(file, dirname(file), k));
   resources = applyPatches(file, dir, k, resources);

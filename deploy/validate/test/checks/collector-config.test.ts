@@ -11,7 +11,7 @@ const load = (path: string) => parse(readFileSync(join(repoRoot, path), 'utf8'))
 test('the collector gateway, agent and Jaeger configurations are complete', () => {
   for (const path of [
     'observability/otel-collector/config.yaml',
-    'deploy/k8s/base/config/otel-collector-agent.yaml',
+    'deploy/k8s/base/monitoring/config/otel-collector-agent.yaml',
     'observability/jaeger/config.yaml',
   ])
     assert.deepEqual(collectorConfigProblems(load(path)), [], path);
@@ -25,7 +25,7 @@ test('the gateway keeps span metrics before sampling and exports sampled traces 
   );
   assert.ok(pipelines['traces/sampled'].processors.includes('tail_sampling'));
   assert.ok(!pipelines['traces/metrics'].processors.includes('tail_sampling'));
-  const agent = load('deploy/k8s/base/config/otel-collector-agent.yaml');
+  const agent = load('deploy/k8s/base/monitoring/config/otel-collector-agent.yaml');
   assert.equal(agent.exporters.loadbalancing.routing_key, 'traceID');
 });
 

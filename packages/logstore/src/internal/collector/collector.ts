@@ -1,6 +1,6 @@
 // The local collector: Alloy's job on one machine. Tails the CRI log files under
 // <pods-dir>/<namespace>_<pod>_<uid>/<container>/<N>.log, joins partial lines, applies the
-// production pipeline (entry-pipeline.ts), labels entries {namespace, app, container, pod, level},
+// catalog's log rule (entry-pipeline.ts), labels entries {namespace, app, container, pod, level},
 // and ships them per stream (stream-sender.ts) to the store (snappy protobuf, as Alloy does).
 //
 // Guarantees (at-least-once):
@@ -34,6 +34,7 @@
 
 import { type FileHandle, open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { LogOriginLabel } from '@opsight/catalog';
 import { parseCriLine } from '@opsight/contracts/codecs';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { formatLabels, type Labels } from '../labels.js';
@@ -340,7 +341,14 @@ export class Collector {
         } catch {
           continue;
         }
-        const base: Labels = { namespace: m[1]!, pod: m[2]!, container: c, app: app ?? c };
+        // Exactly the catalog rule's origin labels (LOG_SHIPPING.originLabels), checked by the type.
+        const origin: Record<LogOriginLabel, string> = {
+          namespace: m[1]!,
+          pod: m[2]!,
+          container: c,
+          app: app ?? c,
+        };
+        const base: Labels = origin;
         // Rotated files first (oldest name first), so that they are found before the live file.
         const rotated = names.filter((n) => isRotatedName(n)).sort();
         for (const n of [...rotated, ...names.filter((n) => LIVE.test(n))]) {
@@ -569,7 +577,7 @@ export class Collector {
     this.m.read.inc();
     const e = processLine(joined.ts, joined.line);
     const labels: Labels = { ...f.labelsBase };
-    if (e.level) labels.level = e.level;
+    if (e.labels) Object.assign(labels, e.labels);
     const p: PendingEntry = { start: entryStart, done: false };
     f.pending.push(p);
     f.inflight++;
