@@ -14,7 +14,7 @@
 // Plain CommonJS without recent syntax: it runs on whatever node the user's shell has, to say what is
 // wrong or to hand over to the chosen one.
 //
-//   node packages/cli/bin/node-runtime.cjs select <checkout>
+//   node apps/cli/bin/node-runtime.cjs select <checkout>
 //     prints four lines: source (OPSIGHT_NODE, PATH or toolchain), node, version (both empty for the
 //     toolchain) and reason; or an error on stderr and exit 1.
 

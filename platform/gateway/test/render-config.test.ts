@@ -81,9 +81,9 @@ test('a template with an unknown placeholder is refused', () => {
 test('the committed Kubernetes configuration is what the template renders (npm run gen)', () => {
   const committed = readFileSync(new URL('../../kubernetes/nginx.conf', import.meta.url), 'utf8');
   const rendered =
-    generatedHeader('gateway/nginx/src/bin/render-nginx-config.ts') +
+    generatedHeader('platform/gateway/src/bin/render-nginx-config.ts') +
     renderNginxConfig(kubernetesNginxOptions());
-  assert.equal(committed, rendered, 'run `npm run gen -w gateway/nginx` and commit the result');
+  assert.equal(committed, rendered, 'run `npm run gen -w platform/gateway` and commit the result');
 });
 
 test('no error body that nginx writes itself interpolates request data (only the trace id)', () => {

@@ -97,7 +97,7 @@ export function postgresRoot(paths: StackPaths, pgUser: string | undefined): str
   return join('/var/lib/opsight', hash, 'postgres');
 }
 
-/** Path of a workspace's compiled program: `workspaceBin(ctx, 'services/api-service', 'api-service.js')`. */
+/** Path of a workspace's compiled program: `workspaceBin(ctx, 'platform/api-service', 'api-service.js')`. */
 export function workspaceBin(ctx: StackContext, workspace: string, file: string): string {
   return join(ctx.paths.root, workspace, 'dist/src/bin', file);
 }

@@ -34,7 +34,7 @@ export interface LocalStack {
 }
 
 /**
- * The browser policy of every Opsight server (packages/http-guard): the console's origin at this stack's
+ * The browser policy of every Opsight server (libs/http-guard): the console's origin at this stack's
  * port may write and tail; Host names stay loopback names and IP literals.
  */
 function withBrowserPolicy(ctx: StackContext, c: ComponentSpec): ComponentSpec {

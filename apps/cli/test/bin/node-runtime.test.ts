@@ -8,7 +8,7 @@ import { after, test } from 'node:test';
 import { repoRoot } from '../../src/root.js';
 
 const root = repoRoot();
-const runtimeFile = join(root, 'packages/cli/bin/node-runtime.cjs');
+const runtimeFile = join(root, 'apps/cli/bin/node-runtime.cjs');
 
 interface Choice {
   source: 'OPSIGHT_NODE' | 'PATH' | 'toolchain';
@@ -156,7 +156,7 @@ test('with no choice recorded: here when new enough, otherwise too old', () => {
 test('the opsight bin hands its arguments to the chosen node, and passes its exit status back', () => {
   const fake = fakeNode('recording', 'v24.0.0', 'echo "ran: $*"; exit 7');
   const chosen = fakeCheckout('checkout-recording', join(fake, 'node'));
-  const bin = join(root, 'packages/cli/bin/opsight.cjs');
+  const bin = join(root, 'apps/cli/bin/opsight.cjs');
   const r = spawnSync(process.execPath, [bin, 'keys', 'list', '--user', 'alice'], {
     env: { ...process.env, OPSIGHT_ROOT: chosen },
     encoding: 'utf8',
@@ -172,7 +172,7 @@ test('the opsight bin passes SIGTERM on to the chosen node and exits as it does'
     "trap 'echo terminated; exit 5' TERM\necho started\nwhile :; do sleep 0.05; done",
   );
   const chosen = fakeCheckout('checkout-terminating', join(fake, 'node'));
-  const child = spawn(process.execPath, [join(root, 'packages/cli/bin/opsight.cjs'), 'logs', 'x', '-f'], {
+  const child = spawn(process.execPath, [join(root, 'apps/cli/bin/opsight.cjs'), 'logs', 'x', '-f'], {
     env: { ...process.env, OPSIGHT_ROOT: chosen },
   });
   let stdout = '';
@@ -189,7 +189,7 @@ test('the opsight bin without a build: a clear message, exit 1', () => {
   const pkg = join(fakeCheckout('checkout-unbuilt'), 'packages', 'cli', 'bin');
   mkdirSync(pkg, { recursive: true });
   for (const file of ['opsight.cjs', 'node-runtime.cjs']) {
-    copyFileSync(join(root, 'packages/cli/bin', file), join(pkg, file));
+    copyFileSync(join(root, 'apps/cli/bin', file), join(pkg, file));
   }
   const r = spawnSync(process.execPath, [join(pkg, 'opsight.cjs'), 'status'], { encoding: 'utf8' });
   assert.equal(r.status, 1);

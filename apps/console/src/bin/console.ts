@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // opsight-console: serves the local console.
 //
-//   node packages/console/dist/src/bin/console.js [--listen 127.0.0.1:3000] [--prometheus URL]
+//   node apps/console/dist/src/bin/console.js [--listen 127.0.0.1:3000] [--prometheus URL]
 //     [--loki URL] [--jaeger URL] [--alertmanager URL] [--relay URL]
 //     [--tenant NAME] [--store-token-file PATH] [--alertmanager-user NAME --alertmanager-password-file PATH]
 //

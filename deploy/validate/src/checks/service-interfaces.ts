@@ -26,7 +26,7 @@ const NODE_ENV = ['NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS', 'TZ'];
 
 /** What one service bin accepts, read from its sources. */
 export interface ServiceInterface {
-  /** The compiled bin as manifests name it, e.g. `services/model-router/dist/src/bin/model-router.js`. */
+  /** The compiled bin as manifests name it, e.g. `platform/model-router/dist/src/bin/model-router.js`. */
   readonly bin: string;
   readonly flags: ReadonlySet<string>;
   readonly requiredFlags: ReadonlySet<string>;
@@ -94,7 +94,7 @@ function routeLiterals(text: string): string[] {
   return [...text.matchAll(/['"`](\/[-a-z0-9_/]*)['"`?]/g)].map((m) => m[1]!);
 }
 
-const registerSource = (root: string) => join(root, 'packages/telemetry/src/register.ts');
+const registerSource = (root: string) => join(root, 'observability/telemetry/src/register.ts');
 
 /** Variables read by `@opsight/telemetry/register` when node preloads it (`--import`) before the bin. */
 function preloadEnv(root: string, nodeArgs: readonly string[]): string[] {
@@ -137,7 +137,9 @@ export function serviceInterface(root: string, bin: string): ServiceInterface | 
   const routes = new Set(texts.flatMap(routeLiterals));
   if (deps.has('@opsight/telemetry')) {
     // register.ts runs only under `node --import @opsight/telemetry/register` (see launchProblems).
-    const files = sourceFiles(join(root, 'packages/telemetry/src')).filter((f) => f !== registerSource(root));
+    const files = sourceFiles(join(root, 'observability/telemetry/src')).filter(
+      (f) => f !== registerSource(root),
+    );
     for (const text of files.map((f) => readFileSync(f, 'utf8'))) {
       for (const name of [...envReads(text), ...nameLiterals(text)]) env.add(name);
       for (const route of routeLiterals(text)) routes.add(route);
@@ -145,7 +147,7 @@ export function serviceInterface(root: string, bin: string): ServiceInterface | 
   }
   if (deps.has('@opsight/http-guard')) {
     // The browser guard reads its allow-lists from the environment (OPSIGHT_ALLOWED_HOSTS, …).
-    for (const f of sourceFiles(join(root, 'packages/http-guard/src')))
+    for (const f of sourceFiles(join(root, 'libs/http-guard/src')))
       for (const name of envReads(readFileSync(f, 'utf8'))) env.add(name);
   }
   for (const dep of deps) for (const name of LIBRARY_ENV[dep] ?? []) env.add(name);

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // opsight-collector: tails kubelet-style CRI log files and pushes them to the log store.
 //
-//   node packages/logstore/dist/src/bin/collector.js --pods-dir var/log/pods \
+//   node observability/logstore/dist/src/bin/collector.js --pods-dir var/log/pods \
 //     --positions var/data/collector/positions.json --url http://127.0.0.1:3100 --listen 127.0.0.1:9080
 //     [--tenant T] [--bearer-token-file F] [--max-retry-period 10m]
 //

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // opsight-logstore: runs the Loki-compatible log store.
 //
-//   node packages/logstore/dist/src/bin/logstore.js --listen 127.0.0.1:3100 --data-dir var/data/logstore
+//   node observability/logstore/dist/src/bin/logstore.js --listen 127.0.0.1:3100 --data-dir var/data/logstore
 //     [--retention-age 168h] [--retention-bytes 2GB|10%|0] [--auth-tokens-file F] [--auth-token-file F]
 //     [--require-tenant]
 //     [--sync normal|full] [--seal-interval 30s] [--stream-idle-period 30m] [--limit name=value ...]

@@ -1,5 +1,5 @@
 /**
- * One line of the gateway's JSON access log (the `opsight_json` format of gateway/nginx/nginx.conf.template),
+ * One line of the gateway's JSON access log (the `opsight_json` format of platform/gateway/nginx.conf.template),
  * parsed and checked. The format is a contract between the two: a field renamed there is a parse error here.
  */
 export interface AccessLogEntry {

@@ -40,7 +40,8 @@ function main(): number {
     process.stderr.write(`render-nginx-config: --target must be kubernetes or local\n${usage}\n`);
     return 2;
   }
-  const text = generatedHeader('gateway/nginx/src/bin/render-nginx-config.ts') + renderNginxConfig(options);
+  const text =
+    generatedHeader('platform/gateway/src/bin/render-nginx-config.ts') + renderNginxConfig(options);
   if (values.out) writeFileSync(values.out, text);
   else process.stdout.write(text);
   return 0;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // opsight-model-router: the ModelRouter gRPC service in front of model-serving instances.
 //
-//   node services/model-router/dist/src/bin/model-router.js --config services/model-router/config/local.json \
+//   node platform/model-router/dist/src/bin/model-router.js --config platform/model-router/config/local.json \
 //     [--listen 127.0.0.1:50051] [--metrics-listen 127.0.0.1:9095]
 //
 // The routing table is JSON or YAML (by extension). /metrics, /healthz and /ready (200 once every backend

@@ -2,7 +2,7 @@
 // opsight-gpu-exporter: DCGM_FI_DEV_GPU_UTIL and DCGM_FI_DEV_FB_USED from nvidia-smi, with dcgm-exporter's
 // labels, for machines without dcgm-exporter (dcgm-exporter is the production path).
 //
-//   node services/model-serving/dist/src/bin/gpu-exporter.js [--listen 127.0.0.1:9400] [--nvidia-smi PATH]
+//   node platform/model-serving/dist/src/bin/gpu-exporter.js [--listen 127.0.0.1:9400] [--nvidia-smi PATH]
 //
 // GET /metrics runs nvidia-smi once per scrape (503 with the reason when it fails); GET /healthz.
 import { createServer } from 'node:http';

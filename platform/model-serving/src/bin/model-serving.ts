@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // opsight-model-serving: simulated models behind an OpenAI-compatible HTTP API.
 //
-//   node services/model-serving/dist/src/bin/model-serving.js --listen 127.0.0.1:8090 \
+//   node platform/model-serving/dist/src/bin/model-serving.js --listen 127.0.0.1:8090 \
 //     --model chat-fast=fast [--model NAME=PROFILE ...] [--ttft-ms N] [--token-ms N] [--jitter F]
 //
 // PROFILE is one of the presets (fast, large, small, instant); the --ttft-ms, --token-ms and --jitter

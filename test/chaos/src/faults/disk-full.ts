@@ -183,7 +183,7 @@ function startStore(dataDir: string): Promise<{ child: ChildProcess; url: string
   const child = spawn(
     process.execPath,
     [
-      join(repoRoot, 'packages/logstore/dist/src/bin/logstore.js'),
+      join(repoRoot, 'observability/logstore/dist/src/bin/logstore.js'),
       '--listen',
       '127.0.0.1:0',
       '--data-dir',

@@ -5,7 +5,7 @@ import { otlpAuthEnv } from '../store-auth.js';
 import { POSTGRES } from './postgres.js';
 
 /**
- * The platform's OpenAI-compatible API (services/api-service). It migrates its schema at start, so it
+ * The platform's OpenAI-compatible API (platform/api-service). It migrates its schema at start, so it
  * waits for postgres-setup (roles and database) and Redis. Passwords reach it as files from var/secrets
  * (`OPSIGHT_PG_PASSWORD_FILE`, `OPSIGHT_REDIS_PASSWORD_FILE`), never on its command line or in its
  * environment. Ready once /healthz answers, which it does once migrated (PostgreSQL is needed at start);
@@ -19,7 +19,7 @@ export function apiService(ctx: StackContext): ComponentSpec {
     name: 'api-service',
     namespace: 'platform',
     command: process.execPath,
-    args: ['--enable-source-maps', workspaceBin(ctx, 'services/api-service', 'api-service.js')],
+    args: ['--enable-source-maps', workspaceBin(ctx, 'platform/api-service', 'api-service.js')],
     env: {
       OPSIGHT_API_LISTEN: `127.0.0.1:${port}`,
       PGHOST: '127.0.0.1',

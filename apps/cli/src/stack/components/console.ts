@@ -16,7 +16,7 @@ export function consoleUi(ctx: StackContext): ComponentSpec {
     namespace: 'monitoring',
     command: process.execPath,
     args: [
-      workspaceBin(ctx, 'packages/console', 'console.js'),
+      workspaceBin(ctx, 'apps/console', 'console.js'),
       '--listen',
       `127.0.0.1:${port}`,
       '--prometheus',

@@ -58,7 +58,7 @@ export function gatewayTelemetry(ctx: StackContext): ComponentSpec {
     app: 'gateway-telemetry',
     command: process.execPath,
     args: [
-      workspaceBin(ctx, 'services/gateway-telemetry', 'gateway-telemetry.js'),
+      workspaceBin(ctx, 'platform/gateway-telemetry', 'gateway-telemetry.js'),
       '--access-log',
       localAccessLog(ctx.paths.varDir),
       '--positions',

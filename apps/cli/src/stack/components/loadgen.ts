@@ -69,7 +69,7 @@ export function loadgen(ctx: StackContext): ComponentSpec {
     namespace: 'platform',
     command: process.execPath,
     args: [
-      workspaceBin(ctx, 'services/loadgen', 'loadgen.js'),
+      workspaceBin(ctx, 'apps/loadgen', 'loadgen.js'),
       'steady',
       '--gateway',
       `http://127.0.0.1:${ctx.ports.gateway}`,

@@ -10,7 +10,7 @@ import { otlpAuthEnv, type StoreClient } from '../store-auth.js';
  * model, a slower large one, and a small one that the routing table uses as both models' fallback; the
  * first also serves `chat-instant` (no model time: what bench/gateway and synthetic checks measure
  * the platform path with). `model` is the instance's main model (its pod label); `also` lists further
- * models it serves. The model names must match services/model-router/config/local.json.
+ * models it serves. The model names must match platform/model-router/config/local.json.
  */
 export const MODEL_SERVING_INSTANCES: readonly {
   readonly model: string;
@@ -51,11 +51,11 @@ function telemetryEnv(
 }
 
 /**
- * Writes var/config/model-router.json from services/model-router/config/local.json, with `{{name}}` and
+ * Writes var/config/model-router.json from platform/model-router/config/local.json, with `{{name}}` and
  * `{{name+N}}` replaced by ports of the port table.
  */
 export function prepareModelRouter(ctx: StackContext): void {
-  const template = readFileSync(join(ctx.paths.root, 'services/model-router/config/local.json'), 'utf8');
+  const template = readFileSync(join(ctx.paths.root, 'platform/model-router/config/local.json'), 'utf8');
   const rendered = template.replace(/\{\{(\w+)(?:\+(\d+))?\}\}/g, (match, name: string, add?: string) => {
     const port = ctx.ports[name as PortName];
     if (port === undefined) throw new Error(`model-router config: unknown port ${match}`);
@@ -79,7 +79,7 @@ export function modelServing(ctx: StackContext, index: number): ComponentSpec {
     command: process.execPath,
     args: [
       '--enable-source-maps',
-      workspaceBin(ctx, 'services/model-serving', 'model-serving.js'),
+      workspaceBin(ctx, 'platform/model-serving', 'model-serving.js'),
       '--listen',
       `127.0.0.1:${port}`,
       ...[instance, ...(instance.also ?? [])].flatMap((m) => ['--model', `${m.model}=${m.profile}`]),
@@ -105,7 +105,7 @@ export function modelRouter(ctx: StackContext): ComponentSpec {
     command: process.execPath,
     args: [
       '--enable-source-maps',
-      workspaceBin(ctx, 'services/model-router', 'model-router.js'),
+      workspaceBin(ctx, 'platform/model-router', 'model-router.js'),
       '--config',
       routerConfig(ctx),
       '--listen',
@@ -160,7 +160,7 @@ export function gpuExporter(ctx: StackContext, nvidiaSmi: string): ComponentSpec
     namespace: 'monitoring',
     command: process.execPath,
     args: [
-      workspaceBin(ctx, 'services/model-serving', 'gpu-exporter.js'),
+      workspaceBin(ctx, 'platform/model-serving', 'gpu-exporter.js'),
       '--listen',
       `127.0.0.1:${port}`,
       '--nvidia-smi',

@@ -111,7 +111,7 @@ export function alertmanager(ctx: StackContext): ComponentSpec {
 }
 
 /**
- * The alert relay (services/alert-relay): Alertmanager's webhook receiver. Locally it keeps the inbox the
+ * The alert relay (observability/alert-relay): Alertmanager's webhook receiver. Locally it keeps the inbox the
  * console shows; ALERT_RELAY_CONFIG (inherited) adds DingTalk, Feishu or Slack-compatible receivers.
  */
 export function alertRelay(ctx: StackContext): ComponentSpec {
@@ -120,9 +120,9 @@ export function alertRelay(ctx: StackContext): ComponentSpec {
     name: 'alert-relay',
     namespace: 'monitoring',
     command: process.execPath,
-    // The on-disk queue: what the relay answered 202 for survives its restarts (services/alert-relay).
+    // The on-disk queue: what the relay answered 202 for survives its restarts (observability/alert-relay).
     args: [
-      workspaceBin(ctx, 'services/alert-relay', 'alert-relay.js'),
+      workspaceBin(ctx, 'observability/alert-relay', 'alert-relay.js'),
       '--queue-dir',
       join(ctx.paths.data, 'alert-relay'),
     ],

@@ -26,7 +26,7 @@ export function logstore(ctx: StackContext): ComponentSpec {
     namespace: 'monitoring',
     command: process.execPath,
     args: [
-      workspaceBin(ctx, 'packages/logstore', 'logstore.js'),
+      workspaceBin(ctx, 'observability/logstore', 'logstore.js'),
       '--listen',
       `127.0.0.1:${port}`,
       '--data-dir',
@@ -55,7 +55,7 @@ export function collector(ctx: StackContext): ComponentSpec {
     namespace: 'monitoring',
     command: process.execPath,
     args: [
-      workspaceBin(ctx, 'packages/logstore', 'collector.js'),
+      workspaceBin(ctx, 'observability/logstore', 'collector.js'),
       '--pods-dir',
       ctx.paths.podLogs,
       '--positions',
@@ -86,7 +86,7 @@ export function tracestore(ctx: StackContext): ComponentSpec {
     namespace: 'monitoring',
     command: process.execPath,
     args: [
-      workspaceBin(ctx, 'packages/tracestore', 'tracestore.js'),
+      workspaceBin(ctx, 'observability/tracestore', 'tracestore.js'),
       '--data-dir',
       join(ctx.paths.data, 'tracestore'),
       '--otlp-http',

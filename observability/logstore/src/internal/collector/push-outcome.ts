@@ -1,5 +1,5 @@
 // What a push response means for each entry of the push: acknowledged (stored), dropped for good (with
-// Loki's discard reason) or to be retried (and why). The store's bodies (packages/logstore/src/internal
+// Loki's discard reason) or to be retried (and why). The store's bodies (observability/logstore/src/internal
 // /http/server.ts): 400 and 429 carry `errors: [{code, field, message}]` where `field` names the rejected
 // part — `streams[i].values[j]` an entry, `streams[i].labels` a whole stream, `streams` the request (a
 // STREAM_LIMIT error names its stream in the message); at most 100 errors are listed.
