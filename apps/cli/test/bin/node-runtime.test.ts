@@ -186,7 +186,7 @@ test('the opsight bin passes SIGTERM on to the chosen node and exits as it does'
 });
 
 test('the opsight bin without a build: a clear message, exit 1', () => {
-  const pkg = join(fakeCheckout('checkout-unbuilt'), 'packages', 'cli', 'bin');
+  const pkg = join(fakeCheckout('checkout-unbuilt'), 'apps', 'cli', 'bin');
   mkdirSync(pkg, { recursive: true });
   for (const file of ['opsight.cjs', 'node-runtime.cjs']) {
     copyFileSync(join(root, 'apps/cli/bin', file), join(pkg, file));

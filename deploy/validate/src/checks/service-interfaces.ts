@@ -36,7 +36,7 @@ export interface ServiceInterface {
   readonly grpcHealth: boolean;
 }
 
-const BIN_RE = /^((?:services|gateway)\/[a-z0-9-]+)\/dist\/(src\/bin\/[a-z0-9-]+)\.js$/;
+const BIN_RE = /^((?:observability|platform|runtime|apps)\/[a-z0-9-]+)\/dist\/(src\/bin\/[a-z0-9-]+)\.js$/;
 
 function sourceFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];

@@ -70,7 +70,7 @@ test("each service's flags, required flags, variables and routes are read from i
   assert.ok(relay.env.has('ALERT_RELAY_CONFIG'));
   assert.ok(!relay.env.has('OTEL_SERVICE_NAME'), 'the relay has no tracing');
   assert.ok(relay.routes.has('/-/ready'));
-  assert.equal(serviceInterface(repoRoot, 'services/not-merged/dist/src/bin/x.js'), undefined);
+  assert.equal(serviceInterface(repoRoot, 'platform/not-merged/dist/src/bin/x.js'), undefined);
 });
 
 test('the source readers find parseArgs options and environment reads', () => {
@@ -184,7 +184,7 @@ test('a wrong launch is reported: unknown or missing flags, unread or literal se
     [],
   );
   assert.deepEqual(
-    launchProblems(repoRoot, launch('services/not-merged/dist/src/bin/x.js', ['--anything'])),
+    launchProblems(repoRoot, launch('platform/not-merged/dist/src/bin/x.js', ['--anything'])),
     [],
   );
 });
