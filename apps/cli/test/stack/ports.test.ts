@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { repoRoot } from '../../src/root.js';
 import { DEFAULT_PORTS, PortConfigError, portVariable, resolvePorts } from '../../src/stack/ports.js';
 
-test('defaults are DESIGN.md ports', () => {
+test('defaults are the documented ports', () => {
   const p = resolvePorts({});
   assert.equal(p.prometheus, 9090);
   assert.equal(p.postgresPrimary, 5433);
@@ -10,6 +13,14 @@ test('defaults are DESIGN.md ports', () => {
   assert.equal(p.redis, 6380);
   assert.equal(p.supervisor, 9100);
   assert.deepEqual(p, { ...DEFAULT_PORTS });
+});
+
+test("docs/architecture.md's port table lists exactly the default ports", () => {
+  const doc = readFileSync(join(repoRoot(), 'docs/architecture.md'), 'utf8');
+  const section = doc.split('\n## Ports\n')[1]?.split('\n## ')[0] ?? '';
+  const documented = [...section.matchAll(/^\|[^|\n]+\|\s*(\d+)\s*\|$/gm)].map((m) => Number(m[1]));
+  const sorted = (ports: number[]) => [...ports].sort((a, b) => a - b);
+  assert.deepEqual(sorted(documented), sorted(Object.values(DEFAULT_PORTS)));
 });
 
 test('OPSIGHT_PORT_OFFSET shifts every port; OPSIGHT_PORT_<NAME> sets one', () => {
