@@ -81,9 +81,10 @@ export async function startRouterServer(options: RouterServerOptions): Promise<R
       latency_ms: Math.round(performance.now() - started),
     };
     // ERROR when the router could not serve a valid request (every backend failed, timed out or is
-    // down): these are the lines the strategy's `{app="model-router", level="ERROR"}` looks for. A bad
-    // request, an unknown model or a caller that went away is the caller's doing: WARN. (A single failed
-    // try that a retry or fallback recovers is WARN too, in the router.)
+    // down): these are the lines the strategy's `{app="model-router", level="ERROR"}` looks for
+    // (docs/architecture.md, 2.3). A bad request, an unknown model or a caller that went away is the
+    // caller's doing: WARN. (A single failed try that a retry or fallback recovers is WARN too, in the
+    // router.)
     if (e.code === 'CLIENT_CANCELLED') log.warn(fields, 'generation cancelled: the caller went away');
     else if (!(error instanceof RouterError)) log.error({ ...fields, error }, 'generate failed');
     else if (SERVER_FAILURES.has(e.code)) log.error(fields, `generate failed: ${e.message}`);

@@ -11,7 +11,8 @@ import { type Ports, resolvePorts } from '../stack/ports.js';
  * alert. `opsight load slow-model` makes one slow on purpose: it sends every request to this model and, for
  * the run, adds `addedTtftMs` to its time to first token with the instance's fault switch (POST
  * /admin/faults latencyMs), then restores the value it found. p99 through the gateway, api-service and the
- * router then goes past the strategy's 1 s, and HighLatency fires after its `for:`.
+ * router then goes past the 1 s of the strategy's latency alert (docs/architecture.md, 1.3), and
+ * HighLatency fires after its `for:`.
  */
 export const SLOW_MODEL = { model: 'chat-large', addedTtftMs: 1500 } as const;
 

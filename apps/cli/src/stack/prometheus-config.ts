@@ -24,9 +24,9 @@ export function writeFastRules(ctx: StackContext): void {
 
 /**
  * Renders the local Prometheus configuration: one scrape job per component that declares metrics, named
- * after its `app` label (so `up{job="<app>"}` works as the strategy writes it), with the pod's namespace,
- * pod and container as target labels, as a PodMonitor would set them in Kubernetes. The supervisor job
- * keeps the labels it exposes (honor_labels), as kube-state-metrics is scraped.
+ * after its `app` label (so `up{job="<app>"}` works as the strategy in docs/architecture.md writes it), with
+ * the pod's namespace, pod and container as target labels, as a PodMonitor would set them in Kubernetes. The
+ * supervisor job keeps the labels it exposes (honor_labels), as kube-state-metrics is scraped.
  */
 export function renderPrometheusConfig(ctx: StackContext, components: ComponentSpec[]): string {
   const interval = ctx.fast ? '1s' : '5s';

@@ -20,9 +20,9 @@ import { PARSE_ERROR_REASONS } from '../access-log/access-log-line.js';
 export const HOST_OTHER = 'other';
 
 /**
- * A counter of bytes exposed with the gauge type. The strategy queries `rate(nginx_http_request_size_bytes[…])`
- * under that exact name, but a counter in the OpenMetrics exposition (what Prometheus scrapes) must name its
- * samples `<name>_total`; a gauge keeps the name. The value only ever grows, so rate() and increase() read
+ * A counter of bytes exposed with the gauge type. The strategy (docs/architecture.md, 1.2 a) queries
+ * `rate(nginx_http_request_size_bytes[…])` under that exact name, but a counter in the OpenMetrics
+ * exposition (what Prometheus scrapes) must name its samples `<name>_total`; a gauge keeps the name. The value only ever grows, so rate() and increase() read
  * it as the counter it is.
  */
 function byteCounter(registry: MetricsRegistry, def: MetricDefinition<'host'>): Gauge<'host'> {

@@ -19,10 +19,10 @@ export interface ModelProfile {
  * a small model used as fallback, and `instant` (no delay; benchmarks and tests).
  *
  * Every preset answers a completion well under half a second (at most about 0.4 s with its jitter), so that
- * the local stack's steady background traffic keeps p99 latency under the strategy's 1 s alert threshold:
- * with histogram buckets at 0.25, 0.5 and 1 s, a third of the traffic between 0.5 and 1 s would already put
- * the estimated p99 near 1 s. Slowness is a deliberate fault: the instance's fault switch (`latencyMs`), which
- * `opsight load slow-model` sets on the large model for its run.
+ * the local stack's steady background traffic keeps p99 latency under the 1 s alert threshold
+ * (docs/architecture.md, 1.3): with histogram buckets at 0.25, 0.5 and 1 s, a third of the traffic between
+ * 0.5 and 1 s would already put the estimated p99 near 1 s. Slowness is a deliberate fault: the instance's
+ * fault switch (`latencyMs`), which `opsight load slow-model` sets on the large model for its run.
  */
 export const PROFILE_PRESETS = {
   fast: { ttftMs: 40, tokenMs: 7, jitter: 0.2, minTokens: 8, maxTokens: 48 },

@@ -5,8 +5,8 @@ import { planGeneration } from '../../src/internal/generation-plan.js';
 import { modelProfile, PROFILE_PRESETS } from '../../src/internal/model-profile.js';
 
 test('every preset’s longest completion, every delay at the top of its jitter, stays under 0.5 s', () => {
-  // The local stack's background traffic must keep p99 under the strategy's 1 s alert threshold; with
-  // histogram buckets at 0.25, 0.5 and 1 s that needs every answer under 0.5 s.
+  // The local stack's background traffic must keep p99 under the 1 s alert threshold (docs/architecture.md,
+  // 1.3); with histogram buckets at 0.25, 0.5 and 1 s that needs every answer under 0.5 s.
   for (const preset of Object.keys(PROFILE_PRESETS)) {
     const profile = modelProfile('m', preset);
     const plan = planGeneration(

@@ -23,7 +23,7 @@ const dirs = (ctx: StackContext) => ({
 
 /**
  * Server settings, passed on the command line so that they are visible in one place.
- * - pg_stat_statements is preloaded: the strategy's slow-query metric reads it;
+ * - pg_stat_statements is preloaded: the strategy's slow-query metric (docs/architecture.md, 1.2 d) reads it;
  * - wal_level replica, senders and slots: the streaming replica;
  * - logs to stderr, which the supervisor writes to the pod log like any container's.
  */

@@ -102,7 +102,8 @@ export const CASES: Case[] = [
   { query: '{app="missing"}', expect: { lines: [] } },
   { query: '{app="nginx", pod=""}', expect: { lines: ['L11', 'L10', 'L9'] } },
   { query: '{app="nginx", pod!=""}', expect: { lines: [] } },
-  // trace_id: structured metadata answered from the trace index (the strategy's form and Loki's form)
+  // trace_id: structured metadata answered from the trace index (the strategy's form, docs/architecture.md
+  // 2.3, and Loki's form)
   { query: '{trace_id="t3"}', expect: { lines: ['L4', 'L3'] } },
   { query: '{trace_id="t1"}', expect: { lines: ['L1'] } },
   { query: '{app="api-service", trace_id="t3"}', expect: { lines: ['L4', 'L3'] } },
