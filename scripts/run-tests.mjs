@@ -14,7 +14,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
-const { runUnderChosenNode } = createRequire(import.meta.url)('../packages/cli/bin/node-runtime.cjs');
+const { runUnderChosenNode } = createRequire(import.meta.url)('../apps/cli/bin/node-runtime.cjs');
 const [suite = 'unit', filter = ''] = process.argv.slice(2);
 
 function walk(dir, out = []) {

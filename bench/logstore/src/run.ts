@@ -306,7 +306,7 @@ async function runOnce(
         needle.ms,
       );
 
-      // 4. The strategy's metric query over one hour, step 1m.
+      // 4. The strategy's metric query (docs/architecture.md, 2.3) over one hour, step 1m.
       const metricQuery = 'sum(rate({app="api-service"} | json | unwrap latency_ms [1m])) by (path)';
       const metric = await time(3, () => q('query_range', { query: metricQuery, step: '60', ...range }));
       checkHits(`${tag}${metricQuery}`, metric.result.data.result.length, driver);

@@ -40,7 +40,7 @@ export function placeOf(url: string, functionName: string): string {
     const rest = url.slice(modules + '/node_modules/'.length).split('/');
     return rest[0]!.startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]!;
   }
-  const packages = url.match(/\/(packages|bench|services)\/([^/]+)\//);
+  const packages = url.match(/\/(libs|observability|runtime|platform|apps|test|bench|deploy)\/([^/]+)\//);
   return packages ? `${packages[1]}/${packages[2]}` : url;
 }
 

@@ -19,7 +19,7 @@ export interface LogFieldDefinition {
 
 const field = (definition: LogFieldDefinition): LogFieldDefinition => Object.freeze(definition);
 
-/** The strategy's fields, in the order they are written, before any event field. */
+/** The strategy's fields (docs/architecture.md, 2.2), in their written order, before any event field. */
 export const LOG_FIELDS = Object.freeze([
   field({
     name: 'timestamp',

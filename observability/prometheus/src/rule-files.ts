@@ -12,12 +12,13 @@ import type { AlertRule, RuleFile } from './rule.js';
 export const RULE_FILES: readonly RuleFile[] = [
   {
     file: 'strategy.yml',
-    title: 'Recording rules: every query of the strategy, section 1.2, exactly as written',
+    title: 'Recording rules: every query of the strategy (docs/architecture.md, 1.2), exactly as written',
     groups: [gatewayAndServices, modelServingAndData],
   },
   {
     file: 'mappings.yml',
-    title: "Recording rules: the strategy's metric names from the real exporters' names",
+    title:
+      "Recording rules: the strategy's metric names from the real exporters' names (docs/architecture.md)",
     groups: [mappings],
   },
   {
@@ -34,7 +35,7 @@ export const RULE_FILES: readonly RuleFile[] = [
   {
     file: 'alerts.yml',
     title:
-      'Alert rules: the strategy (1.3), SLO burn rates, model serving, databases, the telemetry pipeline, the alert relay',
+      'Alert rules: the strategy (docs/architecture.md, 1.3), SLO burn rates, model serving, databases, the telemetry pipeline, the alert relay',
     groups: [strategyAlerts, sloAlerts, platformAlerts, pipelineAlerts, relayAlerts],
   },
 ];

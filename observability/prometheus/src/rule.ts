@@ -33,7 +33,7 @@ export interface AlertFixture {
   readonly valueText: string;
 }
 
-/** An alerting rule with everything DESIGN.md requires of one. */
+/** An alerting rule with everything an alert needs (docs/architecture.md, "Metrics": alerts). */
 export interface AlertRule {
   readonly alert: string;
   readonly expr: string;

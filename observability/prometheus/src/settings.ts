@@ -16,7 +16,7 @@ export const INTERVALS = {
   fast: '1s',
 } as const;
 
-/** Alert thresholds. */
+/** Alert thresholds; "Strategy 1.3" is the alert list of docs/architecture.md. */
 export const THRESHOLDS = {
   /** Strategy 1.3: p99 latency of the gateway or a core service above 1 second. */
   latencyP99Seconds: 1,

@@ -28,7 +28,7 @@ test('every query of strategy section 1.2 is recorded exactly as written', () =>
   }
 });
 
-test('the mapped names of DESIGN.md are recorded', () => {
+test('the mapped names of docs/architecture.md are recorded', () => {
   const names = new Set(recordings.map((r) => r.record));
   for (const name of [
     'dcgm_gpu_utilization',

@@ -1,6 +1,6 @@
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Checkout root. */
@@ -25,7 +25,8 @@ export const varDir = E2E_ENV.OPSIGHT_VAR_DIR!;
 export const port = (defaultPort: number) => defaultPort + 10000;
 export const PROMETHEUS = `http://127.0.0.1:${port(9090)}`;
 
-export const cli = join(root, 'packages/cli/dist/src/bin/opsight.js');
+/** The opsight program, found through its package (whose entry point is dist/src/index.js). */
+export const cli = join(dirname(fileURLToPath(import.meta.resolve('@opsight/cli'))), 'bin', 'opsight.js');
 
 /** Runs the opsight CLI against the e2e stack (or `env` for another). */
 export function opsight(args: string[], env: NodeJS.ProcessEnv = E2E_ENV): SpawnSyncReturns<string> {
@@ -37,7 +38,7 @@ export function secret(name: string): string {
   return readFileSync(join(varDir, 'secrets', name), 'utf8').trim();
 }
 
-/** The e2e stack's Alertmanager (basic auth on every path: packages/cli/src/stack/alertmanager-auth.ts). */
+/** The e2e stack's Alertmanager (basic auth on every path: apps/cli/src/stack/alertmanager-auth.ts). */
 export const ALERTMANAGER = `http://127.0.0.1:${port(9093)}`;
 
 /** The `Authorization` header Alertmanager wants (user `opsight`, password in var/secrets/alertmanager). */

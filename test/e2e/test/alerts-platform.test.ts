@@ -3,10 +3,10 @@ import { after, test } from 'node:test';
 import { ALERTMANAGER, alertmanagerAuth, eventually, opsight, port } from '../src/env.js';
 import { type InboxAlert, inboxAlert, lastInboxId, reportDetection } from '../src/relay.js';
 
-// The strategy's platform alerts, end to end on the e2e stack: a real fault in a real service, the real
-// Prometheus evaluating the fast rules (every `for:` 5 s, scrape and evaluation every 1 s), the real
-// Alertmanager (group_wait 1 s) and the alert relay's inbox. Each test prints its detection time beside
-// its bound; none asserts a timing.
+// The strategy's platform alerts (docs/architecture.md, 1.3), end to end on the e2e stack: a real fault in a
+// real service, the real Prometheus evaluating the fast rules (every `for:` 5 s, scrape and evaluation every
+// 1 s), the real Alertmanager (group_wait 1 s) and the alert relay's inbox. Each test prints its detection
+// time beside its bound; none asserts a timing.
 
 const FOR = 5;
 

@@ -1,6 +1,6 @@
 // The console in a real browser (Debian's chromium through playwright-core) against the whole stack:
-// every dashboard, the strategy's three LogQL queries, log line → trace → logs, alerts. Screenshots go
-// to test-output/console/ for review.
+// every dashboard, the strategy's three LogQL queries (docs/architecture.md, 2.3), log line → trace → logs,
+// alerts. Screenshots go to test-output/console/ for review.
 //
 // Every panel shows data once loadgen has run (producePanelTraffic); the only panels allowed to show none
 // are those noDataExceptions() lists with their reason (GPU panels on a host without a GPU).

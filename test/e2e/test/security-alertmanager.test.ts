@@ -1,6 +1,6 @@
 // Alertmanager 0.25 answers every Origin with `Access-Control-Allow-Origin: *` and accepts cross-origin
 // POSTs after a preflight, so a web page in the developer's browser could create silences on the local
-// one. The stack runs it behind basic auth (packages/cli/src/stack/alertmanager-auth.ts): this file tries
+// one. The stack runs it behind basic auth (apps/cli/src/stack/alertmanager-auth.ts): this file tries
 // the page's requests, and checks that the stack's own clients still get through.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

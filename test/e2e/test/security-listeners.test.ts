@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { httpProbe } from '@opsight/http-guard';
 import { port } from '../src/env.js';
 
-/** Opsight's own HTTP servers, each guarded by packages/http-guard. */
+/** Opsight's own HTTP servers, each guarded by libs/http-guard. */
 const GUARDED: [string, number, string][] = [
   ['logstore', 3100, '/loki/api/v1/labels'],
   ['collector', 9080, '/metrics'],

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { eventually, opsight, port } from '../src/env.js';
 
-// Strategy section 3 on the running stack: the gateway starts the trace, every service continues it, the
-// spans land in the trace store, and the trace id in any service's log line opens the whole trace.
+// Strategy section 3 (docs/architecture.md) on the running stack: the gateway starts the trace, every service
+// continues it, the spans land in the trace store, and the trace id in any service's log line opens the whole
+// trace.
 
 const GATEWAY = `http://127.0.0.1:${port(8080)}`;
 const TRACES = `http://127.0.0.1:${port(16686)}`;

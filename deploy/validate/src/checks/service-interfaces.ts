@@ -17,7 +17,7 @@ const NODE_ENV = ['NODE_OPTIONS', 'NODE_EXTRA_CA_CERTS', 'TZ'];
 
 /** What one service bin accepts, from its workload descriptor. */
 export interface ServiceInterface {
-  /** The compiled bin as manifests name it, e.g. `services/model-router/dist/src/bin/model-router.js`. */
+  /** The compiled bin as manifests name it, e.g. `platform/model-router/dist/src/bin/model-router.js`. */
   readonly bin: string;
   /** The descriptor it comes from. */
   readonly workload: WorkloadDescriptor;

@@ -18,9 +18,11 @@ test('the build context keeps what the build needs', () => {
     'package.json',
     'package-lock.json',
     'tsconfig.base.json',
-    'services',
-    'packages',
+    'libs',
     'observability',
+    'runtime',
+    'platform',
+    'apps',
   ])
     assert.ok(!ignored.includes(needed), needed);
   assert.ok(ignored.includes('**/node_modules'));

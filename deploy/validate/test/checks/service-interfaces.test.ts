@@ -19,10 +19,10 @@ import type { JsonObject } from '../../src/kustomize/strategic-merge.js';
 import { OVERLAYS, overlayDir, repoRoot } from '../../src/paths.js';
 
 const BINS = {
-  apiService: 'services/api-service/dist/src/bin/api-service.js',
-  modelRouter: 'services/model-router/dist/src/bin/model-router.js',
-  modelServing: 'services/model-serving/dist/src/bin/model-serving.js',
-  alertRelay: 'services/alert-relay/dist/src/bin/alert-relay.js',
+  apiService: 'platform/api-service/dist/src/bin/api-service.js',
+  modelRouter: 'platform/model-router/dist/src/bin/model-router.js',
+  modelServing: 'platform/model-serving/dist/src/bin/model-serving.js',
+  alertRelay: 'observability/alert-relay/dist/src/bin/alert-relay.js',
 };
 
 const compose = parse(readFileSync(join(repoRoot, 'deploy/compose/compose.yaml'), 'utf8'), {
@@ -73,14 +73,14 @@ test("each service's flags, required flags, variables and routes come from its w
   // Every one of them is scraped on the admin server's metrics path.
   for (const iface of [router, serving, api, relay])
     assert.ok(iface.routes.has('/metrics'), `${iface.bin} /metrics`);
-  assert.equal(serviceInterface(repoRoot, 'services/not-merged/dist/src/bin/x.js'), undefined);
+  assert.equal(serviceInterface(repoRoot, 'platform/not-merged/dist/src/bin/x.js'), undefined);
 });
 
 test("a manifest's bin path finds the descriptor of the package that ships it", () => {
   assert.equal(workloadOf(repoRoot, BINS.modelRouter), modelRouterWorkload);
   assert.equal(workloadOf(repoRoot, `./${BINS.modelRouter}`), modelRouterWorkload);
   assert.equal(workloadOf(repoRoot, 'node'), undefined);
-  assert.equal(workloadOf(repoRoot, 'services/model-router/dist/src/bin/other.js'), undefined);
+  assert.equal(workloadOf(repoRoot, 'platform/model-router/dist/src/bin/other.js'), undefined);
   const api = serviceInterface(repoRoot, BINS.apiService)!;
   assert.ok(api.secretEnv.has('PGPASSWORD') && !api.secretEnv.has('PGUSER'));
 });
@@ -186,13 +186,13 @@ test('a wrong launch is reported: unknown or missing flags, unread or literal se
     [],
   );
   assert.deepEqual(
-    launchProblems(repoRoot, launch('services/not-merged/dist/src/bin/x.js', ['--anything'])),
+    launchProblems(repoRoot, launch('platform/not-merged/dist/src/bin/x.js', ['--anything'])),
     [],
   );
 });
 
 test('the production routing table loads with the router’s own loader and routes to model-serving', () => {
-  const config = loadRoutingConfig(join(repoRoot, 'services/model-router/config/production.json'));
+  const config = loadRoutingConfig(join(repoRoot, 'platform/model-router/config/production.json'));
   assert.deepEqual(
     [...config.backends.values()].map((b) => b.url),
     ['http://model-serving:8090'],
@@ -215,7 +215,7 @@ test('the routing table reaches the router: ConfigMap in Kubernetes, a config in
   )!;
   assert.equal(
     (cm.data as JsonObject)['routing.json'],
-    readFileSync(join(repoRoot, 'services/model-router/config/production.json'), 'utf8'),
+    readFileSync(join(repoRoot, 'platform/model-router/config/production.json'), 'utf8'),
   );
   const router = prod.find(
     (r) => r.kind === 'Deployment' && (r.metadata as JsonObject).name === 'model-router',
@@ -235,6 +235,6 @@ test('the routing table reaches the router: ConfigMap in Kubernetes, a config in
   );
   assert.equal(
     ((compose.configs as JsonObject)[String(config.source)] as JsonObject).file,
-    '../../services/model-router/config/production.json',
+    '../../platform/model-router/config/production.json',
   );
 });

@@ -36,7 +36,7 @@ export function renderAlloyKubernetes(): string {
 //
 // What it is: the production log collector (Alloy 1.x), one pod per node, mounted with the node's
 // /var/log/pods read-only. It does exactly what the local Opsight collector
-// (packages/logstore/src/internal/collector) does on one machine, so queries and dashboards work the
+// (observability/logstore/src/internal/collector) does on one machine, so queries and dashboards work the
 // same in both places:
 //   - discover this node's pods and tail /var/log/pods/<namespace>_<pod>_<uid>/<container>/*.log;
 //   - labels {${LOG_SHIPPING.originLabels.join(', ')}} from Kubernetes metadata (app from the pod label
@@ -79,7 +79,7 @@ ${rules}
 // (a duplicate of the whole file on every rotation), and \`.gz\` ones need a separate loki.source.file with
 // a \`decompression\` block. Its tailer follows the rename and reads the old file while it holds it open,
 // but after an Alloy restart a file rotated while it was down is not finished from its position: the
-// unread tail of that file is lost. The local collector (packages/logstore, collector.ts) keys positions
+// unread tail of that file is lost. The local collector (observability/logstore, collector.ts) keys positions
 // by device, inode and fingerprint and does finish it; here, keep rotations rare (kubelet
 // containerLogMaxSize) and Alloy restarts short.
 local.file_match "pod_logs" {

@@ -2,7 +2,7 @@ import { GRPC_HANDLING_BUCKETS } from '../buckets.js';
 import { defineMetric } from '../metric-definition.js';
 
 // Names, help texts and label sets of go-grpc-prometheus, so that its dashboards and the strategy's
-// queries work unchanged.
+// queries (docs/architecture.md, 1.2 b) work unchanged.
 const rpc = ['grpc_type', 'grpc_service', 'grpc_method'] as const;
 const handled = ['grpc_type', 'grpc_service', 'grpc_method', 'grpc_code'] as const;
 

@@ -1,6 +1,6 @@
 import { defineMetric } from '../metric-definition.js';
 
-// The local log store's own metrics (packages/logstore): Loki's names where Loki has the same metric,
+// The local log store's own metrics (observability/logstore): Loki's names where Loki has the same metric,
 // `opsight_logstore_*` for what is the store's own (its size budget and its disk).
 
 const tenantNote = '`tenant` is the X-Scope-OrgID (`fake` in single-tenant mode).';

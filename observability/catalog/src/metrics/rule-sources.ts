@@ -53,7 +53,7 @@ export const collectorLagSeconds = defineMetric({
   unit: 'seconds',
   labels: [],
   source: 'service',
-  derivedFrom: 'Opsight collector (packages/logstore)',
+  derivedFrom: 'Opsight collector (observability/logstore)',
 });
 
 export const collectorEntriesDroppedTotal = defineMetric({
@@ -63,7 +63,7 @@ export const collectorEntriesDroppedTotal = defineMetric({
   unit: 'lines',
   labels: ['reason'],
   source: 'service',
-  derivedFrom: 'Opsight collector (packages/logstore)',
+  derivedFrom: 'Opsight collector (observability/logstore)',
 });
 
 export const collectorLostBytesTotal = defineMetric({
@@ -73,7 +73,7 @@ export const collectorLostBytesTotal = defineMetric({
   unit: 'bytes',
   labels: ['reason'],
   source: 'service',
-  derivedFrom: 'Opsight collector (packages/logstore)',
+  derivedFrom: 'Opsight collector (observability/logstore)',
   note: 'reason="rotated_away": the collector was down longer than rotated files are kept; only bytes it had seen are counted.',
 });
 
@@ -84,7 +84,7 @@ export const collectorTruncationsTotal = defineMetric({
   unit: '1',
   labels: [],
   source: 'service',
-  derivedFrom: 'Opsight collector (packages/logstore)',
+  derivedFrom: 'Opsight collector (observability/logstore)',
 });
 
 export const prometheusRuleEvaluationFailuresTotal = defineMetric({

@@ -9,7 +9,7 @@ import { stat, timeseries } from '../panels.js';
 
 const requests = nginxHttpRequestsTotal.name;
 
-/** The strategy's gateway queries, exactly as it writes them (section 1.1). */
+/** The strategy's gateway queries, exactly as docs/architecture.md writes them (1.2 a). */
 export const GATEWAY_QUERIES = {
   qps: `sum(rate(${requests}[1m]))`,
   p99: `histogram_quantile(0.99, sum(rate(${nginxHttpRequestDurationSeconds.name}_bucket[5m])) by (le))`,

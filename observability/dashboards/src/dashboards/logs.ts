@@ -2,7 +2,7 @@ import type { DashboardSpec } from '../dashboard-spec.js';
 import { logField } from '../log-field.js';
 import { logMetrics, logs } from '../panels.js';
 
-/** The strategy's three LogQL queries (section 2.3); the trace id is filled in from a trace. */
+/** The strategy's three LogQL queries (docs/architecture.md, 2.3); the trace id is filled in from a trace. */
 export const STRATEGY_LOGQL = {
   routerErrors: '{app="model-router", level="ERROR"}',
   byTrace: (traceId: string) => `{${logField('trace_id')}="${traceId}"}`,

@@ -2,7 +2,7 @@ import { Document, isScalar, visit } from 'yaml';
 import { RULES_GENERATOR } from '../render/render-rules.js';
 import type { NativeReceivers } from './receivers.js';
 
-/** Where the alert relay (services/alert-relay) listens in compose and Kubernetes: its service, same namespace. */
+/** Where the alert relay (observability/alert-relay) listens in compose and Kubernetes: its service, same namespace. */
 export const RELAY_SERVICE_ADDRESS = 'alert-relay:9096';
 
 /** Grouping and notification timers. */
@@ -160,7 +160,7 @@ const HEADER = [
   'Inhibitions: an instance that is down (ServiceDown) mutes the latency and error alerts of the same',
   'instance; an SLO’s page mutes its own ticket.',
   '',
-  'Receivers: every route delivers to the alert relay (services/alert-relay), which fans out to DingTalk,',
+  'Receivers: every route delivers to the alert relay (observability/alert-relay), which fans out to DingTalk,',
   'Feishu, Slack-compatible webhooks and the console’s inbox. Alertmanager’s own email (pages and tickets) and',
   'WeCom (pages) receivers are added only where configured (OPSIGHT_ALERT_EMAIL_* / OPSIGHT_ALERT_SMTP_* and',
   'OPSIGHT_ALERT_WECOM_*, observability/prometheus/README.md); a configured receiver without its secret',

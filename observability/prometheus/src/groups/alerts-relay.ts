@@ -7,7 +7,7 @@ const attempts = alertRelayDeliveryAttemptsTotal.name;
 const by = 'namespace, job, instance, receiver';
 
 /**
- * The alert relay's own delivery (services/alert-relay), like Alertmanager's
+ * The alert relay's own delivery (observability/alert-relay), like Alertmanager's
  * alertmanager_notifications_failed_total: a receiver whose every attempt fails.
  */
 export const relayAlerts: RuleGroup = {

@@ -53,7 +53,7 @@ const errorRate = (
   fixture: { firing, healthy, trueFromMinutes: 1, labels: inst, valueText },
 });
 
-/** Strategy 1.3, the six alerts (some have one rule per signal, under one name). */
+/** Strategy 1.3 (docs/architecture.md), the six alerts (some have one rule per signal, under one name). */
 export const strategyAlerts: RuleGroup = {
   name: 'strategy-alerts',
   alerts: [

@@ -1,7 +1,7 @@
 import { pgDatabaseSizeBytes, redisMemoryUsedBytes } from '@opsight/catalog';
 import type { RuleGroup } from '../rule.js';
 
-/** Capacity planning (strategy 1.1): linear trends of the last day, projected forward. */
+/** Capacity planning (strategy 1.1, docs/architecture.md): linear trends of the last day, projected. */
 export const capacity: RuleGroup = {
   name: 'capacity',
   expectAtMinutes: 60,

@@ -13,8 +13,8 @@ import {
 import type { RuleGroup } from '../rule.js';
 
 /**
- * DESIGN.md "Contracts": where the real exporter's name differs from the strategy's, a recording rule
- * produces the strategy's name, so every query of the strategy works as written.
+ * docs/architecture.md, "Metrics": where the real exporter's name differs from the strategy's, a
+ * recording rule produces the strategy's name, so every query of the strategy works as written.
  */
 export const mappings: RuleGroup = {
   name: 'strategy-name-mappings',

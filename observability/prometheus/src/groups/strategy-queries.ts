@@ -26,7 +26,7 @@ const misses = redisKeyspaceMissesTotal.name;
 const pod = { namespace: 'platform', pod: 'model-router-0', container: 'model-router' };
 
 /**
- * Strategy 1.2 a) and b): every query exactly as the strategy writes it, recorded under a
+ * Strategy 1.2 a) and b) (docs/architecture.md): every query exactly as written there, recorded under a
  * `level:metric:operation` name (`cluster:` where the query sums everything away).
  */
 export const gatewayAndServices: RuleGroup = {

@@ -19,7 +19,7 @@ export async function alertmanagerRestart(
 ): Promise<FaultRow> {
   const run = runId('am');
   const am = stack.url('alertmanager');
-  // Alertmanager wants basic auth on every path (packages/cli/src/stack/alertmanager-auth.ts).
+  // Alertmanager wants basic auth on every path (apps/cli/src/stack/alertmanager-auth.ts).
   const authorization = `Basic ${Buffer.from(`opsight:${stack.secret('alertmanager')}`).toString('base64')}`;
   const startsAt = new Date().toISOString();
   const alert = (endsAt: Date) => [

@@ -10,10 +10,11 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { countLines, lineText, lineTs, nowNs } from '../logs.js';
 import { countPresence, type FaultRow, noLoss, recoveredWithin, skippedRow } from '../row.js';
-import { repoRoot, runId, sleep } from '../stack.js';
+import { runId, sleep } from '../stack.js';
 import { range } from './collector-rotation.js';
 
 export interface DiskFullOptions {
@@ -178,12 +179,19 @@ async function push(
   }
 }
 
+/** The log store's program, found through its package. */
+const logstoreBin = join(
+  dirname(fileURLToPath(import.meta.resolve('@opsight/logstore'))),
+  'bin',
+  'logstore.js',
+);
+
 /** Starts a log store on a free port with its data in `dataDir`; resolves with its URL once it listens. */
 function startStore(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(
     process.execPath,
     [
-      join(repoRoot, 'packages/logstore/dist/src/bin/logstore.js'),
+      logstoreBin,
       '--listen',
       '127.0.0.1:0',
       '--data-dir',

@@ -1,0 +1,156 @@
+#!/usr/bin/env node
+// opsight-logstore: runs the Loki-compatible log store.
+//
+//   node observability/logstore/dist/src/bin/logstore.js --listen 127.0.0.1:3100 --data-dir var/data/logstore
+//     [--retention-age 168h] [--retention-bytes 2GB|10%|0] [--auth-tokens-file F] [--auth-token-file F]
+//     [--require-tenant]
+//     [--sync normal|full] [--seal-interval 30s] [--stream-idle-period 30m] [--limit name=value ...]
+//     [--sqlite-driver better-sqlite3|node:sqlite]
+//
+// --retention-bytes: size budget, oldest data deleted first; default 2 GiB or a fifth of the data
+// directory's filesystem if smaller (a laptop's disk is shared with everything else); 0 turns it off.
+// --retention-size is the older name of the same flag. --stream-idle-period is Loki's
+// chunk_idle_period (default 30m): streams without entries for that long stop counting toward the
+// stream limit (max_global_streams_per_user).
+//
+// --auth-tokens-file: tenancy by token (format: @opsight/tenant-auth's README, one "<tenant> <token>" per
+// line); the file is re-read when it changes, so tokens rotate without a restart. A malformed file at
+// start exits with status 2 and the file:line of the fault. --auth-token-file is the older single shared
+// token (the tenant still comes from X-Scope-OrgID); the two cannot be combined.
+//
+// Prints one line "logstore listening on <url>" when ready; GET /ready answers 200 from then on.
+import { mkdirSync, readFileSync } from 'node:fs';
+import { parseDuration } from '@opsight/contracts/codecs';
+import { parseSqliteDriver, type SqliteDriverName } from '@opsight/sqlite';
+import { TokensFile } from '@opsight/tenant-auth';
+import { createLogStore } from '../internal/http/server.js';
+import { DEFAULT_LIMITS, type Limits } from '../internal/limits.js';
+import { parseBytes } from '../internal/logql/units.js';
+import { parseRetentionBytes } from '../internal/storage/retention.js';
+
+function usage(message: string): never {
+  process.stderr.write(`logstore: ${message}\n`);
+  process.exit(2);
+}
+
+const args = process.argv.slice(2);
+let listen = '127.0.0.1:3100';
+let dataDir = 'var/data/logstore';
+let retentionAge = 0;
+let retentionBytes: string | undefined;
+let authToken: string | undefined;
+let authTokensFile: string | undefined;
+let requireTenant = false;
+let sync: 'normal' | 'full' = 'normal';
+let sealIntervalMs = 30_000;
+let sqliteDriver: SqliteDriverName | undefined;
+const limits: Partial<Limits> = {};
+for (let i = 0; i < args.length; i++) {
+  const a = args[i]!;
+  const next = () => args[++i] ?? usage(`${a} needs a value`);
+  switch (a) {
+    case '--listen':
+      listen = next();
+      break;
+    case '--data-dir':
+      dataDir = next();
+      break;
+    case '--retention-age':
+      retentionAge = Number(parseDuration(next(), 'prometheus')) / 1e6;
+      break;
+    case '--retention-bytes':
+    case '--retention-size': // the older name
+      retentionBytes = next();
+      break;
+    case '--auth-tokens-file':
+      authTokensFile = next();
+      break;
+    case '--auth-token-file':
+      authToken = readFileSync(next(), 'utf8').trim();
+      break;
+    case '--stream-idle-period':
+      // Loki's chunk_idle_period: streams without an entry for this long stop counting as active.
+      limits.chunk_idle_period_ms = Number(parseDuration(next(), 'prometheus')) / 1e6;
+      break;
+    case '--seal-interval':
+      sealIntervalMs = Number(parseDuration(next(), 'prometheus')) / 1e6;
+      break;
+    case '--require-tenant':
+      requireTenant = true;
+      break;
+    case '--sync': {
+      const v = next();
+      if (v !== 'normal' && v !== 'full') usage('--sync must be normal or full');
+      sync = v;
+      break;
+    }
+    case '--sqlite-driver':
+      try {
+        sqliteDriver = parseSqliteDriver(next());
+      } catch (e) {
+        usage((e as Error).message);
+      }
+      break;
+    case '--limit': {
+      const [k, v] = next().split('=');
+      if (!k || v === undefined) usage('--limit takes name=value');
+      if (!(k in DEFAULT_LIMITS)) usage(`unknown limit ${k}`);
+      const wanted = typeof DEFAULT_LIMITS[k as keyof Limits];
+      if (wanted === 'boolean') {
+        if (v !== 'true' && v !== 'false') usage(`--limit ${k} takes true or false`);
+        (limits as Record<string, boolean>)[k] = v === 'true';
+      } else {
+        if (v === '' || Number.isNaN(Number(v))) usage(`--limit ${k} takes a number`);
+        (limits as Record<string, number>)[k] = Number(v);
+      }
+      break;
+    }
+    default:
+      usage(`unknown argument ${a}`);
+  }
+}
+const idx = listen.lastIndexOf(':');
+const host = idx > 0 ? listen.slice(0, idx) : '127.0.0.1';
+const port = Number(listen.slice(idx + 1));
+if (!Number.isInteger(port) || port < 0 || port > 65535) usage(`invalid --listen ${listen}`);
+
+if (authToken && authTokensFile) usage('--auth-token-file and --auth-tokens-file cannot be combined');
+let tenantAuth: TokensFile | undefined;
+if (authTokensFile) {
+  try {
+    tenantAuth = new TokensFile(authTokensFile);
+  } catch (e) {
+    usage(`--auth-tokens-file: ${(e as Error).message}`);
+  }
+}
+
+mkdirSync(dataDir, { recursive: true });
+const store = createLogStore({
+  dataDir,
+  host,
+  port,
+  limits,
+  requireTenant,
+  sync,
+  sealIntervalMs,
+  ...(sqliteDriver ? { sqliteDriver } : {}),
+  retentionMaxAgeMs: retentionAge,
+  ...(retentionBytes !== undefined
+    ? { retentionMaxBytes: parseRetentionBytes(retentionBytes, dataDir, parseBytes) }
+    : {}),
+  ...(authToken ? { authToken } : {}),
+  ...(tenantAuth ? { tenantAuth } : {}),
+});
+const url = await store.listen().catch((e: Error) => {
+  process.stderr.write(`logstore: cannot listen on ${listen}: ${e.message}\n`);
+  process.exit(1);
+});
+process.stdout.write(`logstore listening on ${url}\n`);
+const stop = () => {
+  store.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+};
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
