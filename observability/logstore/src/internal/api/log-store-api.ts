@@ -136,6 +136,8 @@ export class LogStoreApi {
   private readonly retryAfter: number;
   private readonly followers = new Set<{ tenant: string; send: (entries: Stored) => void }>();
   private timers: NodeJS.Timeout[] = [];
+  /** A periodic seal came while queries ran: it runs once they are done. */
+  private sealDeferred = false;
 
   constructor(private readonly options: LogStoreApiOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -147,7 +149,11 @@ export class LogStoreApi {
     });
     this.engine = new QueryEngine(this.storage, limitsFor);
     this.ingester = new Ingester(this.storage, limitsFor);
-    this.gate = new QueryGate(limitsFor);
+    this.gate = new QueryGate(limitsFor, () => {
+      if (!this.sealDeferred) return;
+      this.sealDeferred = false;
+      setImmediate(() => this.sealSafely());
+    });
     this.retryAfter = options.storageFullRetryAfterSeconds ?? 5;
     this.retention = new Retention(
       this.storage,
@@ -313,8 +319,8 @@ export class LogStoreApi {
     tenant: string,
     selection: StreamSelection,
   ): { streams: number; chunks: number; entries: number; bytes: number } {
-    const streams = this.selectStreams(tenant, selection);
     const { start, end } = this.range(selection);
+    const streams = this.selectStreams(tenant, selection);
     const c = this.storage.countRange(streams, start, end + 1n);
     return { streams: streams.length, chunks: 0, entries: c.entries, bytes: c.bytes };
   }
@@ -430,8 +436,11 @@ export class LogStoreApi {
   private sealSafely(): void {
     if (!this.storage.db.open) return;
     // A running query reads rows between turns of the event loop: sealing would move rows it has yet to
-    // read into chunks it has already read. The seal waits for a moment without queries.
-    if (this.gate.running() > 0) return;
+    // read into chunks it has already read. The seal waits until no query runs.
+    if (this.gate.running() > 0) {
+      this.sealDeferred = true;
+      return;
+    }
     try {
       this.seal();
     } catch (e) {

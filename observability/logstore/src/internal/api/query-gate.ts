@@ -24,7 +24,14 @@ interface TenantState {
 export class QueryGate {
   private readonly tenants = new Map<string, TenantState>();
 
-  constructor(private readonly limitsFor: (tenant: string) => Limits) {}
+  /**
+   * @param limitsFor the limits of a tenant
+   * @param onIdle called each time the last running query (of any tenant) gives its turn back
+   */
+  constructor(
+    private readonly limitsFor: (tenant: string) => Limits,
+    private readonly onIdle: () => void = () => {},
+  ) {}
 
   /** Queries running now, all tenants together. */
   running(): number {
@@ -115,6 +122,7 @@ export class QueryGate {
       const limit = this.limitsFor(tenant).max_query_parallelism;
       while (state.running < limit && state.waiting.length > 0) state.waiting[0]!.admit();
       this.forget(tenant, state);
+      if (this.running() === 0) this.onIdle();
     };
   }
 
