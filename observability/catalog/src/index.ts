@@ -100,6 +100,8 @@ export {
   up,
 } from './metrics/infrastructure.js';
 export {
+  logstoreQueriesStoppedTotal,
+  logstoreQueryRefusalsTotal,
   logstoreRetentionBudgetBytes,
   logstoreRetentionDeletedEntriesTotal,
   logstoreRetentionEvictedBytesTotal,

@@ -138,3 +138,23 @@ export const logstoreStorageFull = defineMetric({
   labels: [],
   source: 'service',
 });
+
+export const logstoreQueryRefusalsTotal = defineMetric({
+  name: 'opsight_logstore_query_refusals_total',
+  help: 'Queries refused by a query limit before or while they ran, by tenant and error code.',
+  type: 'counter',
+  unit: 'queries',
+  labels: ['tenant', 'code'],
+  source: 'service',
+  note: '`code`: QUERY_TOO_LONG, MAX_ENTRIES_LIMIT, MAX_QUERY_SERIES, QUERYING_DISABLED, TOO_MANY_OUTSTANDING_REQUESTS, QUERY_QUEUE_TIMEOUT.',
+});
+
+export const logstoreQueriesStoppedTotal = defineMetric({
+  name: 'opsight_logstore_queries_stopped_total',
+  help: 'Queries stopped before their end, by tenant and reason.',
+  type: 'counter',
+  unit: 'queries',
+  labels: ['tenant', 'reason'],
+  source: 'service',
+  note: '`reason`: deadline (ran past query_timeout, answered 504), cancelled (the client went away).',
+});

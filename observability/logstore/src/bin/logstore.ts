@@ -5,7 +5,13 @@
 //     [--retention-age 168h] [--retention-bytes 2GB|10%|0] [--auth-tokens-file F] [--auth-token-file F]
 //     [--require-tenant]
 //     [--sync normal|full] [--seal-interval 30s] [--stream-idle-period 30m] [--limit name=value ...]
-//     [--sqlite-driver better-sqlite3|node:sqlite]
+//     [--sqlite-driver better-sqlite3|node:sqlite] [--query-timeout 1m] [--max-query-length 721h]
+//     [--max-query-parallelism 32]
+//
+// --query-timeout is Loki's query_timeout (default 1m): each query's deadline, 504 past it.
+// --max-query-length is Loki's max_query_length (default 721h, 0 off): a longer range is refused 400.
+// --max-query-parallelism is Loki's max_query_parallelism (default 32, 0 disables querying): a tenant's
+// queries running at once; more wait for a turn (see the README's query limits).
 //
 // --retention-bytes: size budget, oldest data deleted first; default 2 GiB or a fifth of the data
 // directory's filesystem if smaller (a laptop's disk is shared with everything else); 0 turns it off.
@@ -31,6 +37,16 @@ import { parseRetentionBytes } from '../internal/storage/retention.js';
 function usage(message: string): never {
   process.stderr.write(`logstore: ${message}\n`);
   process.exit(2);
+}
+
+/** A duration flag (`90s`, `1m`, `721h`; `0` turns a limit off) in ms. */
+function durationMs(flag: string, value: string): number {
+  if (value === '0') return 0;
+  try {
+    return Number(parseDuration(value, 'prometheus')) / 1e6;
+  } catch {
+    usage(`${flag} takes a duration such as 1m or 721h`);
+  }
 }
 
 const args = process.argv.slice(2);
@@ -72,6 +88,18 @@ for (let i = 0; i < args.length; i++) {
       // Loki's chunk_idle_period: streams without an entry for this long stop counting as active.
       limits.chunk_idle_period_ms = Number(parseDuration(next(), 'prometheus')) / 1e6;
       break;
+    case '--query-timeout':
+      limits.query_timeout_ms = durationMs(a, next());
+      break;
+    case '--max-query-length':
+      limits.max_query_length_ms = durationMs(a, next());
+      break;
+    case '--max-query-parallelism': {
+      const v = next();
+      if (!/^\d+$/.test(v)) usage(`${a} takes a whole number`);
+      limits.max_query_parallelism = Number(v);
+      break;
+    }
     case '--seal-interval':
       sealIntervalMs = Number(parseDuration(next(), 'prometheus')) / 1e6;
       break;

@@ -50,6 +50,17 @@ export const ERROR_CODES = {
   MANY_TO_MANY: { status: 400, means: 'a vector match that is not one-to-one without group_left/right' },
   PIPELINE_ERROR: { status: 400, means: 'metric query samples with __error__ (filter them)' },
   QUERY_TIMEOUT: { status: 504, means: 'the query ran past query_timeout' },
+  QUERY_TOO_LONG: { status: 400, means: 'a time range longer than max_query_length' },
+  QUERYING_DISABLED: { status: 400, means: 'max_query_parallelism is 0 for the tenant' },
+  TOO_MANY_OUTSTANDING_REQUESTS: {
+    status: 429,
+    means: 'max_outstanding_requests_per_tenant queries of the tenant already wait for a turn',
+  },
+  QUERY_QUEUE_TIMEOUT: {
+    status: 429,
+    means: 'the query waited max_queue_wait_ms (or until its deadline) without a turn; retry later',
+  },
+  QUERY_CANCELLED: { status: 499, means: 'the client went away before the answer; the query was stopped' },
   MISSING_MATCH: { status: 400, means: '/series without match[]' },
   INVALID_MATCH: { status: 400, means: 'a match[] that is not a stream selector' },
   // Storage.

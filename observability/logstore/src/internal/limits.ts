@@ -33,8 +33,31 @@ export interface Limits {
   max_query_series: number;
   /** Loki `max_entries_limit_per_query`: highest accepted `limit` of a log query. @default 5000 */
   max_entries_limit_per_query: number;
-  /** Loki `query_timeout` in ms. @default 60000 (1m) */
+  /**
+   * Loki `query_timeout` in ms: each query's deadline, counted from its arrival (time spent waiting for a
+   * turn included); a query past it stops at its next check and is answered 504. @default 60000 (1m)
+   */
   query_timeout_ms: number;
+  /**
+   * Loki `max_query_length` in ms: the longest time range (end - start) a query_range, labels, series,
+   * index stats or volume request may span; 0 disables. @default 2595600000 (721h)
+   */
+  max_query_length_ms: number;
+  /**
+   * Loki `max_query_parallelism`: queries of one tenant that run at once (a query is one unit of work
+   * here, not split); the rest wait their turn. 0 disables querying, as in Loki. @default 32
+   */
+  max_query_parallelism: number;
+  /**
+   * Loki's query-scheduler `max_outstanding_requests_per_tenant`: queries of one tenant that may wait for
+   * a turn; one more is refused 429 at once. @default 2048
+   */
+  max_outstanding_requests_per_tenant: number;
+  /**
+   * How long a query waits for a turn before it is refused 429 (never past its deadline); Loki's queue
+   * waits up to `query_timeout`, a shorter wait tells a client early that the store is busy. @default 10000 (10s)
+   */
+  max_queue_wait_ms: number;
   /** Loki `reject_old_samples_max_age` in ms (with `reject_old_samples: true`). @default 604800000 (1w) */
   reject_old_samples_max_age_ms: number;
   /** Loki `creation_grace_period` in ms: how far in the future a timestamp may be. @default 600000 (10m) */
@@ -63,6 +86,10 @@ export const DEFAULT_LIMITS: Limits = {
   max_query_series: 500,
   max_entries_limit_per_query: 5000,
   query_timeout_ms: 60_000,
+  max_query_length_ms: 721 * 3600_000,
+  max_query_parallelism: 32,
+  max_outstanding_requests_per_tenant: 2048,
+  max_queue_wait_ms: 10_000,
   reject_old_samples_max_age_ms: 7 * 24 * 3600_000,
   creation_grace_period_ms: 600_000,
   out_of_order_window_ms: 3600_000,

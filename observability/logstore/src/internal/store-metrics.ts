@@ -1,6 +1,8 @@
 // The store's own metrics, defined in the catalog (observability/catalog/src/metrics/logstore.ts):
 // Loki's names where Loki has the same metric.
 import {
+  logstoreQueriesStoppedTotal,
+  logstoreQueryRefusalsTotal,
   logstoreRetentionBudgetBytes,
   logstoreRetentionDeletedEntriesTotal,
   logstoreRetentionEvictedBytesTotal,
@@ -46,6 +48,8 @@ export class StoreMetrics {
   readonly retentionEvictedBytes = new Counter(this.def(logstoreRetentionEvictedBytesTotal));
   readonly writeFailures = new Counter(this.def(logstoreWriteFailuresTotal));
   readonly storageFull = new Gauge(this.def(logstoreStorageFull));
+  readonly queryRefusals = new Counter(this.def(logstoreQueryRefusalsTotal));
+  readonly queriesStopped = new Counter(this.def(logstoreQueriesStoppedTotal));
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });

@@ -203,3 +203,49 @@ test('--sqlite-driver names a driver, or the store exits 2', async () => {
   assert.equal(code, 2);
   assert.match(stderr, /unknown SQLite driver sqlite3 \(one of: better-sqlite3, node:sqlite\)/);
 });
+
+test('the query flags are taken: --max-query-length bounds a range, --max-query-parallelism 0 disables querying', async () => {
+  const stop = async (child: ChildProcess) => {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  };
+  const q = (url: string, range: bigint) => {
+    const end = BigInt(Date.now()) * 1_000_000n;
+    const p = new URLSearchParams({ query: '{app="x"}', start: String(end - range), end: String(end) });
+    return fetch(`${url}/loki/api/v1/query_range?${p}`);
+  };
+  const HOUR = 3_600_000_000_000n;
+  const first = await start(['--max-query-length', '2h', '--query-timeout', '90s']);
+  try {
+    assert.equal((await q(first.url, 2n * HOUR)).status, 200);
+    const r = await q(first.url, 3n * HOUR);
+    assert.equal(r.status, 400);
+    const body = (await r.json()) as { code: string; error: string };
+    assert.equal(body.code, 'QUERY_TOO_LONG');
+    assert.match(body.error, /limit: 2h0m0s\)$/);
+  } finally {
+    await stop(first.child);
+  }
+  const second = await start(['--max-query-parallelism', '0']);
+  try {
+    const r = await q(second.url, HOUR);
+    assert.equal(r.status, 400);
+    assert.equal(((await r.json()) as { code: string }).code, 'QUERYING_DISABLED');
+  } finally {
+    await stop(second.child);
+  }
+});
+
+test('a query flag with a bad value makes the store exit 2', async () => {
+  const child = spawn(process.execPath, [bin, '--data-dir', dir, '--query-timeout', 'soon'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const [code] = (await once(child, 'exit')) as [number];
+  assert.equal(code, 2);
+  assert.match(stderr, /--query-timeout takes a duration such as 1m or 721h/);
+});

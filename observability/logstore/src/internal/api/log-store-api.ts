@@ -2,10 +2,17 @@
 // live tailing, flush and retention, over the storage, the ingester and the LogQL engine. Inputs and
 // outputs are typed values (nanosecond bigints, label sets, decoded streams); the HTTP routes parse
 // requests into them and write Loki's response shapes from them.
+import { formatDuration } from '@opsight/contracts/codecs';
 import type { SqliteDriverName } from '@opsight/sqlite';
 import type { Labels } from '../labels.js';
 import { DEFAULT_LIMITS, type Limits } from '../limits.js';
-import { type QueryData, QueryEngine, type QueryStats } from '../logql/engine.js';
+import {
+  type QueryData,
+  QueryEngine,
+  QueryError,
+  type QueryParams,
+  type QueryStats,
+} from '../logql/engine.js';
 import { compilePipeline } from '../logql/pipeline.js';
 import type { RawStream } from '../push/decode-push.js';
 import { Ingester, type PushOutcome } from '../push/ingester.js';
@@ -13,6 +20,7 @@ import { LogStorage, type StreamInfo } from '../storage/log-storage.js';
 import { defaultRetentionBytes, Retention } from '../storage/retention.js';
 import { StoreMetrics } from '../store-metrics.js';
 import { LogStoreError, storageWriteError } from './log-store-error.js';
+import { QueryGate } from './query-gate.js';
 import { matchesStream } from './stream-match.js';
 
 const NS = 1_000_000_000n;
@@ -83,6 +91,12 @@ export interface RangeQueryInput extends QueryCommon, TimeRange {
   step?: bigint;
 }
 
+/** How a caller controls a running query. */
+export interface QueryControl {
+  /** Aborted when the client goes away: the query leaves its queue or stops at its next check. */
+  signal?: AbortSignal;
+}
+
 /** A query's data and the engine's counts. */
 export interface QueryOutput {
   data: QueryData;
@@ -102,8 +116,8 @@ export type TailBatch = Array<{ stream: Labels; values: Array<[string, string]> 
 
 /** A live tail of one log query. */
 export interface Tail {
-  /** Entries since `start`, oldest first, up to `limit`. */
-  history(start: bigint, limit: number): TailBatch;
+  /** Entries since `start`, oldest first, up to `limit`; a query under the tenant's query limits. */
+  history(start: bigint, limit: number, control?: QueryControl): Promise<TailBatch>;
   /** Sends each later push's matching entries, until the returned function is called. */
   follow(send: (batch: TailBatch) => void): () => void;
 }
@@ -116,10 +130,14 @@ export class LogStoreApi {
   readonly engine: QueryEngine;
   readonly ingester: Ingester;
   readonly metrics = new StoreMetrics();
+  /** Admission of queries per tenant (max_query_parallelism and its queue). */
+  readonly gate: QueryGate;
   private readonly retention: Retention;
   private readonly retryAfter: number;
   private readonly followers = new Set<{ tenant: string; send: (entries: Stored) => void }>();
   private timers: NodeJS.Timeout[] = [];
+  /** A periodic seal came while queries ran: it runs once they are done. */
+  private sealDeferred = false;
 
   constructor(private readonly options: LogStoreApiOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits };
@@ -131,6 +149,11 @@ export class LogStoreApi {
     });
     this.engine = new QueryEngine(this.storage, limitsFor);
     this.ingester = new Ingester(this.storage, limitsFor);
+    this.gate = new QueryGate(limitsFor, () => {
+      if (!this.sealDeferred) return;
+      this.sealDeferred = false;
+      setImmediate(() => this.sealSafely());
+    });
     this.retryAfter = options.storageFullRetryAfterSeconds ?? 5;
     this.retention = new Retention(
       this.storage,
@@ -189,7 +212,11 @@ export class LogStoreApi {
   }
 
   /** Evaluates a metric query at one time; a log query is refused (LOG_QUERY_NOT_INSTANT). */
-  instantQuery(tenant: string, input: InstantQueryInput): QueryOutput {
+  async instantQuery(
+    tenant: string,
+    input: InstantQueryInput,
+    control: QueryControl = {},
+  ): Promise<QueryOutput> {
     const time = input.time ?? nowNs();
     if (this.engine.parse(input.query).kind === 'log') {
       throw new LogStoreError(
@@ -197,11 +224,18 @@ export class LogStoreApi {
         'log queries are not supported as an instant query type, please change your query to a range query type',
       );
     }
-    return this.engine.run(tenant, { ...common(input), start: time, end: time, step: 0n, instant: true });
+    return this.runQuery(
+      tenant,
+      { ...common(input), start: time, end: time, step: 0n, instant: true },
+      control,
+    );
   }
 
-  /** Runs a log query over a range, or a metric query at each step of it. */
-  rangeQuery(tenant: string, input: RangeQueryInput): QueryOutput {
+  /**
+   * Runs a log query over a range, or a metric query at each step of it. A range longer than
+   * max_query_length is refused (QUERY_TOO_LONG).
+   */
+  async rangeQuery(tenant: string, input: RangeQueryInput, control: QueryControl = {}): Promise<QueryOutput> {
     const end = input.end ?? nowNs();
     const start = input.start ?? end - 3600n * NS;
     if (end < start)
@@ -215,7 +249,48 @@ export class LogStoreApi {
         'zero or negative query resolution step widths are not accepted. Try a positive integer',
         { field: 'step' },
       );
-    return this.engine.run(tenant, { ...common(input), start, end, step, instant: false });
+    this.checkLength(tenant, start, end);
+    return this.runQuery(tenant, { ...common(input), start, end, step, instant: false }, control);
+  }
+
+  /**
+   * Runs a query in a turn of the tenant (see {@link QueryGate}), under its deadline (query_timeout,
+   * counted from now) and its client's signal; counts refusals and stopped queries.
+   */
+  private async runQuery(tenant: string, params: QueryParams, control: QueryControl): Promise<QueryOutput> {
+    const deadline = Date.now() + this.limits.query_timeout_ms;
+    let release: (() => void) | undefined;
+    try {
+      release = await this.gate.enter(tenant, { deadline, ...control });
+      return await this.engine.run(tenant, { ...params, deadline, ...control });
+    } catch (e) {
+      this.countQueryFailure(tenant, e);
+      throw e;
+    } finally {
+      release?.();
+    }
+  }
+
+  /** Counts a query that a limit refused or that stopped early, by its code. */
+  private countQueryFailure(tenant: string, e: unknown): void {
+    const code = e instanceof LogStoreError || e instanceof QueryError ? e.code : undefined;
+    if (code === 'QUERY_TIMEOUT') this.metrics.queriesStopped.inc({ tenant, reason: 'deadline' });
+    else if (code === 'QUERY_CANCELLED') this.metrics.queriesStopped.inc({ tenant, reason: 'cancelled' });
+    else if (code !== undefined && QUERY_LIMIT_CODES.has(code))
+      this.metrics.queryRefusals.inc({ tenant, code });
+  }
+
+  /** Refuses a range longer than the tenant's max_query_length (Loki's message and status). */
+  private checkLength(tenant: string, start: bigint, end: bigint): void {
+    const limitMs = this.limits.max_query_length_ms;
+    const length = end - start;
+    if (limitMs <= 0 || length <= BigInt(limitMs) * 1_000_000n) return;
+    this.metrics.queryRefusals.inc({ tenant, code: 'QUERY_TOO_LONG' });
+    throw new LogStoreError(
+      'QUERY_TOO_LONG',
+      `the query time range exceeds the limit (query length: ${formatDuration(length)}, limit: ${formatDuration(BigInt(limitMs) * 1_000_000n)})`,
+      { field: 'start' },
+    );
   }
 
   /** The label names of the selected streams, sorted. */
@@ -282,17 +357,13 @@ export class LogStoreApi {
         : sel.stages,
     );
     return {
-      history: (start, limit) => {
+      history: async (start, limit, control = {}) => {
         const now = nowNs();
-        const hist = this.engine.run(tenant, {
-          query,
-          start,
-          end: now + 1n,
-          step: 0n,
-          limit,
-          direction: 'backward',
-          instant: false,
-        });
+        const hist = await this.runQuery(
+          tenant,
+          { query, start, end: now + 1n, step: 0n, limit, direction: 'backward', instant: false },
+          control,
+        );
         if (hist.data.resultType !== 'streams') return [];
         for (const s of hist.data.result) s.values.reverse();
         return hist.data.result;
@@ -364,6 +435,12 @@ export class LogStoreApi {
   /** The periodic seal: a failure (a full disk) is counted and retried next time, never thrown. */
   private sealSafely(): void {
     if (!this.storage.db.open) return;
+    // A running query reads rows between turns of the event loop: sealing would move rows it has yet to
+    // read into chunks it has already read. The seal waits until no query runs.
+    if (this.gate.running() > 0) {
+      this.sealDeferred = true;
+      return;
+    }
     try {
       this.seal();
     } catch (e) {
@@ -381,6 +458,7 @@ export class LogStoreApi {
   /** The streams any of the selectors picks (every stream when there is none), each once. */
   private selectStreams(tenant: string, selection: StreamSelection): StreamInfo[] {
     const { start, end } = this.range(selection);
+    this.checkLength(tenant, start, end);
     const matchers = selection.matchers ?? [];
     if (matchers.length === 0) return this.engine.matchStreams(tenant, [], start, end + 1n);
     const seen = new Map<number, StreamInfo>();
@@ -396,6 +474,16 @@ export class LogStoreApi {
     return [...seen.values()];
   }
 }
+
+/** The codes of the query limits, counted in opsight_logstore_query_refusals_total. */
+const QUERY_LIMIT_CODES: ReadonlySet<string> = new Set([
+  'QUERY_TOO_LONG',
+  'MAX_ENTRIES_LIMIT',
+  'MAX_QUERY_SERIES',
+  'QUERYING_DISABLED',
+  'TOO_MANY_OUTSTANDING_REQUESTS',
+  'QUERY_QUEUE_TIMEOUT',
+]);
 
 function common(input: QueryCommon): QueryCommon {
   return { query: input.query, limit: input.limit, direction: input.direction };

@@ -229,7 +229,7 @@ export function createLogStore(options: LogStoreOptions): LogStore {
       }
       sendJson(res, e.status, { status: 'error', code: e.code, error: e.message, field: e.field });
     } else if (e instanceof QueryError)
-      sendJson(res, e.status, { status: 'error', code: e.code, error: e.message });
+      sendJson(res, e.status, { status: 'error', code: e.code, error: e.message, field: e.field });
     else if (e instanceof BadParam)
       sendJson(res, 400, { status: 'error', code: 'INVALID_PARAMETER', error: e.message, field: e.field });
     else {

@@ -26,10 +26,18 @@ export class QueryError extends Error {
     readonly status: number,
     readonly code: ErrorCode,
     message: string,
+    /** The offending parameter, where one is to blame. */
+    readonly field?: string,
   ) {
     super(message);
   }
 }
+
+/**
+ * Time a query runs before it lets the event loop turn (pushes, other queries, a client's disconnect),
+ * ms. It checks its cancel signal and deadline at each turn.
+ */
+export const QUERY_SLICE_MS = 20;
 
 export interface QueryParams {
   query: string;
@@ -41,6 +49,10 @@ export interface QueryParams {
   limit: number;
   direction: 'forward' | 'backward';
   instant: boolean;
+  /** When the query must stop, ms since the epoch. @default now + the tenant's query_timeout_ms */
+  deadline?: number;
+  /** Aborted when the client goes away: the query stops at its next check. */
+  signal?: AbortSignal;
 }
 
 export type StreamsResult = Array<{ stream: Labels; values: Array<[string, string]> }>;
@@ -69,20 +81,40 @@ class Ctx {
   readonly deadline: number;
   /** Step timestamps in ns. */
   steps: bigint[] = [];
+  private sliceStart = performance.now();
   constructor(
     readonly tenant: string,
     readonly limits: Limits,
+    private readonly signal: AbortSignal | undefined,
+    deadline: number | undefined,
   ) {
-    this.deadline = Date.now() + limits.query_timeout_ms;
+    this.deadline = deadline ?? Date.now() + limits.query_timeout_ms;
   }
+  /** The deadline check of the inner loops, every 1024 lines. */
   tick(): void {
-    if ((this.lines & 1023) === 0 && Date.now() >= this.deadline) {
+    if ((this.lines & 1023) === 0) this.check();
+  }
+  /** Throws when the query is past its deadline or its client has gone away. */
+  check(): void {
+    if (this.signal?.aborted)
+      throw new QueryError(499, 'QUERY_CANCELLED', 'the request was cancelled by the client');
+    if (Date.now() >= this.deadline) {
       throw new QueryError(
         504,
         'QUERY_TIMEOUT',
         `query timed out after ${this.limits.query_timeout_ms}ms (query_timeout)`,
       );
     }
+  }
+  /**
+   * Between chunks and streams: once the query has run {@link QUERY_SLICE_MS}, lets the event loop turn
+   * (so a push or a disconnect is seen), then checks the deadline and the cancel signal.
+   */
+  async checkpoint(): Promise<void> {
+    if (performance.now() - this.sliceStart < QUERY_SLICE_MS) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.sliceStart = performance.now();
+    this.check();
   }
 }
 
@@ -103,10 +135,14 @@ export class QueryEngine {
     }
   }
 
-  run(tenant: string, p: QueryParams): { data: QueryData; stats: QueryStats } {
+  /**
+   * Runs a query. It lets the event loop turn every {@link QUERY_SLICE_MS} between chunks and streams,
+   * and stops there (QUERY_CANCELLED, QUERY_TIMEOUT) once `signal` is aborted or `deadline` has passed.
+   */
+  async run(tenant: string, p: QueryParams): Promise<{ data: QueryData; stats: QueryStats }> {
     const started = performance.now();
     const q = this.parse(p.query);
-    const ctx = new Ctx(tenant, this.limitsFor(tenant));
+    const ctx = new Ctx(tenant, this.limitsFor(tenant), p.signal, p.deadline);
     let data: QueryData;
     if (q.kind === 'log') {
       if (p.limit > ctx.limits.max_entries_limit_per_query && ctx.limits.max_entries_limit_per_query > 0) {
@@ -114,11 +150,14 @@ export class QueryEngine {
           400,
           'MAX_ENTRIES_LIMIT',
           `max entries limit per query exceeded, limit > max_entries_limit_per_query (${p.limit} > ${ctx.limits.max_entries_limit_per_query})`,
+          'limit',
         );
       }
-      data = { resultType: 'streams', result: this.logQuery(ctx, q.selector, p) };
+      ctx.check();
+      data = { resultType: 'streams', result: await this.logQuery(ctx, q.selector, p) };
     } else {
-      data = this.metricQuery(ctx, q.expr, p);
+      ctx.check();
+      data = await this.metricQuery(ctx, q.expr, p);
     }
     const execTimeSeconds = (performance.now() - started) / 1000;
     const entriesReturned =
@@ -192,21 +231,23 @@ export class QueryEngine {
    * Calls `fn` for every entry of a selector in [from, to), stream by stream (not in global time
    * order): the fast path of metric queries, which order samples per series themselves.
    */
-  forEachEntry(
+  async forEachEntry(
     ctx: Ctx,
     sel: LogSelector,
     from: bigint,
     to: bigint,
     fn: (stream: StreamInfo, ts: bigint, line: string, metaRaw: string | null, metadata?: Labels) => void,
-  ): void {
+  ): Promise<void> {
     const usesTrace =
       sel.matchers.some((m) => m.name === 'trace_id' && m.op === '=') ||
       (sel.stages[0]?.kind === 'labelFilter' &&
         sel.stages[0].filter.kind === 'matcher' &&
         sel.stages[0].filter.matcher.name === 'trace_id');
     if (usesTrace) {
-      for (const e of this.entries(ctx, sel, from, to, 'forward'))
+      for (const e of this.entries(ctx, sel, from, to, 'forward')) {
         fn(e.stream, e.ts, e.line, null, e.metadata ?? {});
+        if ((ctx.lines & 1023) === 0) await ctx.checkpoint();
+      }
       return;
     }
     const contains: string[] = [];
@@ -215,6 +256,7 @@ export class QueryEngine {
       contains.push(s.values[0]!);
     }
     for (const stream of this.matchStreams(ctx.tenant, sel.matchers, from, to)) {
+      await ctx.checkpoint();
       this.storage.forEachInRange(stream, from, to, contains, (ts, line, meta) => fn(stream, ts, line, meta));
     }
   }
@@ -226,7 +268,7 @@ export class QueryEngine {
     return [{ kind: 'labelFilter', filter: { kind: 'matcher', matcher: tm } }, ...sel.stages];
   }
 
-  logQuery(ctx: Ctx, sel: LogSelector, p: QueryParams): StreamsResult {
+  async logQuery(ctx: Ctx, sel: LogSelector, p: QueryParams): Promise<StreamsResult> {
     const run = compilePipeline(this.selectorWithTrace(sel));
     const out = new Map<string, { stream: Labels; values: Array<[string, string]> }>();
     let n = 0;
@@ -236,7 +278,7 @@ export class QueryEngine {
     for (const e of this.entries(ctx, sel, from, to, p.direction)) {
       ctx.lines++;
       ctx.bytes += e.line.length;
-      ctx.tick();
+      if ((ctx.lines & 1023) === 0) await ctx.checkpoint();
       const r = run({ ts: e.ts, line: e.line, streamLabels: e.stream.labels, metadata: e.metadata });
       if (!r) continue;
       const key = formatLabels(r.labels);
@@ -253,7 +295,7 @@ export class QueryEngine {
 
   // ---------------- metric queries ----------------
 
-  metricQuery(ctx: Ctx, expr: MetricExpr, p: QueryParams): QueryData {
+  async metricQuery(ctx: Ctx, expr: MetricExpr, p: QueryParams): Promise<QueryData> {
     if (p.instant) ctx.steps = [p.end];
     else {
       if (p.step <= 0n)
@@ -271,7 +313,7 @@ export class QueryEngine {
       }
       for (let t = p.start; t <= p.end; t += p.step) ctx.steps.push(t);
     }
-    const v = this.evalMetric(ctx, expr);
+    const v = await this.evalMetric(ctx, expr);
     // Seconds with millisecond precision, as Loki and Prometheus print sample times.
     const toSec = (t: bigint) => Number(t / 1_000_000n) / 1000;
     if (v.kind === 'scalar') {
@@ -287,6 +329,7 @@ export class QueryEngine {
         400,
         'MAX_QUERY_SERIES',
         `maximum number of series (${ctx.limits.max_query_series}) reached for a single query`,
+        'query',
       );
     }
     if (p.instant) {
@@ -308,7 +351,7 @@ export class QueryEngine {
     return { resultType: 'matrix', result };
   }
 
-  evalMetric(ctx: Ctx, e: MetricExpr, pushedGrouping?: Grouping): Value {
+  async evalMetric(ctx: Ctx, e: MetricExpr, pushedGrouping?: Grouping): Promise<Value> {
     switch (e.kind) {
       case 'literal':
         return { kind: 'scalar', value: e.value };
@@ -318,14 +361,14 @@ export class QueryEngine {
           series: [{ labels: {}, values: new Float64Array(ctx.steps.length).fill(e.value) }],
         };
       case 'range':
-        return { kind: 'vector', series: this.rangeAggregation(ctx, e, pushedGrouping) };
+        return { kind: 'vector', series: await this.rangeAggregation(ctx, e, pushedGrouping) };
       case 'vector': {
         // sum by (g) over a summable range aggregation: group while extracting (same result, far fewer series).
         let push: Grouping | undefined;
         if (e.op === 'sum' && e.expr.kind === 'range' && !e.expr.grouping && SUMMABLE.has(e.expr.op)) {
           push = e.grouping ?? { without: false, labels: [] };
         }
-        const inner = this.evalMetric(ctx, e.expr, push);
+        const inner = await this.evalMetric(ctx, e.expr, push);
         if (inner.kind === 'scalar')
           throw new QueryError(400, 'INVALID_QUERY', `parse error: ${e.op} over a scalar is not allowed`);
         if (e.op === 'approx_topk' && ctx.steps.length > 1) {
@@ -336,9 +379,9 @@ export class QueryEngine {
         return { kind: 'vector', series: vectorAggregation(ctx, op, e.param, e.grouping, inner.series) };
       }
       case 'binary':
-        return binary(ctx, e, this.evalMetric(ctx, e.left), this.evalMetric(ctx, e.right));
+        return binary(ctx, e, await this.evalMetric(ctx, e.left), await this.evalMetric(ctx, e.right));
       case 'labelReplace': {
-        const inner = this.evalMetric(ctx, e.expr);
+        const inner = await this.evalMetric(ctx, e.expr);
         if (inner.kind === 'scalar') return inner;
         return {
           kind: 'vector',
@@ -366,7 +409,11 @@ export class QueryEngine {
     }
   }
 
-  rangeAggregation(ctx: Ctx, e: Extract<MetricExpr, { kind: 'range' }>, pushed?: Grouping): Series[] {
+  async rangeAggregation(
+    ctx: Ctx,
+    e: Extract<MetricExpr, { kind: 'range' }>,
+    pushed?: Grouping,
+  ): Promise<Series[]> {
     const { range, op } = e;
     const sel = range.selector;
     const firstStep = ctx.steps[0]!;
@@ -382,7 +429,7 @@ export class QueryEngine {
     const byNames = grouping && !grouping.without ? grouping.labels : undefined;
     const byKey = byNames ? (l: Labels) => byNames.map((n) => l[n] ?? '').join('\u0000') : undefined;
     const unwrap = range.unwrap;
-    this.forEachEntry(ctx, sel, from, to, (stream, ts, line, metaRaw, metadata) => {
+    await this.forEachEntry(ctx, sel, from, to, (stream, ts, line, metaRaw, metadata) => {
       ctx.lines++;
       ctx.bytes += line.length;
       ctx.tick();
@@ -434,6 +481,7 @@ export class QueryEngine {
             400,
             'MAX_QUERY_SERIES',
             `maximum number of series (${ctx.limits.max_query_series}) reached for a single query`,
+            'query',
           );
         }
       }

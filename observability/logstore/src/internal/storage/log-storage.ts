@@ -47,6 +47,14 @@ interface ChunkRow {
 
 /** Rows per multi-row INSERT: fewer statement steps per push. */
 const ROWS_PER_INSERT = 64;
+/**
+ * Rows a scan reads per statement (see scanRows): a first small page (a query for the newest 100 lines
+ * reads little more), then pages twice as large up to the largest.
+ */
+const SCAN_FIRST_PAGE_ROWS = 128;
+const SCAN_MAX_PAGE_ROWS = 4096;
+/** A row of a scan page: ts, h, line, meta. */
+type PageRow = [bigint, bigint, string, string | null];
 
 export interface StorageOptions {
   /** Directory for the database files; `:memory:` keeps everything in memory (tests). */
@@ -392,22 +400,34 @@ export class LogStorage {
     if (!forward) yield* sealed();
   }
 
+  /**
+   * The rows of a stream, read in pages: no statement stays open between pages, so a reader may pause
+   * between them (a query letting the event loop turn) while pushes write to the database.
+   */
   private *scanRows(stream: StreamInfo, opts: ScanOptions): Generator<ScannedEntry> {
-    const order = opts.direction === 'forward' ? 'ASC' : 'DESC';
+    const forward = opts.direction === 'forward';
+    const order = forward ? 'ASC' : 'DESC';
     const contains = opts.contains ?? [];
     const extra = contains.map(() => ' AND instr(line, ?) > 0').join('');
-    const stmt = this.db.prepare(
-      `SELECT ts, line, meta FROM entries WHERE stream_id = ? AND ts >= ? AND ts < ?${extra} ORDER BY ts ${order}, h ${order}`,
-      { bigInts: true },
-    );
-    for (const row of stmt.iterate(stream.id, opts.from, opts.to, ...contains) as IterableIterator<{
-      ts: bigint;
-      line: string;
-      meta: string | null;
-    }>) {
-      const entry: ScannedEntry = { stream, ts: row.ts, line: row.line };
-      if (row.meta !== null) entry.metadata = JSON.parse(row.meta) as Labels;
-      yield entry;
+    const sql = (after: string) =>
+      `SELECT ts, h, line, meta FROM entries WHERE stream_id = ? AND ts >= ? AND ts < ?${after}${extra} ORDER BY ts ${order}, h ${order} LIMIT ?`;
+    const first = this.db.prepare(sql(''), { bigInts: true, rows: 'array' });
+    const next = this.db.prepare(sql(forward ? ' AND (ts, h) > (?, ?)' : ' AND (ts, h) < (?, ?)'), {
+      bigInts: true,
+      rows: 'array',
+    });
+    let size = SCAN_FIRST_PAGE_ROWS;
+    let rows = first.all(stream.id, opts.from, opts.to, ...contains, size) as PageRow[];
+    while (rows.length > 0) {
+      for (const row of rows) {
+        const entry: ScannedEntry = { stream, ts: row[0], line: row[2] };
+        if (row[3] !== null) entry.metadata = JSON.parse(row[3]) as Labels;
+        yield entry;
+      }
+      if (rows.length < size) return;
+      const last = rows[rows.length - 1]!;
+      size = Math.min(size * 2, SCAN_MAX_PAGE_ROWS);
+      rows = next.all(stream.id, opts.from, opts.to, last[0], last[1], ...contains, size) as PageRow[];
     }
   }
 

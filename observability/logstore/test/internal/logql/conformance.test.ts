@@ -38,7 +38,7 @@ for (const [k, storage] of stores.entries()) {
     const engine = new QueryEngine(storage, () => DEFAULT_LIMITS);
     assert.ok(CASES.length >= 150, `${CASES.length} cases`);
     for (const [i, c] of CASES.entries()) {
-      test(`#${i + 1} ${c.query}${c.range ? ` [range ${c.range.join(',')}]` : ''}${c.limit ? ` limit=${c.limit}` : ''}${c.direction ? ` ${c.direction}` : ''}`, () => {
+      test(`#${i + 1} ${c.query}${c.range ? ` [range ${c.range.join(',')}]` : ''}${c.limit ? ` limit=${c.limit}` : ''}${c.direction ? ` ${c.direction}` : ''}`, async () => {
         const isRange = c.range !== undefined || 'lines' in c.expect || 'matrix' in c.expect;
         const [s, e, st] = c.range ?? [0, 60, 1];
         const run = () =>
@@ -53,7 +53,7 @@ for (const [k, storage] of stores.entries()) {
           });
         const x = c.expect;
         if ('error' in x) {
-          assert.throws(run, (err: unknown) => {
+          await assert.rejects(run, (err: unknown) => {
             assert.ok(err instanceof QueryError, String(err));
             assert.equal(err.status, x.error);
             if (x.match) assert.match(err.message, x.match);
@@ -61,7 +61,7 @@ for (const [k, storage] of stores.entries()) {
           });
           return;
         }
-        const { data } = run();
+        const { data } = await run();
         if ('lines' in x) {
           assert.equal(data.resultType, 'streams');
           if (data.resultType !== 'streams') return;

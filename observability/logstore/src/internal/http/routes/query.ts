@@ -2,7 +2,7 @@
 import type { QueryOutput } from '../../api/log-store-api.js';
 import { LogStoreError } from '../../api/log-store-error.js';
 import { parseDirection, parseLimit, parseStep, parseTime } from '../params.js';
-import { sendJson } from '../request.js';
+import { clientGone, sendJson } from '../request.js';
 import type { RouteHandler } from './route.js';
 
 /** Entries or series a query returns without a `limit` parameter (Loki's default). */
@@ -24,7 +24,8 @@ export const instantQuery: RouteHandler = async ({ res, api, tenant, params }) =
   const t = tenant();
   const { p, query, limit, direction } = await common(params);
   const time = parseTime(p.get('time'), 'time');
-  sendJson(res, 200, queryResponse(api.instantQuery(t, { query, limit, direction, time })));
+  const out = await api.instantQuery(t, { query, limit, direction, time }, { signal: clientGone(res) });
+  sendJson(res, 200, queryResponse(out));
 };
 
 export const rangeQuery: RouteHandler = async ({ res, api, tenant, params }) => {
@@ -34,7 +35,12 @@ export const rangeQuery: RouteHandler = async ({ res, api, tenant, params }) => 
   const start = parseTime(p.get('start'), 'start');
   const st = p.get('step');
   const step = st ? parseStep(st, 'step') : undefined;
-  sendJson(res, 200, queryResponse(api.rangeQuery(t, { query, limit, direction, start, end, step })));
+  const out = await api.rangeQuery(
+    t,
+    { query, limit, direction, start, end, step },
+    { signal: clientGone(res) },
+  );
+  sendJson(res, 200, queryResponse(out));
 };
 
 /** Loki's query response: the data, and the statistics Grafana reads. */

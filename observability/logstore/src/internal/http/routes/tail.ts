@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type ErrorLog, errorFields } from '@opsight/http-guard';
 import type { WebSocketServer } from 'ws';
-import type { LogStoreApi, Tail } from '../../api/log-store-api.js';
+import type { LogStoreApi, Tail, TailBatch } from '../../api/log-store-api.js';
 import { LogStoreError } from '../../api/log-store-error.js';
 import { QueryError } from '../../logql/engine.js';
 import type { Access } from '../access.js';
@@ -43,24 +43,36 @@ export function tailUpgrade(
       logError({ message: 'tail refused', code: 'INTERNAL', path: url.pathname, ...errorFields(e) });
       return reject(500, 'internal error');
     }
-    wss.handleUpgrade(req, socket, head, (ws) => {
+    wss.handleUpgrade(req, socket, head, async (ws) => {
+      // Follow from the start, holding later pushes back until the history is sent: the history query
+      // lets the event loop turn, and an entry pushed meanwhile must not fall between the two.
+      let held: TailBatch[] | undefined = [];
+      const stop = tail.follow((streams) => {
+        if (held) held.push(streams);
+        else if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ streams }));
+      });
+      const gone = new AbortController();
+      ws.on('close', () => {
+        stop();
+        gone.abort();
+      });
       try {
         const now = BigInt(Date.now()) * 1_000_000n;
         const start = parseTime(url.searchParams.get('start'), 'start') ?? now - DEFAULT_HISTORY_NS;
         const limit = parseLimit(url.searchParams.get('limit'), DEFAULT_LIMIT);
-        const history = tail.history(start, limit);
+        const history = await tail.history(start, limit, { signal: gone.signal });
+        if (ws.readyState !== ws.OPEN) return;
         if (history.length > 0) ws.send(JSON.stringify({ streams: history }));
+        for (const streams of held) ws.send(JSON.stringify({ streams }));
+        held = undefined;
       } catch (e) {
+        stop();
+        if (gone.signal.aborted) return;
         const clientError = e instanceof QueryError || e instanceof BadParam || e instanceof LogStoreError;
         if (!clientError)
           logError({ message: 'tail failed', code: 'INTERNAL', path: url.pathname, ...errorFields(e) });
         ws.close(1011, clientError ? (e as Error).message.slice(0, 100) : 'internal error');
-        return;
       }
-      const stop = tail.follow((streams) => {
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ streams }));
-      });
-      ws.on('close', stop);
     });
   };
 }
