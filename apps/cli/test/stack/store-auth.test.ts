@@ -183,7 +183,11 @@ test('OPSIGHT_AUTH=1: the log store, started with its component arguments, refus
   assert.equal((await push({ ...bearer('collector'), 'x-scope-orgid': 'fake' })).status, 403);
   assert.equal((await push({ ...bearer('collector'), 'x-scope-orgid': STACK_TENANT })).status, 204);
   // The console's token reads the stack's tenant; Prometheus scrapes /metrics without one.
-  const q = new URLSearchParams({ query: '{app="auth-test"}', start: '0' });
+  // The last hour: a range from 1970 would pass max_query_length (721h) and be refused.
+  const q = new URLSearchParams({
+    query: '{app="auth-test"}',
+    start: String(BigInt(Date.now() - 3_600_000) * 1_000_000n),
+  });
   const read = await fetch(`${base}/loki/api/v1/query_range?${q}`, { headers: bearer('console') });
   assert.equal(read.status, 200);
   assert.match(await read.text(), /hello/);
