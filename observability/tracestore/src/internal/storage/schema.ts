@@ -2,9 +2,12 @@
 // that the per-trace span cap costs one primary-key lookup per trace and batch, never a count over the trace's
 // spans; a trigger keeps it in step with every deletion (retention), and removes a trace's row with its last span.
 // `user_version` 1 added `trace_counts`: a store written before it is backfilled once, when first opened.
+// `user_version` 2 maintains the dependency tables at ingest (see dependency-hours.ts): they are filled once
+// from the stored spans when a store written before is first opened.
 import type { SqliteDatabase } from '@opsight/sqlite';
+import { backfillDependencyHours, dependencyTablesSql } from './dependency-hours.js';
 
-const schemaVersion = 1;
+const schemaVersion = 2;
 
 export function createSchema(db: SqliteDatabase): void {
   db.transaction(() => migrate(db))();
@@ -69,11 +72,13 @@ function migrate(db: SqliteDatabase): void {
       UPDATE trace_counts SET spans = spans - 1 WHERE trace_id = OLD.trace_id;
     END;
   `);
+  db.exec(dependencyTablesSql);
   if (version < 1) {
     db.exec(`
       INSERT OR REPLACE INTO trace_counts (trace_id, spans, dropped)
         SELECT trace_id, count(*), 0 FROM spans GROUP BY trace_id;
     `);
   }
+  if (version < 2) backfillDependencyHours(db);
   if (version < schemaVersion) db.pragma(`user_version = ${schemaVersion}`);
 }

@@ -364,13 +364,9 @@ export class SpanStore {
       }
     }
     if (stored.length > 0) {
-      let min = stored[0]!.startNs;
-      let max = min;
-      for (const span of stored) {
-        if (span.startNs < min) min = span.startNs;
-        if (span.startNs > max) max = span.startNs;
-      }
-      this.dependencyHours.invalidate(min, max);
+      this.dependencyHours.added(
+        stored.map((span) => ({ span, service: batch.resources[span.resourceIndex]!.serviceName })),
+      );
     }
     const droppedTraceIds: Buffer[] = [];
     for (const count of counts.values()) {
@@ -520,8 +516,8 @@ export class SpanStore {
   }
 
   /** Calls between services: a child span whose parent span belongs to another service, within the window. */
-  dependencies(startNs: bigint, endNs: bigint, nowNs = BigInt(Date.now()) * 1_000_000n): Dependency[] {
-    return this.dependencyHours.count(startNs, endNs, nowNs);
+  dependencies(startNs: bigint, endNs: bigint): Dependency[] {
+    return this.dependencyHours.count(startNs, endNs);
   }
 
   /** Number of stored spans. */
@@ -552,8 +548,8 @@ export class SpanStore {
       stmts.markOldestTraces.run(n);
       const range = stmts.doomedRange.get() as { min: bigint | null; max: bigint | null };
       const deleted = stmts.deleteDoomed.run().changes;
+      if (range.min !== null && range.max !== null) this.dependencyHours.deletedTraces(range.min, range.max);
       stmts.clearDoomed.run();
-      if (range.min !== null && range.max !== null) this.dependencyHours.invalidate(range.min, range.max);
       return deleted;
     })();
   }
@@ -571,7 +567,7 @@ export class SpanStore {
       deleted += n;
       if (n < 5000) break;
     }
-    if (deleted > 0 && oldest !== null) this.dependencyHours.invalidate(oldest, cutoff);
+    if (deleted > 0 && oldest !== null) this.dependencyHours.deletedBefore(cutoff);
     for (let used = this.usedBytes(); used > this.retention.maxBytes; used = this.usedBytes()) {
       const count = this.spanCount();
       if (count === 0) break;
