@@ -81,6 +81,8 @@ export interface StoredScope {
 export interface StoredTrace {
   traceId: Buffer;
   spans: StoredSpan[];
+  /** Spans of this trace stored and readable (at most `maxSpansPerTrace`); more than `spans` when read with a limit. */
+  storedSpans: number;
   /** Spans of this trace dropped at ingest because the trace was at the per-trace limit. */
   droppedSpans: number;
   /** What a reader must know about this trace (spans dropped), as Jaeger's trace `warnings`. */
@@ -419,17 +421,21 @@ export class SpanStore {
   }
 
   /**
-   * The stored spans of a trace (late spans included), at most `maxSpansPerTrace` of them, or null when none
-   * is stored.
+   * The stored spans of a trace (late spans included) in start-time order, at most `maxSpansPerTrace` of them
+   * and at most `limit` (the first by start time), or null when none is stored.
    */
-  getTrace(traceId: Buffer): StoredTrace | null {
-    const rows = this.stmts.traceSpans.all(traceId, this.maxSpansPerTrace) as SpanRow[];
+  getTrace(traceId: Buffer, limit = this.maxSpansPerTrace): StoredTrace | null {
+    const max = Math.min(limit, this.maxSpansPerTrace);
+    const rows = this.stmts.traceSpans.all(traceId, max) as SpanRow[];
     if (rows.length === 0) return null;
     const counts = this.stmts.traceCount.get(traceId) as { spans: number; dropped: number } | undefined;
+    const stored = Math.max(rows.length, counts?.spans ?? 0);
+    const readable = rows.length < max ? rows.length : Math.min(stored, this.maxSpansPerTrace);
     const trace: StoredTrace = {
       traceId,
       spans: rows.map(rowToSpan),
-      droppedSpans: (counts?.dropped ?? 0) + Math.max(0, (counts?.spans ?? 0) - rows.length),
+      storedSpans: readable,
+      droppedSpans: (counts?.dropped ?? 0) + stored - readable,
       warnings: [],
       resources: new Map(),
       scopes: new Map(),
