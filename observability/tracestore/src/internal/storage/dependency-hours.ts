@@ -5,7 +5,9 @@
 // `dependency_orphans` until the parent arrives, so the counts do not depend on the order spans arrive in.
 //
 // A query reads the hours it covers from `dependency_hours`; an hour it only partly covers is read from the
-// table too when no span starts in the part left out, else that part is counted by a join over its spans.
+// table too when no span starts in the part left out; else, when the query covers most of the hour, the
+// calls of the part left out are counted by a join over its spans and subtracted, and otherwise the part
+// covered is counted by the join.
 // Retention marks the hours it deleted from as dirty (`dependency_hours_dirty`); a dirty hour is recounted by
 // the join the first time a query covers it. Age retention marks the hour of its cutoff and the next one: a
 // call whose parent started more than an hour before the cutoff and whose child after it stays counted in
@@ -28,6 +30,7 @@ export interface DependencySpan {
 }
 
 interface Orphan {
+  parentSpanId: Buffer;
   hour: bigint;
   child: string;
 }
@@ -87,7 +90,7 @@ export class DependencyHours {
         rows: 'first',
       }),
       waiting: db.prepare(
-        'SELECT hour, child FROM dependency_orphans WHERE trace_id = ? AND parent_span_id = ?',
+        'SELECT parent_span_id AS parentSpanId, hour, child FROM dependency_orphans WHERE trace_id = ?',
         { bigInts: true },
       ),
       adopt: db.prepare('DELETE FROM dependency_orphans WHERE trace_id = ? AND parent_span_id = ?'),
@@ -125,8 +128,11 @@ export class DependencyHours {
   added(spans: DependencySpan[]): void {
     const s = this.stmts;
     const inBatch = new Map<string, string>();
+    const traces = new Map<string, Buffer>();
     for (const { span, service } of spans) {
-      inBatch.set(span.traceId.toString('latin1') + span.spanId.toString('latin1'), service);
+      const trace = span.traceId.toString('latin1');
+      inBatch.set(trace + span.spanId.toString('latin1'), service);
+      traces.set(trace, span.traceId);
     }
     const counts = new Map<string, { hour: bigint; parent: string; child: string; calls: number }>();
     const count = (hour: bigint, parent: string, child: string): void => {
@@ -136,20 +142,31 @@ export class DependencyHours {
       if (c) c.calls++;
       else counts.set(key, { hour, parent, child, calls: 1 });
     };
+    // Children that waited for a parent: one lookup per trace of the batch, matched in memory.
+    for (const traceId of traces.values()) {
+      const waiting = s.waiting!.all(traceId) as Orphan[];
+      if (waiting.length === 0) continue;
+      const trace = traceId.toString('latin1');
+      const adopted = new Set<string>();
+      for (const orphan of waiting) {
+        const parentKey = orphan.parentSpanId.toString('latin1');
+        const parent = inBatch.get(trace + parentKey);
+        if (parent === undefined) continue;
+        count(orphan.hour, parent, orphan.child);
+        if (!adopted.has(parentKey)) {
+          adopted.add(parentKey);
+          s.adopt!.run(traceId, orphan.parentSpanId);
+        }
+      }
+    }
     for (const { span, service } of spans) {
+      if (!span.parentSpanId) continue;
       const hour = span.startNs / hourNs;
-      if (span.parentSpanId) {
-        const parent =
-          inBatch.get(span.traceId.toString('latin1') + span.parentSpanId.toString('latin1')) ??
-          (s.parentService!.get(span.traceId, span.parentSpanId) as string | undefined);
-        if (parent !== undefined) count(hour, parent, service);
-        else s.orphan!.run(span.traceId, span.parentSpanId, span.spanId, hour, service);
-      }
-      const waiting = s.waiting!.all(span.traceId, span.spanId) as Orphan[];
-      if (waiting.length > 0) {
-        for (const orphan of waiting) count(orphan.hour, service, orphan.child);
-        s.adopt!.run(span.traceId, span.spanId);
-      }
+      const parent =
+        inBatch.get(span.traceId.toString('latin1') + span.parentSpanId.toString('latin1')) ??
+        (s.parentService!.get(span.traceId, span.parentSpanId) as string | undefined);
+      if (parent !== undefined) count(hour, parent, service);
+      else s.orphan!.run(span.traceId, span.parentSpanId, span.spanId, hour, service);
     }
     for (const c of counts.values()) s.add!.run(c.hour, c.parent, c.child, c.calls);
   }
@@ -205,12 +222,13 @@ export class DependencyHours {
   /** Calls from parent to child service among child spans starting in [startNs, endNs]. */
   count(startNs: bigint, endNs: bigint): DependencyCount[] {
     const totals = new Map<string, DependencyCount>();
-    const add = (rows: DependencyCount[]): void => {
+    const add = (rows: DependencyCount[], sign = 1): void => {
       for (const row of rows) {
         const key = `${row.parent}\0${row.child}`;
         const total = totals.get(key);
-        if (total) total.callCount += Number(row.callCount);
-        else totals.set(key, { parent: row.parent, child: row.child, callCount: Number(row.callCount) });
+        const calls = sign * Number(row.callCount);
+        if (total) total.callCount += calls;
+        else totals.set(key, { parent: row.parent, child: row.child, callCount: calls });
       }
     };
     let cursor = startNs;
@@ -220,15 +238,22 @@ export class DependencyHours {
       const hourEnd = hourStart + hourNs - 1n;
       const to = hourEnd < endNs ? hourEnd : endNs;
       if (this.dirty.has(hour)) this.recount(hour);
-      if (!this.anySpan(hourStart, cursor - 1n) && !this.anySpan(to + 1n, hourEnd)) {
+      const before = this.anySpan(hourStart, cursor - 1n);
+      const after = this.anySpan(to + 1n, hourEnd);
+      if (!before && !after) {
         add(this.stmts.stored!.all(hour) as DependencyCount[]);
+      } else if (to - cursor > hourNs / 2n) {
+        // Most of the hour: its row set less the calls of the parts left out (each exact, both by the join).
+        add(this.stmts.stored!.all(hour) as DependencyCount[]);
+        if (before) add(this.stmts.live!.all(hourStart, cursor - 1n) as DependencyCount[], -1);
+        if (after) add(this.stmts.live!.all(to + 1n, hourEnd) as DependencyCount[], -1);
       } else {
         add(this.stmts.live!.all(cursor, to) as DependencyCount[]);
       }
       cursor = hourEnd + 1n;
     }
-    return [...totals.values()].sort(
-      (a, b) => a.parent.localeCompare(b.parent) || a.child.localeCompare(b.child),
-    );
+    return [...totals.values()]
+      .filter((t) => t.callCount > 0)
+      .sort((a, b) => a.parent.localeCompare(b.parent) || a.child.localeCompare(b.child));
   }
 }

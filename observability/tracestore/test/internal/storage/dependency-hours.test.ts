@@ -46,6 +46,9 @@ const windows: [bigint, bigint][] = [
   [hour0 + hourNs - 1n, hour0 + hourNs + 1n],
   [hour0 + 59n * minute, hour0 + 61n * minute],
   [hour0 - hourNs, hour0 + 10n * hourNs],
+  [hour0 + 5n * minute, hour0 + 2n * hourNs + 55n * minute],
+  [hour0 + 5n * minute, hour0 + 2n * hourNs + 31n * minute],
+  [hour0 + 90n * minute + 1n, hour0 + 2n * hourNs + 31n * minute],
 ];
 
 function assertSameAsScan(store: SpanStore): void {
