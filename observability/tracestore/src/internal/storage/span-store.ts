@@ -382,7 +382,7 @@ export class SpanStore {
   /** Stores a batch in one transaction: all of it, or (on error) none of it. */
   ingest(batch: IngestBatch): IngestResult {
     if (batch.spans.length === 0) return { stored: [], duplicates: 0, dropped: 0, droppedTraceIds: [] };
-    return this.ingestTx(batch);
+    return this.rollingBack(() => this.ingestTx(batch));
   }
 
   /**
@@ -390,7 +390,22 @@ export class SpanStore {
    * stored or none is; callers that must isolate a failing batch retry them one by one with `ingest`.
    */
   ingestMany(batches: IngestBatch[]): IngestResult[] {
-    return this.ingestManyTx(batches);
+    return this.rollingBack(() => this.ingestManyTx(batches));
+  }
+
+  /**
+   * Runs a write transaction; when it fails (and rolled back), forgets the ids and operations cached while it
+   * ran: they name rows that were never committed, and a later write must insert them again.
+   */
+  private rollingBack<T>(tx: () => T): T {
+    try {
+      return tx();
+    } catch (error) {
+      this.resourceIds.clear();
+      this.scopeIds.clear();
+      this.knownOperations.clear();
+      throw error;
+    }
   }
 
   private resource(id: number): StoredResource {
