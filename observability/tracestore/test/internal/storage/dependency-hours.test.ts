@@ -149,7 +149,7 @@ describe('DependencyHours', () => {
     createSchema(store.db);
     assert.deepEqual(store.dependencies(hour0, hour0 + 3n * hourNs), expected);
     assert.equal(store.db.prepare('SELECT count(*) FROM dependency_orphans', { rows: 'first' }).get(), 1);
-    assert.equal(store.db.pragma('user_version', { simple: true }), 2);
+    assert.equal(store.db.pragma('user_version', { simple: true }), 3);
     store.close();
   });
 });
