@@ -12,6 +12,7 @@
 //   npm run bench -w bench/tracestore                    # 1,000,000 spans, 2 rounds
 //   BENCH_SPANS=200000 BENCH_ROUNDS=3 npm run bench -w bench/tracestore
 //   BENCH_SYNCHRONOUS=NORMAL npm run bench -w bench/tracestore # durable against crashes, not power loss
+//   BENCH_DRIVERS=better-sqlite3 npm run bench -w bench/tracestore # one driver only
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -35,7 +36,7 @@ import {
   processCpuSeconds,
   processRssBytes,
 } from '@opsight/bench-sqlite-drivers';
-import type { SqliteDriverName } from '@opsight/sqlite';
+import { parseSqliteDriver, type SqliteDriverName } from '@opsight/sqlite';
 import { encodeRequest, type GeneratedTrace, generateTrace } from './raw-generator.js';
 
 const totalSpans = Number(process.env.BENCH_SPANS ?? 1_000_000);
@@ -45,6 +46,7 @@ const spansPerTrace = 10;
 const tracesPerRequest = 50; // 500 spans per request, close to the SDK's default batch of 512
 const concurrency = 4;
 const synchronous = process.env.BENCH_SYNCHRONOUS ?? 'FULL';
+const onlyDrivers = process.env.BENCH_DRIVERS?.split(',').map((d) => parseSqliteDriver(d.trim()));
 
 function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -214,13 +216,12 @@ async function runOnce(
     const search = await timeGets(
       Array.from({ length: 50 }, (_, i) => searchUrl(services[i % services.length]!)),
     );
-    const endMs = w.nowNs / 1_000_000n;
-    const dependencies = await timeGets(
-      Array.from(
-        { length: 3 },
-        () => `http://${store.query}/api/dependencies?endTs=${endMs}&lookback=86400000`,
-      ),
-    );
+    // As the Jaeger UI asks: the 24 h ending at the moment of the query.
+    const dependencies: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const url = `http://${store.query}/api/dependencies?endTs=${Date.now()}&lookback=86400000`;
+      dependencies.push(...(await timeGets([url])));
+    }
     const atLeast = (n: number) => (v: number) => v >= n;
     const atMost = (n: number) => (v: number) => v <= n;
     record(
@@ -228,8 +229,8 @@ async function runOnce(
         name: 'OTLP ingest, raw protobuf generator',
         better: 'higher',
         format: rate,
-        target: '≥ 20000 spans/s',
-        meets: atLeast(20000),
+        target: '≥ 50000 spans/s',
+        meets: atLeast(50000),
       },
       rawRate,
     );
@@ -279,7 +280,9 @@ async function runOnce(
       {
         name: `dependencies over 24 h (all ${totalSpans} spans), p50`,
         better: 'lower',
-        format: (v) => `${v.toFixed(0)} ms`,
+        format: ms2,
+        target: '≤ 50 ms',
+        meets: atMost(50),
       },
       percentile(dependencies, 50),
     );
@@ -310,7 +313,7 @@ async function main(): Promise<void> {
     };
     const c = new DriverComparison();
     for (let round = 0; round < rounds; round++) {
-      for (const driver of driversInRound(round)) {
+      for (const driver of driversInRound(round).filter((d) => !onlyDrivers || onlyDrivers.includes(d))) {
         console.log(`round ${round + 1}/${rounds}: ${driver}: filling the store, exporting, querying…`);
         await runOnce(driver, w, join(dir, `data-${round}-${driver.replace(':', '-')}`), c);
       }

@@ -23,6 +23,10 @@ export const tracestoreWorkload: WorkloadDescriptor = {
     'retention-age': { description: 'Delete traces older than this (Go duration)' },
     'retention-bytes': { description: 'Size budget, bytes' },
     'max-spans-per-trace': { description: 'Spans kept per trace' },
+    'max-analysis-spans': {
+      description: 'Spans of one trace the analysis covers (the first by start time)',
+      default: '10000',
+    },
     'auth-tokens-file': {
       description: 'Tenancy by token: one "<tenant> <token>" per line, re-read on change',
     },

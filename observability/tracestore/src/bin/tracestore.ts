@@ -3,7 +3,8 @@ import { parseArgs } from 'node:util';
 // Command line entry of the trace store, as the supervisor runs it:
 //   tracestore --data-dir var/data/tracestore [--otlp-http 127.0.0.1:4318] [--otlp-grpc 127.0.0.1:4317]
 //              [--query 127.0.0.1:16686] [--synchronous FULL|NORMAL] [--retention-age 168h]
-//              [--retention-bytes 2147483648] [--max-spans-per-trace 10000] [--auth-tokens-file FILE]
+//              [--retention-bytes 2147483648] [--max-spans-per-trace 10000] [--max-analysis-spans 10000]
+//              [--auth-tokens-file FILE]
 //              [--sqlite-driver better-sqlite3|node:sqlite]
 // A listener set to "off" is not started. --auth-tokens-file turns on tenancy by token (one "<tenant> <token>"
 // per line, see @opsight/tenant-auth; re-read when it changes, so tokens rotate without a restart; a malformed
@@ -17,7 +18,7 @@ import { TraceStoreServer } from '../internal/trace-store-server.js';
 const usage =
   'usage: tracestore --data-dir DIR [--otlp-http HOST:PORT|off] [--otlp-grpc HOST:PORT|off] [--query HOST:PORT|off] ' +
   '[--synchronous FULL|NORMAL] [--retention-age DURATION] [--retention-bytes BYTES] [--max-spans-per-trace N] ' +
-  '[--auth-tokens-file FILE] [--sqlite-driver better-sqlite3|node:sqlite]';
+  '[--max-analysis-spans N] [--auth-tokens-file FILE] [--sqlite-driver better-sqlite3|node:sqlite]';
 
 function listener(value: string | undefined, fallback: string): string | null {
   if (value === 'off') return null;
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
       'retention-age': { type: 'string' },
       'retention-bytes': { type: 'string' },
       'max-spans-per-trace': { type: 'string' },
+      'max-analysis-spans': { type: 'string' },
       'auth-tokens-file': { type: 'string' },
       'sqlite-driver': { type: 'string' },
       help: { type: 'boolean' },
@@ -57,6 +59,9 @@ async function main(): Promise<void> {
   const maxSpans = values['max-spans-per-trace'] ? Number(values['max-spans-per-trace']) : undefined;
   if (maxSpans !== undefined && !(Number.isSafeInteger(maxSpans) && maxSpans > 0))
     throw new Error('--max-spans-per-trace must be a positive integer');
+  const maxAnalysis = values['max-analysis-spans'] ? Number(values['max-analysis-spans']) : undefined;
+  if (maxAnalysis !== undefined && !(Number.isSafeInteger(maxAnalysis) && maxAnalysis > 0))
+    throw new Error('--max-analysis-spans must be a positive integer');
   const sqliteDriver = values['sqlite-driver'] ? parseSqliteDriver(values['sqlite-driver']) : undefined;
   const tokensFile = values['auth-tokens-file'];
   const tenantAuth = tokensFile ? new TokensFile(tokensFile) : undefined;
@@ -69,6 +74,7 @@ async function main(): Promise<void> {
     sqliteDriver,
     retention: { maxAgeMs: ageNs ? Number(ageNs / 1_000_000n) : undefined, maxBytes: bytes },
     maxSpansPerTrace: maxSpans,
+    maxAnalysisSpans: maxAnalysis,
     bearerToken: process.env.TRACESTORE_BEARER_TOKEN || undefined,
     tenantAuth,
   });

@@ -57,6 +57,8 @@ export interface TraceStoreServerOptions {
   maxRequestBytes?: number;
   /** Most spans stored per trace; more are dropped and counted (see SpanStoreOptions). @default 10000 */
   maxSpansPerTrace?: number;
+  /** Most spans of one trace the console's analysis covers (see QueryServerOptions). @default 10000 */
+  maxAnalysisSpans?: number;
   /** Retry-After of the 503 answered when a commit fails (full disk), in seconds. @default 5 */
   retryAfterSeconds?: number;
   /**
@@ -220,6 +222,7 @@ export class TraceStoreServer {
         registry: this.registry,
         isReady: () => this.ready,
         logError: options.logError,
+        maxAnalysisSpans: options.maxAnalysisSpans,
       });
       await this.queryApp.listen({ host, port });
       this.addresses.query = `${host}:${(this.queryApp.server.address() as { port: number }).port}`;

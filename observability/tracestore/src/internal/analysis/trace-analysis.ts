@@ -1,5 +1,7 @@
 // What a console shows for one trace: the span tree in display order (depth, parent, missing parents), the
 // critical path, and the service calls inside the trace. Times are Unix nanoseconds as decimal strings.
+// The analysis is bounded: a trace with more spans than the cap is analysed on its first spans by start time
+// (the store reads no more than that), and the answer says so (`truncated`, and a warning).
 import { int64ToBigInt } from '@opsight/contracts/codecs';
 import type { DecodedTrace } from '../query/decoded-trace.js';
 import { jaegerTraceId } from '../query/jaeger-json.js';
@@ -23,9 +25,17 @@ export interface AnalyzedSpan {
   criticalNanos: string;
 }
 
+/** Most spans of one trace that an analysis covers. @default 10000 */
+export const defaultMaxAnalysisSpans = 10_000;
+
 export interface TraceAnalysis {
   traceID: string;
+  /** Spans of the trace as stored. */
   spanCount: number;
+  /** Spans analysed: all of them, or the first `maxSpans` by start time when `truncated`. */
+  analyzedSpanCount: number;
+  /** Whether the trace has more spans than the analysis covers. */
+  truncated: boolean;
   services: string[];
   startTimeUnixNano: string;
   durationNanos: string;
@@ -40,7 +50,7 @@ export interface TraceAnalysis {
     endTimeUnixNano: string;
   }[];
   dependencies: ServiceEdge[];
-  /** As the trace's Jaeger `warnings`: spans dropped over the per-trace limit. */
+  /** As the trace's Jaeger `warnings` (spans dropped over the per-trace limit), and the truncation. */
   warnings: string[];
 }
 
@@ -48,8 +58,13 @@ interface Input extends TreeSpanInput {
   statusCode: number;
 }
 
-export function analyzeTrace(trace: DecodedTrace): TraceAnalysis {
-  const inputs: Input[] = trace.spans.map(({ stored, message }) => {
+function byStartNs(a: Input, b: Input): number {
+  return a.startNs < b.startNs ? -1 : a.startNs > b.startNs ? 1 : 0;
+}
+
+/** Analyses the trace on its first `maxSpans` spans by start time. */
+export function analyzeTrace(trace: DecodedTrace, maxSpans = defaultMaxAnalysisSpans): TraceAnalysis {
+  const all: Input[] = trace.spans.map(({ stored, message }) => {
     const startNs = int64ToBigInt(message.startTimeUnixNano);
     return {
       spanId: stored.spanId.toString('hex'),
@@ -61,6 +76,9 @@ export function analyzeTrace(trace: DecodedTrace): TraceAnalysis {
       statusCode: stored.statusCode,
     };
   });
+  const spanCount = Math.max(trace.storedSpans, all.length);
+  const inputs = all.length > maxSpans ? all.sort(byStartNs).slice(0, maxSpans) : all;
+  const truncated = inputs.length < spanCount;
   const tree = buildSpanTree(inputs);
   const path = criticalPath(tree.roots);
   const critical = new Map<string, bigint>();
@@ -94,7 +112,9 @@ export function analyzeTrace(trace: DecodedTrace): TraceAnalysis {
   }
   return {
     traceID: jaegerTraceId(trace.traceId).padStart(32, '0'),
-    spanCount: inputs.length,
+    spanCount,
+    analyzedSpanCount: inputs.length,
+    truncated,
     services: [...new Set(inputs.map((s) => s.service))].sort(),
     startTimeUnixNano: start.toString(),
     durationNanos: (end - start).toString(),
@@ -108,6 +128,11 @@ export function analyzeTrace(trace: DecodedTrace): TraceAnalysis {
       endTimeUnixNano: s.endNs.toString(),
     })),
     dependencies: serviceGraph(inputs),
-    warnings: [...trace.warnings],
+    warnings: truncated
+      ? [
+          ...trace.warnings,
+          `analysis truncated: the first ${inputs.length} of ${spanCount} spans by start time were analysed (--max-analysis-spans)`,
+        ]
+      : [...trace.warnings],
   };
 }

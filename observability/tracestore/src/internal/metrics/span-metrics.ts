@@ -36,16 +36,26 @@ export class SpanMetrics {
     });
   }
 
+  /** Counts the newly stored spans of a batch: one label lookup per distinct series of the batch. */
   record(batch: IngestBatch, spans: IngestSpan[]): void {
+    const series = new Map<string, IngestSpan[]>();
     for (const span of spans) {
+      const key = `${span.resourceIndex}\0${span.name}\0${span.kind}\0${span.statusCode}`;
+      const group = series.get(key);
+      if (group) group.push(span);
+      else series.set(key, [span]);
+    }
+    for (const group of series.values()) {
+      const first = group[0]!;
       const labels = {
-        service_name: batch.resources[span.resourceIndex]!.serviceName,
-        span_name: span.name,
-        span_kind: spanKindNames[span.kind] ?? 'SPAN_KIND_UNSPECIFIED',
-        status_code: statusCodeNames[span.statusCode] ?? 'STATUS_CODE_UNSET',
+        service_name: batch.resources[first.resourceIndex]!.serviceName,
+        span_name: first.name,
+        span_kind: spanKindNames[first.kind] ?? 'SPAN_KIND_UNSPECIFIED',
+        status_code: statusCodeNames[first.statusCode] ?? 'STATUS_CODE_UNSET',
       };
-      this.calls.inc(labels);
-      this.duration.observe(labels, Number(span.endNs - span.startNs) / 1e9);
+      this.calls.labels(labels).inc(group.length);
+      const duration = this.duration.labels(labels);
+      for (const span of group) duration.observe(Number(span.endNs - span.startNs) / 1e9);
     }
   }
 }

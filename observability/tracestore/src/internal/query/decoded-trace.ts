@@ -13,6 +13,8 @@ export interface DecodedTrace {
   spans: DecodedSpan[];
   resources: Map<number, { service: string; message: ResourceMessage; schemaUrl: string }>;
   scopes: Map<number, { message: ScopeMessage; schemaUrl: string }>;
+  /** Spans of the trace stored and readable; more than `spans` when the trace was read with a limit. */
+  storedSpans: number;
   /** Warnings about the trace as stored (spans dropped over the per-trace limit). */
   warnings: string[];
 }
@@ -37,5 +39,12 @@ export function decodeTrace(trace: StoredTrace): DecodedTrace {
     stored,
     message: otlpTypes.span.decode(stored.data) as unknown as SpanMessage,
   }));
-  return { traceId: trace.traceId, spans, resources, scopes, warnings: [...trace.warnings] };
+  return {
+    traceId: trace.traceId,
+    spans,
+    resources,
+    scopes,
+    storedSpans: trace.storedSpans,
+    warnings: [...trace.warnings],
+  };
 }

@@ -9,7 +9,7 @@ import { type ErrorLog, errorFields, installFastifyGuard, stderrErrorLog } from 
 import { AdminEndpoints, fastifyAdmin } from '@opsight/telemetry/admin';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
-import { analyzeTrace } from '../analysis/trace-analysis.js';
+import { analyzeTrace, defaultMaxAnalysisSpans } from '../analysis/trace-analysis.js';
 import { TraceStoreError } from '../error-codes.js';
 import type { SpanStore, TraceQuery } from '../storage/span-store.js';
 import { type DecodedTrace, decodeTrace } from './decoded-trace.js';
@@ -27,6 +27,11 @@ export interface QueryServerOptions {
   isReady: () => boolean;
   /** Where an unexpected failure's error goes (its answer says only INTERNAL_ERROR). @default stderrErrorLog */
   logError?: ErrorLog;
+  /**
+   * Most spans of one trace the console's analysis covers: a larger trace is analysed on its first spans by
+   * start time, and the answer says `truncated`. @default 10000 (defaultMaxAnalysisSpans)
+   */
+  maxAnalysisSpans?: number;
 }
 
 type Query = Record<string, string | string[] | undefined>;
@@ -145,6 +150,7 @@ export function createQueryServer(options: QueryServerOptions): FastifyInstance 
   /** The store of the request's tenant, decided once in the onRequest hook. */
   const storeOf = (request: FastifyRequest): SpanStore => options.storeFor(tenants.get(request)!);
 
+  const maxAnalysisSpans = options.maxAnalysisSpans ?? defaultMaxAnalysisSpans;
   const loadTrace = (store: SpanStore, traceId: Buffer): DecodedTrace | null => {
     const stored = store.getTrace(traceId);
     return stored ? decodeTrace(stored) : null;
@@ -322,9 +328,9 @@ export function createQueryServer(options: QueryServerOptions): FastifyInstance 
 
   // Console.
   app.get<{ Params: { id: string } }>('/api/opsight/traces/:id/analysis', async (request) => {
-    const trace = loadTrace(storeOf(request), parseTraceId(request.params.id));
-    if (!trace) throw new TraceStoreError('TRACE_NOT_FOUND', 'trace not found', 'traceID');
-    return analyzeTrace(trace);
+    const stored = storeOf(request).getTrace(parseTraceId(request.params.id), maxAnalysisSpans);
+    if (!stored) throw new TraceStoreError('TRACE_NOT_FOUND', 'trace not found', 'traceID');
+    return analyzeTrace(decodeTrace(stored), maxAnalysisSpans);
   });
   return app;
 }

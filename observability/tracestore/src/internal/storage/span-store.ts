@@ -81,6 +81,8 @@ export interface StoredScope {
 export interface StoredTrace {
   traceId: Buffer;
   spans: StoredSpan[];
+  /** Spans of this trace stored and readable (at most `maxSpansPerTrace`); more than `spans` when read with a limit. */
+  storedSpans: number;
   /** Spans of this trace dropped at ingest because the trace was at the per-trace limit. */
   droppedSpans: number;
   /** What a reader must know about this trace (spans dropped), as Jaeger's trace `warnings`. */
@@ -364,13 +366,9 @@ export class SpanStore {
       }
     }
     if (stored.length > 0) {
-      let min = stored[0]!.startNs;
-      let max = min;
-      for (const span of stored) {
-        if (span.startNs < min) min = span.startNs;
-        if (span.startNs > max) max = span.startNs;
-      }
-      this.dependencyHours.invalidate(min, max);
+      this.dependencyHours.added(
+        stored.map((span) => ({ span, service: batch.resources[span.resourceIndex]!.serviceName })),
+      );
     }
     const droppedTraceIds: Buffer[] = [];
     for (const count of counts.values()) {
@@ -384,7 +382,7 @@ export class SpanStore {
   /** Stores a batch in one transaction: all of it, or (on error) none of it. */
   ingest(batch: IngestBatch): IngestResult {
     if (batch.spans.length === 0) return { stored: [], duplicates: 0, dropped: 0, droppedTraceIds: [] };
-    return this.ingestTx(batch);
+    return this.rollingBack(() => this.ingestTx(batch));
   }
 
   /**
@@ -392,7 +390,22 @@ export class SpanStore {
    * stored or none is; callers that must isolate a failing batch retry them one by one with `ingest`.
    */
   ingestMany(batches: IngestBatch[]): IngestResult[] {
-    return this.ingestManyTx(batches);
+    return this.rollingBack(() => this.ingestManyTx(batches));
+  }
+
+  /**
+   * Runs a write transaction; when it fails (and rolled back), forgets the ids and operations cached while it
+   * ran: they name rows that were never committed, and a later write must insert them again.
+   */
+  private rollingBack<T>(tx: () => T): T {
+    try {
+      return tx();
+    } catch (error) {
+      this.resourceIds.clear();
+      this.scopeIds.clear();
+      this.knownOperations.clear();
+      throw error;
+    }
   }
 
   private resource(id: number): StoredResource {
@@ -423,17 +436,21 @@ export class SpanStore {
   }
 
   /**
-   * The stored spans of a trace (late spans included), at most `maxSpansPerTrace` of them, or null when none
-   * is stored.
+   * The stored spans of a trace (late spans included) in start-time order, at most `maxSpansPerTrace` of them
+   * and at most `limit` (the first by start time), or null when none is stored.
    */
-  getTrace(traceId: Buffer): StoredTrace | null {
-    const rows = this.stmts.traceSpans.all(traceId, this.maxSpansPerTrace) as SpanRow[];
+  getTrace(traceId: Buffer, limit = this.maxSpansPerTrace): StoredTrace | null {
+    const max = Math.min(limit, this.maxSpansPerTrace);
+    const rows = this.stmts.traceSpans.all(traceId, max) as SpanRow[];
     if (rows.length === 0) return null;
     const counts = this.stmts.traceCount.get(traceId) as { spans: number; dropped: number } | undefined;
+    const stored = Math.max(rows.length, counts?.spans ?? 0);
+    const readable = rows.length < max ? rows.length : Math.min(stored, this.maxSpansPerTrace);
     const trace: StoredTrace = {
       traceId,
       spans: rows.map(rowToSpan),
-      droppedSpans: (counts?.dropped ?? 0) + Math.max(0, (counts?.spans ?? 0) - rows.length),
+      storedSpans: readable,
+      droppedSpans: (counts?.dropped ?? 0) + stored - readable,
       warnings: [],
       resources: new Map(),
       scopes: new Map(),
@@ -520,8 +537,8 @@ export class SpanStore {
   }
 
   /** Calls between services: a child span whose parent span belongs to another service, within the window. */
-  dependencies(startNs: bigint, endNs: bigint, nowNs = BigInt(Date.now()) * 1_000_000n): Dependency[] {
-    return this.dependencyHours.count(startNs, endNs, nowNs);
+  dependencies(startNs: bigint, endNs: bigint): Dependency[] {
+    return this.dependencyHours.count(startNs, endNs);
   }
 
   /** Number of stored spans. */
@@ -552,8 +569,8 @@ export class SpanStore {
       stmts.markOldestTraces.run(n);
       const range = stmts.doomedRange.get() as { min: bigint | null; max: bigint | null };
       const deleted = stmts.deleteDoomed.run().changes;
+      if (range.min !== null && range.max !== null) this.dependencyHours.deletedTraces(range.min, range.max);
       stmts.clearDoomed.run();
-      if (range.min !== null && range.max !== null) this.dependencyHours.invalidate(range.min, range.max);
       return deleted;
     })();
   }
@@ -571,7 +588,7 @@ export class SpanStore {
       deleted += n;
       if (n < 5000) break;
     }
-    if (deleted > 0 && oldest !== null) this.dependencyHours.invalidate(oldest, cutoff);
+    if (deleted > 0 && oldest !== null) this.dependencyHours.deletedBefore(cutoff);
     for (let used = this.usedBytes(); used > this.retention.maxBytes; used = this.usedBytes()) {
       const count = this.spanCount();
       if (count === 0) break;

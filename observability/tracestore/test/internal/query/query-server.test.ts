@@ -100,13 +100,18 @@ function request() {
   };
 }
 
-async function start(t: { after: (fn: () => Promise<void>) => void }, bearerToken?: string) {
+async function start(
+  t: { after: (fn: () => Promise<void>) => void },
+  bearerToken?: string,
+  maxAnalysisSpans?: number,
+) {
   const server = await TraceStoreServer.start({
     dataDir: ':memory:',
     otlpHttp: null,
     otlpGrpc: null,
     query: '127.0.0.1:0',
     bearerToken,
+    maxAnalysisSpans,
   });
   t.after(() => server.close());
   server.ingester.export(Buffer.from(JSON.stringify(request())), 'json', 'test');
@@ -325,6 +330,15 @@ describe('query API', () => {
         ['7e8aa5a2d2c872e8', 3],
       ],
     );
+    assert.deepEqual(
+      [
+        analysis.body.spanCount,
+        analysis.body.analyzedSpanCount,
+        analysis.body.truncated,
+        analysis.body.warnings,
+      ],
+      [4, 4, false, []],
+    );
     const metrics = await get('/metrics');
     assert.match(
       metrics.text,
@@ -336,6 +350,27 @@ describe('query API', () => {
     );
     assert.match(metrics.text, /tracestore_stored_spans 4/);
     for (const path of ['/ready', '/readyz', '/healthz']) assert.equal((await get(path)).status, 200, path);
+  });
+
+  it('analyses a trace over --max-analysis-spans on its first spans by start time and says so', async (t) => {
+    const { get } = await start(t, undefined, 2);
+    const analysis = await get(`/api/opsight/traces/${traceId}/analysis`);
+    assert.equal(analysis.status, 200);
+    assert.deepEqual(
+      [analysis.body.spanCount, analysis.body.analyzedSpanCount, analysis.body.truncated],
+      [4, 2, true],
+    );
+    assert.deepEqual(
+      (analysis.body.spans as { spanID: string }[]).map((s) => s.spanID),
+      ['051581bf3cb55c13', '5e8aa5a2d2c872e8'],
+    );
+    assert.match(
+      String((analysis.body.warnings as string[])[0]),
+      /^analysis truncated: the first 2 of 4 spans by start time were analysed/,
+    );
+    // The Jaeger API still answers the whole trace.
+    const jaeger = await get(`/api/traces/${traceId}`);
+    assert.equal((jaeger.body.data as { spans: unknown[] }[])[0]!.spans.length, 4);
   });
 
   it('answers errors with Jaeger envelopes, stable codes and the offending field', async (t) => {
