@@ -257,7 +257,9 @@ export class QueryEngine {
     }
     for (const stream of this.matchStreams(ctx.tenant, sel.matchers, from, to)) {
       await ctx.checkpoint();
-      this.storage.forEachInRange(stream, from, to, contains, (ts, line, meta) => fn(stream, ts, line, meta));
+      this.storage.forEachInRange(stream, { from, to, contains }, (ts, line, meta) =>
+        fn(stream, ts, line, meta),
+      );
     }
   }
 

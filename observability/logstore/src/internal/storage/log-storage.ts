@@ -25,6 +25,7 @@ import {
 import { fingerprint, formatLabels, type Labels } from '../labels.js';
 import { type ChunkEntry, decodeChunk, encodeChunk } from './chunk-codec.js';
 import { lineHash } from './line-hash.js';
+import type { FieldBound, ScanStats } from './scan-stats.js';
 
 /**
  * The trace index is partitioned by 1-minute buckets of entry time, then keyed by a hash of the
@@ -99,7 +100,14 @@ export interface ScanOptions {
   direction: 'forward' | 'backward';
   /** Substrings every line must contain (pushed down to SQLite as instr()). */
   contains?: string[];
+  /** Bounds on JSON fields entries must satisfy: a hint, see {@link FieldBound}. */
+  fieldBounds?: FieldBound[];
+  /** Counters this read adds to. */
+  stats?: ScanStats;
 }
+
+/** A read of a stream in a time range, in time order, for metric queries (see forEachInRange). */
+export type RangeReadOptions = Omit<ScanOptions, 'direction'>;
 
 export class LogStorage {
   readonly db: SqliteDatabase;
@@ -226,9 +234,21 @@ export class LogStorage {
   }
 
   /** The entries of the chunks overlapping [from, to) that fall in it, oldest first. */
-  private chunkEntries(streamId: number, from: bigint, to: bigint, contains: string[] = []): ChunkEntry[] {
+  private chunkEntries(
+    streamId: number,
+    from: bigint,
+    to: bigint,
+    contains: string[] = [],
+    stats?: ScanStats,
+  ): ChunkEntry[] {
     const out: ChunkEntry[] = [];
     for (const c of this.chunksIn(streamId, from, to)) {
+      if (stats) {
+        stats.chunksDecoded++;
+        stats.compressedBytes += c.data.length;
+        stats.decompressedBytes += c.raw_bytes;
+        stats.decompressedLines += c.entries;
+      }
       for (const e of decodeChunk(c.data, contains)) if (e.ts >= from && e.ts < to) out.push(e);
     }
     return out;
@@ -387,7 +407,7 @@ export class LogStorage {
   *scanStream(stream: StreamInfo, opts: ScanOptions): Generator<ScannedEntry> {
     const forward = opts.direction === 'forward';
     const sealed = () => {
-      const es = this.chunkEntries(stream.id, opts.from, opts.to, opts.contains);
+      const es = this.chunkEntries(stream.id, opts.from, opts.to, opts.contains, opts.stats);
       if (!forward) es.reverse();
       return es.map((e) => {
         const entry: ScannedEntry = { stream, ts: e.ts, line: e.line };
@@ -418,8 +438,11 @@ export class LogStorage {
     });
     let size = SCAN_FIRST_PAGE_ROWS;
     let rows = first.all(stream.id, opts.from, opts.to, ...contains, size) as PageRow[];
+    const stats = opts.stats;
     while (rows.length > 0) {
+      if (stats) stats.headRows += rows.length;
       for (const row of rows) {
+        if (stats) stats.headBytes += row[2].length;
         const entry: ScannedEntry = { stream, ts: row[0], line: row[2] };
         if (row[3] !== null) entry.metadata = JSON.parse(row[3]) as Labels;
         yield entry;
@@ -437,12 +460,12 @@ export class LogStorage {
    */
   forEachInRange(
     stream: StreamInfo,
-    from: bigint,
-    to: bigint,
-    contains: string[],
+    opts: RangeReadOptions,
     fn: (ts: bigint, line: string, meta: string | null) => void,
   ): void {
-    for (const e of this.chunkEntries(stream.id, from, to, contains)) fn(e.ts, e.line, e.meta);
+    const { from, to, stats } = opts;
+    const contains = opts.contains ?? [];
+    for (const e of this.chunkEntries(stream.id, from, to, contains, stats)) fn(e.ts, e.line, e.meta);
     const extra = contains.map(() => ' AND instr(line, ?) > 0').join('');
     const stmt = this.db.prepare(
       `SELECT ts, line, meta FROM entries WHERE stream_id = ? AND ts >= ? AND ts < ?${extra} ORDER BY ts, h`,
@@ -451,12 +474,16 @@ export class LogStorage {
     for (const row of stmt.iterate(stream.id, from, to, ...contains) as IterableIterator<
       [bigint, string, string | null]
     >) {
+      if (stats) {
+        stats.headRows++;
+        stats.headBytes += row[1].length;
+      }
       fn(row[0], row[1], row[2]);
     }
   }
 
   /** Entries whose `trace_id` structured metadata equals `traceId`, from the trace index. */
-  byTraceId(tenant: string, traceId: string, from: bigint, to: bigint): ScannedEntry[] {
+  byTraceId(tenant: string, traceId: string, from: bigint, to: bigint, stats?: ScanStats): ScannedEntry[] {
     // LEFT JOIN: an entry that is no longer a row has been sealed into a chunk.
     const stmt = this.db.prepare(
       `SELECT t.stream_id AS sid, t.ts AS ts, t.h AS h, e.line AS line, e.meta AS meta
@@ -513,6 +540,7 @@ export class LogStorage {
         // The index is keyed by a hash of the trace id: keep exact matches only.
         if (metadata.trace_id !== traceId) continue;
         out.push({ stream, ts: r.ts, line: r.line, metadata });
+        if (stats) stats.indexHits++;
       }
     }
     return out;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { LogStorage, type ScanOptions } from '../../../src/internal/storage/log-storage.js';
+import { newScanStats } from '../../../src/internal/storage/scan-stats.js';
 
 const dirs: string[] = [];
 after(() => {
@@ -196,7 +197,7 @@ test('sealing moves old entries into compressed chunks; scans, trace lookups, co
     [901n, 902n, 903n, 904n],
   );
   const seen: bigint[] = [];
-  s.forEachInRange(st, 0n, 1n << 62n, [], (ts) => seen.push(ts));
+  s.forEachInRange(st, { from: 0n, to: 1n << 62n }, (ts) => seen.push(ts));
   assert.deepEqual(
     seen,
     before.map((e) => e.ts),
@@ -222,4 +223,30 @@ test('sealing moves old entries into compressed chunks; scans, trace lookups, co
   assert.equal(r.byTraceId('t', 'trace-100', 0n, 1n << 62n).length, 0);
   assert.equal(r.byTraceId('t', 'trace-300', 0n, 1n << 62n).length, 1);
   r.close();
+});
+
+test('a read counts the head rows and the sealed chunks it decodes into its stats', () => {
+  const s = new LogStorage({ dataDir: ':memory:' });
+  const entries = Array.from({ length: 300 }, (_, i) => ({
+    ts: BigInt(i + 1),
+    line: `{"level":"INFO","msg":"request served","path":"/v1/chat","n":${i}}`,
+  }));
+  s.append('t', [{ labels: { app: 'a' }, entries }]);
+  // Everything more than 100 ns behind the newest entry is sealed: 199 entries in one chunk.
+  assert.equal(s.seal(100n, 1), 199);
+  const stream = s.streams('t')[0]!;
+  const stats = newScanStats();
+  const read = [...s.scanStream(stream, { ...all, stats })];
+  assert.equal(read.length, 300);
+  assert.equal(stats.chunksDecoded, 1);
+  assert.equal(stats.decompressedLines, 199);
+  assert.ok(stats.compressedBytes > 0 && stats.compressedBytes < stats.decompressedBytes);
+  assert.equal(stats.headRows, 101);
+  const ranged = newScanStats();
+  let n = 0;
+  s.forEachInRange(stream, { from: 250n, to: 1n << 62n, stats: ranged }, () => n++);
+  assert.equal(n, 51);
+  assert.equal(ranged.chunksDecoded, 0, 'the chunk ends before the range');
+  assert.equal(ranged.headRows, 51);
+  s.close();
 });
