@@ -28,7 +28,8 @@ export const logstoreWorkload: WorkloadDescriptor = {
     limit: { description: 'A per-tenant limit, name=value', multiple: true },
     'sqlite-driver': { description: 'better-sqlite3 or node:sqlite' },
     'query-workers': {
-      description: 'Worker threads that run queries (default: cores less one, at least 1; 0: the main thread)',
+      description:
+        'Worker threads that run queries (default: cores less one, at least 1; 0: the main thread)',
     },
   },
   env: { ...HTTP_GUARD_ENV },
