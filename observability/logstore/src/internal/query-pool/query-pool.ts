@@ -209,6 +209,7 @@ export class QueryPool {
     let graceTimer: NodeJS.Timeout | undefined;
     // Past the grace period the worker is given up: terminated, and the query answered as stopped.
     const giveUp = (error: Error) => {
+      if (graceTimer) return;
       graceTimer = setTimeout(() => {
         if (slot.job !== job) return;
         this.replace(slot);
@@ -229,7 +230,8 @@ export class QueryPool {
       clearTimeout(graceTimer);
       stop.signal?.removeEventListener('abort', onAbort);
     };
-    slot.worker.postMessage(request);
+    // The bounds are the query's own copy: moved, not copied.
+    slot.worker.postMessage(request, request.bounds ? [request.bounds.buffer as ArrayBuffer] : []);
   }
 
   private answer(slot: Slot, reply: QueryReply): void {
