@@ -3,6 +3,7 @@
 // the main thread (--query-workers 0) and once with the bin's default query workers.
 //   npm run push-under-query -w bench/logstore                  300,000 lines, 10 s per phase
 //   npm run push-under-query -w bench/logstore -- 1000000 20    lines, seconds per phase
+//   npm run push-under-query -w bench/logstore -- 300000 10 0,1,2,default   --query-workers values
 // Figure: push p99 while heavy queries run stays within 2× its idle value, and at most 50 ms.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -305,6 +306,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const options: PushUnderQueryOptions = {
     lines: Number(process.argv[2] ?? 300_000),
     seconds: Number(process.argv[3] ?? 10),
+    ...(process.argv[4]
+      ? { workers: process.argv[4].split(',').map((w) => (w === 'default' ? undefined : Number(w))) }
+      : {}),
   };
   const results = await measurePushUnderQuery(options);
   process.stdout.write(`${formatPushUnderQuery(results, options)}\n`);
