@@ -239,6 +239,28 @@ describe('stopping a query in a worker', () => {
     }
   });
 
+  test("a tail's history runs in a worker; its live follow stays on the main thread", async () => {
+    const api = slowStore();
+    try {
+      const start = nowNs() - 60n * NS;
+      const history = await api.tail('fake', '{app="s1"}').history(start, 10);
+      assert.deepEqual(
+        history.map((s) => s.stream),
+        [{ app: 's1' }],
+      );
+      await assert.rejects(api.tail('fake', '{app="crash"}').history(start, 10));
+      assert.equal(api.pool!.replaced, 1, 'the history query ran in the worker that crashed');
+      const followed: unknown[] = [];
+      const stop = api.tail('fake', '{app="crash"}').follow((batch) => followed.push(batch));
+      api.push('fake', [{ labels: { app: 'crash' }, entries: [{ ts: nowNs(), line: 'live' }] }]);
+      stop();
+      assert.equal(followed.length, 1);
+      assert.equal(api.pool!.replaced, 1);
+    } finally {
+      api.close();
+    }
+  });
+
   test('over HTTP: a push is answered while every worker is busy, and a crash answers 500', async () => {
     const store = createLogStore({
       dataDir: tempDir(),
