@@ -187,6 +187,8 @@ export class LogStorage {
         ) WITHOUT ROWID;
       `);
     }
+    // The page cache is the connection's own: a reader gets one as large as the writer's.
+    if (options.readOnly) this.db.pragma('cache_size = -65536');
     this.insertEntry = this.db.prepare(
       'INSERT OR IGNORE INTO entries (stream_id, ts, h, line, meta) VALUES (?, ?, ?, ?, ?)',
     );
