@@ -141,7 +141,10 @@ export class QueryPool {
   /** Terminates every worker; queries running or waiting fail. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) job.reject(new Error('the query pool is closed'));
+    for (const job of [...this.queue]) {
+      job.leave?.();
+      job.reject(new Error('the query pool is closed'));
+    }
     const slots = [...this.slots];
     this.slots.clear();
     for (const s of slots) {

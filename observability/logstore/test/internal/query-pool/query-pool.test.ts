@@ -239,6 +239,40 @@ describe('stopping a query in a worker', () => {
     }
   });
 
+  test('a query waiting for a busy worker leaves the queue at its deadline or its abort; close fails the rest', async () => {
+    const api = slowStore();
+    const pool = api.pool!;
+    const params = { ...SLOW, start: nowNs(), end: nowNs(), step: 0n, instant: true };
+    reads = 0;
+    const busy = pool.run('fake', params, DEFAULT_LIMITS, { deadline: Date.now() + 60_000 });
+    const busyOutcome = busy.then(
+      () => 'answered',
+      (e: Error) => e.message,
+    );
+    while (reads === 0) await sleep(5);
+    const late = pool.run('fake', params, DEFAULT_LIMITS, { deadline: Date.now() + 50 });
+    const client = new AbortController();
+    const gone = pool.run('fake', params, DEFAULT_LIMITS, {
+      deadline: Date.now() + 60_000,
+      signal: client.signal,
+    });
+    const left = pool.run('fake', params, DEFAULT_LIMITS, { deadline: Date.now() + 60_000 }).then(
+      () => 'answered',
+      (e: Error) => e.message,
+    );
+    assert.equal(pool.waiting(), 3);
+    await assert.rejects(late, { code: 'QUERY_TIMEOUT' });
+    client.abort();
+    await assert.rejects(gone, { code: 'QUERY_CANCELLED' });
+    assert.equal(pool.waiting(), 1);
+    assert.equal(pool.running(), 1);
+    await pool.close();
+    assert.equal(await left, 'the query pool is closed');
+    assert.equal(await busyOutcome, 'the query pool is closed');
+    assert.equal(pool.waiting(), 0);
+    api.close();
+  });
+
   test("a tail's history runs in a worker; its live follow stays on the main thread", async () => {
     const api = slowStore();
     try {
