@@ -4,9 +4,11 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { QueryReply, QueryRequest, WorkerSetup } from './messages.js';
 import { flagSignal } from './shared-abort.js';
 import { SnapshotQueries } from './snapshot-queries.js';
+import { lowerThreadPriority } from './thread-priority.js';
 import { toWire } from './wire-error.js';
 
 const setup = workerData as WorkerSetup;
+lowerThreadPriority();
 const port = parentPort!;
 const queries = new SnapshotQueries({
   dataDir: setup.dataDir,
