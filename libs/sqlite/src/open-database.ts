@@ -14,11 +14,18 @@ export interface OpenDatabaseOptions {
    * @default 5000
    */
   busyTimeoutMs?: number;
+  /**
+   * Opens an existing database for reading only (a reader beside another connection that writes, in WAL
+   * mode): every statement that would write fails with SQLITE_READONLY, and a missing file fails with
+   * SQLITE_CANTOPEN instead of being created.
+   * @default false
+   */
+  readOnly?: boolean;
 }
 
 /** Opens (creating if missing) the database file `file`, or a private in-memory one for `:memory:`. */
 export function openDatabase(file: string, options: OpenDatabaseOptions = {}): SqliteDatabase {
-  const open = { busyTimeoutMs: options.busyTimeoutMs ?? 5000 };
+  const open = { busyTimeoutMs: options.busyTimeoutMs ?? 5000, readOnly: options.readOnly === true };
   const driver = options.driver ?? DEFAULT_SQLITE_DRIVER;
   if (driver === 'node:sqlite') return openNodeSqlite(file, open);
   return openBetterSqlite3(file, open);

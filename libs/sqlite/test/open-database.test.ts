@@ -178,6 +178,38 @@ for (const driver of SQLITE_DRIVERS) {
       }
     });
 
+    test('a read-only connection reads beside a writer, in one snapshot per transaction, and never writes', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'opsight-sqlite-'));
+      try {
+        const file = join(dir, 'ro.db');
+        assert.throws(
+          () => openDatabase(file, { driver, readOnly: true }),
+          (e: Error & { code?: string }) => e.code === 'SQLITE_CANTOPEN',
+        );
+        const writer = openDatabase(file, { driver });
+        writer.pragma('journal_mode = WAL');
+        writer.exec('CREATE TABLE t (a INTEGER); INSERT INTO t VALUES (1)');
+        const reader = openDatabase(file, { driver, readOnly: true });
+        const count = reader.prepare('SELECT count(*) FROM t', { rows: 'first' });
+        assert.equal(count.get(), 1);
+        reader.exec('BEGIN');
+        assert.equal(count.get(), 1);
+        writer.exec('INSERT INTO t VALUES (2)');
+        assert.equal(count.get(), 1, 'the snapshot taken at the first read holds');
+        reader.exec('COMMIT');
+        assert.equal(count.get(), 2);
+        assert.throws(
+          () => reader.exec('INSERT INTO t VALUES (3)'),
+          (e: Error & { code?: string }) => e.code === 'SQLITE_READONLY',
+        );
+        assert.equal(writer.prepare('SELECT count(*) FROM t', { rows: 'first' }).get(), 2);
+        reader.close();
+        writer.close();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     test('errors carry the SQLite code name and message', () =>
       withDb((db) => {
         assert.throws(

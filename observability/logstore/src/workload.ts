@@ -27,6 +27,10 @@ export const logstoreWorkload: WorkloadDescriptor = {
     'stream-idle-period': { description: "Loki's chunk_idle_period (Go duration)", default: '30m' },
     limit: { description: 'A per-tenant limit, name=value', multiple: true },
     'sqlite-driver': { description: 'better-sqlite3 or node:sqlite' },
+    'query-workers': {
+      description:
+        'Worker threads that run queries (default: cores less one, at least 1; 0: the main thread)',
+    },
   },
   env: { ...HTTP_GUARD_ENV },
   ports: [{ name: 'http', port: 3100 }],

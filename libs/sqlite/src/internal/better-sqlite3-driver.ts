@@ -39,5 +39,11 @@ class BetterSqlite3Database implements SqliteDatabase {
 }
 
 export function openBetterSqlite3(file: string, options: OpenOptions): SqliteDatabase {
-  return new BetterSqlite3Database(new Database(file, { timeout: options.busyTimeoutMs }));
+  return new BetterSqlite3Database(
+    new Database(file, {
+      timeout: options.busyTimeoutMs,
+      readonly: options.readOnly,
+      fileMustExist: options.readOnly,
+    }),
+  );
 }

@@ -43,7 +43,7 @@ interface NativeDatabase {
 interface NativeModule {
   DatabaseSync: new (
     file: string,
-    options: { enableForeignKeyConstraints: boolean; timeout: number },
+    options: { enableForeignKeyConstraints: boolean; timeout: number; readOnly: boolean },
   ) => NativeDatabase;
 }
 
@@ -261,7 +261,11 @@ export function openNodeSqlite(file: string, options: OpenOptions): SqliteDataba
   let db: NativeDatabase;
   try {
     // Foreign keys enforced, as better-sqlite3 builds SQLite (SQLITE_DEFAULT_FOREIGN_KEYS=1).
-    db = new DatabaseSync(file, { enableForeignKeyConstraints: true, timeout: options.busyTimeoutMs });
+    db = new DatabaseSync(file, {
+      enableForeignKeyConstraints: true,
+      timeout: options.busyTimeoutMs,
+      readOnly: options.readOnly,
+    });
   } catch (e) {
     throw withCode(e);
   }

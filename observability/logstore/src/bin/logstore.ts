@@ -6,12 +6,15 @@
 //     [--require-tenant]
 //     [--sync normal|full] [--seal-interval 30s] [--stream-idle-period 30m] [--limit name=value ...]
 //     [--sqlite-driver better-sqlite3|node:sqlite] [--query-timeout 1m] [--max-query-length 721h]
-//     [--max-query-parallelism 32]
+//     [--max-query-parallelism 32] [--query-workers N]
 //
 // --query-timeout is Loki's query_timeout (default 1m): each query's deadline, 504 past it.
 // --max-query-length is Loki's max_query_length (default 721h, 0 off): a longer range is refused 400.
 // --max-query-parallelism is Loki's max_query_parallelism (default 32, 0 disables querying): a tenant's
 // queries running at once; more wait for a turn (see the README's query limits).
+// --query-workers: worker threads that run queries over read-only connections to the database, so that a
+// query never holds up a push (default: the machine's available parallelism less one, at least 1: one
+// core stays with ingest); 0 runs queries on the main thread.
 //
 // --retention-bytes: size budget, oldest data deleted first; default 2 GiB or a fifth of the data
 // directory's filesystem if smaller (a laptop's disk is shared with everything else); 0 turns it off.
@@ -26,6 +29,7 @@
 //
 // Prints one line "logstore listening on <url>" when ready; GET /ready answers 200 from then on.
 import { mkdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parseDuration } from '@opsight/contracts/codecs';
 import { parseSqliteDriver, type SqliteDriverName } from '@opsight/sqlite';
 import { TokensFile } from '@opsight/tenant-auth';
@@ -60,6 +64,7 @@ let requireTenant = false;
 let sync: 'normal' | 'full' = 'normal';
 let sealIntervalMs = 30_000;
 let sqliteDriver: SqliteDriverName | undefined;
+let queryWorkers = Math.max(1, availableParallelism() - 1);
 const limits: Partial<Limits> = {};
 for (let i = 0; i < args.length; i++) {
   const a = args[i]!;
@@ -98,6 +103,12 @@ for (let i = 0; i < args.length; i++) {
       const v = next();
       if (!/^\d+$/.test(v)) usage(`${a} takes a whole number`);
       limits.max_query_parallelism = Number(v);
+      break;
+    }
+    case '--query-workers': {
+      const v = next();
+      if (!/^\d+$/.test(v)) usage(`${a} takes a whole number`);
+      queryWorkers = Number(v);
       break;
     }
     case '--seal-interval':
@@ -161,6 +172,7 @@ const store = createLogStore({
   requireTenant,
   sync,
   sealIntervalMs,
+  queryWorkers,
   ...(sqliteDriver ? { sqliteDriver } : {}),
   retentionMaxAgeMs: retentionAge,
   ...(retentionBytes !== undefined

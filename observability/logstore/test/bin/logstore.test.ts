@@ -249,3 +249,57 @@ test('a query flag with a bad value makes the store exit 2', async () => {
   assert.equal(code, 2);
   assert.match(stderr, /--query-timeout takes a duration such as 1m or 721h/);
 });
+
+test('--query-workers: queries answered in workers and on the main thread are the same; a bad value exits 2', async () => {
+  const pushed = await start(['--query-workers', '0']);
+  const ts = BigInt(Date.now()) * 1_000_000n - 5_000_000_000n;
+  const body = JSON.stringify({
+    streams: [
+      {
+        stream: { app: 'workers' },
+        values: [
+          [String(ts), 'one line'],
+          [String(ts + 1n), 'two'],
+        ],
+      },
+    ],
+  });
+  const ask = async (url: string) => {
+    const p = new URLSearchParams({ query: '{app="workers"} |= "line"', start: String(ts - 1n) });
+    const r = await fetch(`${url}/loki/api/v1/query_range?${p}`);
+    assert.equal(r.status, 200);
+    return ((await r.json()) as { data: { result: unknown } }).data.result;
+  };
+  let inline: unknown;
+  try {
+    const r = await fetch(`${pushed.url}/loki/api/v1/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    assert.equal(r.status, 204);
+    inline = await ask(pushed.url);
+    assert.deepEqual(inline, [{ stream: { app: 'workers' }, values: [[String(ts), 'one line']] }]);
+  } finally {
+    pushed.child.kill('SIGTERM');
+    await once(pushed.child, 'exit');
+  }
+  const pooled = await start(['--query-workers', '2']);
+  try {
+    assert.deepEqual(await ask(pooled.url), inline);
+  } finally {
+    pooled.child.kill('SIGTERM');
+    await once(pooled.child, 'exit');
+  }
+  const child = spawn(process.execPath, [bin, '--data-dir', dir, '--query-workers', 'all'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const [code] = (await once(child, 'exit')) as [number];
+  assert.equal(code, 2);
+  assert.match(stderr, /--query-workers takes a whole number/);
+});

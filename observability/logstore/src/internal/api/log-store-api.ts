@@ -16,6 +16,7 @@ import {
 import { compilePipeline } from '../logql/pipeline.js';
 import type { RawStream } from '../push/decode-push.js';
 import { Ingester, type PushOutcome } from '../push/ingester.js';
+import { QueryPool } from '../query-pool/query-pool.js';
 import { LogStorage, type StreamInfo } from '../storage/log-storage.js';
 import { defaultRetentionBytes, Retention } from '../storage/retention.js';
 import { StoreMetrics } from '../store-metrics.js';
@@ -53,6 +54,19 @@ export interface LogStoreApiOptions {
   storageFullRetryAfterSeconds?: number;
   /** The configured tenants, each owed a share of the size budget. @default () => [] */
   tenants?: () => string[];
+  /**
+   * Worker threads that run queries, each over a read-only connection to the database, so that a query
+   * never holds up a push; 0 runs queries on the main thread. A `:memory:` store always runs them on the
+   * main thread. @default 0
+   */
+  queryWorkers?: number;
+  /**
+   * How long a query worker may take to stop a query past its deadline or its client's abort before it is
+   * terminated and replaced, ms. @default 2000
+   */
+  queryWorkerGraceMs?: number;
+  /** The module the query workers run. @default the store's query worker (query-pool/query-worker.js) */
+  queryWorkerFile?: URL;
 }
 
 /** A time range; either end may be left to its default. */
@@ -132,11 +146,13 @@ export class LogStoreApi {
   readonly metrics = new StoreMetrics();
   /** Admission of queries per tenant (max_query_parallelism and its queue). */
   readonly gate: QueryGate;
+  /** The query workers; undefined when queries run on the main thread. */
+  readonly pool: QueryPool | undefined;
   private readonly retention: Retention;
   private readonly retryAfter: number;
   private readonly followers = new Set<{ tenant: string; send: (entries: Stored) => void }>();
   private timers: NodeJS.Timeout[] = [];
-  /** A periodic seal came while queries ran: it runs once they are done. */
+  /** A periodic seal came while queries ran on the main thread: it runs once they are done. */
   private sealDeferred = false;
 
   constructor(private readonly options: LogStoreApiOptions) {
@@ -149,6 +165,17 @@ export class LogStoreApi {
     });
     this.engine = new QueryEngine(this.storage, limitsFor);
     this.ingester = new Ingester(this.storage, limitsFor);
+    const workers = options.dataDir === ':memory:' ? 0 : (options.queryWorkers ?? 0);
+    this.pool =
+      workers > 0
+        ? new QueryPool({
+            dataDir: options.dataDir,
+            size: workers,
+            ...(options.sqliteDriver ? { driver: options.sqliteDriver } : {}),
+            ...(options.queryWorkerGraceMs !== undefined ? { graceMs: options.queryWorkerGraceMs } : {}),
+            ...(options.queryWorkerFile ? { workerFile: options.queryWorkerFile } : {}),
+          })
+        : undefined;
     this.gate = new QueryGate(limitsFor, () => {
       if (!this.sealDeferred) return;
       this.sealDeferred = false;
@@ -255,13 +282,19 @@ export class LogStoreApi {
 
   /**
    * Runs a query in a turn of the tenant (see {@link QueryGate}), under its deadline (query_timeout,
-   * counted from now) and its client's signal; counts refusals and stopped queries.
+   * counted from now) and its client's signal, in a query worker or on the main thread; counts refusals
+   * and stopped queries.
    */
   private async runQuery(tenant: string, params: QueryParams, control: QueryControl): Promise<QueryOutput> {
     const deadline = Date.now() + this.limits.query_timeout_ms;
     let release: (() => void) | undefined;
     try {
       release = await this.gate.enter(tenant, { deadline, ...control });
+      if (this.pool) {
+        // The bounds are taken before the worker's snapshot: it sees every entry they cover.
+        const bounds = this.storage.streamBounds(tenant);
+        return await this.pool.run(tenant, params, this.limits, { deadline, ...control }, bounds);
+      }
       return await this.engine.run(tenant, { ...params, deadline, ...control });
     } catch (e) {
       this.countQueryFailure(tenant, e);
@@ -401,8 +434,9 @@ export class LogStoreApi {
     return this.retention.run(nowMs).entries;
   }
 
-  /** Starts periodic sealing and retention. */
+  /** Starts periodic sealing and retention, and the query workers. */
   start(): void {
+    this.pool?.warm();
     const sealEvery = this.options.sealIntervalMs ?? 30_000;
     if (sealEvery > 0) this.timers.push(setInterval(() => this.sealSafely(), sealEvery));
     if (this.options.retentionMaxAgeMs || this.retention.budgetBytes() > 0)
@@ -412,11 +446,12 @@ export class LogStoreApi {
     for (const t of this.timers) t.unref();
   }
 
-  /** Stops the timers, drops the live tails and closes the database. */
+  /** Stops the timers, drops the live tails, stops the query workers and closes the database. */
   close(): void {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     this.followers.clear();
+    void this.pool?.close();
     this.storage.close();
   }
 
@@ -435,9 +470,10 @@ export class LogStoreApi {
   /** The periodic seal: a failure (a full disk) is counted and retried next time, never thrown. */
   private sealSafely(): void {
     if (!this.storage.db.open) return;
-    // A running query reads rows between turns of the event loop: sealing would move rows it has yet to
-    // read into chunks it has already read. The seal waits until no query runs.
-    if (this.gate.running() > 0) {
+    // A query on the main thread reads rows between turns of the event loop: sealing would move rows it
+    // has yet to read into chunks it has already read. The seal waits until no such query runs. A query
+    // worker reads one snapshot of the database, which a seal does not change.
+    if (!this.pool && this.gate.running() > 0) {
       this.sealDeferred = true;
       return;
     }

@@ -81,6 +81,18 @@ export interface LogStoreOptions {
   /** The SQLite driver of the database. @default DEFAULT_SQLITE_DRIVER of @opsight/sqlite */
   sqliteDriver?: SqliteDriverName;
   /**
+   * Worker threads that run queries over read-only connections (`--query-workers`); 0 runs them on the
+   * main thread, as a `:memory:` store always does. @default 0
+   */
+  queryWorkers?: number;
+  /**
+   * How long a query worker may take to stop a query past its deadline or its client's abort before it is
+   * terminated and replaced, ms. @default 2000
+   */
+  queryWorkerGraceMs?: number;
+  /** The module the query workers run. @default the store's query worker (query-pool/query-worker.js) */
+  queryWorkerFile?: URL;
+  /**
    * Largest accepted request body in bytes, on the wire and again once decompressed (checked while
    * decompressing: a decompression bomb stops at this size). @default 67108864 (64 MiB)
    */

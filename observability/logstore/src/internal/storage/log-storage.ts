@@ -68,7 +68,21 @@ export interface StorageOptions {
   sync?: 'normal' | 'full';
   /** The SQLite driver the database is opened with. @default DEFAULT_SQLITE_DRIVER of @opsight/sqlite */
   driver?: SqliteDriverName;
+  /**
+   * Opens an existing store's database for reading only, beside the process that writes it (a query
+   * worker): no schema statements or pragmas that write are run, SQLite refuses every write on the
+   * connection, and the files' permissions are left to the writer. Its stream catalog follows the
+   * writer's through {@link LogStorage.refreshStreams}. Not for `:memory:`.
+   * @default false
+   */
+  readOnly?: boolean;
 }
+
+/**
+ * Time bounds of streams as the writer knows them: `[id, minTs, maxTs]` triples, one per stream (see
+ * {@link LogStorage.streamBounds} and {@link LogStorage.refreshStreams}).
+ */
+export type StreamBounds = BigInt64Array;
 
 export interface StreamInfo {
   id: number;
@@ -121,52 +135,60 @@ export class LogStorage {
 
   constructor(options: StorageOptions) {
     const file = options.dataDir === ':memory:' ? ':memory:' : join(options.dataDir, 'logs.sqlite');
-    if (options.dataDir !== ':memory:') {
+    if (options.dataDir !== ':memory:' && !options.readOnly) {
       // Checked on every open: an older release or a copy may have left the data readable by others.
       ensurePrivateDir(options.dataDir, { service: 'logstore' });
       ensurePrivateDatabase(file, { service: 'logstore' });
     }
-    this.db = openDatabase(file, options.driver ? { driver: options.driver } : {});
-    this.db.pragma('page_size = 16384');
-    this.db.pragma('auto_vacuum = INCREMENTAL');
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${options.sync === 'full' ? 'FULL' : 'NORMAL'}`);
-    this.db.pragma('cache_size = -65536');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS streams (
-        id INTEGER PRIMARY KEY,
-        tenant TEXT NOT NULL,
-        fingerprint TEXT NOT NULL,
-        labels TEXT NOT NULL,
-        UNIQUE (tenant, fingerprint)
-      );
-      CREATE TABLE IF NOT EXISTS entries (
-        stream_id INTEGER NOT NULL,
-        ts INTEGER NOT NULL,
-        h INTEGER NOT NULL,
-        line TEXT NOT NULL,
-        meta TEXT,
-        PRIMARY KEY (stream_id, ts, h)
-      ) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS chunks (
-        id INTEGER PRIMARY KEY,
-        stream_id INTEGER NOT NULL,
-        min_ts INTEGER NOT NULL,
-        max_ts INTEGER NOT NULL,
-        entries INTEGER NOT NULL,
-        raw_bytes INTEGER NOT NULL,
-        data BLOB NOT NULL
-      );
-      CREATE INDEX IF NOT EXISTS chunks_by_stream ON chunks (stream_id, max_ts);
-      CREATE TABLE IF NOT EXISTS trace_index (
-        bucket INTEGER NOT NULL,
-        tkey INTEGER NOT NULL,
-        stream_id INTEGER NOT NULL,
-        ts INTEGER NOT NULL,
-        h INTEGER NOT NULL,
-        PRIMARY KEY (bucket, tkey, stream_id, ts, h)
-      ) WITHOUT ROWID;
-    `);
+    this.db = openDatabase(file, {
+      ...(options.driver ? { driver: options.driver } : {}),
+      readOnly: options.readOnly === true,
+    });
+    // A reader leaves the database as the writer made it (an auto_vacuum pragma, say, would try to write).
+    if (!options.readOnly) {
+      this.db.pragma('page_size = 16384');
+      this.db.pragma('auto_vacuum = INCREMENTAL');
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${options.sync === 'full' ? 'FULL' : 'NORMAL'}`);
+      this.db.pragma('cache_size = -65536');
+      this.db.exec(`
+        CREATE TABLE IF NOT EXISTS streams (
+          id INTEGER PRIMARY KEY,
+          tenant TEXT NOT NULL,
+          fingerprint TEXT NOT NULL,
+          labels TEXT NOT NULL,
+          UNIQUE (tenant, fingerprint)
+        );
+        CREATE TABLE IF NOT EXISTS entries (
+          stream_id INTEGER NOT NULL,
+          ts INTEGER NOT NULL,
+          h INTEGER NOT NULL,
+          line TEXT NOT NULL,
+          meta TEXT,
+          PRIMARY KEY (stream_id, ts, h)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS chunks (
+          id INTEGER PRIMARY KEY,
+          stream_id INTEGER NOT NULL,
+          min_ts INTEGER NOT NULL,
+          max_ts INTEGER NOT NULL,
+          entries INTEGER NOT NULL,
+          raw_bytes INTEGER NOT NULL,
+          data BLOB NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS chunks_by_stream ON chunks (stream_id, max_ts);
+        CREATE TABLE IF NOT EXISTS trace_index (
+          bucket INTEGER NOT NULL,
+          tkey INTEGER NOT NULL,
+          stream_id INTEGER NOT NULL,
+          ts INTEGER NOT NULL,
+          h INTEGER NOT NULL,
+          PRIMARY KEY (bucket, tkey, stream_id, ts, h)
+        ) WITHOUT ROWID;
+      `);
+    }
+    // The page cache is the connection's own: a reader gets one as large as the writer's.
+    if (options.readOnly) this.db.pragma('cache_size = -65536');
     this.insertEntry = this.db.prepare(
       'INSERT OR IGNORE INTO entries (stream_id, ts, h, line, meta) VALUES (?, ?, ?, ?, ?)',
     );
@@ -185,8 +207,11 @@ export class LogStorage {
     this.loadStreams();
   }
 
-  private loadStreams(): void {
-    const rows = this.db.prepare('SELECT id, tenant, fingerprint, labels FROM streams').all() as Array<{
+  /** Reads the streams with an id above `afterId` into the catalog, with their bounds. */
+  private loadStreams(afterId = 0): void {
+    const rows = this.db
+      .prepare('SELECT id, tenant, fingerprint, labels FROM streams WHERE id > ? ORDER BY id')
+      .all(afterId) as Array<{
       id: number;
       tenant: string;
       fingerprint: string;
@@ -204,6 +229,41 @@ export class LogStorage {
         minTs: b.lo ?? 0n,
         maxTs: b.hi ?? 0n,
       });
+    }
+  }
+
+  /**
+   * The time bounds of a tenant's streams (every stream's without a tenant), as this catalog holds them:
+   * what a reader's {@link refreshStreams} takes.
+   */
+  streamBounds(tenant?: string): StreamBounds {
+    const streams = tenant === undefined ? [...this.byId.values()] : this.streams(tenant);
+    const out = new BigInt64Array(streams.length * 3);
+    let i = 0;
+    for (const s of streams) {
+      out[i++] = BigInt(s.id);
+      out[i++] = s.minTs;
+      out[i++] = s.maxTs;
+    }
+    return out;
+  }
+
+  /**
+   * Brings a reader's stream catalog up to the writer's: reads the streams created since the last refresh
+   * (the newest id known is the mark), then takes `bounds` (the writer's {@link streamBounds}) as the
+   * streams' time bounds. Run at the start of a read transaction, it sees at least every stream and entry
+   * the bounds were taken after.
+   */
+  refreshStreams(bounds?: StreamBounds): void {
+    let newest = 0;
+    for (const id of this.byId.keys()) if (id > newest) newest = id;
+    this.loadStreams(newest);
+    if (!bounds) return;
+    for (let i = 0; i + 2 < bounds.length; i += 3) {
+      const s = this.byId.get(Number(bounds[i]));
+      if (!s) continue;
+      s.minTs = bounds[i + 1]!;
+      s.maxTs = bounds[i + 2]!;
     }
   }
 
