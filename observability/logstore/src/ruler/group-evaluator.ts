@@ -186,8 +186,8 @@ export class GroupEvaluator {
 
   /**
    * The alerts to send to Alertmanager after the evaluation at `timeMs`, as Prometheus sends them: firing
-   * alerts at most every `resendDelayMs` (valid for four times the larger of that and the group interval),
-   * a resolved alert once more after it resolved; pending alerts never.
+   * alerts at most every `resendDelayMs` (valid for four times the larger of that and the group interval);
+   * a resolved alert at once, then every `resendDelayMs` while it is kept (15 minutes); pending alerts never.
    */
   alertsToSend(timeMs: number, resendDelayMs: number, intervalMs: number): PostableAlert[] {
     const out: PostableAlert[] = [];
@@ -199,7 +199,7 @@ export class GroupEvaluator {
         const resolvedSinceSent =
           a.resolvedAtMs !== undefined && (a.lastSentAtMs === undefined || a.resolvedAtMs > a.lastSentAtMs);
         const due = a.lastSentAtMs === undefined || a.lastSentAtMs + resendDelayMs < timeMs;
-        if (!resolvedSinceSent && !(a.state === 'firing' && due)) continue;
+        if (!resolvedSinceSent && !due) continue;
         a.lastSentAtMs = timeMs;
         out.push({
           labels: { ...a.labels },
