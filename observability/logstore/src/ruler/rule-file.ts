@@ -119,6 +119,7 @@ class Reader {
   group?: string;
   ruleIndex?: number;
   ruleName?: string;
+  fileText = '';
   constructor(
     readonly source: string,
     readonly checkExpr: ExprCheck,
@@ -130,8 +131,13 @@ class Reader {
     return { line: pos.line, column: pos.col };
   }
 
-  problem(node: Node | null | undefined, message: string, fallback?: Node | null): void {
-    const { line, column } = this.at(node, fallback);
+  problem(
+    node: Node | null | undefined,
+    message: string,
+    fallback?: Node | null,
+    exact?: RulePosition,
+  ): void {
+    const { line, column } = exact ?? this.at(node, fallback);
     this.problems.push({
       source: this.source,
       line,
@@ -205,6 +211,7 @@ class Reader {
 }
 
 function readDocument(text: string, r: Reader): Node | null {
+  r.fileText = text;
   const doc = parseDocument(text, { lineCounter: r.lines, uniqueKeys: true, prettyErrors: false });
   for (const e of doc.errors) {
     const pos = r.lines.linePos(e.pos[0]);
@@ -332,7 +339,9 @@ function readRule(node: Node, index: number, r: Reader): RuleDef | undefined {
     try {
       r.checkExpr(expr);
     } catch (e) {
-      r.problem(fields.get('expr'), `could not parse expression: ${(e as Error).message}`);
+      const message = (e as Error).message;
+      const exprNode = fields.get('expr');
+      r.problem(exprNode, `could not parse expression: ${message}`, node, errorInExpr(r, exprNode, message));
     }
   }
   const forText = r.text(fields.get('for'), 'for', node);
@@ -366,4 +375,26 @@ function readRule(node: Node, index: number, r: Reader): RuleDef | undefined {
   const position = r.at(node);
   if (record !== undefined) return { kind: 'record', name: record, expr, labels, position };
   return { kind: 'alert', name: alert!, expr, forMs, keepFiringForMs, labels, annotations, position };
+}
+
+/**
+ * Where in the file a parse error inside an expression is, when the parser names a line and column and the
+ * expression is written so that its text maps to the file one to one (a plain scalar, or a literal block
+ * `|`); undefined otherwise (the problem then points at the expression's start).
+ */
+function errorInExpr(r: Reader, node: Node | null | undefined, message: string): RulePosition | undefined {
+  const m = /line (\d+), col (\d+)/.exec(message);
+  if (!m || !node || !isScalar(node) || node.range === undefined || node.range === null) return undefined;
+  const line = Number(m[1]);
+  const col = Number(m[2]);
+  const start = r.at(node);
+  if (node.type === 'PLAIN' && line === 1) return { line: start.line, column: start.column + col - 1 };
+  if (node.type === 'BLOCK_LITERAL') {
+    const fileLines = r.fileText.split('\n');
+    const first = fileLines.slice(start.line).find((l) => l.trim() !== '');
+    if (first === undefined) return undefined;
+    const indent = first.length - first.trimStart().length;
+    return { line: start.line + line, column: indent + col };
+  }
+  return undefined;
 }

@@ -65,8 +65,25 @@ test('a rule file is read into groups and rules with their durations and positio
 test('an expression that does not parse is refused naming the group, the rule (index and name) and the position', () => {
   const text = GOOD.replace('> 1', '> ');
   assert.deepEqual(problems(text), [
-    'logs.yaml:8:15: group "logs", rule 2, "ModelRouterErrors": could not parse expression: parse error at line 1, col 63: syntax error: unexpected end of query',
+    'logs.yaml:8:77: group "logs", rule 2, "ModelRouterErrors": could not parse expression: parse error at line 1, col 63: syntax error: unexpected end of query',
   ]);
+});
+
+test('a parse error inside a literal block points at its line and column in the file', () => {
+  const text = `groups:
+  - name: logs
+    rules:
+      - alert: Multi
+        expr: |
+          sum by (app) (
+            rate({app="x"} |= [5m])
+          ) > 1
+`;
+  const [p] = problems(text);
+  assert.match(
+    p ?? '',
+    /^logs\.yaml:7:31: group "logs", rule 1, "Multi": could not parse expression: parse error at line 2, col 21: /,
+  );
 });
 
 test('a log query is refused: a rule needs samples', () => {

@@ -166,7 +166,7 @@ test('a rule file that does not load fails the test file with its problems', asy
   assert.equal(result.errors.length, 1);
   assert.match(
     result.errors[0] ?? '',
-    /^broken-rules\.yaml:5:15: group "g", rule 1, "A": could not parse expression: /,
+    /^broken-rules\.yaml:5:19: group "g", rule 1, "A": could not parse expression: /,
   );
   const missing = await runRuleTestFile(file('uses-missing.yaml', 'rule_files: [nope.yaml]\ntests: []\n'));
   assert.match(missing.errors[0] ?? '', /^cannot read rule file nope\.yaml: /);
