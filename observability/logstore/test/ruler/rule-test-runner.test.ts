@@ -171,3 +171,37 @@ test('a rule file that does not load fails the test file with its problems', asy
   const missing = await runRuleTestFile(file('uses-missing.yaml', 'rule_files: [nope.yaml]\ntests: []\n'));
   assert.match(missing.errors[0] ?? '', /^cannot read rule file nope\.yaml: /);
 });
+
+test('external labels reach templates; group_eval_order must name loaded groups', async () => {
+  file(
+    'ext-rules.yaml',
+    `groups:
+  - name: ext
+    rules:
+      - alert: Any
+        expr: count_over_time({app="x"}[1m]) > 0
+        annotations:
+          where: "{{ $externalLabels.cluster }}"
+`,
+  );
+  const ok = await runRuleTestFile(
+    file(
+      'ext.yaml',
+      `rule_files: [ext-rules.yaml]
+group_eval_order: [ext]
+tests:
+  - external_labels: { cluster: eu-1 }
+    input_streams: [{ stream: '{app="x"}', values: '1' }]
+    alert_rule_test:
+      - eval_time: 0m
+        alertname: Any
+        exp_alerts: [{ exp_labels: { app: x }, exp_annotations: { where: eu-1 } }]
+`,
+    ),
+  );
+  assert.deepEqual([ok.errors, ok.failures], [[], []]);
+  const bad = await runRuleTestFile(
+    file('order.yaml', 'rule_files: [ext-rules.yaml]\ngroup_eval_order: [nope]\ntests: []\n'),
+  );
+  assert.match(bad.errors[0] ?? '', /group_eval_order names group "nope", which no rule file has/);
+});
