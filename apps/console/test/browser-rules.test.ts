@@ -275,6 +275,14 @@ test('the rules view lists the rules of both rulers with state, health, last eva
       'LogRuleWithError',
       'namespace_app:log_errors:rate5m',
     ]);
+    assert.equal(
+      await page.locator('#log-rules .rules-summary').textContent(),
+      '3 rules: 2 alerting (1 firing), 1 recording; 1 failing to evaluate',
+    );
+    assert.equal(
+      await page.locator('#prometheus-rules .rules-summary').textContent(),
+      '2 rules: 1 alerting, 1 recording',
+    );
     const row = (source: string, name: string) =>
       page.locator(`tr[data-source="${source}"][data-rule="${name}"]`);
     // State, health, last evaluation, last error.

@@ -33,50 +33,71 @@ const healthBadge = (health) =>
     health || 'unknown',
   );
 
+/** One line over a ruler's table: how many rules of each kind, how many alerting, how many failing. */
+function summary(rules) {
+  const count = (f) => rules.filter(f).length;
+  const alerting = count((r) => r.type === 'alerting');
+  const firing = count((r) => r.state === 'firing');
+  const pending = count((r) => r.state === 'pending');
+  const failing = count((r) => r.health === 'err');
+  const active = [firing ? `${firing} firing` : '', pending ? `${pending} pending` : ''].filter(Boolean);
+  return h(
+    'div',
+    { class: `rules-summary ${failing ? 'error' : 'muted'}` },
+    `${rules.length} rule${rules.length === 1 ? '' : 's'}: ${alerting} alerting`,
+    active.length ? ` (${active.join(', ')})` : '',
+    `, ${rules.length - alerting} recording`,
+    failing ? `; ${failing} failing to evaluate` : '',
+  );
+}
+
 /** The table of one ruler's rules; `source` is `metrics` or `logs`. */
 function rulesTable(groups, source) {
   const rules = groups.flatMap((g) => (g.rules ?? []).map((r) => ({ ...r, group: g.name, file: g.file })));
   if (rules.length === 0) return h('div', { class: 'muted', 'data-empty': '' }, 'No rules loaded.');
-  return h(
-    'table',
-    { class: 'rules' },
+  return [
+    summary(rules),
     h(
-      'tr',
-      {},
-      h('th', {}, 'state'),
-      h('th', {}, 'rule'),
-      h('th', {}, 'group'),
-      h('th', {}, 'health'),
-      h('th', {}, 'last evaluation'),
-      h('th', {}, 'last error'),
-      h('th', {}, 'query'),
-    ),
-    rules.map((r) => {
-      const active = (r.alerts ?? []).length;
-      const href = source === 'logs' ? logQueryHref(r.query, r.alerts?.[0]?.activeAt) : undefined;
-      const query = href
-        ? link(href, { class: 'log-query', title: 'open in Logs' }, r.query)
-        : (r.query ?? '');
-      return h(
+      'table',
+      { class: 'rules' },
+      h(
         'tr',
-        { 'data-rule': r.name, 'data-source': source, 'data-type': r.type, 'data-health': r.health ?? '' },
-        h('td', {}, stateBadge(r), active ? h('span', { class: 'muted' }, ` ${active} active`) : []),
-        h('td', {}, r.name),
-        h('td', { class: 'muted', title: r.file ?? '' }, r.group),
-        h('td', {}, healthBadge(r.health)),
-        h('td', { title: r.lastEvaluation ?? '' }, ago(r.lastEvaluation)),
-        h('td', { class: r.lastError ? 'error last-error' : 'muted' }, r.lastError || '–'),
-        h('td', { class: 'query' }, h('code', {}, query)),
-      );
-    }),
-  );
+        {},
+        h('th', {}, 'state'),
+        h('th', {}, 'rule'),
+        h('th', {}, 'group'),
+        h('th', {}, 'health'),
+        h('th', {}, 'last evaluation'),
+        h('th', {}, 'last error'),
+        h('th', {}, 'query'),
+      ),
+      rules.map((r) => {
+        const active = (r.alerts ?? []).length;
+        const href = source === 'logs' ? logQueryHref(r.query, r.alerts?.[0]?.activeAt) : undefined;
+        const query = href
+          ? link(href, { class: 'log-query', title: 'open in Logs' }, r.query)
+          : (r.query ?? '');
+        return h(
+          'tr',
+          { 'data-rule': r.name, 'data-source': source, 'data-type': r.type, 'data-health': r.health ?? '' },
+          h('td', {}, stateBadge(r), active ? h('span', { class: 'muted' }, ` ${active} active`) : []),
+          h('td', {}, r.name),
+          h('td', { class: 'muted', title: r.file ?? '' }, r.group),
+          h('td', {}, healthBadge(r.health)),
+          h('td', { title: r.lastEvaluation ?? '' }, ago(r.lastEvaluation)),
+          h('td', { class: r.lastError ? 'error last-error' : 'muted' }, r.lastError || '–'),
+          h('td', { class: 'query' }, h('code', {}, query)),
+        );
+      }),
+    ),
+  ];
 }
 
 async function renderPrometheusRules(el) {
   try {
     const res = await api('/api/prometheus/rules');
     el.dataset.state = 'ok';
-    el.replaceChildren(rulesTable(res.data?.groups ?? [], 'metrics'));
+    el.replaceChildren(...[rulesTable(res.data?.groups ?? [], 'metrics')].flat());
   } catch (err) {
     el.dataset.state =
       err.code === 'UPSTREAM_UNAVAILABLE' || err.code === 'UPSTREAM_TIMEOUT' ? 'unreachable' : 'error';
@@ -87,7 +108,7 @@ async function renderPrometheusRules(el) {
 async function renderLogRules(el) {
   const res = await loadLogRules();
   el.dataset.state = res.status;
-  if (res.status === 'ok') el.replaceChildren(rulesTable(res.groups, 'logs'));
+  if (res.status === 'ok') el.replaceChildren(...[rulesTable(res.groups, 'logs')].flat());
   else
     el.replaceChildren(
       h('div', { class: `notice ${res.status === 'no-ruler' ? 'muted' : 'error'}` }, res.message),
