@@ -10,7 +10,13 @@ import { CONSOLE_ERRORS, type ConsoleErrorCode, errorBody } from './internal/err
 import { setSecurityHeaders } from './internal/security-headers.js';
 import { readStatic } from './internal/static-files.js';
 import { type StoreCredentials, storeHeaders } from './internal/store-credentials.js';
-import { DEFAULT_UPSTREAMS, UPSTREAM_PATHS, type Upstreams } from './internal/upstreams.js';
+import {
+  DEFAULT_UPSTREAMS,
+  LOG_RULER_ENDPOINT,
+  LOG_RULER_PATH,
+  UPSTREAM_PATHS,
+  type Upstreams,
+} from './internal/upstreams.js';
 
 /** Options of {@link startConsole}. */
 export interface ConsoleOptions {
@@ -93,11 +99,20 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<Runnin
   );
   const index = DASHBOARDS.map((d) => ({ uid: d.uid, title: d.title, description: d.description }));
 
-  async function proxy(req: IncomingMessage, res: ServerResponse, name: keyof Upstreams, rest: string) {
+  async function proxy(
+    req: IncomingMessage,
+    res: ServerResponse,
+    name: keyof Upstreams,
+    rest: string,
+    path = UPSTREAM_PATHS[name],
+  ) {
     const base = upstreams[name];
     if (!base) return sendError(res, 'NOT_FOUND', `no ${name} is configured`, { upstream: name });
     // Read-only: GET anywhere, POST only where the engine takes a query as a form (long queries).
-    const postable = (name === 'prometheus' || name === 'loki') && QUERY_ENDPOINT.test(rest);
+    const postable =
+      (name === 'prometheus' || name === 'loki') &&
+      path === UPSTREAM_PATHS[name] &&
+      QUERY_ENDPOINT.test(rest);
     if (req.method !== 'GET' && !(req.method === 'POST' && postable))
       return sendError(res, 'METHOD_NOT_ALLOWED', `${req.method} is not proxied here`, { field: 'method' });
     const body = req.method === 'POST' ? await readBody(req, maxBody) : undefined;
@@ -105,7 +120,7 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<Runnin
       return sendError(res, 'REQUEST_BODY_TOO_LARGE', `request body over ${maxBody} bytes`, {
         field: 'body',
       });
-    const target = new URL(base.replace(/\/$/, '') + UPSTREAM_PATHS[name] + rest);
+    const target = new URL(base.replace(/\/$/, '') + path + rest);
     // Only these two headers of the browser's request go on; the tenant and the token are the console's
     // own (to the stores only), so a page cannot pick another tenant by sending X-Scope-OrgID.
     const headers: Record<string, string> = {};
@@ -155,6 +170,13 @@ export async function startConsole(options: ConsoleOptions = {}): Promise<Runnin
     if (await admin(req, res)) return;
     const proxied = /^\/api\/(prometheus|loki|jaeger|alertmanager|relay)\/(.*)$/.exec(path);
     if (proxied) return proxy(req, res, proxied[1] as keyof Upstreams, proxied[2] + url.search);
+    // The log store's ruler, in the Prometheus format: its rules and alerts only.
+    const ruler = /^\/api\/loki-ruler\/(.*)$/.exec(path);
+    if (ruler) {
+      if (!LOG_RULER_ENDPOINT.test(ruler[1] ?? ''))
+        return sendError(res, 'NOT_FOUND', `no route ${path}`, { field: 'path' });
+      return proxy(req, res, 'loki', (ruler[1] ?? '') + url.search, LOG_RULER_PATH);
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD')
       return sendError(res, 'METHOD_NOT_ALLOWED', `${req.method} ${path}`, { field: 'method' });
     if (path === '/api/config') {

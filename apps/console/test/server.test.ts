@@ -170,6 +170,16 @@ test('proxies each engine under its own prefix, query string and POST body inclu
   assert.equal(post.status, 200);
   await post.arrayBuffer();
   assert.deepEqual(seen.at(-1), { method: 'POST', url: '/api/v1/query', body: 'query=up' });
+  // The log store's ruler in the Prometheus format: its rules and alerts, query string included.
+  for (const [path, expected] of [
+    ['/api/loki-ruler/rules?type=alert', '/prometheus/api/v1/rules?type=alert'],
+    ['/api/loki-ruler/rules', '/prometheus/api/v1/rules'],
+    ['/api/loki-ruler/alerts', '/prometheus/api/v1/alerts'],
+  ]) {
+    const res = await get(path as string);
+    assert.equal(res.status, 200, path);
+    assert.equal(((await res.json()) as { echo: string }).echo, expected);
+  }
   const notFound = await get('/api/prometheus/missing');
   assert.equal(notFound.status, 404, 'the upstream status is passed through');
   await notFound.arrayBuffer();
@@ -198,6 +208,13 @@ test('refuses what it must not forward, and says which upstream failed', async (
     ['/api/relay/inbox', undefined, 404, 'NOT_FOUND'],
     ['/api/nothing', undefined, 404, 'NOT_FOUND'],
     ['/api/dashboards', { method: 'DELETE' }, 405, 'METHOD_NOT_ALLOWED'],
+    // Only the ruler's two read endpoints, only GET: no other path of the log store's Prometheus API.
+    ['/api/loki-ruler/query?query=up', undefined, 404, 'NOT_FOUND'],
+    ['/api/loki-ruler/rules%2F..%2Fquery', undefined, 404, 'NOT_FOUND'],
+    ['/api/loki-ruler/rulesx', undefined, 404, 'NOT_FOUND'],
+    ['/api/loki-ruler/', undefined, 404, 'NOT_FOUND'],
+    ['/api/loki-ruler/rules', { method: 'POST', body: '{}', headers: json }, 405, 'METHOD_NOT_ALLOWED'],
+    ['/api/loki-ruler/rules', { method: 'DELETE' }, 405, 'METHOD_NOT_ALLOWED'],
   ];
   for (const [path, init, status, code] of cases) {
     const res = await get(path, init);

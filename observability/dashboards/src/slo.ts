@@ -1,4 +1,5 @@
 import { nginxHttpRequestsTotal } from '@opsight/catalog';
+import { orZeroWhere } from './zero-fill.js';
 
 /**
  * The availability SLO the SLO dashboard tracks: the share of gateway requests not answered with a 5xx,
@@ -19,4 +20,14 @@ export const AVAILABILITY_SLO = {
 export function errorRatio(window: string): string {
   const n = nginxHttpRequestsTotal.name;
   return `sum(rate(${n}{status=~"5.."}[${window}])) / sum(rate(${n}[${window}]))`;
+}
+
+/** All gateway requests per second over `window`: the denominator of {@link errorRatio}. */
+export function requestRate(window: string): string {
+  return `sum(rate(${nginxHttpRequestsTotal.name}[${window}]))`;
+}
+
+/** {@link errorRatio}, 0 rather than no series while the gateway has requests and no 5xx. */
+export function errorRatioOrZero(window: string): string {
+  return orZeroWhere(errorRatio(window), requestRate(window));
 }

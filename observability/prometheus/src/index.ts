@@ -28,9 +28,28 @@ export { services } from './groups/services.js';
 export type { Slo } from './groups/slo.js';
 export { BURN_RATE_WINDOWS, SLO_PERIOD, SLOS, sloBudget, sloBurnRates } from './groups/slo.js';
 export { gatewayAndServices, modelServingAndData } from './groups/strategy-queries.js';
+export { CRASH_LINE_PATTERN, logVolume, platformLogAlerts } from './log-groups/platform-logs.js';
+export type {
+  LogAlertFixture,
+  LogAlertRule,
+  LogRecordingRule,
+  LogRuleFile,
+  LogRuleGroup,
+  LogTestStream,
+} from './log-rule.js';
+export { allLogAlerts, LOG_RULE_FILES } from './log-rule-files.js';
 export { PromtoolError, promtool } from './promtool.js';
 export { renderOutputs } from './render/outputs.js';
 export { K8S_RULES_DIR, renderPrometheusRule, renderRulesKustomization } from './render/render-kubernetes.js';
+export type { LogRenderOptions } from './render/render-log-rules.js';
+export {
+  LOG_RULE_DIRS,
+  LOG_RULE_TESTS_DIR,
+  logGroupObject,
+  logRuleFilePaths,
+  renderLogRuleFile,
+  renderLogTestFile,
+} from './render/render-log-rules.js';
 export {
   alertRuleObject,
   groupObject,
@@ -54,6 +73,7 @@ export {
   GRPC_SERVER_ERROR_CODES,
   INTERVALS,
   LE_ONE_SECOND,
+  LOG_RULES,
   RUNBOOK_BASE,
   THRESHOLDS,
 } from './settings.js';

@@ -68,6 +68,42 @@ export const FOR_MINUTES = {
   spansDropped: 10,
   /** Every attempt to one relay receiver failed over 10 minutes, for 5 more: not a blip. */
   relayReceiverFailing: 5,
+  /** Log-based: model-router's ERROR lines above their rate for 5 minutes, as the metric error alerts. */
+  routerErrorLogs: 5,
+  /** Log-based: one user's authentication failures above their count for 2 more minutes. */
+  authFailuresByUser: 2,
+  /** Log-based: a single panic, FATAL or out-of-memory line is enough. */
+  crashLogLines: 0,
+  /** Log-based: silent for the whole window, then 5 minutes more. */
+  stoppedLogging: 5,
+} as const;
+
+/**
+ * Log-based rules (LogQL, evaluated by Loki's ruler in production and the log store's ruler locally): their
+ * thresholds, windows and the services they watch.
+ */
+export const LOG_RULES = {
+  /** Evaluation interval of the log rule groups: each is a query over the log store, so once a minute. */
+  interval: '1m',
+  /** Range of the rates and counts of the log rules. */
+  window: '5m',
+  /** ERROR lines per second from model-router, averaged over the window. */
+  routerErrorLinesPerSecond: 0.5,
+  /** Authentication failures (HTTP 401) of one user over the window. */
+  authFailuresPerUser: 10,
+  /** How long a service may write nothing before it counts as silent. */
+  silentWindow: '10m',
+  /** Services that log on every request and so should never be silent while traffic flows. */
+  loggingServices: ['api-service', 'model-router', 'model-serving'],
+  /**
+   * Apps whose lines may quote other queries (the log stores log the LogQL they run, Grafana and the console
+   * proxy it): a crash-line rule that read them would match its own expression.
+   */
+  queryEchoApps: ['loki', 'logstore', 'grafana', 'console'],
+  /** The tenant production Loki (and the local stack under OPSIGHT_AUTH=1) keeps the platform's logs in. */
+  tenant: 'opsight',
+  /** The local log store's tenant without OPSIGHT_AUTH (Loki's single-tenant name). */
+  singleTenant: 'fake',
 } as const;
 
 /** gRPC codes that count as server errors (the client's own errors, like InvalidArgument, do not). */

@@ -25,6 +25,8 @@ const traceId = hex(16);
 const rootSpan = hex(8);
 const childSpan = hex(8);
 const marker = `console-e2e-${hex(4)}`;
+/** The query of the test's log alert: the model-router ERROR line pushed below (quotes, braces and all). */
+const logAlertExpr = `{namespace="e2e", app="model-router", level="ERROR"} |= "${marker} upstream"`;
 let browser: Browser;
 let page: Page;
 const cspViolations: string[] = [];
@@ -117,6 +119,12 @@ before(async () => {
       {
         labels: { alertname: 'ConsoleE2E', severity: 'warning' },
         annotations: { summary: `${marker} alert` },
+      },
+      // As the log store's ruler sends a log alert: source="logs", its LogQL in the generatorURL.
+      {
+        labels: { alertname: 'ConsoleE2ELogs', severity: 'warning', source: 'logs' },
+        annotations: { summary: `${marker} log alert` },
+        generatorURL: `${LOGSTORE}/graph?g0.expr=${encodeURIComponent(logAlertExpr)}&g0.tab=1`,
       },
     ]),
   });
@@ -337,6 +345,42 @@ test('alerts show what Alertmanager holds, the relay inbox and the loaded rules'
     new RegExp(`firing.*ConsoleE2E.*warning.*${marker} alert.*ticket.*inbox: delivered`),
   );
   await shot('50-alerts');
+});
+
+test('each alert shows its source; a log alert opens the log query that fired it', async () => {
+  await page.goto(`${CONSOLE}/#/alerts`);
+  const metrics = page.locator('#alertmanager-alerts tr[data-alert="ConsoleE2E"]');
+  const logs = page.locator('#alertmanager-alerts tr[data-alert="ConsoleE2ELogs"]');
+  await logs.locator('a.log-query').waitFor();
+  assert.equal(await metrics.getAttribute('data-source'), 'metrics');
+  assert.equal(await logs.getAttribute('data-source'), 'logs');
+  assert.equal(await metrics.locator('a.log-query').count(), 0);
+  // The log store's own alerts: a table when it has a ruler, a notice when it has none; never an error.
+  await page.waitForSelector('#log-alerts[data-state="ok"], #log-alerts[data-state="no-ruler"]');
+  await shot('52-alerts-sources');
+  await logs.locator('a.log-query').click();
+  await page.waitForSelector(`.logline:has-text("${marker} upstream failed")`);
+  assert.equal(await page.inputValue('textarea[name="query"]'), logAlertExpr);
+  assert.equal(await page.inputValue('select[name="range"]'), 'fixed');
+  await shot('53-log-alert-query');
+});
+
+test("the rules view lists Prometheus's rules and the log store's (or says it has no ruler)", async () => {
+  await page.goto(`${CONSOLE}/#/rules`);
+  await page.waitForSelector('#prometheus-rules tr[data-rule][data-source="metrics"]');
+  assert.equal(await page.locator('#prometheus-rules .error').count(), 0);
+  const health = await page.$$eval('#prometheus-rules tr[data-rule]', (rows) =>
+    rows.map((r) => r.getAttribute('data-health')),
+  );
+  assert.ok(health.length > 10, `${health.length} rules`);
+  assert.ok(
+    health.every((h) => h === 'ok' || h === 'unknown'),
+    `every rule evaluates: ${health.join(',')}`,
+  );
+  await page.waitForSelector('#log-rules[data-state="ok"], #log-rules[data-state="no-ruler"]');
+  if ((await page.getAttribute('#log-rules', 'data-state')) === 'ok')
+    assert.equal(await page.locator('#log-rules .error').count(), 0);
+  await shot('54-rules');
 });
 
 test('with the relay down the alerts page says so and still shows Alertmanager', async () => {

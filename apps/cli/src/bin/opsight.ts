@@ -5,6 +5,7 @@ import { down } from '../commands/down.js';
 import { type KeysAction, KeysUsageError, keys, parseExpiresIn, stackKeyAdmin } from '../commands/keys.js';
 import { load } from '../commands/load.js';
 import { logs } from '../commands/logs.js';
+import { rulesTest } from '../commands/rules.js';
 import { status } from '../commands/status.js';
 import { up } from '../commands/up.js';
 import { repoRoot } from '../root.js';
@@ -27,6 +28,8 @@ commands:
                              traffic through the gateway, ground truth written to a JSON file;
                              scenarios: ${SCENARIO_NAMES.join(', ')}; slow-model sends
                              to chat-large and slows it by 1.5 s for the run (its fault switch)
+  rules test <file>...       unit tests of LogQL rules (promtool's test files, with input
+                             streams); exit 1 when a test fails
 
 environment:
   OPSIGHT_PORT_<NAME>=<port> move one port (e.g. OPSIGHT_PORT_PROMETHEUS=19090)
@@ -102,6 +105,13 @@ async function main(argv: string[]): Promise<number> {
         .map((m) => m.trim())
         .filter(Boolean);
       return load({ root, scenario: sc.name, rate, durationMs, out: values.out, models, seed });
+    }
+    case 'rules': {
+      const [sub, ...files] = rest;
+      if (sub !== 'test') throw new UsageError(sub ? `unknown rules command "${sub}"` : 'rules needs test');
+      const { positionals } = parseArgs({ args: files, options: {}, allowPositionals: true });
+      if (positionals.length === 0) throw new UsageError('rules test takes one or more test files');
+      return rulesTest({ files: positionals });
     }
     case undefined:
     case 'help':

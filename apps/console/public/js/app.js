@@ -1,8 +1,9 @@
-// The console's router: #/ (dashboards), #/d/<uid>, #/logs, #/traces, #/trace/<id>, #/alerts.
+// The console's router: #/ (dashboards), #/d/<uid>, #/logs, #/traces, #/trace/<id>, #/alerts, #/rules.
 import { renderAlerts } from './alerts.js';
 import { renderDashboard, renderDashboardList } from './dashboard.js';
 import { h } from './dom.js';
 import { renderLogs } from './logs.js';
+import { renderRules } from './rules.js';
 import { renderTrace, renderTraceSearch } from './traces.js';
 
 const main = document.getElementById('main');
@@ -15,7 +16,9 @@ async function route() {
       ? 'traces'
       : path.startsWith('/alerts')
         ? 'alerts'
-        : 'dashboards';
+        : path.startsWith('/rules')
+          ? 'rules'
+          : 'dashboards';
   for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.dataset.nav === section);
   main.dataset.page = section;
   try {
@@ -26,6 +29,7 @@ async function route() {
     else if (path.startsWith('/logs')) renderLogs(main);
     else if (path.startsWith('/traces')) await renderTraceSearch(main);
     else if (path.startsWith('/alerts')) await renderAlerts(main);
+    else if (path.startsWith('/rules')) await renderRules(main);
     else await renderDashboardList(main);
   } catch (err) {
     main.replaceChildren(h('h1', {}, 'Error'), h('div', { class: 'error' }, err.message));

@@ -65,9 +65,14 @@ export async function api(path, params) {
   }
   if (!res.ok || body.status === 'error') {
     const e = body.error;
-    throw new Error(
+    const err = new Error(
       typeof e === 'string' ? e : e?.message || body.message || `${res.status} ${res.statusText}`,
     );
+    // The HTTP status and the console's error code (UPSTREAM_UNAVAILABLE, …), for pages that tell a store
+    // that is down from one that lacks the endpoint.
+    err.status = res.status;
+    err.code = typeof e === 'object' && e ? e.code : undefined;
+    throw err;
   }
   return body;
 }

@@ -26,10 +26,26 @@ function syntaxError(query, error) {
   );
 }
 
+/**
+ * A fixed time range from the route (`from` and `to`, milliseconds since the epoch, as an alert's
+ * click-through writes them), or undefined when it has none or a malformed one.
+ */
+function fixedRange(params) {
+  if (!/^\d{1,15}$/.test(params.from ?? '') || !/^\d{1,15}$/.test(params.to ?? '')) return undefined;
+  const from = Number(params.from);
+  const to = Number(params.to);
+  return from < to ? { from, to } : undefined;
+}
+
+const rangeLabel = ({ from, to }) =>
+  `${new Date(from).toLocaleString()} – ${new Date(to).toLocaleTimeString()}`;
+
 /** The explorer page. */
 export function renderLogs(main) {
   clearInterval(tailTimer);
   const params = routeParams();
+  // A fixed range (from an alert) until another range is chosen.
+  let fixed = fixedRange(params);
   const input = h(
     'textarea',
     { rows: 3, name: 'query', spellcheck: 'false' },
@@ -38,10 +54,14 @@ export function renderLogs(main) {
   const range = h(
     'select',
     { name: 'range' },
+    fixed ? h('option', { value: 'fixed', selected: true }, rangeLabel(fixed)) : [],
     ['5m', '15m', '1h', '6h', '24h', '7d'].map((r) =>
-      h('option', { value: r, selected: r === (params.range ?? '1h') }, `Last ${r}`),
+      h('option', { value: r, selected: !fixed && r === (params.range ?? '1h') }, `Last ${r}`),
     ),
   );
+  range.addEventListener('change', () => {
+    if (range.value !== 'fixed') fixed = undefined;
+  });
   const tail = h('input', { type: 'checkbox', name: 'tail' });
   const status = h('div', { class: 'muted', id: 'log-status' });
   const errorBox = h('div', { id: 'log-error' });
@@ -50,7 +70,9 @@ export function renderLogs(main) {
 
   async function run() {
     const query = input.value.trim();
-    setRouteParams({ query, range: range.value });
+    setRouteParams(
+      fixed ? { query, from: String(fixed.from), to: String(fixed.to) } : { query, range: range.value },
+    );
     errorBox.replaceChildren();
     const check = await api('/api/check/logql', { query });
     if (check.error) {
@@ -59,8 +81,8 @@ export function renderLogs(main) {
       status.textContent = '';
       return;
     }
-    const end = Date.now() / 1000;
-    const start = end - seconds(range.value);
+    const end = fixed ? fixed.to / 1000 : Date.now() / 1000;
+    const start = fixed ? fixed.from / 1000 : end - seconds(range.value);
     status.textContent = 'Running…';
     try {
       const res = await api('/api/loki/query_range', {

@@ -33,3 +33,13 @@ export const UPSTREAM_PATHS: Record<keyof Upstreams, string> = {
   alertmanager: '/api/v2/',
   relay: '/',
 };
+
+/**
+ * The log store's ruler in the Prometheus format (Loki's `/prometheus/api/v1/rules` and `/alerts`):
+ * `/api/loki-ruler/<rules|alerts>` → `<loki>/prometheus/api/v1/<rules|alerts>`, GET only, with the
+ * console's tenant and token as every log store call.
+ */
+export const LOG_RULER_PATH = '/prometheus/api/v1/';
+
+/** What the console reads of the log store's ruler: its rule groups and its active alerts, nothing else. */
+export const LOG_RULER_ENDPOINT = /^(rules|alerts)(\?|$)/;

@@ -58,7 +58,7 @@ async function forwarded(app: RunningConsole, path: string) {
 
 test('a browser-sent X-Scope-OrgID never reaches a store: the console sends its own tenant', async () => {
   await withConsole({ tenant: 'team-a' }, async (app) => {
-    for (const path of ['/api/loki/labels', '/api/jaeger/services']) {
+    for (const path of ['/api/loki/labels', '/api/loki-ruler/rules', '/api/jaeger/services']) {
       const h = await forwarded(app, path);
       assert.equal(h['x-scope-orgid'], 'team-a', path);
       assert.equal(h.authorization, undefined, `${path}: the page's Authorization is not forwarded`);
@@ -80,6 +80,7 @@ test('the store token is read from its file, sent to the stores only, and a rota
   await withConsole({ tenant: 'team-a', tokenFile }, async (app) => {
     assert.equal((await forwarded(app, '/api/loki/labels')).authorization, 'Bearer first-token');
     assert.equal((await forwarded(app, '/api/jaeger/services')).authorization, 'Bearer first-token');
+    assert.equal((await forwarded(app, '/api/loki-ruler/alerts')).authorization, 'Bearer first-token');
     assert.equal((await forwarded(app, '/api/prometheus/labels')).authorization, undefined);
     writeFileSync(tokenFile, 'second-token-longer\n');
     assert.equal((await forwarded(app, '/api/loki/labels')).authorization, 'Bearer second-token-longer');

@@ -4,7 +4,8 @@
  * tsdb_shipper has its directories, structured metadata is allowed, compactor retention has a
  * delete_request_store and a retention period, the object store named by the schema is configured,
  * and a memberlist ring has members to join. Security: auth_enabled is true (every request names its
- * tenant; without it Loki serves everyone as the one tenant "fake").
+ * tenant; without it Loki serves everyone as the one tenant "fake"). The ruler: rules from a local
+ * directory, alerts to an Alertmanager, recorded series by remote write to at least one client.
  */
 import { isObject, type JsonObject } from '../kustomize/strategic-merge.js';
 
@@ -49,6 +50,22 @@ export function lokiConfigProblems(config: JsonObject): string[] {
     const members = obj(config.memberlist).join_members;
     if (!Array.isArray(members) || members.length === 0)
       problems.push('memberlist ring without memberlist.join_members');
+  }
+  const ruler = obj(config.ruler);
+  if (!isObject(config.ruler)) problems.push('ruler is not configured (the log-based rules)');
+  else {
+    const storage = obj(ruler.storage);
+    if (storage.type !== 'local' || typeof obj(storage.local).directory !== 'string')
+      problems.push('ruler.storage is not a local directory (the generated rule files)');
+    if (typeof ruler.alertmanager_url !== 'string') problems.push('ruler.alertmanager_url is not set');
+    const remote = obj(ruler.remote_write);
+    const clients = Object.values(obj(remote.clients));
+    if (
+      remote.enabled !== true ||
+      clients.length === 0 ||
+      clients.some((c) => typeof obj(c).url !== 'string')
+    )
+      problems.push('ruler.remote_write is not enabled with a client url (recording rules to Prometheus)');
   }
   return problems;
 }

@@ -33,7 +33,35 @@ test('a Loki configuration without what Opsight needs is reported', () => {
     /retention_period/,
     /join_members/,
     /auth_enabled is not true/,
+    /ruler is not configured/,
   ])
     assert.match(problems, expected);
   assert.match(lokiConfigProblems({}).join('\n'), /schema_config.configs is empty/);
+});
+
+test('a ruler without its rules directory, Alertmanager or remote write client is reported', () => {
+  const problems = lokiConfigProblems({
+    ruler: { storage: { type: 's3' }, remote_write: { enabled: true } },
+  }).join('\n');
+  for (const expected of [
+    /ruler.storage is not a local directory/,
+    /ruler.alertmanager_url/,
+    /ruler.remote_write/,
+  ])
+    assert.match(problems, expected);
+});
+
+test('both Loki configurations read the rules where deploy mounts them, the generated rule files', () => {
+  for (const file of ['loki-single-binary.yaml', 'loki-simple-scalable.yaml']) {
+    const config = parse(readFileSync(join(repoRoot, 'observability/loki', file), 'utf8'));
+    assert.equal(config.ruler.storage.local.directory, '/etc/loki-rules', file);
+  }
+  const compose = readFileSync(join(repoRoot, 'deploy/compose/compose.yaml'), 'utf8');
+  assert.match(compose, /- \.\.\/\.\.\/observability\/loki\/rules:\/etc\/loki-rules:ro/);
+  assert.match(compose, /--web\.enable-remote-write-receiver/);
+  const statefulset = readFileSync(
+    join(repoRoot, 'deploy/k8s/base/monitoring/loki-statefulset.yaml'),
+    'utf8',
+  );
+  assert.match(statefulset, /mountPath: \/etc\/loki-rules\/opsight/);
 });

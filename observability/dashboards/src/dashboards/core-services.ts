@@ -10,6 +10,7 @@ import {
 } from '@opsight/catalog';
 import type { DashboardSpec } from '../dashboard-spec.js';
 import { barGauge, table, timeseries } from '../panels.js';
+import { orZeroWhere } from '../zero-fill.js';
 
 // A service's pods are named after it (`api-service-0` locally, `api-service-7d9f…` in Kubernetes).
 const pods = 'namespace=~"$namespace", pod=~"($service)-.+"';
@@ -63,7 +64,12 @@ export const coreServices: DashboardSpec = {
       unit: 'reqps',
       queries: [
         {
-          expr: `sum by (grpc_method, grpc_code) (rate(${grpcServerHandledTotal.name}{grpc_code!="OK"}[1m]))`,
+          // 0 for a method with calls and no error, so the panel shows each method, not "No data".
+          expr: orZeroWhere(
+            `sum by (grpc_method, grpc_code) (rate(${grpcServerHandledTotal.name}{grpc_code!="OK"}[1m]))`,
+            `sum by (grpc_method) (rate(${grpcServerHandledTotal.name}[1m]))`,
+            ['grpc_method'],
+          ),
           legend: '{{grpc_method}} {{grpc_code}}',
         },
       ],

@@ -6,6 +6,8 @@ import {
 } from '@opsight/catalog';
 import type { DashboardSpec } from '../dashboard-spec.js';
 import { stat, timeseries } from '../panels.js';
+import { requestRate } from '../slo.js';
+import { orZeroWhere } from '../zero-fill.js';
 
 const requests = nginxHttpRequestsTotal.name;
 
@@ -17,6 +19,9 @@ export const GATEWAY_QUERIES = {
   ingress: `sum(rate(${nginxHttpRequestSizeBytes.name}[1m]))`,
   egress: `sum(rate(${nginxHttpResponseSizeBytes.name}[1m]))`,
 } as const;
+
+/** The 5xx ratio, 0 while the gateway has requests and none failed. */
+const errorRateOrZero = orZeroWhere(GATEWAY_QUERIES.errorRate, requestRate('1m'));
 
 export const gateway: DashboardSpec = {
   uid: 'opsight-gateway',
@@ -50,7 +55,7 @@ export const gateway: DashboardSpec = {
       unit: 'percentunit',
       width: 6,
       height: 4,
-      queries: [GATEWAY_QUERIES.errorRate],
+      queries: [errorRateOrZero],
       thresholds: [
         [0.01, 'orange'],
         [0.05, 'red'],
@@ -81,7 +86,7 @@ export const gateway: DashboardSpec = {
       description: '5xx responses divided by all responses, over 1 minute.',
       unit: 'percentunit',
       min: 0,
-      queries: [{ expr: GATEWAY_QUERIES.errorRate, legend: '5xx rate' }],
+      queries: [{ expr: errorRateOrZero, legend: '5xx rate' }],
     }),
     timeseries({
       title: 'Traffic',

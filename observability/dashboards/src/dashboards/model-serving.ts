@@ -9,6 +9,7 @@ import {
 } from '@opsight/catalog';
 import type { DashboardSpec } from '../dashboard-spec.js';
 import { gauge, timeseries } from '../panels.js';
+import { orZeroWhere } from '../zero-fill.js';
 
 const model = 'model_name=~"$model"';
 /**
@@ -42,7 +43,12 @@ export const modelServing: DashboardSpec = {
       unit: 'reqps',
       queries: [
         {
-          expr: `sum(rate(${modelInferenceFailureTotal.name}{${model}}[1m])) by (model_name, reason)`,
+          // 0 for a model that serves and has not failed, so the panel shows each model, not "No data".
+          expr: orZeroWhere(
+            `sum(rate(${modelInferenceFailureTotal.name}{${model}}[1m])) by (model_name, reason)`,
+            `sum(rate(${modelInferenceSuccessTotal.name}{${model}}[1m])) by (model_name)`,
+            ['model_name'],
+          ),
           legend: '{{model_name}} {{reason}}',
         },
       ],
@@ -91,7 +97,11 @@ export const modelServing: DashboardSpec = {
       min: 0,
       queries: [
         {
-          expr: `sum(rate(${modelInferenceFailureTotal.name}{${model}}[5m])) by (model_name) / (sum(rate(${modelInferenceSuccessTotal.name}{${model}}[5m])) by (model_name) + sum(rate(${modelInferenceFailureTotal.name}{${model}}[5m])) by (model_name))`,
+          // Without a failure series the denominator has none either: the zeros follow the successes.
+          expr: orZeroWhere(
+            `sum(rate(${modelInferenceFailureTotal.name}{${model}}[5m])) by (model_name) / (sum(rate(${modelInferenceSuccessTotal.name}{${model}}[5m])) by (model_name) + sum(rate(${modelInferenceFailureTotal.name}{${model}}[5m])) by (model_name))`,
+            `sum(rate(${modelInferenceSuccessTotal.name}{${model}}[5m])) by (model_name)`,
+          ),
           legend: '{{model_name}}',
         },
       ],

@@ -1,6 +1,6 @@
 import type { DashboardSpec } from '../dashboard-spec.js';
 import { gauge, stat, timeseries } from '../panels.js';
-import { AVAILABILITY_SLO, errorRatio } from '../slo.js';
+import { AVAILABILITY_SLO, errorRatioOrZero } from '../slo.js';
 
 const { target, window, burnRates } = AVAILABILITY_SLO;
 const budget = 1 - target;
@@ -17,7 +17,7 @@ export const slos: DashboardSpec = {
       unit: 'percentunit',
       width: 8,
       thresholds: [[target, 'green']],
-      queries: [`1 - (${errorRatio(window)})`],
+      queries: [`1 - (${errorRatioOrZero(window)})`],
     }),
     gauge({
       title: 'Error budget remaining',
@@ -26,7 +26,7 @@ export const slos: DashboardSpec = {
       width: 8,
       min: 0,
       max: 1,
-      queries: [`1 - (${errorRatio(window)}) / ${budget}`],
+      queries: [`1 - (${errorRatioOrZero(window)}) / ${budget}`],
     }),
     stat({
       title: 'Burn rate (1h)',
@@ -37,7 +37,7 @@ export const slos: DashboardSpec = {
         [burnRates[1].factor, 'orange'],
         [burnRates[0].factor, 'red'],
       ],
-      queries: [`(${errorRatio('1h')}) / ${budget}`],
+      queries: [`(${errorRatioOrZero('1h')}) / ${budget}`],
     }),
     timeseries({
       title: 'Burn rates',
@@ -46,8 +46,8 @@ export const slos: DashboardSpec = {
       unit: 'short',
       width: 24,
       queries: burnRates.flatMap((b) => [
-        { expr: `(${errorRatio(b.long)}) / ${budget}`, legend: `${b.long} (page above ${b.factor})` },
-        { expr: `(${errorRatio(b.short)}) / ${budget}`, legend: `${b.short}` },
+        { expr: `(${errorRatioOrZero(b.long)}) / ${budget}`, legend: `${b.long} (page above ${b.factor})` },
+        { expr: `(${errorRatioOrZero(b.short)}) / ${budget}`, legend: `${b.short}` },
       ]),
     }),
   ],
