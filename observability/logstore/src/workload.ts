@@ -27,6 +27,24 @@ export const logstoreWorkload: WorkloadDescriptor = {
     'stream-idle-period': { description: "Loki's chunk_idle_period (Go duration)", default: '30m' },
     limit: { description: 'A per-tenant limit, name=value', multiple: true },
     'sqlite-driver': { description: 'better-sqlite3 or node:sqlite' },
+    'rules-dir': { description: 'Turns the ruler on: rule groups as <dir>/<tenant>/<namespace>.yaml' },
+    'ruler-evaluation-interval': {
+      description: 'Interval of rule groups that set none (Go duration)',
+      default: '1m',
+    },
+    'ruler-alertmanager-url': { description: 'Alertmanager base URLs for alerts, comma-separated' },
+    'ruler-alertmanager-basic-auth-username': { description: 'Basic-auth user for the Alertmanagers' },
+    'ruler-alertmanager-basic-auth-password-file': {
+      description: 'File holding the basic-auth password for the Alertmanagers',
+    },
+    'ruler-remote-write-url': {
+      description: "Remote-write URL for recorded samples (Prometheus's /api/v1/write)",
+    },
+    'ruler-resend-delay': {
+      description: 'How often a firing alert is sent again (Go duration)',
+      default: '1m',
+    },
+    'ruler-external-url': { description: "Base of alerts' generatorURL" },
   },
   env: { ...HTTP_GUARD_ENV },
   ports: [{ name: 'http', port: 3100 }],
