@@ -151,7 +151,16 @@ export class RuleStorage {
             checkExpr: this.options.checkExpr,
             source: path,
           });
-          namespaces.set(file.replace(RULE_FILE, ''), { file, groups });
+          const name = file.replace(RULE_FILE, '');
+          const twin = namespaces.get(name);
+          if (twin)
+            problems.push({
+              source: path,
+              line: 1,
+              column: 1,
+              message: `namespace ${JSON.stringify(name)} is also in ${twin.file}: keep one of the two files`,
+            });
+          namespaces.set(name, { file, groups });
         } catch (e) {
           if (!(e instanceof RuleFileError)) throw e;
           problems.push(...e.problems);

@@ -140,16 +140,21 @@ class GroupRunner {
   }
 
   /**
-   * Stops the group: no evaluation starts any more (one running ends first). Its firing alerts are sent as
-   * resolved now, so Alertmanager does not keep them until they expire.
+   * Stops the group: no evaluation starts any more (one running ends first). With `resolve` (the group was
+   * replaced or deleted) the firing alerts of its rules not in `kept` are sent as resolved now, so Alertmanager
+   * does not keep them until they expire; the alerts of a kept rule fire again from its new group, and a store
+   * that shuts down lets every alert expire (its endsAt), as Prometheus does.
    */
-  async stop(): Promise<void> {
+  async stop(resolve: boolean, kept: ReadonlySet<string> = new Set()): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
+    this.forgetMetrics();
+    if (!resolve) return;
     const now = this.ruler.now();
     const resolved: PostableAlert[] = [];
     for (const { rule, alerts } of this.evaluator.alerts()) {
+      if (kept.has(rule.name)) continue;
       for (const a of alerts) {
         if (a.state !== 'firing') continue;
         resolved.push({
@@ -162,6 +167,9 @@ class GroupRunner {
       }
     }
     this.ruler.deliver(this.tenant, resolved, []);
+  }
+
+  private forgetMetrics(): void {
     for (const m of [
       this.ruler.metrics.ruleGroupInterval,
       this.ruler.metrics.ruleGroupRules,
@@ -232,7 +240,7 @@ export class Ruler {
     this.started = false;
     const runners = [...this.runners.values()];
     this.runners.clear();
-    await Promise.all(runners.map((r) => r.stop()));
+    await Promise.all(runners.map((r) => r.stop(false)));
     await Promise.race([
       Promise.all([this.notifier?.idle(), this.writer?.idle()]),
       new Promise((resolve) => setTimeout(resolve, 2000).unref()),
@@ -303,7 +311,8 @@ export class Ruler {
       this.storage.setGroup(tenant, namespace, group);
       // The same group again keeps its runner and its alerts' state, as Prometheus keeps them on a reload.
       if (held && sameGroup(held.group, group)) return group;
-      await this.stopRunner(tenant, namespace, group.name);
+      const keptAlerts = new Set(group.rules.filter((r) => r.kind === 'alert').map((r) => r.name));
+      await this.stopRunner(tenant, namespace, group.name, keptAlerts);
       this.run(tenant, namespace, group);
       return group;
     });
@@ -359,12 +368,17 @@ export class Ruler {
     runner.start();
   }
 
-  private async stopRunner(tenant: string, namespace: string, name: string): Promise<void> {
+  private async stopRunner(
+    tenant: string,
+    namespace: string,
+    name: string,
+    keptAlerts?: ReadonlySet<string>,
+  ): Promise<void> {
     const k = key(tenant, namespace, name);
     const r = this.runners.get(k);
     if (!r) return;
     this.runners.delete(k);
-    await r.stop();
+    await r.stop(true, keptAlerts);
   }
 
   private change<T>(fn: () => Promise<T>): Promise<T> {

@@ -122,3 +122,11 @@ test('tenants that are not directory names, and namespaces that are not file nam
   for (const ns of ['', '.ns', 'a/b', '..', 'x\n', 'y'.repeat(201)])
     assert.throws(() => s.setGroup('t', ns, group('g')), { code: 'INVALID_NAMESPACE' });
 });
+
+test('two files naming one namespace (.yaml and .yml) stop the load', () => {
+  const dir = join(root, 'twins');
+  mkdirSync(join(dir, 't'), { recursive: true });
+  writeFileSync(join(dir, 't', 'ns.yaml'), 'groups: []\n');
+  writeFileSync(join(dir, 't', 'ns.yml'), 'groups: []\n');
+  assert.throws(() => new RuleStorage({ dir, checkExpr }).load(), /namespace "ns" is also in ns\.yaml/);
+});

@@ -311,3 +311,44 @@ test('a remote-write receiver answering 5xx is retried; one answering 4xx is dro
     await prom.close();
   }
 });
+
+test('deleting a group resolves its firing alerts; replacing keeps the alerts of rules it still has; stopping resolves nothing', async () => {
+  const am = await receiver();
+  const { ruler } = makeRuler(async () => [{ metric: { app: 'api' }, value: 5 }], {
+    alertmanagerUrls: [am.url],
+  });
+  const sent = () =>
+    am.requests.flatMap(
+      (r) => JSON.parse(r.body.toString()) as { labels: { alertname: string }; endsAt: string }[],
+    );
+  const resolvedNames = () =>
+    sent()
+      .filter((a) => Date.parse(a.endsAt) <= Date.now())
+      .map((a) => a.labels.alertname)
+      .sort();
+  const twoAlerts =
+    'name: g\ninterval: 1h\nrules:\n  - alert: Kept\n    expr: sum(count_over_time({a="b"}[1m])) > 1\n  - alert: Dropped\n    expr: sum(count_over_time({a="c"}[1m])) > 1\n';
+  try {
+    await ruler.setGroup('t', 'ns', twoAlerts);
+    await sleep(50);
+    await ruler.idle();
+    assert.deepEqual(resolvedNames(), []);
+    await ruler.setGroup('t', 'ns', twoAlerts.split('  - alert: Dropped')[0]!);
+    await ruler.idle();
+    assert.deepEqual(resolvedNames(), ['Dropped'], 'only the rule that left the group is resolved');
+    await sleep(50);
+    await ruler.deleteGroup('t', 'ns', 'g');
+    await ruler.idle();
+    assert.deepEqual(resolvedNames(), ['Dropped', 'Kept']);
+
+    await ruler.setGroup('t', 'other', twoAlerts);
+    await sleep(50);
+    await ruler.idle();
+    const before = resolvedNames().length;
+    await ruler.stop();
+    assert.equal(resolvedNames().length, before, 'a store that stops lets its alerts expire');
+  } finally {
+    await ruler.stop();
+    await am.close();
+  }
+});
