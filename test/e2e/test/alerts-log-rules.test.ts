@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ALERTMANAGER, alertmanagerAuth, eventually, port, promQuery } from '../src/env.js';
+import { reportDetection } from '../src/relay.js';
 
 const LOGSTORE = `http://127.0.0.1:${port(3100)}`;
 const APP = `e2e-ruler-${Date.now()}`;
@@ -97,8 +98,11 @@ test('a group POSTed through the rules API fires into Alertmanager within interv
   assert.equal(alert!.annotations.summary, `${APP} logged 4 errors`);
   const detectionS = (seen - posted) / 1000;
   const firedS = (Date.parse(alert!.startsAt) - posted) / 1000;
-  process.stdout.write(
-    `# detection: POST → firing alert seen in Alertmanager ${detectionS.toFixed(2)} s (fired ${firedS.toFixed(2)} s after the POST; interval ${INTERVAL_S} s + for ${FOR_S} s = ${INTERVAL_S + FOR_S} s)\n`,
+  reportDetection(
+    `${ALERT} (log rule POSTed through the rules API, seen in Alertmanager; fired ${firedS.toFixed(2)} s after the POST)`,
+    detectionS,
+    INTERVAL_S + FOR_S,
+    `interval ${INTERVAL_S} s + for ${FOR_S} s`,
   );
   // The alert fires at the evaluation `for` after the first one, which runs when the group is stored; the
   // margin covers the delivery and this test's polling (every 250 ms).
@@ -110,8 +114,8 @@ test('a group POSTed through the rules API fires into Alertmanager within interv
     return r.length ? r : undefined;
   });
   assert.equal(series[0]!.value[1], '4');
-  process.stdout.write(
-    `# recording: ${RECORD} queryable in Prometheus ${((Date.now() - posted) / 1000).toFixed(2)} s after the POST\n`,
+  console.log(
+    `${RECORD}: queryable in Prometheus ${((Date.now() - posted) / 1000).toFixed(2)} s after the POST`,
   );
 
   const rules = (await (await fetch(`${LOGSTORE}/prometheus/api/v1/rules`)).json()) as {
