@@ -31,6 +31,24 @@ export const logstoreWorkload: WorkloadDescriptor = {
       description:
         'Worker threads that run queries (default: cores less one, at least 1; 0: the main thread)',
     },
+    'rules-dir': { description: 'Turns the ruler on: rule groups as <dir>/<tenant>/<namespace>.yaml' },
+    'ruler-evaluation-interval': {
+      description: 'Interval of rule groups that set none (Go duration)',
+      default: '1m',
+    },
+    'ruler-alertmanager-url': { description: 'Alertmanager base URLs for alerts, comma-separated' },
+    'ruler-alertmanager-basic-auth-username': { description: 'Basic-auth user for the Alertmanagers' },
+    'ruler-alertmanager-basic-auth-password-file': {
+      description: 'File holding the basic-auth password for the Alertmanagers',
+    },
+    'ruler-remote-write-url': {
+      description: "Remote-write URL for recorded samples (Prometheus's /api/v1/write)",
+    },
+    'ruler-resend-delay': {
+      description: 'How often a firing alert is sent again (Go duration)',
+      default: '1m',
+    },
+    'ruler-external-url': { description: "Base of alerts' generatorURL" },
   },
   env: { ...HTTP_GUARD_ENV },
   ports: [{ name: 'http', port: 3100 }],

@@ -20,6 +20,9 @@ export const prometheusWorkload: WorkloadDescriptor = {
     'web.listen-address': { description: 'host:port of the UI and API', default: '0.0.0.0:9090' },
     'web.cors.origin': { description: 'Origins (a regular expression) that get CORS headers', default: '.*' },
     'enable-feature': { description: 'Feature flags (exemplar-storage)', multiple: true },
+    'web.enable-remote-write-receiver': {
+      description: "Accept remote write on /api/v1/write (the log store's ruler records there)",
+    },
   },
   env: {},
   ports: [{ name: 'web', port: 9090 }],

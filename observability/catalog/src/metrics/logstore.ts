@@ -158,3 +158,125 @@ export const logstoreQueriesStoppedTotal = defineMetric({
   source: 'service',
   note: '`reason`: deadline (ran past query_timeout, answered 504), cancelled (the client went away).',
 });
+
+// The ruler's metrics: Loki's names (its ruler exports Prometheus's rule-manager and notifier metrics
+// with the `loki_` prefix, by `user`, the tenant, and `rule_group`, `<namespace>;<group>`).
+
+const ruleGroupNote = '`user` is the tenant; `rule_group` is `<namespace>;<group>`, as Loki names them.';
+
+export const lokiPrometheusRuleEvaluationsTotal = defineMetric({
+  name: 'loki_prometheus_rule_evaluations_total',
+  help: 'Rule evaluations, by tenant and rule group.',
+  type: 'counter',
+  unit: 'evaluations',
+  labels: ['user', 'rule_group'],
+  source: 'service',
+  note: ruleGroupNote,
+});
+
+export const lokiPrometheusRuleEvaluationFailuresTotal = defineMetric({
+  name: 'loki_prometheus_rule_evaluation_failures_total',
+  help: 'Rule evaluations that failed (the query failed, or the result broke a rule), by tenant and rule group.',
+  type: 'counter',
+  unit: 'evaluations',
+  labels: ['user', 'rule_group'],
+  source: 'service',
+  note: `${ruleGroupNote} The rule's health and lastError in /prometheus/api/v1/rules say why.`,
+});
+
+export const lokiPrometheusRuleGroupLastDurationSeconds = defineMetric({
+  name: 'loki_prometheus_rule_group_last_duration_seconds',
+  help: 'How long the last evaluation of a rule group took.',
+  type: 'gauge',
+  unit: 'seconds',
+  labels: ['user', 'rule_group'],
+  source: 'service',
+  note: ruleGroupNote,
+});
+
+export const lokiPrometheusRuleGroupLastEvaluationTimestampSeconds = defineMetric({
+  name: 'loki_prometheus_rule_group_last_evaluation_timestamp_seconds',
+  help: 'When a rule group was last evaluated (Unix seconds).',
+  type: 'gauge',
+  unit: 'seconds',
+  labels: ['user', 'rule_group'],
+  source: 'service',
+  note: ruleGroupNote,
+});
+
+export const lokiPrometheusRuleGroupIntervalSeconds = defineMetric({
+  name: 'loki_prometheus_rule_group_interval_seconds',
+  help: 'The evaluation interval of a rule group.',
+  type: 'gauge',
+  unit: 'seconds',
+  labels: ['user', 'rule_group'],
+  source: 'service',
+  note: ruleGroupNote,
+});
+
+export const lokiPrometheusRuleGroupIterationsMissedTotal = defineMetric({
+  name: 'loki_prometheus_rule_group_iterations_missed_total',
+  help: 'Evaluations of a rule group skipped because the previous one was still running.',
+  type: 'counter',
+  unit: 'evaluations',
+  labels: ['user', 'rule_group'],
+  source: 'service',
+  note: ruleGroupNote,
+});
+
+export const lokiPrometheusRuleGroupRules = defineMetric({
+  name: 'loki_prometheus_rule_group_rules',
+  help: 'Rules of a rule group.',
+  type: 'gauge',
+  unit: 'rules',
+  labels: ['user', 'rule_group'],
+  source: 'service',
+  note: ruleGroupNote,
+});
+
+export const lokiPrometheusNotificationsSentTotal = defineMetric({
+  name: 'loki_prometheus_notifications_sent_total',
+  help: 'Alerts sent to an Alertmanager, by tenant and Alertmanager.',
+  type: 'counter',
+  unit: 'alerts',
+  labels: ['user', 'alertmanager'],
+  source: 'service',
+  note: '`alertmanager` is the URL alerts are posted to (`…/api/v2/alerts`).',
+});
+
+export const lokiPrometheusNotificationsErrorsTotal = defineMetric({
+  name: 'loki_prometheus_notifications_errors_total',
+  help: 'Alerts whose sending to an Alertmanager failed, by tenant and Alertmanager.',
+  type: 'counter',
+  unit: 'alerts',
+  labels: ['user', 'alertmanager'],
+  source: 'service',
+});
+
+export const lokiPrometheusNotificationsDroppedTotal = defineMetric({
+  name: 'loki_prometheus_notifications_dropped_total',
+  help: 'Alerts dropped: the queue to the Alertmanagers was full, or no Alertmanager took them.',
+  type: 'counter',
+  unit: 'alerts',
+  labels: ['user'],
+  source: 'service',
+});
+
+export const lokiPrometheusNotificationsQueueLength = defineMetric({
+  name: 'loki_prometheus_notifications_queue_length',
+  help: 'Alerts waiting to be sent to the Alertmanagers.',
+  type: 'gauge',
+  unit: 'alerts',
+  labels: ['user'],
+  source: 'service',
+});
+
+export const logstoreRulerRemoteWriteSamplesTotal = defineMetric({
+  name: 'opsight_logstore_ruler_remote_write_samples_total',
+  help: 'Samples of recording rules sent by remote write, by outcome (sent, failed, dropped: the queue was full).',
+  type: 'counter',
+  unit: 'samples',
+  labels: ['outcome'],
+  source: 'service',
+  note: 'Loki ships recorded samples through a WAL; the local ruler sends them from a bounded queue in memory.',
+});

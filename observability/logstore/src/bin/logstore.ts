@@ -7,6 +7,9 @@
 //     [--sync normal|full] [--seal-interval 30s] [--stream-idle-period 30m] [--limit name=value ...]
 //     [--sqlite-driver better-sqlite3|node:sqlite] [--query-timeout 1m] [--max-query-length 721h]
 //     [--max-query-parallelism 32] [--query-workers N]
+//     [--rules-dir DIR [--ruler-evaluation-interval 1m] [--ruler-alertmanager-url URL[,URL…]]
+//      [--ruler-alertmanager-basic-auth-username U --ruler-alertmanager-basic-auth-password-file F]
+//      [--ruler-remote-write-url URL] [--ruler-resend-delay 1m] [--ruler-external-url URL]]
 //
 // --query-timeout is Loki's query_timeout (default 1m): each query's deadline, 504 past it.
 // --max-query-length is Loki's max_query_length (default 721h, 0 off): a longer range is refused 400.
@@ -27,6 +30,13 @@
 // start exits with status 2 and the file:line of the fault. --auth-token-file is the older single shared
 // token (the tenant still comes from X-Scope-OrgID); the two cannot be combined.
 //
+// --rules-dir turns the ruler on: rule groups in Loki's local rule storage layout
+// (<dir>/<tenant>/<namespace>.yaml), loaded at start (a bad file exits with status 2 and every problem's
+// file:line:column) and changed through Loki's rules API. Alerts go to the Alertmanagers of
+// --ruler-alertmanager-url (Loki's -ruler.alertmanager-url, comma-separated), with basic auth when a user and
+// password file are given; recording rules' samples go to --ruler-remote-write-url (Prometheus's
+// /api/v1/write). --ruler-evaluation-interval is the interval of groups that set none (default 1m).
+//
 // Prints one line "logstore listening on <url>" when ready; GET /ready answers 200 from then on.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -36,7 +46,9 @@ import { TokensFile } from '@opsight/tenant-auth';
 import { createLogStore } from '../internal/http/server.js';
 import { DEFAULT_LIMITS, type Limits } from '../internal/limits.js';
 import { parseBytes } from '../internal/logql/units.js';
+import type { RulerOptions } from '../internal/ruler/ruler.js';
 import { parseRetentionBytes } from '../internal/storage/retention.js';
+import { RuleFileError } from '../ruler/rule-file.js';
 
 function usage(message: string): never {
   process.stderr.write(`logstore: ${message}\n`);
@@ -66,6 +78,12 @@ let sealIntervalMs = 30_000;
 let sqliteDriver: SqliteDriverName | undefined;
 let queryWorkers = Math.max(1, availableParallelism() - 1);
 const limits: Partial<Limits> = {};
+let rulesDir: string | undefined;
+const ruler: {
+  -readonly [K in keyof RulerOptions]?: RulerOptions[K];
+} = {};
+let alertmanagerUser: string | undefined;
+let alertmanagerPasswordFile: string | undefined;
 for (let i = 0; i < args.length; i++) {
   const a = args[i]!;
   const next = () => args[++i] ?? usage(`${a} needs a value`);
@@ -111,6 +129,37 @@ for (let i = 0; i < args.length; i++) {
       queryWorkers = Number(v);
       break;
     }
+    case '--rules-dir':
+      rulesDir = next();
+      break;
+    case '--ruler-evaluation-interval':
+      ruler.evaluationIntervalMs = durationMs(a, next()) || 60_000;
+      break;
+    case '--ruler-resend-delay':
+      ruler.resendDelayMs = durationMs(a, next());
+      break;
+    case '--ruler-alertmanager-url':
+      ruler.alertmanagerUrls = next()
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean);
+      for (const u of ruler.alertmanagerUrls) if (!URL.canParse(u)) usage(`${a}: not a URL: ${u}`);
+      break;
+    case '--ruler-alertmanager-basic-auth-username':
+      alertmanagerUser = next();
+      break;
+    case '--ruler-alertmanager-basic-auth-password-file':
+      alertmanagerPasswordFile = next();
+      break;
+    case '--ruler-remote-write-url': {
+      const u = next();
+      if (!URL.canParse(u)) usage(`${a}: not a URL: ${u}`);
+      ruler.remoteWriteUrl = u;
+      break;
+    }
+    case '--ruler-external-url':
+      ruler.externalUrl = next().replace(/\/+$/, '');
+      break;
     case '--seal-interval':
       sealIntervalMs = Number(parseDuration(next(), 'prometheus')) / 1e6;
       break;
@@ -163,24 +212,41 @@ if (authTokensFile) {
   }
 }
 
+if ((alertmanagerUser === undefined) !== (alertmanagerPasswordFile === undefined))
+  usage(
+    '--ruler-alertmanager-basic-auth-username and --ruler-alertmanager-basic-auth-password-file go together',
+  );
+if (alertmanagerUser !== undefined && alertmanagerPasswordFile !== undefined) {
+  const password = readFileSync(alertmanagerPasswordFile, 'utf8').trim();
+  ruler.alertmanagerAuthorization = `Basic ${Buffer.from(`${alertmanagerUser}:${password}`).toString('base64')}`;
+}
+if (!rulesDir && Object.keys(ruler).length > 0) usage('the --ruler-* flags need --rules-dir');
+
 mkdirSync(dataDir, { recursive: true });
-const store = createLogStore({
-  dataDir,
-  host,
-  port,
-  limits,
-  requireTenant,
-  sync,
-  sealIntervalMs,
-  queryWorkers,
-  ...(sqliteDriver ? { sqliteDriver } : {}),
-  retentionMaxAgeMs: retentionAge,
-  ...(retentionBytes !== undefined
-    ? { retentionMaxBytes: parseRetentionBytes(retentionBytes, dataDir, parseBytes) }
-    : {}),
-  ...(authToken ? { authToken } : {}),
-  ...(tenantAuth ? { tenantAuth } : {}),
-});
+let store: ReturnType<typeof createLogStore>;
+try {
+  store = createLogStore({
+    dataDir,
+    host,
+    port,
+    limits,
+    requireTenant,
+    sync,
+    sealIntervalMs,
+    queryWorkers,
+    ...(sqliteDriver ? { sqliteDriver } : {}),
+    retentionMaxAgeMs: retentionAge,
+    ...(retentionBytes !== undefined
+      ? { retentionMaxBytes: parseRetentionBytes(retentionBytes, dataDir, parseBytes) }
+      : {}),
+    ...(authToken ? { authToken } : {}),
+    ...(tenantAuth ? { tenantAuth } : {}),
+    ...(rulesDir ? { ruler: { ...ruler, rulesDir } } : {}),
+  });
+} catch (e) {
+  if (e instanceof RuleFileError) usage(`--rules-dir: invalid rule files:\n${e.message}`);
+  throw e;
+}
 const url = await store.listen().catch((e: Error) => {
   process.stderr.write(`logstore: cannot listen on ${listen}: ${e.message}\n`);
   process.exit(1);

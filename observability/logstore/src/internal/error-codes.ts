@@ -63,6 +63,18 @@ export const ERROR_CODES = {
   QUERY_CANCELLED: { status: 499, means: 'the client went away before the answer; the query was stopped' },
   MISSING_MATCH: { status: 400, means: '/series without match[]' },
   INVALID_MATCH: { status: 400, means: 'a match[] that is not a stream selector' },
+  // Rules (the ruler's API).
+  INVALID_RULE_GROUP: {
+    status: 400,
+    means: 'a rule group body that does not parse or validate; `problems` name the group, rule and position',
+  },
+  RULE_LIMIT: {
+    status: 400,
+    means: 'more rule groups per tenant, or rules per group, than the ruler allows',
+  },
+  INVALID_NAMESPACE: { status: 400, means: 'a rule namespace that cannot be a file name' },
+  RULE_GROUP_NOT_FOUND: { status: 404, means: 'no such rule group (or namespace, or no rule group at all)' },
+  RULER_DISABLED: { status: 404, means: 'the store runs without a ruler (no --rules-dir)' },
   // Storage.
   STORAGE_FULL: {
     status: 503,

@@ -6,6 +6,7 @@ import {
   logstoreRetentionBudgetBytes,
   logstoreRetentionDeletedEntriesTotal,
   logstoreRetentionEvictedBytesTotal,
+  logstoreRulerRemoteWriteSamplesTotal,
   logstoreSealedEntriesTotal,
   logstoreStorageBytes,
   logstoreStorageFull,
@@ -16,6 +17,17 @@ import {
   lokiIngesterMemoryStreams,
   lokiMutatedBytesTotal,
   lokiMutatedSamplesTotal,
+  lokiPrometheusNotificationsDroppedTotal,
+  lokiPrometheusNotificationsErrorsTotal,
+  lokiPrometheusNotificationsQueueLength,
+  lokiPrometheusNotificationsSentTotal,
+  lokiPrometheusRuleEvaluationFailuresTotal,
+  lokiPrometheusRuleEvaluationsTotal,
+  lokiPrometheusRuleGroupIntervalSeconds,
+  lokiPrometheusRuleGroupIterationsMissedTotal,
+  lokiPrometheusRuleGroupLastDurationSeconds,
+  lokiPrometheusRuleGroupLastEvaluationTimestampSeconds,
+  lokiPrometheusRuleGroupRules,
   lokiRequestDurationSeconds,
   type MetricDefinition,
 } from '@opsight/catalog';
@@ -50,6 +62,21 @@ export class StoreMetrics {
   readonly storageFull = new Gauge(this.def(logstoreStorageFull));
   readonly queryRefusals = new Counter(this.def(logstoreQueryRefusalsTotal));
   readonly queriesStopped = new Counter(this.def(logstoreQueriesStoppedTotal));
+  // The ruler's.
+  readonly ruleEvaluations = new Counter(this.def(lokiPrometheusRuleEvaluationsTotal));
+  readonly ruleEvaluationFailures = new Counter(this.def(lokiPrometheusRuleEvaluationFailuresTotal));
+  readonly ruleGroupLastDuration = new Gauge(this.def(lokiPrometheusRuleGroupLastDurationSeconds));
+  readonly ruleGroupLastEvaluation = new Gauge(
+    this.def(lokiPrometheusRuleGroupLastEvaluationTimestampSeconds),
+  );
+  readonly ruleGroupInterval = new Gauge(this.def(lokiPrometheusRuleGroupIntervalSeconds));
+  readonly ruleGroupIterationsMissed = new Counter(this.def(lokiPrometheusRuleGroupIterationsMissedTotal));
+  readonly ruleGroupRules = new Gauge(this.def(lokiPrometheusRuleGroupRules));
+  readonly notificationsSent = new Counter(this.def(lokiPrometheusNotificationsSentTotal));
+  readonly notificationsErrors = new Counter(this.def(lokiPrometheusNotificationsErrorsTotal));
+  readonly notificationsDropped = new Counter(this.def(lokiPrometheusNotificationsDroppedTotal));
+  readonly notificationsQueueLength = new Gauge(this.def(lokiPrometheusNotificationsQueueLength));
+  readonly remoteWriteSamples = new Counter(this.def(logstoreRulerRemoteWriteSamplesTotal));
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });

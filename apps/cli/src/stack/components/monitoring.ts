@@ -75,6 +75,10 @@ export function prometheus(ctx: StackContext): ComponentSpec {
       `--web.cors.origin=${consoleOriginPattern(ctx)}`,
       // Exemplars (trace ids on latency histograms) are stored when scraped as OpenMetrics.
       '--enable-feature=exemplar-storage',
+      // The log store's ruler writes its recording rules' samples here (POST /api/v1/write). Prometheus does
+      // not check a write's Origin, so a web page could add (never read) samples on this port; it listens on
+      // 127.0.0.1 only, as production's receiver listens inside the cluster.
+      '--web.enable-remote-write-receiver',
     ],
     // Locally a core and 2 GiB, on a machine the whole stack shares.
     limits: { cpu: '1', memory: '2Gi' },

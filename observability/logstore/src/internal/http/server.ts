@@ -20,6 +20,7 @@ import { LogStoreApi } from '../api/log-store-api.js';
 import { LogStoreError, storageWriteError } from '../api/log-store-error.js';
 import type { Limits } from '../limits.js';
 import { type QueryEngine, QueryError } from '../logql/engine.js';
+import { Ruler, type RulerOptions } from '../ruler/ruler.js';
 import type { LogStorage } from '../storage/log-storage.js';
 import type { StoreMetrics } from '../store-metrics.js';
 import { createAccess } from './access.js';
@@ -29,6 +30,13 @@ import { indexStats, indexVolume, labelNames, labelValues, series } from './rout
 import { pushRoute } from './routes/push.js';
 import { instantQuery, rangeQuery } from './routes/query.js';
 import type { RouteContext, RouteHandler } from './routes/route.js';
+import {
+  isRulesPath,
+  prometheusAlerts,
+  prometheusRules,
+  RULE_BODY_TYPES,
+  rulesConfigRoute,
+} from './routes/rules.js';
 import { buildInfo, flush } from './routes/status.js';
 import { tailUpgrade } from './routes/tail.js';
 
@@ -108,6 +116,13 @@ export interface LogStoreOptions {
    * the answer says only the code and fixed words. @default one JSON line on stderr (stderrErrorLog)
    */
   logError?: ErrorLog;
+  /**
+   * The ruler (`--rules-dir` and the `--ruler-*` flags): rule groups loaded from a directory, Loki's rules
+   * API, evaluation, alerts to Alertmanager and samples by remote write. A bad rule file makes
+   * createLogStore throw a RuleFileError naming every problem. @default undefined (no ruler; the rules
+   * API answers 404 RULER_DISABLED)
+   */
+  ruler?: RulerOptions;
 }
 
 const PUSH_TYPES = ['application/json', 'application/x-protobuf'] as const;
@@ -116,6 +131,7 @@ const QUERY_TYPES = ['application/x-www-form-urlencoded'] as const;
 /** The media types a write may declare: Loki's and OTLP's JSON or protobuf on pushes; elsewhere a form. */
 export function logstoreWriteTypes(path: string): readonly string[] {
   const p = path.replace(/\/+$/, '');
+  if (isRulesPath(p)) return RULE_BODY_TYPES;
   return p === '/loki/api/v1/push' || p === '/api/prom/push' || p === '/otlp/v1/logs'
     ? PUSH_TYPES
     : QUERY_TYPES;
@@ -128,6 +144,8 @@ export interface LogStore {
   readonly storage: LogStorage;
   readonly engine: QueryEngine;
   readonly metrics: StoreMetrics;
+  /** The ruler, when the store runs one. */
+  readonly ruler: Ruler | undefined;
   /** Base URL once listening, e.g. http://127.0.0.1:3100 */
   url: string;
   listen(): Promise<string>;
@@ -155,6 +173,13 @@ export function createLogStore(options: LogStoreOptions): LogStore {
   const retryAfter = options.storageFullRetryAfterSeconds ?? 5;
   const logError = options.logError ?? stderrErrorLog('logstore');
   const access = createAccess(options);
+  const ruler = options.ruler ? new Ruler(api, options.ruler) : undefined;
+  try {
+    ruler?.load();
+  } catch (e) {
+    api.close();
+    throw e;
+  }
 
   // API routes by path (after /api/prom/ → /loki/api/v1/); each answers to its name in the metric.
   const routes = new Map<string, Route>([
@@ -167,6 +192,8 @@ export function createLogStore(options: LogStoreOptions): LogStore {
     ['/loki/api/v1/series', { methods: GET_OR_POST, handle: series }],
     ['/loki/api/v1/index/stats', { methods: GET_OR_POST, handle: indexStats }],
     ['/loki/api/v1/index/volume', { methods: GET_OR_POST, handle: indexVolume }],
+    ['/prometheus/api/v1/rules', { methods: ['GET'], handle: prometheusRules }],
+    ['/prometheus/api/v1/alerts', { methods: ['GET'], handle: prometheusAlerts }],
   ]);
 
   // Open, as Loki serves them: Prometheus scrapes without a tenant token. The metrics hold counts per
@@ -194,6 +221,7 @@ export function createLogStore(options: LogStoreOptions): LogStore {
       res,
       url,
       api,
+      ...(ruler ? { ruler } : {}),
       tenant: () => access.tenantOf(req),
       body: () => readBody(req, maxBody),
       params: () => formParams(req, url, maxBody),
@@ -204,6 +232,7 @@ export function createLogStore(options: LogStoreOptions): LogStore {
       await flush(ctx);
       return path;
     }
+    if (isRulesPath(path)) return rulesConfigRoute(ctx, path);
     const name = path.replace(/^\/api\/prom\//, '/loki/api/v1/');
     const r = routes.get(name);
     if (r && r.methods !== GET_OR_POST) {
@@ -283,6 +312,7 @@ export function createLogStore(options: LogStoreOptions): LogStore {
     storage: api.storage,
     engine: api.engine,
     metrics: api.metrics,
+    ruler,
     url: '',
     listen: () =>
       new Promise((resolve, reject) => {
@@ -292,6 +322,7 @@ export function createLogStore(options: LogStoreOptions): LogStore {
           const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
           store.url = `http://${host}:${a.port}`;
           api.start();
+          ruler?.start();
           resolve(store.url);
         });
       }),
@@ -299,6 +330,7 @@ export function createLogStore(options: LogStoreOptions): LogStore {
     close: async () => {
       for (const c of wss.clients) c.terminate();
       wss.close();
+      await ruler?.stop();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
