@@ -3,6 +3,8 @@
 
 /** Characters that stand for themselves after a backslash (RE2 punctuation escapes). */
 const ESCAPED_LITERAL = /[!-/:-@[-`{-~]/;
+/** Escapes of a class of characters or of an empty-width assertion. */
+const CLASS_ESCAPE = /[dDwWsSbBAz]/;
 
 /**
  * The longest run of literal characters that every match of the RE2 regex `source` contains, or undefined
@@ -25,10 +27,21 @@ export function requiredLiteral(source: string): string | undefined {
     const c = source[i]!;
     let literal: string | undefined;
     let width = 1;
+    if (depth > 0 && !'()[\\|'.includes(c)) {
+      // Inside a group, which may be repeated or optional as a whole: not followed.
+      i++;
+      continue;
+    }
     if (c === '\\') {
       const n = source[i + 1];
       if (n === undefined) return undefined;
-      // Classes (\d \w \s \b …), \Q…\E, \pN, octal and hex escapes are not followed.
+      if (CLASS_ESCAPE.test(n)) {
+        // A class (\d, \w, \s and their negations) or an assertion (\b, \A, \z): not a literal.
+        end();
+        i = pastQuantifier(source, i + 2);
+        continue;
+      }
+      // \Q…\E, \pN, \x and octal escapes are not followed.
       if (!ESCAPED_LITERAL.test(n)) return undefined;
       literal = n;
       width = 2;
@@ -45,7 +58,7 @@ export function requiredLiteral(source: string): string | undefined {
     } else if (c === ')') {
       depth--;
       end();
-      i++;
+      i = pastQuantifier(source, i + 1);
       continue;
     } else if (c === '[') {
       // A class: skip to its end (a `]` first in it, or after `^`, is literal).
@@ -55,11 +68,11 @@ export function requiredLiteral(source: string): string | undefined {
       while (j < source.length && source[j] !== ']') j += source[j] === '\\' ? 2 : 1;
       if (j >= source.length) return undefined;
       end();
-      i = j + 1;
+      i = pastQuantifier(source, j + 1);
       continue;
     } else if ('.^$'.includes(c)) {
       end();
-      i++;
+      i = pastQuantifier(source, i + 1);
       continue;
     } else if ('*+?'.includes(c)) {
       // A quantifier with nothing before it: not followed.
@@ -90,4 +103,11 @@ export function requiredLiteral(source: string): string | undefined {
   }
   end();
   return best === '' ? undefined : best;
+}
+
+/** The index past a quantifier (`*`, `+`, `?`, and a lazy `?` after it) at `i`, or `i` when there is none. */
+function pastQuantifier(source: string, i: number): number {
+  const q = source[i];
+  if (q === undefined || !'*+?'.includes(q)) return i;
+  return source[i + 1] === '?' ? i + 2 : i + 1;
 }
