@@ -72,12 +72,14 @@ function traceEntries(
 }
 
 /** Where a range read starts: a small window, grown or shrunk to take about a slice. */
-const FIRST_WINDOW_NS = 60_000_000_000n;
+const FIRST_WINDOW_NS = 300_000_000_000n;
 
 /**
  * Calls `fn` for every entry of a selection in [from, to), stream by stream (not in global time order):
  * the read of metric queries, which order samples per series themselves. A stream is read in windows of
- * time sized to take about {@link QUERY_SLICE_MS} each, letting the event loop turn between them.
+ * time sized to take about {@link QUERY_SLICE_MS} each, letting the event loop turn between them; a sealed
+ * chunk across two windows is decoded for each, so windows also grow until such decoding is under a tenth
+ * of what they read.
  */
 export async function forEachSelected(
   storage: LogStorage,
@@ -96,8 +98,15 @@ export async function forEachSelected(
   }
   const opts = { contains: sel.contains, fieldBounds: sel.fieldBounds, stats: ctx.scan };
   let window = FIRST_WINDOW_NS;
+  /** The least window that reads its chunks without decoding too many twice. */
+  let floor = 0;
   for (const stream of matchStreams(storage, ctx.tenant, sel.matchers, from, to)) {
     await ctx.checkpoint();
+    let read = 0;
+    const each = (ts: bigint, line: string, meta: string | null) => {
+      read++;
+      fn(stream, ts, line, meta);
+    };
     // Windows start at the stream's oldest entry and end with the rest of the range once past its newest
     // (entries pushed meanwhile are read all the same).
     let at = from;
@@ -107,14 +116,17 @@ export async function forEachSelected(
       next += window;
       if (next > stream.maxTs || next > to) next = to;
       const started = performance.now();
-      storage.forEachInRange(stream, { from: at, to: next, ...opts }, (ts, line, meta) =>
-        fn(stream, ts, line, meta),
-      );
+      const decodedBefore = ctx.scan.decompressedLines;
+      read = 0;
+      storage.forEachInRange(stream, { from: at, to: next, ...opts }, each);
       const took = performance.now() - started;
+      const decoded = ctx.scan.decompressedLines - decodedBefore;
       at = next;
-      // Aim the next window at a slice: at most 4 times larger or smaller at a time.
+      // Aim the next window at a slice, at most 4 times larger or smaller at a time; from now on at least
+      // twice as large once the chunks decoded for one held far more entries than it read.
       const scale = Math.min(4, Math.max(0.25, QUERY_SLICE_MS / Math.max(took, 0.5)));
-      window = BigInt(Math.max(1_000_000, Math.round(Number(window) * scale)));
+      if (decoded > read * 1.1 && opts.contains.length === 0) floor = 2 * Number(window);
+      window = BigInt(Math.max(1_000_000, floor, Math.round(Number(window) * scale)));
       await ctx.checkpoint();
     }
   }
