@@ -25,6 +25,7 @@ import {
 } from './plan.js';
 import { QueryContext, QueryError, type Series, type StageTimes, type Value } from './query-context.js';
 import { rangeAggregation } from './range-aggregation.js';
+import { subqueryParams } from './subqueries.js';
 import { vectorAggregation } from './vector-aggregation.js';
 
 export type { StreamsResult } from './log-selection.js';
@@ -116,6 +117,23 @@ export class QueryEngine {
   /** The selection of a log query, as a live tail applies it to pushed entries. */
   planTail(tenant: string, q: Extract<Query, { kind: 'log' }>): Selection {
     return planSelection(q.selector, this.catalog(tenant), this.options.pushdown ?? true);
+  }
+
+  /**
+   * The sub-queries a query runs as when its splits run apart (in several workers): for a metric range
+   * query the plan splits, one range query per split's steps; else the query itself. Their answers merge
+   * with mergeSubqueries (subqueries.ts) into this query's answer.
+   */
+  subqueries(tenant: string, p: QueryParams, options?: PlanOptions): QueryParams[] {
+    const q = this.parse(p.query);
+    if (q.kind === 'log' || p.instant) return [p];
+    checkSteps(p);
+    const plan = this.plan(tenant, q, p, options ?? this.options);
+    if (plan.kind !== 'metric') return [p];
+    return subqueryParams(
+      p,
+      plan.splits.map((s) => ({ start: plan.steps[s.first]!, end: plan.steps[s.end - 1]! })),
+    );
   }
 
   /**

@@ -7,6 +7,7 @@ import { after, describe, test } from 'node:test';
 import { DEFAULT_LIMITS } from '../../../src/internal/limits.js';
 import { QueryEngine, type QueryParams } from '../../../src/internal/logql/engine.js';
 import type { PlanSummary } from '../../../src/internal/logql/plan.js';
+import { mergeSubqueries } from '../../../src/internal/logql/subqueries.js';
 import { LogStorage } from '../../../src/internal/storage/log-storage.js';
 import { DATASET, LINES, SEC } from './conformance-cases.js';
 
@@ -164,3 +165,48 @@ for (const [k, storage] of stores.entries()) {
     });
   });
 }
+
+describe('a range query run as sub-queries, one per split, merges into its answer', () => {
+  const storage = stores[0]!;
+  const engine = new QueryEngine(storage, () => DEFAULT_LIMITS, { splitInterval: 15n * SEC });
+  for (const query of [
+    'sum by (path) (rate({app="api-service"} | json | unwrap latency_ms [5s]))',
+    'topk(1, sum by (app) (count_over_time({namespace=~".+"}[10s])))',
+    'count_over_time({namespace="prod"}[10s]) > 0',
+  ]) {
+    test(query, async () => {
+      const params: QueryParams = {
+        query,
+        start: BASE + 3n * SEC,
+        end: BASE + 58n * SEC,
+        step: 5n * SEC,
+        limit: 100,
+        direction: 'backward',
+        instant: false,
+      };
+      const subs = engine.subqueries('fake', params);
+      assert.ok(subs.length >= 4, `${subs.length} sub-queries`);
+      const parts = await Promise.all(subs.map((p) => engine.run('fake', p)));
+      const merged = mergeSubqueries(parts, DEFAULT_LIMITS.max_query_series);
+      const whole = await engine.run('fake', params);
+      assert.deepEqual(merged.data, whole.data);
+      assert.equal(merged.stats.plan.splits, subs.length);
+      assert.equal(merged.stats.linesProcessed, whole.stats.linesProcessed);
+    });
+  }
+
+  test('the merge enforces max_query_series on the whole', async () => {
+    const params: QueryParams = {
+      query: 'count_over_time({namespace=~".+"}[5s])',
+      start: BASE + 3n * SEC,
+      end: BASE + 58n * SEC,
+      step: 5n * SEC,
+      limit: 100,
+      direction: 'backward',
+      instant: false,
+    };
+    const parts = await Promise.all(engine.subqueries('fake', params).map((p) => engine.run('fake', p)));
+    assert.throws(() => mergeSubqueries(parts, 2), { code: 'MAX_QUERY_SERIES' });
+    assert.deepEqual(engine.subqueries('fake', { ...params, instant: true }), [{ ...params, instant: true }]);
+  });
+});
