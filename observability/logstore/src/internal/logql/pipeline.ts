@@ -270,7 +270,10 @@ export function compilePipeline(
   stages: Stage[],
   want?: Set<string>,
 ): (input: PipelineInput) => PipelineOutput | null {
-  const wantQuoted = want ? [...want].map((n) => `"${n}"`) : [];
+  // Metadata (JSON text) is parsed only when it may hold a wanted name as a key.
+  const wantInMeta = want
+    ? new RegExp(`"(?:${[...want].map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})"`)
+    : undefined;
   const fields = want ? new WantedFields(want) : undefined;
   return (input) => {
     wanted = want;
@@ -281,7 +284,7 @@ export function compilePipeline(
     let md = input.metadata;
     if (!md && input.metaRaw) {
       const raw = input.metaRaw;
-      if (!want || wantQuoted.some((n) => raw.includes(n))) md = JSON.parse(raw) as Record<string, string>;
+      if (!wantInMeta || wantInMeta.test(raw)) md = JSON.parse(raw) as Record<string, string>;
     }
     if (md) for (const k in md) labels[k] = md[k]!;
     for (const s of stages) {
