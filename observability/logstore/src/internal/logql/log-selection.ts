@@ -78,8 +78,8 @@ const FIRST_WINDOW_NS = 300_000_000_000n;
  * Calls `fn` for every entry of a selection in [from, to), stream by stream (not in global time order):
  * the read of metric queries, which order samples per series themselves. A stream is read in windows of
  * time sized to take about {@link QUERY_SLICE_MS} each, letting the event loop turn between them; a sealed
- * chunk across two windows is decoded for each, so windows also grow until such decoding is under a tenth
- * of what they read.
+ * chunk across two windows is decoded for each, so over sealed data the windows grow until such decoding
+ * is about a tenth of what they read (they then take longer than a slice).
  */
 export async function forEachSelected(
   storage: LogStorage,
@@ -97,9 +97,9 @@ export async function forEachSelected(
     return;
   }
   const opts = { contains: sel.contains, fieldBounds: sel.fieldBounds, stats: ctx.scan };
-  let window = FIRST_WINDOW_NS;
-  /** The least window that reads its chunks without decoding too many twice. */
-  let floor = 0;
+  // The window and its floor carry over from stream to stream, and from split to split.
+  let window = ctx.readWindow > 0n ? ctx.readWindow : FIRST_WINDOW_NS;
+  let floor = ctx.readFloor;
   for (const stream of matchStreams(storage, ctx.tenant, sel.matchers, from, to)) {
     await ctx.checkpoint();
     let read = 0;
@@ -122,11 +122,16 @@ export async function forEachSelected(
       const took = performance.now() - started;
       const decoded = ctx.scan.decompressedLines - decodedBefore;
       at = next;
-      // Aim the next window at a slice, at most 4 times larger or smaller at a time; from now on at least
-      // twice as large once the chunks decoded for one held far more entries than it read.
+      // Aim the next window at a slice, at most 4 times larger or smaller at a time.
       const scale = Math.min(4, Math.max(0.25, QUERY_SLICE_MS / Math.max(took, 0.5)));
-      if (decoded > read * 1.1 && opts.contains.length === 0) floor = 2 * Number(window);
+      // What it decoded beyond what it read is about one chunk across an edge: the windows from now on
+      // read ten times that.
+      const extra = decoded - read;
+      if (extra > read * 0.1 && read > 0 && opts.contains.length === 0)
+        floor = Math.max(floor, Math.round(Number(window) * Math.min(16, (10 * extra) / read)));
       window = BigInt(Math.max(1_000_000, floor, Math.round(Number(window) * scale)));
+      ctx.readWindow = window;
+      ctx.readFloor = floor;
       await ctx.checkpoint();
     }
   }

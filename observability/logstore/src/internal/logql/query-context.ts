@@ -57,6 +57,10 @@ export class QueryContext {
   readonly deadline: number;
   /** Step timestamps in ns, of the split being evaluated. */
   steps: bigint[] = [];
+  /** The window of time a metric query's read of a stream takes at a time, ns (see forEachSelected). */
+  readWindow = 0n;
+  /** The least such window, ns, once sealed chunks across windows were seen decoded twice. */
+  readFloor = 0;
   private sliceStart = performance.now();
 
   constructor(
