@@ -13,7 +13,6 @@ import {
   type QueryParams,
   type QueryStats,
 } from '../logql/engine.js';
-import { compilePipeline } from '../logql/pipeline.js';
 import type { RawStream } from '../push/decode-push.js';
 import { Ingester, type PushOutcome } from '../push/ingester.js';
 import { QueryPool } from '../query-pool/query-pool.js';
@@ -382,13 +381,8 @@ export class LogStoreApi {
   tail(tenant: string, query: string): Tail {
     const parsed = this.engine.parse(query);
     if (parsed.kind !== 'log') throw new LogStoreError('INVALID_QUERY', 'tail needs a log query');
-    const sel = parsed.selector;
-    const trace = sel.matchers.find((m) => m.name === 'trace_id');
-    const run = compilePipeline(
-      trace
-        ? [{ kind: 'labelFilter', filter: { kind: 'matcher', matcher: trace } }, ...sel.stages]
-        : sel.stages,
-    );
+    // The live entries go through the same plan as the history: its stream matchers and pipeline.
+    const sel = this.engine.planTail(tenant, parsed);
     return {
       history: async (start, limit, control = {}) => {
         const now = nowNs();
@@ -408,7 +402,7 @@ export class LogStoreApi {
             const out = new Map<string, { stream: Labels; values: Array<[string, string]> }>();
             for (const e of entries) {
               if (!matchesStream(sel.matchers, e.labels)) continue;
-              const r = run({ ts: e.ts, line: e.line, streamLabels: e.labels, metadata: e.metadata });
+              const r = sel.run({ ts: e.ts, line: e.line, streamLabels: e.labels, metadata: e.metadata });
               if (!r) continue;
               const key = JSON.stringify(Object.entries(r.labels).sort());
               const s = out.get(key) ?? { stream: r.labels, values: [] };

@@ -58,6 +58,30 @@ function sanitize(name: string): string {
 
 /** Labels a query needs from the parsers; undefined means all (see compilePipeline). */
 let wanted: Set<string> | undefined;
+/** The JSON field names that can set a wanted label (a wanted name, or one wanted with `_extracted`). */
+let wantedFields: WantedFields | undefined;
+
+/** The labels a query reads, prepared for the `| json` parser. */
+class WantedFields {
+  readonly names = new Set<string>();
+  /** Lengths of `names`: a field whose name has none of them is skipped before its name is built. */
+  readonly lengths = new Set<number>();
+  /** The longest of `names`: no wanted label lies under an object whose name is at least as long. */
+  longest = 0;
+
+  constructor(want: Set<string>) {
+    for (const w of want) {
+      this.names.add(w);
+      if (w.endsWith(EXTRACTED)) this.names.add(w.slice(0, -EXTRACTED.length));
+    }
+    for (const n of this.names) {
+      this.lengths.add(n.length);
+      this.longest = Math.max(this.longest, n.length);
+    }
+  }
+}
+
+const EXTRACTED = '_extracted';
 
 function setParsed(labels: MutableLabels, base: Record<string, string>, name: string, value: string): void {
   const key = base[name] !== undefined ? `${name}_extracted` : name;
@@ -89,14 +113,22 @@ function flattenJson(
   labels: MutableLabels,
   base: Record<string, string>,
 ): void {
+  const want = wantedFields;
   for (const k in obj) {
     const v = obj[k];
+    const isObject = v !== null && typeof v === 'object';
+    if (want !== undefined) {
+      // A sanitized key is as long as the key, plus the `_` before a leading digit.
+      const c = k.charCodeAt(0);
+      const length = (prefix ? prefix.length + 1 : 0) + k.length + (c >= 0x30 && c <= 0x39 ? 1 : 0);
+      if (isObject ? length + 1 >= want.longest : !want.lengths.has(length)) continue;
+    }
     const name = prefix ? `${prefix}_${sanitize(k)}` : sanitize(k);
-    if (v !== null && typeof v === 'object') {
+    if (isObject) {
       if (!Array.isArray(v)) flattenJson(v as Record<string, unknown>, name, labels, base);
       continue;
     }
-    if (wanted !== undefined && !wanted.has(name) && !wanted.has(`${name}_extracted`)) continue;
+    if (want !== undefined && !want.names.has(name)) continue;
     const s = jsonValue(v);
     if (s !== undefined) setParsed(labels, base, name, s);
   }
@@ -238,16 +270,21 @@ export function compilePipeline(
   stages: Stage[],
   want?: Set<string>,
 ): (input: PipelineInput) => PipelineOutput | null {
-  const wantQuoted = want ? [...want].map((n) => `"${n}"`) : [];
+  // Metadata (JSON text) is parsed only when it may hold a wanted name as a key.
+  const wantInMeta = want
+    ? new RegExp(`"(?:${[...want].map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})"`)
+    : undefined;
+  const fields = want ? new WantedFields(want) : undefined;
   return (input) => {
     wanted = want;
+    wantedFields = fields;
     let line = input.line;
     const base = input.streamLabels;
     const labels: MutableLabels = { ...base };
     let md = input.metadata;
     if (!md && input.metaRaw) {
       const raw = input.metaRaw;
-      if (!want || wantQuoted.some((n) => raw.includes(n))) md = JSON.parse(raw) as Record<string, string>;
+      if (!wantInMeta || wantInMeta.test(raw)) md = JSON.parse(raw) as Record<string, string>;
     }
     if (md) for (const k in md) labels[k] = md[k]!;
     for (const s of stages) {

@@ -84,6 +84,36 @@ describe('max_query_length', () => {
     assert.equal(await counted(store.metrics.queryRefusals, { tenant: 'fake', code: 'QUERY_TOO_LONG' }), 1);
   });
 
+  test('the range a metric query reads counts too: an instant query over [2h] is refused, [1h] is answered', async () => {
+    const ok = await get(store, '/loki/api/v1/query', { query: 'count_over_time({app="s0"}[1h])' });
+    assert.equal(ok.status, 200);
+    const res = await get(store, '/loki/api/v1/query', { query: 'sum(count_over_time({app="s0"}[2h]))' });
+    assert.equal(res.status, 400);
+    assert.deepEqual(await refusal(res), {
+      status: 'error',
+      code: 'QUERY_TOO_LONG',
+      error: 'the query time range exceeds the limit (query length: 2h0m0s, limit: 1h0m0s)',
+      field: 'query',
+    });
+    // A range query is read split by split (1h): its range plus one split must fit.
+    const end = nowNs();
+    const range = await get(store, '/loki/api/v1/query_range', {
+      query: 'count_over_time({app="s0"}[30m])',
+      start: end - HOUR,
+      end,
+      step: 60,
+    });
+    assert.equal(range.status, 400);
+    assert.equal((await refusal(range)).code, 'QUERY_TOO_LONG');
+    const short = await get(store, '/loki/api/v1/query_range', {
+      query: 'count_over_time({app="s0"}[30m])',
+      start: end - HOUR / 2n,
+      end,
+      step: 60,
+    });
+    assert.equal(short.status, 200);
+  });
+
   test('labels, label values, series, index stats and volume are bounded the same way', async () => {
     const end = nowNs();
     const paths: Array<[string, Record<string, string>]> = [

@@ -355,10 +355,28 @@ test('instant metric query returns a vector, query_range a matrix', async () => 
   m.searchParams.set('end', (now + 1n).toString());
   m.searchParams.set('step', '30s');
   const body = (await (await fetch(m)).json()) as {
-    data: { resultType: string; stats: { summary: object } };
+    data: {
+      resultType: string;
+      stats: {
+        summary: Record<string, number>;
+        querier: { store: { totalChunksDownloaded: number; chunk: Record<string, number> } };
+        opsight: { stages: Record<string, number>; plan: { selectors: Array<{ streams: string }> } };
+      };
+    };
   };
   assert.equal(body.data.resultType, 'matrix');
-  assert.ok(body.data.stats.summary);
+  // Loki's stats block: the summary Grafana shows, the store's chunk counts, and the stages and plan.
+  const { summary, querier, opsight } = body.data.stats;
+  assert.equal(summary.totalLinesProcessed, 2);
+  assert.equal(summary.totalPostFilterLines, 2);
+  assert.ok(summary.totalBytesProcessed! > 0 && summary.execTime! > 0);
+  for (const k of ['bytesProcessedPerSecond', 'linesProcessedPerSecond', 'queueTime', 'totalEntriesReturned'])
+    assert.equal(typeof summary[k], 'number', k);
+  assert.equal(querier.store.chunk.headChunkLines, 2);
+  assert.equal(querier.store.totalChunksDownloaded, 0);
+  assert.deepEqual(Object.keys(opsight.stages), ['plan', 'select', 'rangeAggregation', 'vectorAggregation']);
+  assert.ok(opsight.stages.select! > 0);
+  assert.equal(opsight.plan.selectors[0]!.streams, '{app="metric-app"}');
 });
 
 test('tenants are separate; multi-tenant mode requires X-Scope-OrgID (401 "no org id")', async () => {

@@ -1,6 +1,7 @@
 // GET|POST /loki/api/v1/query (instant) and /loki/api/v1/query_range, answered with Loki's data and stats.
 import type { QueryOutput } from '../../api/log-store-api.js';
 import { LogStoreError } from '../../api/log-store-error.js';
+import type { QueryStats } from '../../logql/engine.js';
 import { parseDirection, parseLimit, parseStep, parseTime } from '../params.js';
 import { clientGone, sendJson } from '../request.js';
 import type { RouteHandler } from './route.js';
@@ -43,31 +44,54 @@ export const rangeQuery: RouteHandler = async ({ res, api, tenant, params }) => 
   sendJson(res, 200, queryResponse(out));
 };
 
-/** Loki's query response: the data, and the statistics Grafana reads. */
+/**
+ * Loki's query response: the data, and the statistics block in Loki's shape (summary, querier.store with
+ * its chunk counts, ingester), plus an `opsight` section: the time of each stage and the plan as run.
+ */
 function queryResponse(out: QueryOutput) {
-  const s = out.stats;
+  return { status: 'success', data: { ...out.data, stats: statsBlock(out.stats) } };
+}
+
+/** The `stats` block of a query response. */
+export function statsBlock(s: QueryStats) {
+  const store = s.store;
+  const perSecond = (n: number) => (s.execTimeSeconds > 0 ? Math.round(n / s.execTimeSeconds) : 0);
+  const chunk = {
+    headChunkBytes: store.headBytes,
+    headChunkLines: store.headRows,
+    decompressedBytes: store.decompressedBytes,
+    decompressedLines: store.decompressedLines,
+    compressedBytes: store.compressedBytes,
+    totalDuplicates: 0,
+    postFilterLines: s.postFilterLines,
+  };
   return {
-    status: 'success',
-    data: {
-      ...out.data,
-      stats: {
-        summary: {
-          bytesProcessedPerSecond:
-            s.execTimeSeconds > 0 ? Math.round(s.bytesProcessed / s.execTimeSeconds) : 0,
-          linesProcessedPerSecond:
-            s.execTimeSeconds > 0 ? Math.round(s.linesProcessed / s.execTimeSeconds) : 0,
-          totalBytesProcessed: s.bytesProcessed,
-          totalLinesProcessed: s.linesProcessed,
-          execTime: s.execTimeSeconds,
-          queueTime: 0,
-          subqueries: 0,
-          totalEntriesReturned: s.entriesReturned,
-          splits: 0,
-          shards: 0,
-        },
-        querier: { store: { totalChunksRef: 0, totalChunksDownloaded: 0, chunksDownloadTime: 0 } },
-        ingester: { totalReached: 1, totalChunksMatched: 0, totalBatches: 0, totalLinesSent: 0 },
+    summary: {
+      bytesProcessedPerSecond: perSecond(s.bytesProcessed),
+      linesProcessedPerSecond: perSecond(s.linesProcessed),
+      totalBytesProcessed: s.bytesProcessed,
+      totalLinesProcessed: s.linesProcessed,
+      totalPostFilterLines: s.postFilterLines,
+      execTime: s.execTimeSeconds,
+      queueTime: 0,
+      subqueries: s.plan.splits > 1 ? s.plan.splits : 0,
+      totalEntriesReturned: s.entriesReturned,
+      splits: s.plan.splits > 1 ? s.plan.splits : 0,
+      shards: 0,
+    },
+    querier: {
+      store: {
+        totalChunksRef: store.chunksDecoded + store.chunksSkipped,
+        totalChunksDownloaded: store.chunksDecoded,
+        chunksDownloadTime: 0,
+        chunk,
       },
+    },
+    ingester: { totalReached: 1, totalChunksMatched: 0, totalBatches: 0, totalLinesSent: 0 },
+    opsight: {
+      stages: s.stages,
+      store: { chunksSkipped: store.chunksSkipped, indexHits: store.indexHits },
+      plan: s.plan,
     },
   };
 }
