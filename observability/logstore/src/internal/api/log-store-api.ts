@@ -286,15 +286,20 @@ export class LogStoreApi {
    */
   private async runQuery(tenant: string, params: QueryParams, control: QueryControl): Promise<QueryOutput> {
     const deadline = Date.now() + this.limits.query_timeout_ms;
+    const arrived = performance.now();
     let release: (() => void) | undefined;
     try {
       release = await this.gate.enter(tenant, { deadline, ...control });
+      let out: QueryOutput;
       if (this.pool) {
         // The bounds are taken before the worker's snapshot: it sees every entry they cover.
         const bounds = this.storage.streamBounds(tenant);
-        return await this.pool.run(tenant, params, this.limits, { deadline, ...control }, bounds);
-      }
-      return await this.engine.run(tenant, { ...params, deadline, ...control });
+        out = await this.pool.run(tenant, params, this.limits, { deadline, ...control }, bounds);
+      } else out = await this.engine.run(tenant, { ...params, deadline, ...control });
+      // What the query spent before it ran: the tenant's turn, a free worker, the trip to it.
+      const total = (performance.now() - arrived) / 1000;
+      out.stats.queueTimeSeconds = Math.max(0, total - out.stats.execTimeSeconds);
+      return out;
     } catch (e) {
       this.countQueryFailure(tenant, e);
       throw e;

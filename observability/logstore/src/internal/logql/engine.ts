@@ -64,6 +64,11 @@ export interface QueryStats {
   /** Entries a log query returned. */
   entriesReturned: number;
   execTimeSeconds: number;
+  /**
+   * Seconds the query waited before it ran: for its tenant's turn and for a free query worker (set by the
+   * store around the engine; 0 from the engine alone).
+   */
+  queueTimeSeconds?: number;
   /** What the storage read. */
   store: ScanStats;
   /** Seconds in each stage. */

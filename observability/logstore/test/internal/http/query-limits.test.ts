@@ -212,6 +212,20 @@ describe('max_query_parallelism and the queue', () => {
     const ok = await get(store, '/loki/api/v1/query_range', { query: '{app="s0"}' });
     assert.equal(ok.status, 200);
   });
+
+  test("a query's stats give the time it waited for its turn as queueTime", async () => {
+    const release = await store.api.gate.enter('fake', { deadline: Date.now() + 60_000 });
+    const waiting = get(store, '/loki/api/v1/query_range', { query: '{app="s0"}' });
+    await new Promise((r) => setTimeout(r, 100));
+    release();
+    const res = await waiting;
+    assert.equal(res.status, 200);
+    const { data } = (await res.json()) as { data: { stats: { summary: { queueTime: number } } } };
+    assert.ok(data.stats.summary.queueTime >= 0.09, `queueTime ${data.stats.summary.queueTime}`);
+    const alone = await get(store, '/loki/api/v1/query_range', { query: '{app="s0"}' });
+    const quick = (await alone.json()) as { data: { stats: { summary: { queueTime: number } } } };
+    assert.ok(quick.data.stats.summary.queueTime < 0.09, `queueTime ${quick.data.stats.summary.queueTime}`);
+  });
 });
 
 describe('deadline and cancellation', () => {

@@ -73,7 +73,7 @@ export function statsBlock(s: QueryStats) {
       totalLinesProcessed: s.linesProcessed,
       totalPostFilterLines: s.postFilterLines,
       execTime: s.execTimeSeconds,
-      queueTime: 0,
+      queueTime: s.queueTimeSeconds ?? 0,
       subqueries: s.plan.splits > 1 ? s.plan.splits : 0,
       totalEntriesReturned: s.entriesReturned,
       splits: s.plan.splits > 1 ? s.plan.splits : 0,
