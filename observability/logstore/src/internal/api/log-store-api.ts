@@ -13,6 +13,7 @@ import {
   type QueryParams,
   type QueryStats,
 } from '../logql/engine.js';
+import { mergeSubqueries } from '../logql/subqueries.js';
 import type { RawStream } from '../push/decode-push.js';
 import { Ingester, type PushOutcome } from '../push/ingester.js';
 import { QueryPool } from '../query-pool/query-pool.js';
@@ -292,9 +293,31 @@ export class LogStoreApi {
       release = await this.gate.enter(tenant, { deadline, ...control });
       let out: QueryOutput;
       if (this.pool) {
-        // The bounds are taken before the worker's snapshot: it sees every entry they cover.
-        const bounds = this.storage.streamBounds(tenant);
-        out = await this.pool.run(tenant, params, this.limits, { deadline, ...control }, bounds);
+        const pool = this.pool;
+        // With more than one worker, a split metric range query runs its splits at once, one worker each,
+        // and their answers merge into the whole query's (as Loki's frontend spreads splits on queriers).
+        const parts = pool.size > 1 ? this.engine.subqueries(tenant, params) : [params];
+        if (parts.length > 1) {
+          // The first split to fail stops its siblings.
+          const failed = new AbortController();
+          const signal = control.signal ? AbortSignal.any([control.signal, failed.signal]) : failed.signal;
+          const answers = await Promise.all(
+            parts.map((p) =>
+              // Each part takes its own copy of the bounds (a query's copy is moved to its worker).
+              pool
+                .run(tenant, p, this.limits, { deadline, signal }, this.storage.streamBounds(tenant))
+                .catch((e: unknown) => {
+                  failed.abort();
+                  throw e;
+                }),
+            ),
+          );
+          out = mergeSubqueries(answers, this.limits.max_query_series);
+        } else {
+          // The bounds are taken before the worker's snapshot: it sees every entry they cover.
+          const bounds = this.storage.streamBounds(tenant);
+          out = await pool.run(tenant, params, this.limits, { deadline, ...control }, bounds);
+        }
       } else out = await this.engine.run(tenant, { ...params, deadline, ...control });
       // What the query spent before it ran: the tenant's turn, a free worker, the trip to it.
       const total = (performance.now() - arrived) / 1000;

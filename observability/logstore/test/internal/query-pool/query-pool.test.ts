@@ -336,3 +336,65 @@ describe('stopping a query in a worker', () => {
     }
   });
 });
+
+describe('a split metric range query runs its splits in several workers at once', () => {
+  const HOUR = 3600n * NS;
+  // Three hours and a half of one line a minute in two streams, starting mid-hour: four splits of 1 h.
+  const start = 1_700_001_800n * NS;
+  let api: LogStoreApi;
+  before(() => {
+    api = poolStore({ queryWorkers: 2 });
+    api.storage.append(
+      'fake',
+      ['a', 'b'].map((app) => ({
+        labels: { app },
+        entries: Array.from({ length: 210 }, (_, i) => ({
+          ts: start + BigInt(i) * 60n * NS,
+          line: JSON.stringify({ app, latency_ms: (i * 37) % 500, path: i % 3 === 0 ? '/a' : '/b' }),
+        })),
+      })),
+    );
+  });
+  after(() => api.close());
+
+  test('the merged answer equals the whole query on the main thread, and its stats count every split', async () => {
+    const query = 'sum by (path) (rate({app=~"a|b"} | json | unwrap latency_ms [5m]))';
+    const range = { query, start, end: start + 3n * HOUR + HOUR / 2n, step: 60n * NS };
+    const merged = await api.rangeQuery('fake', { ...range, limit: 100, direction: 'backward' });
+    const inline = await api.engine.run('fake', {
+      ...range,
+      limit: 100,
+      direction: 'backward',
+      instant: false,
+    });
+    assert.equal(merged.data.resultType, 'matrix');
+    assert.deepEqual(merged.data, inline.data);
+    assert.ok(merged.stats.plan.splits >= 4, `splits ${merged.stats.plan.splits}`);
+    assert.equal(merged.stats.linesProcessed >= inline.stats.linesProcessed, true);
+  });
+
+  test('a split that fails fails the query with its error', async () => {
+    const query = 'sum by (path) (rate({app=~"a|b"} | json | unwrap path [5m]))';
+    await assert.rejects(
+      api.rangeQuery('fake', {
+        query,
+        start,
+        end: start + 3n * HOUR,
+        step: 60n * NS,
+        limit: 100,
+        direction: 'backward',
+      }),
+      (e: unknown) => e instanceof QueryError && e.code === 'PIPELINE_ERROR',
+    );
+    // The pool is whole again: the next query is answered.
+    const ok = await api.rangeQuery('fake', {
+      query: 'count_over_time({app="a"}[5m])',
+      start,
+      end: start + 3n * HOUR,
+      step: 300n * NS,
+      limit: 100,
+      direction: 'backward',
+    });
+    assert.equal(ok.data.resultType, 'matrix');
+  });
+});
