@@ -54,13 +54,13 @@ interface QueryAnswer {
   data: { result: Array<{ values?: unknown[] }>; stats?: unknown };
 }
 
-/** What every run must find, by query: every driver and round must answer the same. */
+/** What every run must find, by query: every driver and round, over rows and sealed, must answer the same. */
 const expectedFound = new Map<string, number>();
 
-function checkFound(query: string, found: number, driver: SqliteDriverName): void {
+function checkFound(query: string, found: number, run: string): void {
   const seen = expectedFound.get(query);
   if (seen === undefined) expectedFound.set(query, found);
-  else if (seen !== found) throw new Error(`${driver}: ${query} found ${found}, another run found ${seen}`);
+  else if (seen !== found) throw new Error(`${run}: ${query} found ${found}, another run found ${seen}`);
 }
 
 /** Pushes every collector's batches, each collector one push at a time; returns the seconds it took. */
@@ -112,7 +112,7 @@ async function timeQueries(
       times.push(performance.now() - t);
     }
     const n = found(answer!);
-    checkFound(`${phase}: ${params.query}`, n, driver);
+    checkFound(params.query!, n, `${driver}, ${phase}`);
     stats.add(`${name}, ${phase}`, answer!.data.stats);
     return { ms: median(times), found: n };
   };
