@@ -9,7 +9,7 @@
 // figure keeps the best of its rounds. A second table shows the query statistics the store returned.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   DriverComparison,
@@ -186,6 +186,7 @@ function grepMs(w: Workload): number {
 }
 
 async function main(): Promise<void> {
+  const loadAtStart = loadavg()[0]!;
   const dir = mkdtempSync(join(tmpdir(), 'bench-logstore-'));
   try {
     process.stdout.write(`generating ${TOTAL.toLocaleString('en')} lines…\n`);
@@ -210,7 +211,8 @@ async function main(): Promise<void> {
       `\nlog store benchmark, ${new Date().toISOString().slice(0, 16)}Z, Node ${process.versions.node}: ` +
         `${w.lines.toLocaleString('en')} lines (${(w.rawBytes / 1e6).toFixed(0)} MB, ${base.lineBytes.toFixed(0)} B a line), ` +
         `${COLLECTORS} collectors pushing ${BATCH_LINES.toLocaleString('en')} lines a request, ` +
-        `best of ${rounds} on ${DRIVERS.join(', ')}\n\n`,
+        `best of ${rounds} on ${DRIVERS.join(', ')}; load average ${loadAtStart.toFixed(1)} at the start, ` +
+        `${loadavg()[0]!.toFixed(1)} at the end\n\n`,
     );
     process.stdout.write(`${c.table(DRIVERS)}\n`);
     process.stdout.write(

@@ -17,7 +17,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
@@ -310,6 +310,7 @@ async function runOnce(
 }
 
 async function main(): Promise<void> {
+  const loadAtStart = loadavg()[0]!;
   const dir = mkdtempSync(join(tmpdir(), 'bench-tracestore-'));
   try {
     const nowNs = BigInt(Date.now()) * 1_000_000n;
@@ -336,7 +337,8 @@ async function main(): Promise<void> {
         `${totalSpans.toLocaleString('en')} spans by the raw generator (${spansPerTrace} a trace, ` +
         `${spansPerTrace * tracesPerRequest} a request, ${concurrency} requests in flight), ` +
         `${exporterSpans.toLocaleString('en')} by the exporter, store WAL, synchronous=${synchronous}, ` +
-        `best of ${roundsText} on ${drivers.join(', ')}\n`,
+        `best of ${roundsText} on ${drivers.join(', ')}; load average ${loadAtStart.toFixed(1)} at the start, ` +
+        `${loadavg()[0]!.toFixed(1)} at the end\n`,
     );
     console.log(c.table(drivers));
     console.log(
