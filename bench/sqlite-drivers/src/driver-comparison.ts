@@ -1,7 +1,7 @@
 // The figures of one benchmark measured on every SQLite driver, side by side: each round runs every driver
 // on the same data (in alternating order, so neither always runs on a warmer or busier machine), each figure
 // keeps the best of its rounds, and the table prints node:sqlite / better-sqlite3 beside the target.
-import { SQLITE_DRIVERS, type SqliteDriverName } from '@opsight/sqlite';
+import { parseSqliteDriver, SQLITE_DRIVERS, type SqliteDriverName } from '@opsight/sqlite';
 
 /** One row of the comparison. */
 export interface Figure {
@@ -23,9 +23,29 @@ const escapeCell = (text: string): string => text.replaceAll('|', '\\|');
 /** Ratios within this distance of 1 are reported as even. */
 export const EVEN_WITHIN = 0.1;
 
-/** The drivers in the order round `round` (from 0) runs them: the first one alternates. */
-export function driversInRound(round: number): SqliteDriverName[] {
-  return round % 2 === 0 ? [...SQLITE_DRIVERS] : [...SQLITE_DRIVERS].reverse();
+/**
+ * The drivers a run measures, from a comma list such as `BENCH_DRIVERS=better-sqlite3` (each name checked);
+ * every driver when the list is absent or empty.
+ */
+export function driversToMeasure(list: string | undefined): SqliteDriverName[] {
+  const names = (list ?? '')
+    .split(',')
+    .map((d) => d.trim())
+    .filter((d) => d !== '');
+  if (names.length === 0) return [...SQLITE_DRIVERS];
+  const chosen = new Set(names.map(parseSqliteDriver));
+  return SQLITE_DRIVERS.filter((d) => chosen.has(d));
+}
+
+/**
+ * The drivers in the order round `round` (from 0) runs them: the first one alternates.
+ * @param drivers the drivers measured. @default every driver
+ */
+export function driversInRound(
+  round: number,
+  drivers: readonly SqliteDriverName[] = SQLITE_DRIVERS,
+): SqliteDriverName[] {
+  return round % 2 === 0 ? [...drivers] : [...drivers].reverse();
 }
 
 /** Collects the figures of every round and driver, keeping each one's best. */
@@ -66,12 +86,17 @@ export class DriverComparison {
     return { ratio, verdict: nodeAhead ? 'better' : 'worse' };
   }
 
-  /** The comparison as a Markdown table, one row per figure in the order they were first recorded. */
-  table(): string {
-    const lines = [
-      '| measure | better-sqlite3 | node:sqlite | node:sqlite / better-sqlite3 | target |',
-      '|---|---|---|---|---|',
-    ];
+  /**
+   * The comparison as a Markdown table, one row per figure in the order they were first recorded: a column
+   * per driver, and the ratio when both drivers are shown.
+   * @param drivers the drivers given a column (a run that measured one driver shows only that one).
+   * @default every driver
+   */
+  table(drivers: readonly SqliteDriverName[] = SQLITE_DRIVERS): string {
+    const both = SQLITE_DRIVERS.every((d) => drivers.includes(d));
+    const shown = SQLITE_DRIVERS.filter((d) => drivers.includes(d));
+    const head = ['measure', ...shown, ...(both ? ['node:sqlite / better-sqlite3'] : []), 'target'];
+    const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
     for (const f of this.figures) {
       const cell = (driver: SqliteDriverName): string => {
         const v = this.bestOf(f.name, driver);
@@ -81,7 +106,7 @@ export class DriverComparison {
       };
       const r = this.ratio(f.name);
       const ratio = r ? `${r.ratio.toFixed(2)} (${r.verdict}, ${f.better} is better)` : 'n/a';
-      const cells = [f.name, cell('better-sqlite3'), cell('node:sqlite'), ratio, f.target ?? ''];
+      const cells = [f.name, ...shown.map(cell), ...(both ? [ratio] : []), f.target ?? ''];
       lines.push(`| ${cells.map(escapeCell).join(' | ')} |`);
     }
     return lines.join('\n');
