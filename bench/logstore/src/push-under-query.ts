@@ -13,12 +13,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LogStorage } from '@opsight/logstore';
+import { TARGETS } from './rows.js';
 
 /** The heavy query: a regex over every line of the hour, counted per minute. */
 export const HEAVY_QUERY = 'sum by (app) (count_over_time({app=~".+"} |~ "x.*y" [1m]))';
-/** Target: p99 under query at most this many times the idle p99, and at most TARGET_MAX_MS. */
-export const TARGET_RATIO = 2;
-export const TARGET_MAX_MS = 50;
+/** Target: p99 under query at most this many times the idle p99, and at most this many ms. */
+const TARGET_RATIO = TARGETS.pushUnderQueryVsIdle;
+const TARGET_MAX_MS = TARGETS.pushUnderQueryMs;
 
 /** What to measure. */
 export interface PushUnderQueryOptions {

@@ -161,36 +161,6 @@ export function sealedBytesPerLine(bytesPerLine: number, base: Baseline): Row {
   };
 }
 
-/**
- * Push latency while heavy queries run, against the same pushes on an idle store: two rows, the p99 under
- * the queries and its ratio to the idle p99.
- * @param pushes the p99 of the pushes, ms, on the idle store and while the heavy queries run.
- */
-export function pushUnderQuery(pushes: { idle: { p99: number }; underQuery: { p99: number } }): Row[] {
-  return [
-    {
-      figure: {
-        name: 'push p99 while a heavy query runs',
-        better: 'lower',
-        format: ms1,
-        target: `≤ ${TARGETS.pushUnderQueryMs} ms`,
-        meets: atMost(TARGETS.pushUnderQueryMs),
-      },
-      value: pushes.underQuery.p99,
-    },
-    {
-      figure: {
-        name: 'push p99 while a heavy query runs / idle',
-        better: 'lower',
-        format: (v) => `${v.toFixed(2)}×`,
-        target: `≤ ${TARGETS.pushUnderQueryVsIdle}×`,
-        meets: atMost(TARGETS.pushUnderQueryVsIdle),
-      },
-      value: pushes.underQuery.p99 / pushes.idle.p99,
-    },
-  ];
-}
-
 /** The rows of the store's targets, in order: each query over rows, then sealed. */
 export function targetRows(f: RunFigures, base: Baseline): Row[] {
   const phases: Phase[] = ['rows', 'sealed'];

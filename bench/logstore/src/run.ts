@@ -6,7 +6,8 @@
 // Generates JSON lines shaped like the services' logs over one hour (workload.ts), then in each round runs
 // the store's bin on each driver in turn, pushes the lines (snappy protobuf, as Alloy sends them; two
 // collectors, one push in flight each), times the queries over rows, seals, and times them again. Each
-// figure keeps the best of its rounds. A second table shows the query statistics the store returned.
+// figure keeps the best of its rounds. A second table shows the query statistics the store returned, a third
+// push latency while heavy queries run (push-under-query.ts; BENCH_PUSH_UNDER_QUERY=0 skips it).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -19,6 +20,7 @@ import {
   processRssBytes,
 } from '@opsight/bench-sqlite-drivers';
 import type { SqliteDriverName } from '@opsight/sqlite';
+import { formatPushUnderQuery, measurePushUnderQuery } from './push-under-query.js';
 import { QueryStatsTable } from './query-stats.js';
 import {
   type Baseline,
@@ -43,6 +45,8 @@ import { BATCH_LINES, COLLECTORS, generateWorkload, type Workload } from './work
 const TOTAL = Number(process.argv[2] ?? 1_000_000);
 const ROUNDS = Number(process.argv[3] ?? 2);
 const DRIVERS = driversToMeasure(process.env.BENCH_DRIVERS);
+/** Whether the run ends with push latency under heavy queries (push-under-query.ts); BENCH_PUSH_UNDER_QUERY=0 skips it. */
+const PUSH_UNDER_QUERY = process.env.BENCH_PUSH_UNDER_QUERY !== '0';
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -219,6 +223,14 @@ async function main(): Promise<void> {
       `\nquery statistics the store returned (${statsOf}, the last run of each query):\n\n`,
     );
     process.stdout.write(`${stats.table()}\n`);
+    if (PUSH_UNDER_QUERY) {
+      // Push latency under heavy queries: on its own store (the bin's default driver), queries on the main
+      // thread and in the default query workers.
+      process.stdout.write('\nmeasuring push latency under heavy queries…\n');
+      const options = { lines: Math.min(TOTAL, 300_000), seconds: 10, workers: [0, undefined] };
+      const pushes = await measurePushUnderQuery(options);
+      process.stdout.write(`\n${formatPushUnderQuery(pushes, options)}\n`);
+    }
   } finally {
     killStores();
     rmSync(dir, { recursive: true, force: true });
