@@ -133,13 +133,17 @@ export function encodeBlock(
   const traceIds: string[] = [];
   const meta = new ByteWriter();
   entries.forEach((e, i) => {
-    if (e.meta === null) return meta.varint(0);
+    if (e.meta === null) {
+      meta.varint(0);
+      return;
+    }
     const pairs = metaPairs(e.meta);
     if (!pairs) {
       const text = Buffer.from(e.meta, 'utf8');
       meta.varint(1);
       meta.varint(text.length);
-      return meta.bytes(text);
+      meta.bytes(text);
+      return;
     }
     meta.varint(2 + pairs.length);
     const line = lines[i]!;
@@ -387,7 +391,11 @@ export class BlockView {
       }
       return lo - 1;
     };
-    for (let hit = this.buf.indexOf(needle, this.metaStart); hit >= 0; hit = this.buf.indexOf(needle, hit + 1)) {
+    for (
+      let hit = this.buf.indexOf(needle, this.metaStart);
+      hit >= 0;
+      hit = this.buf.indexOf(needle, hit + 1)
+    ) {
       const i = hit < linesAt ? upper(metas, this.length, hit) : upper(this.lineStarts, this.length, hit);
       if (i >= 0) out.add(i);
     }

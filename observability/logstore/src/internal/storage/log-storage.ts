@@ -523,10 +523,25 @@ export class LogStorage {
       to,
       stats,
     )) {
-      out.push({ stream: this.byId.get(streamId)!, ts: entry.ts, line: entry.line, metadata: JSON.parse(entry.meta!) });
+      out.push({
+        stream: this.byId.get(streamId)!,
+        ts: entry.ts,
+        line: entry.line,
+        metadata: JSON.parse(entry.meta!),
+      });
       if (stats) stats.indexHits++;
     }
-    for (let b = lo / TRACE_BUCKET_NS; b <= (hi - 1n) / TRACE_BUCKET_NS; b++) {
+    // Sealed entries have left the index: walk only the buckets it still holds.
+    const bucketLo = this.db
+      .prepare('SELECT MIN(bucket) FROM trace_index', { bigInts: true, rows: 'first' })
+      .get();
+    const bucketHi = this.db
+      .prepare('SELECT MAX(bucket) FROM trace_index', { bigInts: true, rows: 'first' })
+      .get();
+    if (typeof bucketLo !== 'bigint' || typeof bucketHi !== 'bigint') return out;
+    const first = lo / TRACE_BUCKET_NS > bucketLo ? lo / TRACE_BUCKET_NS : bucketLo;
+    const last = (hi - 1n) / TRACE_BUCKET_NS < bucketHi ? (hi - 1n) / TRACE_BUCKET_NS : bucketHi;
+    for (let b = first; b <= last; b++) {
       const rows = stmt.all(b, tkey, from, to) as Array<{
         sid: bigint;
         ts: bigint;
