@@ -240,7 +240,8 @@ export class BlockView {
       let v = 0;
       let mul = 1;
       for (;;) {
-        const b = buf[at++]!;
+        const b = buf[at++];
+        if (b === undefined) throw new Error('corrupt block: truncated');
         v += (b & 0x7f) * mul;
         if (b < 0x80) return v;
         mul *= 0x80;
@@ -296,7 +297,8 @@ export class BlockView {
       let v = 0;
       let mul = 1;
       for (;;) {
-        const b = buf[at++]!;
+        const b = buf[at++];
+        if (b === undefined) throw new Error('corrupt block: truncated');
         v += (b & 0x7f) * mul;
         if (b < 0x80) return v;
         mul *= 0x80;
@@ -410,7 +412,8 @@ export class BlockView {
       let v = 0;
       let mul = 1;
       for (;;) {
-        const b = buf[at++]!;
+        const b = buf[at++];
+        if (b === undefined) throw new Error('corrupt block: truncated');
         v += (b & 0x7f) * mul;
         if (b < 0x80) return v;
         mul *= 0x80;
@@ -420,8 +423,10 @@ export class BlockView {
     for (let i = 0; i < this.length; i++) {
       offsets[i] = at;
       const kind = varint();
-      if (kind === 1) at += varint();
-      else
+      if (kind === 1) {
+        const len = varint(); // read before adding: varint() moves `at`
+        at += len;
+      } else
         for (let p = 0; p < kind - 2; p++) {
           varint();
           const ref = varint();

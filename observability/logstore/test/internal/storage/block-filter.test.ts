@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { encodeBlock, type SealedEntry } from '../../../src/internal/storage/block-codec.js';
+import {
+  buildBlockFilters,
+  MAX_FIELDS_PER_BLOCK,
+  mayContain,
+  mayHoldTrace,
+  maySatisfy,
+} from '../../../src/internal/storage/block-filter.js';
+
+function filters(entries: SealedEntry[]) {
+  const enc = encodeBlock(entries);
+  return buildBlockFilters(
+    entries.map((e) => e.line),
+    enc.lines,
+    enc.lineStarts,
+    enc.traceIds,
+  );
+}
+
+const lines = Array.from({ length: 800 }, (_, i) =>
+  JSON.stringify({
+    level: i % 10 === 0 ? 'ERROR' : 'INFO',
+    message: i % 2 ? 'request completed' : 'routed request',
+    trace_id: (i * 2654435761).toString(16).padStart(8, '0'),
+    latency_ms: 20 + (i % 100),
+    status: i % 10 === 0 ? 502 : 200,
+  }),
+);
+const entries: SealedEntry[] = lines.map((line, i) => ({
+  ts: BigInt(i),
+  line,
+  meta: JSON.stringify({ trace_id: `trace-${i}` }),
+}));
+
+test('the text filter never rules out a block holding a needle, and rules out most absent words', () => {
+  const f = filters(entries);
+  for (const needle of ['request completed', 'ERROR', 'latency_ms', '"status":502', 'ro', 'ed r'])
+    assert.ok(mayContain(f.textBloom, [needle]), needle);
+  // Every substring of a line is a needle the filter must let through.
+  for (let i = 0; i < 50; i++) {
+    const line = lines[i * 13]!;
+    const at = i % (line.length - 8);
+    assert.ok(mayContain(f.textBloom, [line.slice(at, at + 8)]));
+  }
+  const absent = ['needle', 'upstream timeout', 'WARNING', 'kubernetes', 'panic:', 'zzz', 'Exception'];
+  assert.ok(absent.filter((n) => mayContain(f.textBloom, [n])).length <= 1);
+  assert.equal(mayContain(f.textBloom, ['request', 'needle']), false, 'every needle must pass');
+  // A needle made only of hex digits is not indexed: it cannot rule a block out.
+  assert.ok(mayContain(f.textBloom, ['deadbeef']));
+  assert.ok(mayContain(f.textBloom, ['ab']), 'shorter than a trigram');
+});
+
+test('the trace filter never misses a trace id of the block', () => {
+  const f = filters(entries);
+  for (let i = 0; i < 800; i++) assert.ok(mayHoldTrace(f.traceBloom, `trace-${i}`));
+  const false_ = Array.from({ length: 2000 }, (_, i) => `other-${i}`).filter((t) =>
+    mayHoldTrace(f.traceBloom, t),
+  );
+  assert.ok(false_.length < 40, `${false_.length} false positives of 2000`);
+  assert.equal(mayHoldTrace(filters([{ ts: 1n, line: 'x', meta: null }]).traceBloom, 'trace-1'), false);
+});
+
+test('field bounds rule a block out only when no entry can satisfy them', () => {
+  const f = filters(entries);
+  assert.deepEqual(JSON.parse(f.fields).latency_ms, [20, 119]);
+  const can = (field: string, op: '>' | '>=' | '<' | '<=' | '==', value: number) =>
+    maySatisfy(f.fields, [{ field, op, value }]);
+  assert.equal(can('latency_ms', '>', 119), false);
+  assert.equal(can('latency_ms', '>', 118), true);
+  assert.equal(can('latency_ms', '>=', 119), true);
+  assert.equal(can('latency_ms', '<', 20), false);
+  assert.equal(can('latency_ms', '<=', 20), true);
+  assert.equal(can('latency_ms', '==', 50), true);
+  assert.equal(can('latency_ms', '==', 500), false);
+  assert.equal(can('status', '>=', 500), true);
+  assert.equal(can('absent_field', '>', 0), false, 'no JSON line of the block has it');
+  assert.equal(can('level', '>', 0), true, 'not a number in every line: unknown');
+  assert.equal(maySatisfy(f.fields, []), true);
+  assert.equal(maySatisfy(null, [{ field: 'x', op: '>', value: 1 }]), true, 'not recorded');
+});
+
+test('field ranges: a numeric string, a non-JSON line and the field limit keep a block', () => {
+  const mixed = filters([
+    { ts: 1n, line: '{"latency_ms":5}', meta: null },
+    { ts: 2n, line: '{"latency_ms":"900"}', meta: null },
+    { ts: 3n, line: 'plain text latency_ms=1000', meta: null },
+    { ts: 4n, line: '  {"late":7}', meta: null },
+  ]);
+  assert.equal(maySatisfy(mixed.fields, [{ field: 'latency_ms', op: '>', value: 100 }]), true);
+  assert.equal(maySatisfy(mixed.fields, [{ field: 'late', op: '>', value: 6 }]), true, 'blanks before {');
+  assert.equal(maySatisfy(mixed.fields, [{ field: 'late', op: '>', value: 7 }]), false);
+  const wide = Object.fromEntries(Array.from({ length: MAX_FIELDS_PER_BLOCK + 5 }, (_, i) => [`f${i}`, i]));
+  const many = filters([{ ts: 1n, line: JSON.stringify(wide), meta: null }]);
+  assert.equal(Object.keys(JSON.parse(many.fields)).length, MAX_FIELDS_PER_BLOCK);
+  const last = `f${MAX_FIELDS_PER_BLOCK + 4}`;
+  assert.equal(maySatisfy(many.fields, [{ field: last, op: '>', value: 1e9 }]), true, 'past the limit');
+  assert.equal(maySatisfy(many.fields, [{ field: 'f0', op: '>', value: 1 }]), false);
+});
