@@ -250,3 +250,152 @@ test('a read counts the head rows and the sealed chunks it decodes into its stat
   assert.equal(ranged.headRows, 51);
   s.close();
 });
+
+function serviceEntries(n: number, t0 = 1_000_000_000n) {
+  return Array.from({ length: n }, (_, i) => ({
+    ts: t0 + BigInt(i) * 1_000_000n,
+    line: JSON.stringify({
+      level: 'INFO',
+      message: i % 500 === 3 ? 'rare needle here' : 'request completed',
+      latency_ms: i % 1000,
+      trace_id: `t${i.toString(16).padStart(12, '0')}`,
+    }),
+    metadata: { trace_id: `t${i.toString(16).padStart(12, '0')}`, user_id: `u${i % 7}` },
+  }));
+}
+
+test('sealing is one transaction per stream: a failure mid-seal leaves every row, and no block', () => {
+  const s = new LogStorage({ dataDir: ':memory:' });
+  const entries = serviceEntries(6000);
+  s.append('t', [{ labels: { app: 'a' }, entries }]);
+  const st = s.streams('t')[0]!;
+  const before = [...s.scanStream(st, all)];
+  // The second block's write fails, after the first one was written in the same transaction.
+  s.db.exec(`CREATE TEMP TRIGGER fail_second_block BEFORE INSERT ON block_data
+               WHEN (SELECT COUNT(*) FROM block_data) >= 1 BEGIN SELECT RAISE(ABORT, 'injected'); END`);
+  assert.throws(() => s.seal(0n, 1), /injected/);
+  const count = (table: string) =>
+    (s.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+  assert.equal(count('blocks'), 0);
+  assert.equal(count('block_data'), 0);
+  assert.equal(count('entries'), 6000);
+  assert.equal(count('trace_index'), 6000);
+  assert.deepEqual([...s.scanStream(st, all)], before);
+  s.db.exec('DROP TRIGGER fail_second_block');
+  assert.equal(s.seal(0n, 1), 5999);
+  assert.equal(count('entries'), 1);
+  assert.equal(count('trace_index'), 1, 'the sealed entries left the trace index');
+  assert.ok(count('blocks') >= 2);
+  assert.deepEqual([...s.scanStream(st, all)], before);
+  assert.equal(
+    s.byTraceId('t', entries[4000]!.metadata.trace_id, 0n, 1n << 62n)[0]?.line,
+    entries[4000]!.line,
+  );
+  s.close();
+});
+
+test('sealed reads skip the blocks their filters rule out, and count them', () => {
+  const s = new LogStorage({ dataDir: ':memory:' });
+  const entries = serviceEntries(6000);
+  s.append('t', [{ labels: { app: 'a' }, entries }]);
+  s.seal(0n, 1);
+  const st = s.streams('t')[0]!;
+  const blocks = (s.db.prepare('SELECT COUNT(*) AS n FROM blocks').get() as { n: number }).n;
+  assert.ok(blocks >= 3, `${blocks} blocks`);
+
+  const rare = newScanStats();
+  const hits = [...s.scanStream(st, { ...all, contains: ['rare needle'], stats: rare })];
+  assert.deepEqual(
+    hits.map((e) => e.line),
+    entries.filter((e) => e.line.includes('rare needle')).map((e) => e.line),
+  );
+  assert.equal(rare.chunksDecoded + rare.chunksSkipped, blocks);
+
+  const absent = newScanStats();
+  assert.deepEqual([...s.scanStream(st, { ...all, contains: ['no such words'], stats: absent })], []);
+  assert.ok(absent.chunksSkipped >= blocks - 1, `${absent.chunksSkipped} of ${blocks} skipped`);
+
+  // No entry has latency_ms above 999: every block is ruled out, and nothing is lost by the hint.
+  const bounded = newScanStats();
+  let n = 0;
+  s.forEachInRange(
+    st,
+    { from: 0n, to: 1n << 62n, fieldBounds: [{ field: 'latency_ms', op: '>', value: 999 }], stats: bounded },
+    () => n++,
+  );
+  assert.equal(n, 1, 'the unsealed row is still read');
+  assert.equal(bounded.chunksSkipped, blocks);
+  assert.equal(bounded.chunksDecoded, 0);
+  const some = newScanStats();
+  const kept: string[] = [];
+  s.forEachInRange(
+    st,
+    { from: 0n, to: 1n << 62n, fieldBounds: [{ field: 'latency_ms', op: '>=', value: 998 }], stats: some },
+    (_ts, line) => kept.push(line),
+  );
+  assert.ok(kept.length >= 12, 'entries that satisfy the bound are all still read');
+
+  // A trace lookup decodes (about) one block.
+  const traced = newScanStats();
+  const found = s.byTraceId('t', entries[2500]!.metadata.trace_id, 0n, 1n << 62n, traced);
+  assert.deepEqual(
+    found.map((e) => [e.ts, e.line, e.metadata]),
+    [[entries[2500]!.ts, entries[2500]!.line, entries[2500]!.metadata]],
+  );
+  assert.ok(traced.chunksDecoded <= 2, `${traced.chunksDecoded} blocks decoded`);
+  assert.equal(traced.indexHits, 1);
+
+  // The newest lines decode the newest block only.
+  const newest = newScanStats();
+  const it = s.scanStream(st, { ...all, direction: 'backward', stats: newest });
+  for (let i = 0; i < 100; i++) it.next();
+  it.return(undefined);
+  assert.equal(newest.chunksDecoded, 1);
+  s.close();
+});
+
+test('a store with format 1 chunks is converted on open and reads back identical', async () => {
+  const { encodeChunk } = await import('../../../src/internal/storage/chunk-codec.js');
+  const { lineHash } = await import('../../../src/internal/storage/line-hash.js');
+  const dir = tmp();
+  const s = new LogStorage({ dataDir: dir });
+  const entries = serviceEntries(5000);
+  s.append('t', [{ labels: { app: 'old' }, entries }]);
+  const st = s.streams('t')[0]!;
+  const before = [...s.scanStream(st, all)];
+  // What an older release's seal left: format 1 chunks of up to 4096 entries, the rows gone, the trace
+  // index rows kept.
+  s.db.exec(`CREATE TABLE chunks (id INTEGER PRIMARY KEY, stream_id INTEGER NOT NULL, min_ts INTEGER NOT NULL,
+               max_ts INTEGER NOT NULL, entries INTEGER NOT NULL, raw_bytes INTEGER NOT NULL, data BLOB NOT NULL)`);
+  const insert = s.db.prepare(
+    'INSERT INTO chunks (stream_id, min_ts, max_ts, entries, raw_bytes, data) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+  const old = entries.slice(0, 4500).map((e) => ({
+    ts: e.ts,
+    h: lineHash(e.line),
+    line: e.line,
+    meta: JSON.stringify(e.metadata),
+  }));
+  for (let i = 0; i < old.length; i += 4096) {
+    const run = old.slice(i, i + 4096);
+    insert.run(st.id, run[0]!.ts, run[run.length - 1]!.ts, run.length, 0, encodeChunk(run));
+  }
+  s.db.prepare('DELETE FROM entries WHERE ts <= ?').run(old[old.length - 1]!.ts);
+  s.close();
+
+  const r = new LogStorage({ dataDir: dir });
+  const again = r.streams('t')[0]!;
+  assert.deepEqual([...r.scanStream(again, all)], before);
+  assert.equal(again.minTs, entries[0]!.ts);
+  const count = (sql: string) => (r.db.prepare(sql).get() as { n: number }).n;
+  assert.equal(count("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'chunks'"), 0);
+  assert.equal(count('SELECT COUNT(*) AS n FROM trace_index'), 500, 'only the rows keep index rows');
+  assert.equal(count('SELECT SUM(entries) AS n FROM blocks'), 4500);
+  for (const i of [0, 4095, 4096, 4499, 4500, 4999])
+    assert.equal(r.byTraceId('t', entries[i]!.metadata.trace_id, 0n, 1n << 62n)[0]?.line, entries[i]!.line);
+  assert.deepEqual(r.countRange([again], 0n, 1n << 62n), {
+    entries: 5000,
+    bytes: entries.reduce((n, e) => n + Buffer.byteLength(e.line), 0),
+  });
+  r.close();
+});
