@@ -100,15 +100,30 @@ function textBloom(bytes: Buffer, starts: ArrayLike<number>, count: number): Buf
   seen ??= new Uint8Array(1 << 21);
   const marks = seen;
   const distinct: number[] = [];
-  for (let i = 0; i < count; i++)
-    forEachTrigram(bytes, starts[i]!, starts[i + 1]!, (t) => {
-      const bit = 1 << (t & 7);
-      const at = t >>> 3;
-      if ((marks[at]! & bit) === 0) {
-        marks[at]! |= bit;
-        distinct.push(t);
+  for (let l = 0; l < count; l++) {
+    // forEachTrigram, inlined: this loop runs over every byte sealed.
+    const from = starts[l]!;
+    const to = starts[l + 1]!;
+    if (to - from < 3) continue;
+    let h0 = isHexByte(bytes[from]!);
+    let h1 = isHexByte(bytes[from + 1]!);
+    let t = (bytes[from]! << 8) | bytes[from + 1]!;
+    for (let i = from + 2; i < to; i++) {
+      const c = bytes[i]!;
+      const h2 = isHexByte(c);
+      t = ((t << 8) | c) & 0xffffff;
+      if (!(h0 && h1 && h2)) {
+        const bit = 1 << (t & 7);
+        const at = t >>> 3;
+        if ((marks[at]! & bit) === 0) {
+          marks[at]! |= bit;
+          distinct.push(t);
+        }
       }
-    });
+      h0 = h1;
+      h1 = h2;
+    }
+  }
   for (const t of distinct) marks[t >>> 3] = 0;
   if (distinct.length === 0) return null;
   const lineBytes = starts[count]! - starts[0]!;
@@ -148,7 +163,9 @@ function fieldRanges(lines: string[]): string {
       continue;
     }
     if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) continue;
-    for (const [k, v] of Object.entries(obj)) {
+    const o = obj as Record<string, unknown>;
+    for (const k in o) {
+      const v = o[k];
       const r = ranges[k];
       if (r === undefined) {
         if (count >= MAX_FIELDS_PER_BLOCK) continue;

@@ -214,7 +214,10 @@ export class LogStorage {
     const del = this.db.prepare(
       'DELETE FROM trace_index WHERE bucket = ? AND tkey = ? AND stream_id = ? AND ts = ? AND h = ?',
     );
-    for (const [ts, h, traceId] of entries) del.run(ts / TRACE_BUCKET_NS, lineHash(traceId), streamId, ts, h);
+    // In key order: each index page is visited once, not once per entry.
+    const keys = entries.map(([ts, h, traceId]) => [ts / TRACE_BUCKET_NS, lineHash(traceId), ts, h] as const);
+    keys.sort((a, b) => (a[0] !== b[0] ? (a[0] < b[0] ? -1 : 1) : a[1] - b[1]));
+    for (const [bucket, tkey, ts, h] of keys) del.run(bucket, tkey, streamId, ts, h);
   }
 
   private loadStreams(): void {
@@ -703,7 +706,15 @@ export class LogStorage {
 
 /** The `trace_id` of metadata stored as JSON text, if any. */
 function traceIdOf(meta: string): string | undefined {
-  if (!meta.includes('"trace_id"')) return undefined;
-  const v = (JSON.parse(meta) as Record<string, unknown>).trace_id;
-  return typeof v === 'string' && v !== '' ? v : undefined;
+  const at = meta.indexOf('"trace_id":"');
+  if (at < 0) return undefined;
+  const from = at + 12;
+  const end = meta.indexOf('"', from);
+  const raw = meta.slice(from, end);
+  // Escapes, or a key that only looked like one (inside a value): read it properly.
+  if (end < 0 || raw.includes('\\') || (at > 1 && meta[at - 1] !== ',' && meta[at - 1] !== '{')) {
+    const v = (JSON.parse(meta) as Record<string, unknown>).trace_id;
+    return typeof v === 'string' && v !== '' ? v : undefined;
+  }
+  return raw === '' ? undefined : raw;
 }
