@@ -259,6 +259,8 @@ function serviceEntries(n: number, t0 = 1_000_000_000n) {
       message: i % 500 === 3 ? 'rare needle here' : 'request completed',
       latency_ms: i % 1000,
       trace_id: `t${i.toString(16).padStart(12, '0')}`,
+      // Long enough lines that 6000 entries fill several blocks.
+      path: `/v1/chat/completions/${'segment/'.repeat(40)}${i % 13}`,
     }),
     metadata: { trace_id: `t${i.toString(16).padStart(12, '0')}`, user_id: `u${i % 7}` },
   }));
