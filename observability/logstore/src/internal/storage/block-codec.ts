@@ -89,8 +89,29 @@ class ByteWriter {
   }
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters JSON.stringify escapes.
+const NEEDS_ESCAPE = /[\\\u0000-\u001f\ud800-\udfff]/;
+
 /** Metadata as name/value pairs when it is a flat JSON object of strings that re-serializes exactly. */
-function metaPairs(meta: string): Array<[string, string]> | undefined {
+export function metaPairs(meta: string): Array<[string, string]> | undefined {
+  // The usual form, as the store writes it (`{"name":"value",…}`, nothing escaped), read with
+  // indexOf: without a backslash, every quote delimits a string, and without control characters or
+  // surrogates JSON.stringify writes each name and value back as it is.
+  if (meta.startsWith('{"') && meta.endsWith('"}') && !NEEDS_ESCAPE.test(meta)) {
+    const pairs: Array<[string, string]> = [];
+    let at = 1;
+    for (;;) {
+      const nameEnd = meta.indexOf('"', at + 1);
+      if (nameEnd < 0 || meta.charCodeAt(nameEnd + 1) !== 58 /* : */ || meta.charCodeAt(nameEnd + 2) !== 34)
+        break;
+      const valueEnd = meta.indexOf('"', nameEnd + 3);
+      if (valueEnd < 0) break;
+      pairs.push([meta.slice(at + 1, nameEnd), meta.slice(nameEnd + 3, valueEnd)]);
+      if (valueEnd === meta.length - 2) return pairs;
+      if (meta.charCodeAt(valueEnd + 1) !== 44 /* , */ || meta.charCodeAt(valueEnd + 2) !== 34) break;
+      at = valueEnd + 2;
+    }
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(meta);

@@ -149,13 +149,125 @@ function traceBloom(traceIds: string[]): Buffer | null {
   return bloom;
 }
 
+/**
+ * Visits the top-level fields of a JSON object line (the value when it is a number, else undefined),
+ * without building the object. Returns false when it cannot read the line (then JSON.parse decides).
+ * It never visits fewer fields than JSON.parse would produce: it may read a line JSON.parse refuses
+ * (a wider range is still a correct hint), and a repeated name is visited with each value.
+ */
+export function scanTopLevelFields(
+  line: string,
+  visit: (name: string, value: number | undefined) => void,
+): boolean {
+  const n = line.length;
+  let i = 0;
+  const blanks = () => {
+    while (i < n) {
+      const c = line.charCodeAt(i);
+      if (c !== 32 && c !== 9 && c !== 10 && c !== 13) break;
+      i++;
+    }
+  };
+  /** From an opening quote at i, moves past the closing one; false when there is none. */
+  const string = (): boolean => {
+    let j = i + 1;
+    for (;;) {
+      const q = line.indexOf('"', j);
+      if (q < 0) return false;
+      let k = q - 1;
+      while (line.charCodeAt(k) === 92 /* \\ */) k--;
+      if ((q - 1 - k) % 2 === 0) {
+        i = q + 1;
+        return true;
+      }
+      j = q + 1;
+    }
+  };
+  blanks();
+  if (line.charCodeAt(i) !== 123 /* { */) return false;
+  i++;
+  blanks();
+  if (line.charCodeAt(i) === 125 /* } */) return true;
+  for (;;) {
+    if (line.charCodeAt(i) !== 34) return false;
+    const nameAt = i + 1;
+    if (!string()) return false;
+    const name = line.slice(nameAt, i - 1);
+    if (name.includes('\\')) return false;
+    blanks();
+    if (line.charCodeAt(i) !== 58 /* : */) return false;
+    i++;
+    blanks();
+    const c = line.charCodeAt(i);
+    if (c === 34) {
+      if (!string()) return false;
+      visit(name, undefined);
+    } else if (c === 123 || c === 91) {
+      // A nested object or array: skip it, strings included.
+      let depth = 0;
+      for (;;) {
+        const d = line.charCodeAt(i);
+        if (Number.isNaN(d)) return false;
+        if (d === 34) {
+          if (!string()) return false;
+          continue;
+        }
+        if (d === 123 || d === 91) depth++;
+        else if (d === 125 || d === 93) depth--;
+        i++;
+        if (depth === 0) break;
+      }
+      visit(name, undefined);
+    } else if (c === 45 || (c >= 48 && c <= 57)) {
+      const from = i;
+      while (i < n) {
+        const d = line.charCodeAt(i);
+        if (!((d >= 48 && d <= 57) || d === 45 || d === 43 || d === 46 || d === 101 || d === 69)) break;
+        i++;
+      }
+      const v = Number(line.slice(from, i));
+      if (Number.isNaN(v)) return false;
+      visit(name, v);
+    } else if (line.startsWith('true', i) || line.startsWith('null', i)) {
+      i += 4;
+      visit(name, undefined);
+    } else if (line.startsWith('false', i)) {
+      i += 5;
+      visit(name, undefined);
+    } else return false;
+    blanks();
+    const sep = line.charCodeAt(i);
+    i++;
+    if (sep === 125 /* } */) {
+      blanks();
+      return i >= n;
+    }
+    if (sep !== 44 /* , */) return false;
+    blanks();
+  }
+}
+
 function fieldRanges(lines: string[]): string {
-  const ranges: FieldRanges = {};
+  // No prototype: a field may be called `__proto__`.
+  const ranges = Object.create(null) as FieldRanges;
   let count = 0;
+  const visit = (k: string, v: unknown) => {
+    const r = ranges[k];
+    if (r === undefined) {
+      if (count >= MAX_FIELDS_PER_BLOCK) return;
+      count++;
+      ranges[k] = typeof v === 'number' ? [v, v] : null;
+    } else if (r !== null) {
+      if (typeof v !== 'number') ranges[k] = null;
+      else if (v < r[0]) r[0] = v;
+      else if (v > r[1]) r[1] = v;
+    }
+  };
   for (const line of lines) {
     // What the json stage parses (JSON.parse of the line): an object starts with `{`, after blanks.
     const c = line.charCodeAt(0);
     if (c !== 123 /* { */ && c > 32) continue;
+    if (scanTopLevelFields(line, visit)) continue;
     let obj: unknown;
     try {
       obj = JSON.parse(line);
@@ -164,19 +276,7 @@ function fieldRanges(lines: string[]): string {
     }
     if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) continue;
     const o = obj as Record<string, unknown>;
-    for (const k in o) {
-      const v = o[k];
-      const r = ranges[k];
-      if (r === undefined) {
-        if (count >= MAX_FIELDS_PER_BLOCK) continue;
-        count++;
-        ranges[k] = typeof v === 'number' ? [v, v] : null;
-      } else if (r !== null) {
-        if (typeof v !== 'number') ranges[k] = null;
-        else if (v < r[0]) r[0] = v;
-        else if (v > r[1]) r[1] = v;
-      }
-    }
+    for (const k in o) visit(k, o[k]);
   }
   return JSON.stringify(ranges);
 }

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BlockView, encodeBlock, type SealedEntry } from '../../../src/internal/storage/block-codec.js';
+import {
+  BlockView,
+  encodeBlock,
+  metaPairs,
+  type SealedEntry,
+} from '../../../src/internal/storage/block-codec.js';
 
 const T0 = 1_700_000_000_000_000_000n;
 
@@ -105,4 +110,18 @@ test('a block refuses what it cannot hold, and an unknown format', () => {
   const data = Buffer.from(encodeBlock([{ ts: 0n, line: 'a', meta: null }]).data);
   data[0] = 9;
   assert.throws(() => new BlockView(data), /unknown block format 9/);
+});
+
+test("metadata in the store's own form is read without JSON.parse, and exactly", () => {
+  const forms = [
+    { trace_id: 'abc', user_id: 'u1' },
+    { '': '', b: 'x y', '1': 'integer-like key first' },
+    { emoji: '😀', ctrl: 'a\u0001b', quote: 'say "hi"', slash: 'a\\b', sep: '","' },
+  ];
+  for (const md of forms) {
+    const meta = JSON.stringify(md);
+    assert.deepEqual(metaPairs(meta), Object.entries(md));
+    const v = new BlockView(encodeBlock([{ ts: 1n, line: JSON.stringify(md), meta }]).data);
+    assert.equal(v.meta(0), meta);
+  }
 });

@@ -7,6 +7,7 @@ import {
   mayContain,
   mayHoldTrace,
   maySatisfy,
+  scanTopLevelFields,
 } from '../../../src/internal/storage/block-filter.js';
 
 function filters(entries: SealedEntry[]) {
@@ -97,4 +98,45 @@ test('field ranges: a numeric string, a non-JSON line and the field limit keep a
   const last = `f${MAX_FIELDS_PER_BLOCK + 4}`;
   assert.equal(maySatisfy(many.fields, [{ field: last, op: '>', value: 1e9 }]), true, 'past the limit');
   assert.equal(maySatisfy(many.fields, [{ field: 'f0', op: '>', value: 1 }]), false);
+});
+
+test('the field scanner reads every top-level field JSON.parse reads, or hands the line back', () => {
+  const lines = [
+    '{"a":1,"b":-2.5e3,"c":"x","d":{"e":[1,{"f":"}"}]},"g":[],"h":true,"i":null,"j":false}',
+    ' { "a" : 1 , "s" : "with \\"quotes\\" and \\\\" , "n" : 0 } ',
+    '{"__proto__":5,"constructor":7}',
+    '{"a":1,"a":9}',
+    '{}',
+    '{"big":1e400,"neg":-0}',
+    '{"unicode":"\u00e9✓","k\\u0041":3}',
+  ];
+  for (const line of lines) {
+    const seen = new Map<string, Array<number | undefined>>();
+    const ok = scanTopLevelFields(line, (k, v) => seen.set(k, [...(seen.get(k) ?? []), v]));
+    const parsed = JSON.parse(line) as Record<string, unknown>;
+    if (!ok) continue; // handed back: JSON.parse decides
+    for (const [k, v] of Object.entries(parsed)) {
+      assert.ok(seen.has(k), `${line}: ${k}`);
+      if (typeof v === 'number') assert.ok(seen.get(k)!.includes(v), `${line}: ${k}=${v}`);
+      else assert.ok(seen.get(k)!.includes(undefined), `${line}: ${k} is not a number`);
+    }
+  }
+  assert.equal(
+    scanTopLevelFields('{"a":1', () => {}),
+    false,
+  );
+  assert.equal(
+    scanTopLevelFields('[1,2]', () => {}),
+    false,
+  );
+  assert.equal(
+    scanTopLevelFields('{"a":1} trailing', () => {}),
+    false,
+  );
+  const f = filters([
+    { ts: 1n, line: '{"__proto__":5,"x":1}', meta: null },
+    { ts: 2n, line: '{"esc\\"aped":1,"x":"not json', meta: null },
+  ]);
+  assert.equal(maySatisfy(f.fields, [{ field: '__proto__', op: '>', value: 4 }]), true);
+  assert.equal(maySatisfy(f.fields, [{ field: '__proto__', op: '>', value: 5 }]), false);
 });
