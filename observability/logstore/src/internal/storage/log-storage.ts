@@ -211,13 +211,17 @@ export class LogStorage {
 
   /** Deletes the trace_index rows of entries (ts, line hash, trace id) of a stream that were sealed. */
   private dropTraceRows(streamId: number, entries: Array<[bigint, number, string]>): void {
-    const del = this.db.prepare(
-      'DELETE FROM trace_index WHERE bucket = ? AND tkey = ? AND stream_id = ? AND ts = ? AND h = ?',
+    const key = '(bucket, tkey, stream_id, ts, h)';
+    const one = this.db.prepare(`DELETE FROM trace_index WHERE ${key} = (?, ?, ?, ?, ?)`);
+    const many = this.db.prepare(
+      `DELETE FROM trace_index WHERE ${key} IN (VALUES ${Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?, ?)').join(', ')})`,
     );
     // In key order: each index page is visited once, not once per entry.
     const keys = entries.map(([ts, h, traceId]) => [ts / TRACE_BUCKET_NS, lineHash(traceId), ts, h] as const);
     keys.sort((a, b) => (a[0] !== b[0] ? (a[0] < b[0] ? -1 : 1) : a[1] - b[1]));
-    for (const [bucket, tkey, ts, h] of keys) del.run(bucket, tkey, streamId, ts, h);
+    const params: SqlValue[] = [];
+    for (const [bucket, tkey, ts, h] of keys) params.push(bucket, tkey, streamId, ts, h);
+    this.insertMany(one, many, params, 5);
   }
 
   private loadStreams(): void {
