@@ -406,3 +406,31 @@ test('a store with format 1 chunks is converted on open and reads back identical
   });
   r.close();
 });
+
+test("a tenant's sealed blocks count in its bytes, and retention by size evicts them oldest first", () => {
+  const dir = tmp();
+  const s = new LogStorage({ dataDir: dir });
+  s.append('big', [{ labels: { app: 'a' }, entries: serviceEntries(6000) }]);
+  s.append('small', [{ labels: { app: 'b' }, entries: serviceEntries(600) }]);
+  const rowsOnly = s.tenantBytes();
+  s.seal(0n, 1);
+  const sealed = s.tenantBytes();
+  assert.ok(sealed.get('big')! > 0 && sealed.get('small')! > 0);
+  assert.ok(
+    sealed.get('big')! < rowsOnly.get('big')! / 3,
+    'sealed blocks are counted at their compressed size',
+  );
+  assert.ok(sealed.get('big')! > 5 * sealed.get('small')!);
+  const used = s.usedBytes();
+  const deleted = s.applyRetention(0n, undefined, Math.floor(used * 0.8), ['big', 'small']);
+  assert.ok(deleted > 0);
+  const big = [...s.scanStream(s.streams('big')[0]!, all)];
+  assert.ok(big.length < 6000 && big.length > 0);
+  assert.equal(big[big.length - 1]!.ts, serviceEntries(6000)[5999]!.ts, 'the newest entry is kept');
+  assert.equal(
+    [...s.scanStream(s.streams('small')[0]!, all)].length,
+    600,
+    'a tenant within its share keeps all',
+  );
+  s.close();
+});
