@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { openDatabase } from '@opsight/sqlite';
 import { LogStorage, type ScanOptions } from '../../../src/internal/storage/log-storage.js';
 import { newScanStats } from '../../../src/internal/storage/scan-stats.js';
 
@@ -433,4 +435,69 @@ test("a tenant's sealed blocks count in its bytes, and retention by size evicts 
     'a tenant within its share keeps all',
   );
   s.close();
+});
+
+test('kill -9 in the middle of sealing: every entry reads back once, each stream rows or blocks', async () => {
+  const dir = tmp();
+  const s = new LogStorage({ dataDir: dir });
+  const streams = Array.from({ length: 30 }, (_, k) => ({
+    labels: { app: `app-${k}` },
+    entries: serviceEntries(3000, BigInt(k + 1) * 1_000_000_000n),
+  }));
+  s.append('t', streams);
+  const before = new Map(s.streams('t').map((st) => [st.key, [...s.scanStream(st, all)]]));
+  s.close();
+  const storage = new URL('../../../src/internal/storage/log-storage.js', import.meta.url).href;
+  const child = spawn(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `const { LogStorage } = await import(${JSON.stringify(storage)});
+       const s = new LogStorage({ dataDir: ${JSON.stringify(dir)} });
+       process.stdout.write('sealing\\n');
+       s.seal(0n, 1);
+       process.stdout.write('sealed\\n');
+       setInterval(() => {}, 1000);`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  await new Promise<void>((resolve) =>
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('sealing')) resolve();
+    }),
+  );
+  // Killed as soon as a first stream's seal has committed (sealing them all takes far longer).
+  const watch = openDatabase(join(dir, 'logs.sqlite'));
+  const blocks = watch.prepare('SELECT COUNT(*) AS n FROM blocks');
+  while ((blocks.get() as { n: number }).n === 0) await new Promise((r) => setTimeout(r, 2));
+  child.kill('SIGKILL');
+  watch.close();
+  await new Promise((r) => child.once('exit', r));
+  const r = new LogStorage({ dataDir: dir });
+  let sealedStreams = 0;
+  for (const st of r.streams('t')) {
+    assert.deepEqual([...r.scanStream(st, all)], before.get(st.key), st.key);
+    const rows = (
+      r.db.prepare('SELECT COUNT(*) AS n FROM entries WHERE stream_id = ?').get(st.id) as { n: number }
+    ).n;
+    const inBlocks = (
+      r.db.prepare('SELECT COALESCE(SUM(entries), 0) AS n FROM blocks WHERE stream_id = ?').get(st.id) as {
+        n: number;
+      }
+    ).n;
+    assert.ok(
+      (rows === 3000 && inBlocks === 0) || (rows === 1 && inBlocks === 2999),
+      `${st.key}: ${rows} rows, ${inBlocks} in blocks`,
+    );
+    if (inBlocks > 0) sealedStreams++;
+  }
+  assert.ok(sealedStreams >= 1 && sealedStreams < 30, `${sealedStreams} streams sealed before the kill`);
+  // Whatever the kill left, a seal finishes the job.
+  const left = r.seal(0n, 1);
+  assert.equal(left, (30 - sealedStreams) * 2999, `${sealedStreams} streams were sealed before the kill`);
+  for (const st of r.streams('t')) assert.deepEqual([...r.scanStream(st, all)], before.get(st.key));
+  r.close();
 });
