@@ -1,6 +1,8 @@
-// Sealed chunks: a run of one stream's entries, in time order, packed and deflate-compressed.
-// Layout before compression, per entry: ts (int64 LE), line hash (float64 LE), metadata length
-// (uint32 LE) and its JSON text, line length (uint32 LE) and the line (UTF-8).
+// Sealed chunks, format 1 (older releases): a run of one stream's entries, in time order, packed and
+// deflate-compressed. Layout before compression, per entry: ts (int64 LE), line hash (float64 LE),
+// metadata length (uint32 LE) and its JSON text, line length (uint32 LE) and the line (UTF-8).
+// Read only to convert an older store into format 2 blocks on open (block-codec.ts); written only by
+// tests that build such a store.
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 
 export interface ChunkEntry {

@@ -5,11 +5,12 @@
 //   entries in a time range are one sequential range scan, and an exact duplicate
 //   (stream, timestamp, line) maps to the same key and is stored once (INSERT OR IGNORE).
 // - trace_index: (1-minute bucket, trace_id hash → entry key), from the `trace_id` structured
-//   metadata.
-// - chunks: entries older than the out-of-order window are sealed (seal()): moved out of `entries`
-//   into deflate-compressed chunks of one stream's run of entries (chunk-codec.ts). No new entry
-//   can land in a sealed range (the ingester rejects entries that far behind), so a stream reads
-//   as its chunks followed by its rows.
+//   metadata of the rows.
+// - blocks, block_data: entries older than the out-of-order window are sealed (seal()): moved out of
+//   `entries` into compressed blocks of one stream's run of entries, each with filters for trace ids,
+//   `|=` needles and JSON field bounds (sealed-blocks.ts). No new entry can land in a sealed range
+//   (the ingester rejects entries that far behind), so a stream reads as its blocks followed by its
+//   rows. A store written by an older release (format 1 `chunks`) is converted on open.
 // A push is one transaction; it is committed to the WAL before the HTTP response, so an
 // acknowledged push survives kill -9 of the process (synchronous=NORMAL). `sync: 'full'` also
 // survives power loss, at a cost per push.
@@ -23,9 +24,11 @@ import {
   type SqlValue,
 } from '@opsight/sqlite';
 import { fingerprint, formatLabels, type Labels } from '../labels.js';
-import { type ChunkEntry, decodeChunk, encodeChunk } from './chunk-codec.js';
+import type { SealedEntry } from './block-codec.js';
+import { decodeChunk } from './chunk-codec.js';
 import { lineHash } from './line-hash.js';
 import type { FieldBound, ScanStats } from './scan-stats.js';
+import { BLOCK_TARGET_BYTES, SealedBlocks, splitIntoBlocks } from './sealed-blocks.js';
 
 /**
  * The trace index is partitioned by 1-minute buckets of entry time, then keyed by a hash of the
@@ -34,17 +37,8 @@ import type { FieldBound, ScanStats } from './scan-stats.js';
  */
 const TRACE_BUCKET_NS = 60_000_000_000n;
 
-/** Most entries in one sealed chunk. */
-const CHUNK_MAX_ENTRIES = 4096;
-
-interface ChunkRow {
-  id: number;
-  min_ts: bigint;
-  max_ts: bigint;
-  entries: number;
-  raw_bytes: number;
-  data: Buffer;
-}
+/** Rows a seal reads per statement. */
+const SEAL_PAGE_ROWS = 4096;
 
 /** Rows per multi-row INSERT: fewer statement steps per push. */
 const ROWS_PER_INSERT = 64;
@@ -132,6 +126,7 @@ export class LogStorage {
   private readonly insertStream: SqliteStatement;
   private readonly insertEntries: SqliteStatement;
   private readonly insertTraces: SqliteStatement;
+  private readonly sealed: SealedBlocks;
 
   constructor(options: StorageOptions) {
     const file = options.dataDir === ':memory:' ? ':memory:' : join(options.dataDir, 'logs.sqlite');
@@ -167,16 +162,6 @@ export class LogStorage {
           meta TEXT,
           PRIMARY KEY (stream_id, ts, h)
         ) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS chunks (
-          id INTEGER PRIMARY KEY,
-          stream_id INTEGER NOT NULL,
-          min_ts INTEGER NOT NULL,
-          max_ts INTEGER NOT NULL,
-          entries INTEGER NOT NULL,
-          raw_bytes INTEGER NOT NULL,
-          data BLOB NOT NULL
-        );
-        CREATE INDEX IF NOT EXISTS chunks_by_stream ON chunks (stream_id, max_ts);
         CREATE TABLE IF NOT EXISTS trace_index (
           bucket INTEGER NOT NULL,
           tkey INTEGER NOT NULL,
@@ -204,7 +189,62 @@ export class LogStorage {
     this.insertStream = this.db.prepare(
       'INSERT INTO streams (tenant, fingerprint, labels) VALUES (?, ?, ?) RETURNING id',
     );
+    this.sealed = new SealedBlocks(this.db);
+    // A reader sees the database as its writer left it: the writer converts old chunks when it opens.
+    if (!options.readOnly) this.convertFormat1Chunks();
     this.loadStreams();
+  }
+
+  /**
+   * Converts the sealed chunks of an older release (format 1: `chunks`, one deflate blob of up to
+   * 4096 entries, each entry also in `trace_index`) into blocks, one stream per transaction (a crash
+   * leaves each stream either converted or not, and the next open goes on), then drops the table.
+   */
+  private convertFormat1Chunks(): void {
+    const exists = this.db
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'chunks'")
+      .get();
+    if (!exists) return;
+    const streamIds = this.db
+      .prepare('SELECT DISTINCT stream_id FROM chunks', { rows: 'first' })
+      .all() as number[];
+    const chunks = this.db.prepare('SELECT id, data FROM chunks WHERE stream_id = ? ORDER BY min_ts, id', {
+      rows: 'array',
+    });
+    const delChunk = this.db.prepare('DELETE FROM chunks WHERE id = ?');
+    for (const sid of streamIds) {
+      this.db.transaction(() => {
+        const run: SealedEntry[] = [];
+        const traced: Array<[bigint, number, string]> = [];
+        for (const [id, data] of chunks.all(sid) as Array<[number, Uint8Array]>) {
+          for (const e of decodeChunk(Buffer.from(data))) {
+            run.push({ ts: e.ts, line: e.line, meta: e.meta });
+            const traceId = e.meta === null ? undefined : traceIdOf(e.meta);
+            if (traceId) traced.push([e.ts, e.h, traceId]);
+          }
+          delChunk.run(id);
+        }
+        run.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
+        this.sealed.write(sid, run);
+        this.dropTraceRows(sid, traced);
+      })();
+    }
+    this.db.exec('DROP TABLE chunks');
+  }
+
+  /** Deletes the trace_index rows of entries (ts, line hash, trace id) of a stream that were sealed. */
+  private dropTraceRows(streamId: number, entries: Array<[bigint, number, string]>): void {
+    const key = '(bucket, tkey, stream_id, ts, h)';
+    const one = this.db.prepare(`DELETE FROM trace_index WHERE ${key} = (?, ?, ?, ?, ?)`);
+    const many = this.db.prepare(
+      `DELETE FROM trace_index WHERE ${key} IN (VALUES ${Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?, ?)').join(', ')})`,
+    );
+    // In key order: each index page is visited once, not once per entry.
+    const keys = entries.map(([ts, h, traceId]) => [ts / TRACE_BUCKET_NS, lineHash(traceId), ts, h] as const);
+    keys.sort((a, b) => (a[0] !== b[0] ? (a[0] < b[0] ? -1 : 1) : a[1] - b[1]));
+    const params: SqlValue[] = [];
+    for (const [bucket, tkey, ts, h] of keys) params.push(bucket, tkey, streamId, ts, h);
+    this.insertMany(one, many, params, 5);
   }
 
   /** Reads the streams with an id above `afterId` into the catalog, with their bounds. */
@@ -273,45 +313,10 @@ export class LogStorage {
       .prepare(
         `SELECT MIN(lo) AS lo, MAX(hi) AS hi FROM (
            SELECT MIN(ts) AS lo, MAX(ts) AS hi FROM entries WHERE stream_id = ?
-           UNION ALL SELECT MIN(min_ts), MAX(max_ts) FROM chunks WHERE stream_id = ?)`,
+           UNION ALL SELECT MIN(min_ts), MAX(max_ts) FROM blocks WHERE stream_id = ?)`,
         { bigInts: true },
       )
       .get(streamId, streamId) as { lo: bigint | null; hi: bigint | null };
-  }
-
-  /** A stream's chunks overlapping [from, to), oldest first. */
-  private chunksIn(streamId: number, from: bigint, to: bigint): ChunkRow[] {
-    return this.db
-      .prepare(
-        'SELECT id, min_ts, max_ts, entries, raw_bytes, data FROM chunks WHERE stream_id = ? AND max_ts >= ? AND min_ts < ? ORDER BY min_ts, id',
-        { bigInts: true },
-      )
-      .all(streamId, from, to)
-      .map((r) => {
-        const c = r as ChunkRow & { id: bigint; entries: bigint; raw_bytes: bigint };
-        return { ...c, id: Number(c.id), entries: Number(c.entries), raw_bytes: Number(c.raw_bytes) };
-      });
-  }
-
-  /** The entries of the chunks overlapping [from, to) that fall in it, oldest first. */
-  private chunkEntries(
-    streamId: number,
-    from: bigint,
-    to: bigint,
-    contains: string[] = [],
-    stats?: ScanStats,
-  ): ChunkEntry[] {
-    const out: ChunkEntry[] = [];
-    for (const c of this.chunksIn(streamId, from, to)) {
-      if (stats) {
-        stats.chunksDecoded++;
-        stats.compressedBytes += c.data.length;
-        stats.decompressedBytes += c.raw_bytes;
-        stats.decompressedLines += c.entries;
-      }
-      for (const e of decodeChunk(c.data, contains)) if (e.ts >= from && e.ts < to) out.push(e);
-    }
-    return out;
   }
 
   /**
@@ -321,40 +326,49 @@ export class LogStorage {
   seal(ageNs: bigint, minEntries = 256): number {
     let sealed = 0;
     const count = this.db.prepare('SELECT COUNT(*) AS n FROM entries WHERE stream_id = ? AND ts < ?');
-    // Pages of one chunk each (a statement cannot write while another one iterates).
+    // Pages of rows (a statement cannot write while another one iterates).
     const page = this.db.prepare(
       'SELECT ts, h, line, meta FROM entries WHERE stream_id = ? AND ts < ? AND (ts, h) > (?, ?) ORDER BY ts, h LIMIT ?',
       { bigInts: true, rows: 'array' },
-    );
-    const insert = this.db.prepare(
-      'INSERT INTO chunks (stream_id, min_ts, max_ts, entries, raw_bytes, data) VALUES (?, ?, ?, ?, ?, ?)',
     );
     const del = this.db.prepare('DELETE FROM entries WHERE stream_id = ? AND ts < ?');
     for (const s of this.byId.values()) {
       if (s.maxTs === 0n) continue;
       const cutoff = s.maxTs - ageNs;
       if ((count.get(s.id, cutoff) as { n: number }).n < minEntries) continue;
+      // One transaction per stream: its rows become blocks, or nothing happens.
       this.db.transaction(() => {
         let lastTs = -1n;
         let lastH = -1n;
+        let pending: SealedEntry[] = [];
+        let pendingBytes = 0;
+        const traced: Array<[bigint, number, string]> = [];
         for (;;) {
-          const rows = page.all(s.id, cutoff, lastTs, lastH, CHUNK_MAX_ENTRIES) as Array<
+          const rows = page.all(s.id, cutoff, lastTs, lastH, SEAL_PAGE_ROWS) as Array<
             [bigint, bigint, string, string | null]
           >;
           if (rows.length === 0) break;
-          const run: ChunkEntry[] = [];
-          let bytes = 0;
-          for (const row of rows) {
-            run.push({ ts: row[0], h: Number(row[1]), line: row[2], meta: row[3] });
-            bytes += Buffer.byteLength(row[2]);
+          for (const [ts, h, line, meta] of rows) {
+            pending.push({ ts, line, meta });
+            pendingBytes += line.length;
+            const traceId = meta === null ? undefined : traceIdOf(meta);
+            if (traceId) traced.push([ts, Number(h), traceId]);
           }
-          insert.run(s.id, run[0]!.ts, run[run.length - 1]!.ts, run.length, bytes, encodeChunk(run));
-          sealed += run.length;
+          sealed += rows.length;
           const last = rows[rows.length - 1]!;
           lastTs = last[0];
           lastH = last[1];
+          // Whole blocks are written as they fill; the last, partial one waits for more rows.
+          if (pendingBytes >= 2 * BLOCK_TARGET_BYTES) {
+            const blocks = splitIntoBlocks(pending);
+            pending = blocks.pop()!;
+            pendingBytes = pending.reduce((n, e) => n + e.line.length, 0);
+            for (const b of blocks) this.sealed.write(s.id, b);
+          }
         }
+        if (pending.length > 0) this.sealed.write(s.id, pending);
         del.run(s.id, cutoff);
+        this.dropTraceRows(s.id, traced);
       })();
     }
     return sealed;
@@ -466,18 +480,16 @@ export class LogStorage {
   /** Iterates a stream's entries in a time range, in time order. */
   *scanStream(stream: StreamInfo, opts: ScanOptions): Generator<ScannedEntry> {
     const forward = opts.direction === 'forward';
-    const sealed = () => {
-      const es = this.chunkEntries(stream.id, opts.from, opts.to, opts.contains, opts.stats);
-      if (!forward) es.reverse();
-      return es.map((e) => {
+    const sealed = function* (blocks: SealedBlocks): Generator<ScannedEntry> {
+      for (const e of blocks.read(stream.id, opts, !forward)) {
         const entry: ScannedEntry = { stream, ts: e.ts, line: e.line };
         if (e.meta !== null) entry.metadata = JSON.parse(e.meta) as Labels;
-        return entry;
-      });
+        yield entry;
+      }
     };
-    if (forward) yield* sealed();
+    if (forward) yield* sealed(this.sealed);
     yield* this.scanRows(stream, opts);
-    if (!forward) yield* sealed();
+    if (!forward) yield* sealed(this.sealed);
   }
 
   /**
@@ -525,7 +537,7 @@ export class LogStorage {
   ): void {
     const { from, to, stats } = opts;
     const contains = opts.contains ?? [];
-    for (const e of this.chunkEntries(stream.id, from, to, contains, stats)) fn(e.ts, e.line, e.meta);
+    this.sealed.forEach(stream.id, opts, fn);
     const extra = contains.map(() => ' AND instr(line, ?) > 0').join('');
     const stmt = this.db.prepare(
       `SELECT ts, line, meta FROM entries WHERE stream_id = ? AND ts >= ? AND ts < ?${extra} ORDER BY ts, h`,
@@ -542,26 +554,18 @@ export class LogStorage {
     }
   }
 
-  /** Entries whose `trace_id` structured metadata equals `traceId`, from the trace index. */
+  /**
+   * Entries whose `trace_id` structured metadata equals `traceId`: rows from the trace index, sealed
+   * entries from the blocks whose trace filter may hold it.
+   */
   byTraceId(tenant: string, traceId: string, from: bigint, to: bigint, stats?: ScanStats): ScannedEntry[] {
-    // LEFT JOIN: an entry that is no longer a row has been sealed into a chunk.
+    // The index keeps rows of sealed entries only until their seal commits: join to the rows.
     const stmt = this.db.prepare(
-      `SELECT t.stream_id AS sid, t.ts AS ts, t.h AS h, e.line AS line, e.meta AS meta
-         FROM trace_index t LEFT JOIN entries e ON e.stream_id = t.stream_id AND e.ts = t.ts AND e.h = t.h
+      `SELECT t.stream_id AS sid, t.ts AS ts, e.line AS line, e.meta AS meta
+         FROM trace_index t JOIN entries e ON e.stream_id = t.stream_id AND e.ts = t.ts AND e.h = t.h
          WHERE t.bucket = ? AND t.tkey = ? AND t.ts >= ? AND t.ts < ?`,
       { bigInts: true },
     );
-    const chunkCache = new Map<number, ChunkEntry[]>();
-    const fromChunk = (sid: number, ts: bigint, h: number): ChunkEntry | undefined => {
-      const c = this.chunksIn(sid, ts, ts + 1n)[0];
-      if (!c) return undefined;
-      let es = chunkCache.get(c.id);
-      if (!es) {
-        es = decodeChunk(c.data);
-        chunkCache.set(c.id, es);
-      }
-      return es.find((e) => e.ts === ts && e.h === h);
-    };
     const tkey = lineHash(traceId);
     const out: ScannedEntry[] = [];
     // Clamp to the data actually held, so an open-ended range does not walk empty buckets.
@@ -569,32 +573,52 @@ export class LogStorage {
     let hi = to;
     let dataLo = -1n;
     let dataHi = -1n;
+    const streams: StreamInfo[] = [];
     for (const s of this.byId.values()) {
       if (s.tenant !== tenant || s.maxTs === 0n) continue;
       if (dataLo < 0n || s.minTs < dataLo) dataLo = s.minTs;
       if (s.maxTs > dataHi) dataHi = s.maxTs;
+      if (s.maxTs >= from && s.minTs < to) streams.push(s);
     }
     if (dataLo < 0n) return out;
     if (lo < dataLo) lo = dataLo;
     if (hi > dataHi + 1n) hi = dataHi + 1n;
     if (hi <= lo) return out;
-    for (let b = lo / TRACE_BUCKET_NS; b <= (hi - 1n) / TRACE_BUCKET_NS; b++) {
+    for (const { streamId, entry } of this.sealed.byTraceId(
+      streams.map((s) => s.id),
+      traceId,
+      from,
+      to,
+      stats,
+    )) {
+      out.push({
+        stream: this.byId.get(streamId)!,
+        ts: entry.ts,
+        line: entry.line,
+        metadata: JSON.parse(entry.meta!),
+      });
+      if (stats) stats.indexHits++;
+    }
+    // Sealed entries have left the index: walk only the buckets it still holds.
+    const bucketLo = this.db
+      .prepare('SELECT MIN(bucket) FROM trace_index', { bigInts: true, rows: 'first' })
+      .get();
+    const bucketHi = this.db
+      .prepare('SELECT MAX(bucket) FROM trace_index', { bigInts: true, rows: 'first' })
+      .get();
+    if (typeof bucketLo !== 'bigint' || typeof bucketHi !== 'bigint') return out;
+    const first = lo / TRACE_BUCKET_NS > bucketLo ? lo / TRACE_BUCKET_NS : bucketLo;
+    const last = (hi - 1n) / TRACE_BUCKET_NS < bucketHi ? (hi - 1n) / TRACE_BUCKET_NS : bucketHi;
+    for (let b = first; b <= last; b++) {
       const rows = stmt.all(b, tkey, from, to) as Array<{
         sid: bigint;
         ts: bigint;
-        h: bigint;
-        line: string | null;
+        line: string;
         meta: string | null;
       }>;
       for (const r of rows) {
         const stream = this.byId.get(Number(r.sid));
         if (!stream || stream.tenant !== tenant) continue;
-        if (r.line === null) {
-          const e = fromChunk(stream.id, r.ts, Number(r.h));
-          if (!e) continue;
-          r.line = e.line;
-          r.meta = e.meta;
-        }
         if (r.meta === null) continue;
         const metadata = JSON.parse(r.meta) as Labels;
         // The index is keyed by a hash of the trace id: keep exact matches only.
@@ -617,18 +641,9 @@ export class LogStorage {
       const r = stmt.get(s.id, from, to) as { n: number; b: number };
       entries += r.n;
       bytes += r.b;
-      for (const c of this.chunksIn(s.id, from, to)) {
-        if (c.min_ts >= from && c.max_ts < to) {
-          entries += c.entries;
-          bytes += c.raw_bytes;
-          continue;
-        }
-        for (const e of decodeChunk(c.data)) {
-          if (e.ts < from || e.ts >= to) continue;
-          entries++;
-          bytes += Buffer.byteLength(e.line);
-        }
-      }
+      const c = this.sealed.count(s.id, from, to);
+      entries += c.entries;
+      bytes += c.bytes;
     }
     return { entries, bytes };
   }
@@ -654,30 +669,13 @@ export class LogStorage {
         : this.db.prepare(
             'DELETE FROM trace_index WHERE bucket < ? AND stream_id IN (SELECT id FROM streams WHERE tenant = ?)',
           );
-    const delChunks = this.db.prepare(
-      'DELETE FROM chunks WHERE stream_id = ? AND max_ts < ? RETURNING entries',
-    );
-    const delChunk = this.db.prepare('DELETE FROM chunks WHERE id = ?');
-    const putChunk = this.db.prepare(
-      'UPDATE chunks SET min_ts = ?, entries = ?, raw_bytes = ?, data = ? WHERE id = ?',
-    );
     this.db.transaction(() => {
       for (const s of this.byId.values()) {
         if (tenant !== undefined && s.tenant !== tenant) continue;
         if (s.minTs !== 0n && s.minTs >= cutoff) continue;
         deleted += del.run(s.id, cutoff).changes;
-        for (const r of delChunks.all(s.id, cutoff) as Array<{ entries: number }>) deleted += r.entries;
-        // A chunk across the cutoff keeps its newer part.
-        for (const c of this.chunksIn(s.id, 0n, cutoff)) {
-          const all = decodeChunk(c.data);
-          const keep = all.filter((e) => e.ts >= cutoff);
-          deleted += all.length - keep.length;
-          if (keep.length === 0) delChunk.run(c.id);
-          else {
-            const raw = keep.reduce((n, e) => n + Buffer.byteLength(e.line), 0);
-            putChunk.run(keep[0]!.ts, keep.length, raw, encodeChunk(keep), c.id);
-          }
-        }
+        // A block across the cutoff keeps its newer part.
+        deleted += this.sealed.deleteOlderThan(s.id, cutoff);
         const b = this.bounds(s.id);
         s.minTs = b.lo ?? 0n;
         if (b.lo === null) s.maxTs = 0n;
@@ -690,7 +688,8 @@ export class LogStorage {
 
   /**
    * Bytes each tenant holds on disk, estimated from what it stores: its unsealed rows (line, metadata and
-   * a fixed per-row overhead) and its sealed chunks (compressed size). Used to split the size budget.
+   * a fixed per-row overhead) and its sealed blocks (compressed size and filters). Used to split the
+   * size budget.
    */
   tenantBytes(): Map<string, number> {
     const out = new Map<string, number>();
@@ -699,12 +698,14 @@ export class LogStorage {
         `SELECT s.tenant AS tenant, SUM(x.b) AS b FROM streams s JOIN (
            SELECT stream_id, SUM(length(CAST(line AS BLOB)) + COALESCE(length(meta), 0) + 32) AS b
              FROM entries GROUP BY stream_id
-           UNION ALL
-           SELECT stream_id, SUM(length(data) + 48) AS b FROM chunks GROUP BY stream_id
          ) x ON x.stream_id = s.id GROUP BY s.tenant`,
       )
       .all() as Array<{ tenant: string; b: number | null }>;
     for (const r of rows) if (r.b) out.set(r.tenant, r.b);
+    for (const r of this.sealed.bytesByStream()) {
+      const s = this.byId.get(Number(r.stream_id));
+      if (s && r.b) out.set(s.tenant, (out.get(s.tenant) ?? 0) + r.b);
+    }
     return out;
   }
 
@@ -766,4 +767,19 @@ export class LogStorage {
   close(): void {
     this.db.close();
   }
+}
+
+/** The `trace_id` of metadata stored as JSON text, if any. */
+function traceIdOf(meta: string): string | undefined {
+  const at = meta.indexOf('"trace_id":"');
+  if (at < 0) return undefined;
+  const from = at + 12;
+  const end = meta.indexOf('"', from);
+  const raw = meta.slice(from, end);
+  // Escapes, or a key that only looked like one (inside a value): read it properly.
+  if (end < 0 || raw.includes('\\') || (at > 1 && meta[at - 1] !== ',' && meta[at - 1] !== '{')) {
+    const v = (JSON.parse(meta) as Record<string, unknown>).trace_id;
+    return typeof v === 'string' && v !== '' ? v : undefined;
+  }
+  return raw === '' ? undefined : raw;
 }

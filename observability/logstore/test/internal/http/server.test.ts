@@ -539,8 +539,8 @@ test('POST /flush seals entries behind the out-of-order window; queries read the
       body: JSON.stringify({ streams: [{ stream: { app: 'flushed' }, values }] }),
     });
     assert.equal((await fetch(`${fu}/flush`, { method: 'POST' })).status, 204);
-    const chunks = fs.storage.db.prepare('SELECT COUNT(*) AS n FROM chunks').get() as { n: number };
-    assert.equal(chunks.n, 1);
+    const blocks = fs.storage.db.prepare('SELECT COUNT(*) AS n FROM blocks').get() as { n: number };
+    assert.equal(blocks.n, 1);
     const u = new URL(`${fu}/loki/api/v1/query_range`);
     u.searchParams.set('query', '{app="flushed"} |= "line 4"');
     u.searchParams.set('start', (now - 3600n * 1_000_000_000n).toString());

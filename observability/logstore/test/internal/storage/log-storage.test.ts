@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { openDatabase } from '@opsight/sqlite';
 import { LogStorage, type ScanOptions } from '../../../src/internal/storage/log-storage.js';
 import { newScanStats } from '../../../src/internal/storage/scan-stats.js';
 
@@ -249,4 +251,253 @@ test('a read counts the head rows and the sealed chunks it decodes into its stat
   assert.equal(ranged.chunksDecoded, 0, 'the chunk ends before the range');
   assert.equal(ranged.headRows, 51);
   s.close();
+});
+
+function serviceEntries(n: number, t0 = 1_000_000_000n) {
+  return Array.from({ length: n }, (_, i) => ({
+    ts: t0 + BigInt(i) * 1_000_000n,
+    line: JSON.stringify({
+      level: 'INFO',
+      message: i % 500 === 3 ? 'rare needle here' : 'request completed',
+      latency_ms: i % 1000,
+      trace_id: `t${i.toString(16).padStart(12, '0')}`,
+      // Long enough lines that 6000 entries fill several blocks.
+      path: `/v1/chat/completions/${'segment/'.repeat(40)}${i % 13}`,
+    }),
+    metadata: { trace_id: `t${i.toString(16).padStart(12, '0')}`, user_id: `u${i % 7}` },
+  }));
+}
+
+test('sealing is one transaction per stream: a failure mid-seal leaves every row, and no block', () => {
+  const s = new LogStorage({ dataDir: ':memory:' });
+  const entries = serviceEntries(6000);
+  s.append('t', [{ labels: { app: 'a' }, entries }]);
+  const st = s.streams('t')[0]!;
+  const before = [...s.scanStream(st, all)];
+  // The second block's write fails, after the first one was written in the same transaction.
+  s.db.exec(`CREATE TEMP TRIGGER fail_second_block BEFORE INSERT ON block_data
+               WHEN (SELECT COUNT(*) FROM block_data) >= 1 BEGIN SELECT RAISE(ABORT, 'injected'); END`);
+  assert.throws(() => s.seal(0n, 1), /injected/);
+  const count = (table: string) =>
+    (s.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+  assert.equal(count('blocks'), 0);
+  assert.equal(count('block_data'), 0);
+  assert.equal(count('entries'), 6000);
+  assert.equal(count('trace_index'), 6000);
+  assert.deepEqual([...s.scanStream(st, all)], before);
+  s.db.exec('DROP TRIGGER fail_second_block');
+  assert.equal(s.seal(0n, 1), 5999);
+  assert.equal(count('entries'), 1);
+  assert.equal(count('trace_index'), 1, 'the sealed entries left the trace index');
+  assert.ok(count('blocks') >= 2);
+  assert.deepEqual([...s.scanStream(st, all)], before);
+  assert.equal(
+    s.byTraceId('t', entries[4000]!.metadata.trace_id, 0n, 1n << 62n)[0]?.line,
+    entries[4000]!.line,
+  );
+  s.close();
+});
+
+test('sealed reads skip the blocks their filters rule out, and count them', () => {
+  const s = new LogStorage({ dataDir: ':memory:' });
+  const entries = serviceEntries(6000);
+  s.append('t', [{ labels: { app: 'a' }, entries }]);
+  s.seal(0n, 1);
+  const st = s.streams('t')[0]!;
+  const blocks = (s.db.prepare('SELECT COUNT(*) AS n FROM blocks').get() as { n: number }).n;
+  assert.ok(blocks >= 3, `${blocks} blocks`);
+
+  const rare = newScanStats();
+  const hits = [...s.scanStream(st, { ...all, contains: ['rare needle'], stats: rare })];
+  assert.deepEqual(
+    hits.map((e) => e.line),
+    entries.filter((e) => e.line.includes('rare needle')).map((e) => e.line),
+  );
+  assert.equal(rare.chunksDecoded + rare.chunksSkipped, blocks);
+
+  const absent = newScanStats();
+  assert.deepEqual([...s.scanStream(st, { ...all, contains: ['no such words'], stats: absent })], []);
+  assert.ok(absent.chunksSkipped >= blocks - 1, `${absent.chunksSkipped} of ${blocks} skipped`);
+
+  // No entry has latency_ms above 999: every block is ruled out, and nothing is lost by the hint.
+  const bounded = newScanStats();
+  let n = 0;
+  s.forEachInRange(
+    st,
+    { from: 0n, to: 1n << 62n, fieldBounds: [{ field: 'latency_ms', op: '>', value: 999 }], stats: bounded },
+    () => n++,
+  );
+  assert.equal(n, 1, 'the unsealed row is still read');
+  assert.equal(bounded.chunksSkipped, blocks);
+  assert.equal(bounded.chunksDecoded, 0);
+  const some = newScanStats();
+  const kept: string[] = [];
+  s.forEachInRange(
+    st,
+    { from: 0n, to: 1n << 62n, fieldBounds: [{ field: 'latency_ms', op: '>=', value: 998 }], stats: some },
+    (_ts, line) => kept.push(line),
+  );
+  assert.ok(kept.length >= 12, 'entries that satisfy the bound are all still read');
+
+  // A trace lookup decodes (about) one block.
+  const traced = newScanStats();
+  const found = s.byTraceId('t', entries[2500]!.metadata.trace_id, 0n, 1n << 62n, traced);
+  assert.deepEqual(
+    found.map((e) => [e.ts, e.line, e.metadata]),
+    [[entries[2500]!.ts, entries[2500]!.line, entries[2500]!.metadata]],
+  );
+  assert.ok(traced.chunksDecoded <= 2, `${traced.chunksDecoded} blocks decoded`);
+  assert.equal(traced.indexHits, 1);
+
+  // The newest lines decode the newest block only, and the one before it only when they reach into it.
+  const inNewest = (
+    s.db.prepare('SELECT entries FROM blocks ORDER BY max_ts DESC LIMIT 1').get() as { entries: number }
+  ).entries;
+  const newest = newScanStats();
+  const it = s.scanStream(st, { ...all, direction: 'backward', stats: newest });
+  for (let i = 0; i < 1 + inNewest; i++) it.next(); // the unsealed row, then the newest block
+  assert.equal(newest.chunksDecoded, 1);
+  it.next();
+  it.return(undefined);
+  assert.equal(newest.chunksDecoded, 2);
+  s.close();
+});
+
+test('a store with format 1 chunks is converted on open and reads back identical', async () => {
+  const { encodeChunk } = await import('../../../src/internal/storage/chunk-codec.js');
+  const { lineHash } = await import('../../../src/internal/storage/line-hash.js');
+  const dir = tmp();
+  const s = new LogStorage({ dataDir: dir });
+  const entries = serviceEntries(5000);
+  s.append('t', [{ labels: { app: 'old' }, entries }]);
+  const st = s.streams('t')[0]!;
+  const before = [...s.scanStream(st, all)];
+  // What an older release's seal left: format 1 chunks of up to 4096 entries, the rows gone, the trace
+  // index rows kept.
+  s.db.exec(`CREATE TABLE chunks (id INTEGER PRIMARY KEY, stream_id INTEGER NOT NULL, min_ts INTEGER NOT NULL,
+               max_ts INTEGER NOT NULL, entries INTEGER NOT NULL, raw_bytes INTEGER NOT NULL, data BLOB NOT NULL)`);
+  const insert = s.db.prepare(
+    'INSERT INTO chunks (stream_id, min_ts, max_ts, entries, raw_bytes, data) VALUES (?, ?, ?, ?, ?, ?)',
+  );
+  const old = entries.slice(0, 4500).map((e) => ({
+    ts: e.ts,
+    h: lineHash(e.line),
+    line: e.line,
+    meta: JSON.stringify(e.metadata),
+  }));
+  for (let i = 0; i < old.length; i += 4096) {
+    const run = old.slice(i, i + 4096);
+    insert.run(st.id, run[0]!.ts, run[run.length - 1]!.ts, run.length, 0, encodeChunk(run));
+  }
+  s.db.prepare('DELETE FROM entries WHERE ts <= ?').run(old[old.length - 1]!.ts);
+  s.close();
+
+  const r = new LogStorage({ dataDir: dir });
+  const again = r.streams('t')[0]!;
+  assert.deepEqual([...r.scanStream(again, all)], before);
+  assert.equal(again.minTs, entries[0]!.ts);
+  const count = (sql: string) => (r.db.prepare(sql).get() as { n: number }).n;
+  assert.equal(count("SELECT COUNT(*) AS n FROM sqlite_master WHERE name = 'chunks'"), 0);
+  assert.equal(count('SELECT COUNT(*) AS n FROM trace_index'), 500, 'only the rows keep index rows');
+  assert.equal(count('SELECT SUM(entries) AS n FROM blocks'), 4500);
+  for (const i of [0, 4095, 4096, 4499, 4500, 4999])
+    assert.equal(r.byTraceId('t', entries[i]!.metadata.trace_id, 0n, 1n << 62n)[0]?.line, entries[i]!.line);
+  assert.deepEqual(r.countRange([again], 0n, 1n << 62n), {
+    entries: 5000,
+    bytes: entries.reduce((n, e) => n + Buffer.byteLength(e.line), 0),
+  });
+  r.close();
+});
+
+test("a tenant's sealed blocks count in its bytes, and retention by size evicts them oldest first", () => {
+  const dir = tmp();
+  const s = new LogStorage({ dataDir: dir });
+  s.append('big', [{ labels: { app: 'a' }, entries: serviceEntries(6000) }]);
+  s.append('small', [{ labels: { app: 'b' }, entries: serviceEntries(600) }]);
+  const rowsOnly = s.tenantBytes();
+  s.seal(0n, 1);
+  const sealed = s.tenantBytes();
+  assert.ok(sealed.get('big')! > 0 && sealed.get('small')! > 0);
+  assert.ok(
+    sealed.get('big')! < rowsOnly.get('big')! / 3,
+    'sealed blocks are counted at their compressed size',
+  );
+  assert.ok(sealed.get('big')! > 5 * sealed.get('small')!);
+  const used = s.usedBytes();
+  const deleted = s.applyRetention(0n, undefined, Math.floor(used * 0.8), ['big', 'small']);
+  assert.ok(deleted > 0);
+  const big = [...s.scanStream(s.streams('big')[0]!, all)];
+  assert.ok(big.length < 6000 && big.length > 0);
+  assert.equal(big[big.length - 1]!.ts, serviceEntries(6000)[5999]!.ts, 'the newest entry is kept');
+  assert.equal(
+    [...s.scanStream(s.streams('small')[0]!, all)].length,
+    600,
+    'a tenant within its share keeps all',
+  );
+  s.close();
+});
+
+test('kill -9 in the middle of sealing: every entry reads back once, each stream rows or blocks', async () => {
+  const dir = tmp();
+  const s = new LogStorage({ dataDir: dir });
+  const streams = Array.from({ length: 30 }, (_, k) => ({
+    labels: { app: `app-${k}` },
+    entries: serviceEntries(3000, BigInt(k + 1) * 1_000_000_000n),
+  }));
+  s.append('t', streams);
+  const before = new Map(s.streams('t').map((st) => [st.key, [...s.scanStream(st, all)]]));
+  s.close();
+  const storage = new URL('../../../src/internal/storage/log-storage.js', import.meta.url).href;
+  const child = spawn(
+    process.execPath,
+    [
+      '--input-type=module',
+      '-e',
+      `const { LogStorage } = await import(${JSON.stringify(storage)});
+       const s = new LogStorage({ dataDir: ${JSON.stringify(dir)} });
+       process.stdout.write('sealing\\n');
+       s.seal(0n, 1);
+       process.stdout.write('sealed\\n');
+       setInterval(() => {}, 1000);`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  await new Promise<void>((resolve) =>
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('sealing')) resolve();
+    }),
+  );
+  // Killed as soon as a first stream's seal has committed (sealing them all takes far longer).
+  const watch = openDatabase(join(dir, 'logs.sqlite'));
+  const blocks = watch.prepare('SELECT COUNT(*) AS n FROM blocks');
+  while ((blocks.get() as { n: number }).n === 0) await new Promise((r) => setTimeout(r, 2));
+  child.kill('SIGKILL');
+  watch.close();
+  await new Promise((r) => child.once('exit', r));
+  const r = new LogStorage({ dataDir: dir });
+  let sealedStreams = 0;
+  for (const st of r.streams('t')) {
+    assert.deepEqual([...r.scanStream(st, all)], before.get(st.key), st.key);
+    const rows = (
+      r.db.prepare('SELECT COUNT(*) AS n FROM entries WHERE stream_id = ?').get(st.id) as { n: number }
+    ).n;
+    const inBlocks = (
+      r.db.prepare('SELECT COALESCE(SUM(entries), 0) AS n FROM blocks WHERE stream_id = ?').get(st.id) as {
+        n: number;
+      }
+    ).n;
+    assert.ok(
+      (rows === 3000 && inBlocks === 0) || (rows === 1 && inBlocks === 2999),
+      `${st.key}: ${rows} rows, ${inBlocks} in blocks`,
+    );
+    if (inBlocks > 0) sealedStreams++;
+  }
+  assert.ok(sealedStreams >= 1 && sealedStreams < 30, `${sealedStreams} streams sealed before the kill`);
+  // Whatever the kill left, a seal finishes the job.
+  const left = r.seal(0n, 1);
+  assert.equal(left, (30 - sealedStreams) * 2999, `${sealedStreams} streams were sealed before the kill`);
+  for (const st of r.streams('t')) assert.deepEqual([...r.scanStream(st, all)], before.get(st.key));
+  r.close();
 });

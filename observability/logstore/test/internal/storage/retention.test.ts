@@ -65,7 +65,7 @@ test('a retention run that fails is reported, not thrown', () => {
     if (r instanceof Error) failures.push(r);
   });
   fillStorage(storage, 2, 10);
-  storage.db.exec('DROP TABLE chunks'); // any failure of the run
+  storage.db.exec('DROP TABLE blocks'); // any failure of the run
   assert.equal(retention.runSafely(), undefined);
   assert.equal(failures.length, 1);
   storage.close();
