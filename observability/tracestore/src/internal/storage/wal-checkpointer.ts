@@ -1,0 +1,160 @@
+// Checkpoints of a span store's WAL on their own thread and connection. With SQLite's automatic checkpoints
+// the commit that crosses the threshold copies the whole WAL back into the database file and fsyncs it, on
+// the ingest thread, while every request of the group waits. Here the writer's automatic checkpoints are off
+// and, every `everySpans` spans committed, a worker thread runs a PASSIVE checkpoint on its own connection
+// (checkpoint-worker.ts) while ingest goes on.
+//
+// Durability is SQLite's: a commit is durable once in the WAL (fsynced at each commit with synchronous=FULL);
+// a checkpoint only copies committed pages and fsyncs the database file before the WAL is reused, on whatever
+// connection it runs. The WAL starts over at the first commit after a checkpoint copied all of it. Under
+// steady ingest commits land while the thread copies, so while the WAL holds `restartPages` pages or more,
+// the thread checkpoints again at once (each pass copies only what the last one left); and if it still
+// reaches `maxWalPages`, the writer itself copies the rest and restarts the WAL (RESTART, between two
+// commits), which bounds the WAL. If the thread fails, the writer's automatic checkpoints come back on.
+import { Worker } from 'node:worker_threads';
+import type { ErrorLog } from '@opsight/http-guard';
+import { stderrErrorLog } from '@opsight/http-guard';
+import type { SqliteDatabase, SqliteDriverName } from '@opsight/sqlite';
+import type { CheckpointReply, CheckpointRequest, CheckpointWorkerData } from './checkpoint-worker.js';
+
+export interface WalCheckpointerOptions {
+  /** The database file (not ':memory:'). */
+  file: string;
+  driver: SqliteDriverName;
+  /** The store's synchronous mode, used by the checkpoint connection too. */
+  synchronous: 'FULL' | 'NORMAL';
+  /** Spans committed between two checkpoints. @default 20000 */
+  everySpans?: number;
+  /** WAL pages from which the thread checkpoints again at once (see above). @default 10000 */
+  restartPages?: number;
+  /** WAL pages from which the writer restarts the WAL itself (see above). @default 100000 (about 400 MB) */
+  maxWalPages?: number;
+  /** Automatic checkpoint threshold (pages) the writer returns to if the thread fails. @default 10000 */
+  fallbackAutocheckpointPages?: number;
+  /** Where a failed checkpoint is reported (at most once a minute). @default stderrErrorLog('tracestore') */
+  logError?: ErrorLog;
+}
+
+/** What the checkpoint thread did so far (for tests and metrics). */
+export interface CheckpointStats {
+  /** Checkpoints that completed. */
+  checkpoints: number;
+  /** RESTART checkpoints the writer ran because the WAL reached `maxWalPages`. */
+  restarts: number;
+  /** Checkpoints that failed (their error was logged). */
+  failures: number;
+  /** WAL pages at the end of the last checkpoint. */
+  walPages: number;
+}
+
+export class WalCheckpointer {
+  private readonly worker: Worker;
+  private readonly closedFlag = new SharedArrayBuffer(4);
+  private readonly everySpans: number;
+  private readonly restartPages: number;
+  private readonly maxWalPages: number;
+  private readonly logError: ErrorLog;
+  private spansSince = 0;
+  private inFlight = false;
+  private failed = false;
+  private closing = false;
+  private lastErrorLog = 0;
+  readonly stats: CheckpointStats = { checkpoints: 0, restarts: 0, failures: 0, walPages: 0 };
+
+  constructor(
+    private readonly writer: SqliteDatabase,
+    private readonly options: WalCheckpointerOptions,
+  ) {
+    this.everySpans = options.everySpans ?? 20_000;
+    this.restartPages = options.restartPages ?? 10_000;
+    this.maxWalPages = options.maxWalPages ?? 100_000;
+    this.logError = options.logError ?? stderrErrorLog('tracestore');
+    const data: CheckpointWorkerData = {
+      file: options.file,
+      driver: options.driver,
+      synchronous: options.synchronous,
+      closed: this.closedFlag,
+    };
+    this.worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url), { workerData: data });
+    this.worker.unref();
+    this.worker.on('message', (reply: CheckpointReply) => this.onReply(reply));
+    this.worker.on('error', (error) => this.fallBack(error));
+    this.worker.on('exit', (code) => {
+      if (!this.closing) this.fallBack(new Error(`checkpoint thread exited with code ${code}`));
+    });
+    writer.pragma('wal_autocheckpoint = 0');
+  }
+
+  /** After a commit of `spans` spans: asks for a checkpoint once enough were committed since the last. */
+  committed(spans: number): void {
+    this.spansSince += spans;
+    if (this.inFlight || this.failed || this.closing || this.spansSince < this.everySpans) return;
+    this.request();
+  }
+
+  /** Asks for a checkpoint now (unless one is running). */
+  request(): void {
+    if (this.inFlight || this.failed || this.closing) return;
+    this.inFlight = true;
+    this.spansSince = 0;
+    const message: CheckpointRequest = { type: 'checkpoint' };
+    this.worker.postMessage(message);
+  }
+
+  private onReply(reply: CheckpointReply): void {
+    this.inFlight = false;
+    if (reply.type === 'done') {
+        console.error('ckpt', Date.now() % 100000, reply.walPages, reply.checkpointedPages, this.spansSince);
+      this.stats.checkpoints++;
+      this.stats.walPages = reply.walPages;
+      if (reply.walPages >= this.maxWalPages && this.writer.open && !this.closing) {
+        this.writer.pragma('wal_checkpoint(RESTART)');
+        this.stats.restarts++;
+        this.spansSince = 0;
+      } else if (reply.walPages >= this.restartPages && this.spansSince > 0) {
+        this.request();
+      }
+      return;
+    }
+    this.stats.failures++;
+    const now = Date.now();
+    if (now - this.lastErrorLog < 60_000) return;
+    this.lastErrorLog = now;
+    this.logError({
+      message: 'WAL checkpoint failed; retrying after the next commits',
+      code: 'CHECKPOINT_FAILED',
+      error: reply.message,
+      sqliteCode: reply.code,
+    });
+  }
+
+  /** The thread is gone: the writer checkpoints by itself again, so the WAL stays bounded. */
+  private fallBack(error: Error): void {
+    if (this.failed || this.closing) return;
+    this.failed = true;
+    this.inFlight = false;
+    this.logError({
+      message: 'checkpoint thread failed; checkpoints run on the ingest thread again',
+      code: 'CHECKPOINT_FAILED',
+      error: error.message,
+    });
+    if (this.writer.open) {
+      this.writer.pragma(`wal_autocheckpoint = ${this.options.fallbackAutocheckpointPages ?? 10_000}`);
+    }
+  }
+
+  /**
+   * Closes the thread's connection and waits for it (at most `timeoutMs`), so that the writer's connection,
+   * closed next, is the last one and checkpoints and removes the WAL.
+   */
+  close(timeoutMs = 10_000): void {
+    if (this.closing) return;
+    this.closing = true;
+    if (!this.failed) {
+      const message: CheckpointRequest = { type: 'close' };
+      this.worker.postMessage(message);
+      Atomics.wait(new Int32Array(this.closedFlag), 0, 0, timeoutMs);
+    }
+    void this.worker.terminate();
+  }
+}
