@@ -54,6 +54,8 @@ export interface SpanStoreOptions {
    * store has no WAL. @default 'thread'
    */
   checkpoints?: 'thread' | 'inline';
+  /** With `checkpoints: 'thread'`: spans committed between two checkpoints. @default 20000 */
+  checkpointEverySpans?: number;
   /** Where a failed background checkpoint is reported. @default one JSON line on stderr */
   logError?: ErrorLog;
 }
@@ -252,6 +254,7 @@ export class SpanStore {
         file,
         driver: db.driver,
         synchronous: options.synchronous ?? 'FULL',
+        ...(options.checkpointEverySpans ? { everySpans: options.checkpointEverySpans } : {}),
         logError: options.logError,
       });
     }

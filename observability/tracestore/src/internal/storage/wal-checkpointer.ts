@@ -104,7 +104,7 @@ export class WalCheckpointer {
   private onReply(reply: CheckpointReply): void {
     this.inFlight = false;
     if (reply.type === 'done') {
-        console.error('ckpt', Date.now() % 100000, reply.walPages, reply.checkpointedPages, this.spansSince);
+      console.error('ckpt', Date.now() % 100000, reply.walPages, reply.checkpointedPages, this.spansSince);
       this.stats.checkpoints++;
       this.stats.walPages = reply.walPages;
       if (reply.walPages >= this.maxWalPages && this.writer.open && !this.closing) {
