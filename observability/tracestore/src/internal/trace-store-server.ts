@@ -67,6 +67,8 @@ export interface TraceStoreServerOptions {
   analysisThreads?: number;
   /** Deadline of one trace analysis, in milliseconds (504 ANALYSIS_TIMEOUT past it). @default 30000 */
   analysisTimeoutMs?: number;
+  /** The analysis threads' entry module (see AnalysisPoolOptions.workerUrl). @default the store's own */
+  analysisWorkerUrl?: URL;
   /** Retry-After of the 503 answered when a commit fails (full disk), in seconds. @default 5 */
   retryAfterSeconds?: number;
   /**
@@ -148,7 +150,11 @@ export class TraceStoreServer {
     this.analysisPool =
       options.analysisThreads === 0
         ? null
-        : new AnalysisPool({ size: options.analysisThreads, timeoutMs: options.analysisTimeoutMs });
+        : new AnalysisPool({
+            size: options.analysisThreads,
+            timeoutMs: options.analysisTimeoutMs,
+            workerUrl: options.analysisWorkerUrl,
+          });
     const spanMetrics = new SpanMetrics(this.registry);
     this.stores = new TenantStores({
       dataDir: options.dataDir,

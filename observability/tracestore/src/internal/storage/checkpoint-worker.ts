@@ -9,8 +9,6 @@ export interface CheckpointWorkerData {
   file: string;
   driver: SqliteDriverName;
   synchronous: 'FULL' | 'NORMAL';
-  /** Set to 1 (and notified) once the connection is closed. */
-  closed: SharedArrayBuffer;
 }
 
 export type CheckpointRequest = { type: 'checkpoint' } | { type: 'close' };
@@ -31,17 +29,15 @@ const db = openDatabase(data.file, { driver: data.driver, busyTimeoutMs: 2000 })
 db.pragma(`synchronous = ${data.synchronous}`);
 db.pragma('wal_autocheckpoint = 0');
 
-function closeAndSignal(): void {
+/** Closes the connection; with the port closed too, nothing keeps the thread alive and it ends. */
+function close(): void {
   if (db.open) db.close();
-  const flag = new Int32Array(data.closed);
-  Atomics.store(flag, 0, 1);
-  Atomics.notify(flag, 0);
   port.close();
 }
 
 port.on('message', (request: CheckpointRequest) => {
   if (request.type === 'close') {
-    closeAndSignal();
+    close();
     return;
   }
   try {

@@ -49,7 +49,6 @@ export interface CheckpointStats {
 
 export class WalCheckpointer {
   private readonly worker: Worker;
-  private readonly closedFlag = new SharedArrayBuffer(4);
   private readonly everySpans: number;
   private readonly restartPages: number;
   private readonly maxWalPages: number;
@@ -73,7 +72,6 @@ export class WalCheckpointer {
       file: options.file,
       driver: options.driver,
       synchronous: options.synchronous,
-      closed: this.closedFlag,
     };
     this.worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url), { workerData: data });
     this.worker.unref();
@@ -144,17 +142,16 @@ export class WalCheckpointer {
   }
 
   /**
-   * Closes the thread's connection and waits for it (at most `timeoutMs`), so that the writer's connection,
-   * closed next, is the last one and checkpoints and removes the WAL.
+   * Asks the thread to close its connection and end. It is not waited for: a thread can need the main
+   * thread's event loop to start at all (module loading), so waiting here could stall. Whichever connection
+   * closes last checkpoints the WAL and removes it; if the process ends first, the WAL stays, holding only
+   * committed transactions, and the next open reads it as usual.
    */
-  close(timeoutMs = 10_000): void {
+  close(): void {
     if (this.closing) return;
     this.closing = true;
-    if (!this.failed) {
-      const message: CheckpointRequest = { type: 'close' };
-      this.worker.postMessage(message);
-      Atomics.wait(new Int32Array(this.closedFlag), 0, 0, timeoutMs);
-    }
-    void this.worker.terminate();
+    if (this.failed) return;
+    const message: CheckpointRequest = { type: 'close' };
+    this.worker.postMessage(message);
   }
 }
