@@ -6,11 +6,11 @@
 //
 // Durability is SQLite's: a commit is durable once in the WAL (fsynced at each commit with synchronous=FULL);
 // a checkpoint only copies committed pages and fsyncs the database file before the WAL is reused, on whatever
-// connection it runs. The WAL starts over at the first commit after a checkpoint copied all of it. Under
-// steady ingest commits land while the thread copies, so while the WAL holds `restartPages` pages or more,
-// the thread checkpoints again at once (each pass copies only what the last one left); and if it still
-// reaches `maxWalPages`, the writer itself copies the rest and restarts the WAL (RESTART, between two
-// commits), which bounds the WAL. If the thread fails, the writer's automatic checkpoints come back on.
+// connection it runs. Bound: the WAL starts over at the first commit after a checkpoint copied all of it,
+// which steady ingest rarely leaves time for (commits land while the thread copies). So when a checkpoint
+// leaves `restartPages` pages or more in the WAL, the writer, between two commits, copies what was committed
+// meanwhile and restarts the WAL (a RESTART checkpoint: a small part of the copying, on the ingest thread).
+// If the thread fails, the writer's automatic checkpoints come back on.
 import { Worker } from 'node:worker_threads';
 import type { ErrorLog } from '@opsight/http-guard';
 import { stderrErrorLog } from '@opsight/http-guard';
@@ -25,10 +25,8 @@ export interface WalCheckpointerOptions {
   synchronous: 'FULL' | 'NORMAL';
   /** Spans committed between two checkpoints. @default 20000 */
   everySpans?: number;
-  /** WAL pages from which the thread checkpoints again at once (see above). @default 10000 */
+  /** WAL pages from which the writer restarts the WAL after a checkpoint (see above). @default 10000 */
   restartPages?: number;
-  /** WAL pages from which the writer restarts the WAL itself (see above). @default 100000 (about 400 MB) */
-  maxWalPages?: number;
   /** Automatic checkpoint threshold (pages) the writer returns to if the thread fails. @default 10000 */
   fallbackAutocheckpointPages?: number;
   /** Where a failed checkpoint is reported (at most once a minute). @default stderrErrorLog('tracestore') */
@@ -39,7 +37,7 @@ export interface WalCheckpointerOptions {
 export interface CheckpointStats {
   /** Checkpoints that completed. */
   checkpoints: number;
-  /** RESTART checkpoints the writer ran because the WAL reached `maxWalPages`. */
+  /** RESTART checkpoints the writer ran after the thread's (see `restartPages`). */
   restarts: number;
   /** Checkpoints that failed (their error was logged). */
   failures: number;
@@ -51,7 +49,6 @@ export class WalCheckpointer {
   private readonly worker: Worker;
   private readonly everySpans: number;
   private readonly restartPages: number;
-  private readonly maxWalPages: number;
   private readonly logError: ErrorLog;
   private spansSince = 0;
   private inFlight = false;
@@ -66,7 +63,6 @@ export class WalCheckpointer {
   ) {
     this.everySpans = options.everySpans ?? 20_000;
     this.restartPages = options.restartPages ?? 10_000;
-    this.maxWalPages = options.maxWalPages ?? 100_000;
     this.logError = options.logError ?? stderrErrorLog('tracestore');
     const data: CheckpointWorkerData = {
       file: options.file,
@@ -102,18 +98,24 @@ export class WalCheckpointer {
   private onReply(reply: CheckpointReply): void {
     this.inFlight = false;
     if (reply.type === 'done') {
-      console.error('ckpt', Date.now() % 100000, reply.walPages, reply.checkpointedPages, this.spansSince);
       this.stats.checkpoints++;
       this.stats.walPages = reply.walPages;
-      if (reply.walPages >= this.maxWalPages && this.writer.open && !this.closing) {
-        this.writer.pragma('wal_checkpoint(RESTART)');
-        this.stats.restarts++;
-        this.spansSince = 0;
-      } else if (reply.walPages >= this.restartPages && this.spansSince > 0) {
-        this.request();
+      if (reply.walPages >= this.restartPages && this.writer.open && !this.closing) {
+        // Between two commits: copies what was committed while the thread copied, and restarts the WAL.
+        try {
+          this.writer.pragma('wal_checkpoint(RESTART)');
+          this.stats.restarts++;
+        } catch (error) {
+          this.failedOnce((error as Error).message, (error as { code?: string }).code ?? null);
+        }
       }
       return;
     }
+    this.failedOnce(reply.message, reply.code);
+  }
+
+  /** Counts a failed checkpoint and logs it (at most once a minute); the next one is tried as usual. */
+  private failedOnce(message: string, code: string | null): void {
     this.stats.failures++;
     const now = Date.now();
     if (now - this.lastErrorLog < 60_000) return;
@@ -121,8 +123,8 @@ export class WalCheckpointer {
     this.logError({
       message: 'WAL checkpoint failed; retrying after the next commits',
       code: 'CHECKPOINT_FAILED',
-      error: reply.message,
-      sqliteCode: reply.code,
+      error: message,
+      sqliteCode: code,
     });
   }
 

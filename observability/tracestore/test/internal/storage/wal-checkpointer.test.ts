@@ -41,6 +41,7 @@ describe('WalCheckpointer', () => {
       driver: db.driver,
       synchronous: 'FULL',
       everySpans: 100,
+      restartPages: 50,
     });
     t.after(() => {
       checkpointer.close();
@@ -67,6 +68,7 @@ describe('WalCheckpointer', () => {
       return walBytes(file) <= 1048576;
     }, 'the WAL to be reset');
     assert.equal(checkpointer.stats.failures, 0);
+    assert.ok(checkpointer.stats.restarts >= 1, 'the writer restarted the WAL after a checkpoint');
     assert.ok((db.prepare('SELECT count(*) FROM t', { rows: 'first' }).get() as number) > 10_000);
   });
 
