@@ -40,6 +40,13 @@ export interface AnalysisPoolStats {
 
 type Request = Omit<AnalysisTask, 'id'>;
 
+export interface AnalyzeOptions {
+  /** Aborts when the client goes away: the analysis is dropped or stopped (ANALYSIS_CANCELLED). */
+  signal?: AbortSignal;
+  /** This analysis's deadline, in milliseconds from now. @default the pool's `timeoutMs` */
+  timeoutMs?: number;
+}
+
 interface Job {
   task: AnalysisTask;
   resolve: (analysis: TraceAnalysis | null) => void;
@@ -79,7 +86,9 @@ export class AnalysisPool {
    * Analyses a trace on a thread: null when the trace is not stored. Rejects with TraceStoreError
    * (ANALYSIS_TIMEOUT, ANALYSIS_CANCELLED, ANALYSIS_BUSY, INTERNAL_ERROR).
    */
-  analyze(request: Request, signal?: AbortSignal): Promise<TraceAnalysis | null> {
+  analyze(request: Request, options: AnalyzeOptions = {}): Promise<TraceAnalysis | null> {
+    const { signal } = options;
+    const timeoutMs = options.timeoutMs ?? this.timeoutMs;
     if (this.closed) return Promise.reject(new TraceStoreError('INTERNAL_ERROR', 'the store is closing'));
     if (signal?.aborted) return Promise.reject(cancelled());
     if (this.queue.length >= this.maxQueued && !this.idleThread()) {
@@ -97,7 +106,7 @@ export class AnalysisPool {
         task: { ...request, id: this.nextId++ },
         resolve,
         reject,
-        timer: setTimeout(() => this.stop(job, timedOut(this.timeoutMs)), this.timeoutMs),
+        timer: setTimeout(() => this.stop(job, timedOut(timeoutMs)), timeoutMs),
         signal,
         onAbort: () => this.stop(job, cancelled()),
         thread: null,

@@ -146,9 +146,9 @@ describe('AnalysisPool', () => {
     const held = `b10c${hexId(14)}`;
     const small = hexId(16);
     const store = storeWith(t, { [held]: 3, [small]: 3 });
-    const pool = new AnalysisPool({ size: 1, timeoutMs: 200, workerUrl: fixture });
+    const pool = new AnalysisPool({ size: 1, workerUrl: fixture });
     t.after(() => pool.close());
-    const error = await rejection(pool.analyze(task(store, held, 100)));
+    const error = await rejection(pool.analyze(task(store, held, 100), { timeoutMs: 200 }));
     assert.ok(error instanceof TraceStoreError);
     assert.equal(error.code, 'ANALYSIS_TIMEOUT');
     assert.equal(error.status, 504);
@@ -165,8 +165,8 @@ describe('AnalysisPool', () => {
     t.after(() => pool.close());
     const running = new AbortController();
     const waiting = new AbortController();
-    const first = rejection(pool.analyze(task(store, held, 100), running.signal));
-    const second = rejection(pool.analyze(task(store, small, 100), waiting.signal));
+    const first = rejection(pool.analyze(task(store, held, 100), { signal: running.signal }));
+    const second = rejection(pool.analyze(task(store, small, 100), { signal: waiting.signal }));
     waiting.abort();
     running.abort();
     for (const error of [await first, await second]) {
@@ -218,5 +218,63 @@ describe('AnalysisPool', () => {
     await pool.close();
     assert.match((await running).message, /closing/);
     assert.match((await waiting).message, /closing/);
+  });
+});
+
+describe('GET /api/opsight/traces/{id}/analysis on the pool', () => {
+  it('answers 504 past the deadline, 500 for a crashed thread, and stops the analysis of a client gone', async (t) => {
+    delete process.env.ANALYSIS_FIXTURE_RELEASE;
+    const logged: Record<string, unknown>[] = [];
+    const server = await TraceStoreServer.start({
+      dataDir: tempDir(t),
+      otlpHttp: '127.0.0.1:0',
+      otlpGrpc: null,
+      query: '127.0.0.1:0',
+      analysisThreads: 1,
+      analysisTimeoutMs: 500,
+      analysisWorkerUrl: fixture,
+      logError: (fields) => logged.push(fields),
+    });
+    t.after(() => server.close());
+    const held = `b10c${hexId(14)}`;
+    const dead = `dead${hexId(14)}`;
+    for (const traceId of [held, dead]) {
+      const response = await fetch(`http://${server.addresses.otlpHttp}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-protobuf' },
+        body: otlpProtobufRequest(chain(traceId, 3)[0]!),
+      });
+      assert.equal(response.status, 200);
+    }
+    const analysis = (traceId: string, signal?: AbortSignal) =>
+      fetch(`http://${server.addresses.query}/api/opsight/traces/${traceId}/analysis`, { signal });
+
+    const late = await analysis(held);
+    assert.equal(late.status, 504);
+    const body = (await late.json()) as { errors: { error: string }[] };
+    assert.equal(body.errors[0]!.error, 'ANALYSIS_TIMEOUT');
+
+    const crashed = await analysis(dead);
+    assert.equal(crashed.status, 500);
+    assert.equal(
+      ((await crashed.json()) as { errors: { error: string }[] }).errors[0]!.error,
+      'INTERNAL_ERROR',
+    );
+    assert.match(String(logged.at(-1)?.error), /trace analysis thread crashed/);
+
+    const gone = new AbortController();
+    const request = analysis(held, gone.signal).catch(() => null);
+    while (server.analysisPool!.stats.started < 3) await new Promise((r) => setTimeout(r, 5));
+    gone.abort();
+    await request;
+    while (server.analysisPool!.stats.cancelled < 1) await new Promise((r) => setTimeout(r, 5));
+    assert.deepEqual(
+      [
+        server.analysisPool!.stats.timedOut,
+        server.analysisPool!.stats.crashed,
+        server.analysisPool!.stats.cancelled,
+      ],
+      [1, 1, 1],
+    );
   });
 });
