@@ -154,7 +154,16 @@ interface TraceCount {
   spans: number;
   dropped: number;
   changed: boolean;
+  /** Whether the trace has its row in `trace_counts`. */
+  kept: boolean;
 }
+
+/**
+ * Spans from which a trace's counts are kept in `trace_counts` (always, once it has dropped spans). A
+ * smaller trace is counted from the trace index (`spans_by_trace`), whose leaf pages its insert writes
+ * anyway: a row per trace would cost one more random page per trace and commit.
+ */
+const countedFrom = 256;
 
 export class SpanStore {
   readonly db: SqliteDatabase;
@@ -221,6 +230,7 @@ export class SpanStore {
       ),
       insertOperation: db.prepare('INSERT OR IGNORE INTO operations (service, name, kind) VALUES (?, ?, ?)'),
       traceCount: db.prepare('SELECT spans, dropped FROM trace_counts WHERE trace_id = ?'),
+      countTraceSpans: db.prepare('SELECT count(*) FROM spans WHERE trace_id = ?', { rows: 'first' }),
       upsertTraceCount: db.prepare(
         `INSERT INTO trace_counts (trace_id, spans, dropped) VALUES (?, ?, ?)
          ON CONFLICT (trace_id) DO UPDATE SET spans = excluded.spans, dropped = excluded.dropped`,
@@ -301,14 +311,22 @@ export class SpanStore {
     const stored: IngestSpan[] = [];
     let duplicates = 0;
     let dropped = 0;
-    // Each trace's counts are read once per batch (one primary-key lookup) and written back once.
+    // Each trace's counts are read once per batch and written back once (see countedFrom).
     const counts = new Map<string, TraceCount>();
     for (const span of batch.spans) {
       const key = span.traceId.toString('latin1');
       let count = counts.get(key);
       if (!count) {
         const row = stmts.traceCount.get(span.traceId) as { spans: number; dropped: number } | undefined;
-        count = { traceId: span.traceId, spans: row?.spans ?? 0, dropped: row?.dropped ?? 0, changed: false };
+        count = row
+          ? { traceId: span.traceId, spans: row.spans, dropped: row.dropped, changed: false, kept: true }
+          : {
+              traceId: span.traceId,
+              spans: stmts.countTraceSpans.get(span.traceId) as number,
+              dropped: 0,
+              changed: false,
+              kept: false,
+            };
         counts.set(key, count);
       }
       if (count.spans >= this.maxSpansPerTrace) {
@@ -361,7 +379,9 @@ export class SpanStore {
     const droppedTraceIds: Buffer[] = [];
     for (const count of counts.values()) {
       if (!count.changed) continue;
-      stmts.upsertTraceCount.run(count.traceId, count.spans, count.dropped);
+      if (count.kept || count.spans >= countedFrom || count.dropped > 0) {
+        stmts.upsertTraceCount.run(count.traceId, count.spans, count.dropped);
+      }
       if (count.spans >= this.maxSpansPerTrace && count.dropped > 0) droppedTraceIds.push(count.traceId);
     }
     return { stored, duplicates, dropped, droppedTraceIds };

@@ -43,7 +43,10 @@ export function rowToSpan(row: SpanRow): StoredSpan {
 export class TraceReader {
   private readonly resourceCache = new Map<number, StoredResource>();
   private readonly scopeCache = new Map<number, StoredScope>();
-  private readonly stmts: Record<'traceSpans' | 'traceCount' | 'resource' | 'scope', SqliteStatement>;
+  private readonly stmts: Record<
+    'traceSpans' | 'traceCount' | 'countTraceSpans' | 'resource' | 'scope',
+    SqliteStatement
+  >;
 
   /** `maxSpansPerTrace`: the store's per-trace limit (SpanStoreOptions), which bounds every read. */
   constructor(
@@ -56,6 +59,7 @@ export class TraceReader {
         { bigInts: true },
       ),
       traceCount: db.prepare('SELECT spans, dropped FROM trace_counts WHERE trace_id = ?'),
+      countTraceSpans: db.prepare('SELECT count(*) FROM spans WHERE trace_id = ?', { rows: 'first' }),
       resource: db.prepare('SELECT id, service, data, schema_url FROM resources WHERE id = ?'),
       scope: db.prepare('SELECT id, data, schema_url FROM scopes WHERE id = ?'),
     };
@@ -99,7 +103,12 @@ export class TraceReader {
     const rows = this.stmts.traceSpans.all(traceId, max) as SpanRow[];
     if (rows.length === 0) return null;
     const counts = this.stmts.traceCount.get(traceId) as { spans: number; dropped: number } | undefined;
-    const stored = Math.max(rows.length, counts?.spans ?? 0);
+    // A trace without a counts row is a small one (see countedFrom in span-store.ts): counted when cut.
+    const stored = counts
+      ? Math.max(rows.length, counts.spans)
+      : rows.length < max
+        ? rows.length
+        : (this.stmts.countTraceSpans.get(traceId) as number);
     const readable = rows.length < max ? rows.length : Math.min(stored, this.maxSpansPerTrace);
     const trace: StoredTrace = {
       traceId,
