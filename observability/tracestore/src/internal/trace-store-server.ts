@@ -275,7 +275,10 @@ export class TraceStoreServer {
     this.ready = true;
   }
 
-  /** Stops the listeners (in-flight requests finish first) and closes the database. */
+  /**
+   * Stops the listeners (in-flight exports finish first; open query connections are cut), the analysis
+   * threads, and closes the database.
+   */
   async close(): Promise<void> {
     this.ready = false;
     if (this.retentionTimer) clearInterval(this.retentionTimer);
