@@ -6,7 +6,7 @@ import { defaultSpanLimits } from '../../src/internal/otlp/validate-span.js';
 import { SpanStore } from '../../src/internal/storage/span-store.js';
 import { hexId, otlpProtobufRequest } from './otlp-request.js';
 
-const store = new SpanStore({ dataDir: process.argv[2]!, checkpointEverySpans: 500 });
+const store = new SpanStore({ dataDir: process.argv[2]!, checkpoints: 'thread', checkpointEverySpans: 500 });
 let reported = 0;
 const next = (): void => {
   const traceId = hexId(16);
