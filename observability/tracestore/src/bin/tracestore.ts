@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 //   tracestore --data-dir var/data/tracestore [--otlp-http 127.0.0.1:4318] [--otlp-grpc 127.0.0.1:4317]
 //              [--query 127.0.0.1:16686] [--synchronous FULL|NORMAL] [--retention-age 168h]
 //              [--retention-bytes 2147483648] [--max-spans-per-trace 10000] [--max-analysis-spans 10000]
+//              [--analysis-threads N] [--analysis-timeout 30s]
 //              [--auth-tokens-file FILE]
 //              [--sqlite-driver better-sqlite3|node:sqlite]
 // A listener set to "off" is not started. --auth-tokens-file turns on tenancy by token (one "<tenant> <token>"
@@ -18,7 +19,7 @@ import { TraceStoreServer } from '../internal/trace-store-server.js';
 const usage =
   'usage: tracestore --data-dir DIR [--otlp-http HOST:PORT|off] [--otlp-grpc HOST:PORT|off] [--query HOST:PORT|off] ' +
   '[--synchronous FULL|NORMAL] [--retention-age DURATION] [--retention-bytes BYTES] [--max-spans-per-trace N] ' +
-  '[--max-analysis-spans N] [--auth-tokens-file FILE] [--sqlite-driver better-sqlite3|node:sqlite]';
+  '[--max-analysis-spans N] [--analysis-threads N] [--analysis-timeout DURATION] [--auth-tokens-file FILE] [--sqlite-driver better-sqlite3|node:sqlite]';
 
 function listener(value: string | undefined, fallback: string): string | null {
   if (value === 'off') return null;
@@ -37,6 +38,8 @@ async function main(): Promise<void> {
       'retention-bytes': { type: 'string' },
       'max-spans-per-trace': { type: 'string' },
       'max-analysis-spans': { type: 'string' },
+      'analysis-threads': { type: 'string' },
+      'analysis-timeout': { type: 'string' },
       'auth-tokens-file': { type: 'string' },
       'sqlite-driver': { type: 'string' },
       help: { type: 'boolean' },
@@ -62,6 +65,12 @@ async function main(): Promise<void> {
   const maxAnalysis = values['max-analysis-spans'] ? Number(values['max-analysis-spans']) : undefined;
   if (maxAnalysis !== undefined && !(Number.isSafeInteger(maxAnalysis) && maxAnalysis > 0))
     throw new Error('--max-analysis-spans must be a positive integer');
+  const threads = values['analysis-threads'] ? Number(values['analysis-threads']) : undefined;
+  if (threads !== undefined && !(Number.isSafeInteger(threads) && threads >= 0))
+    throw new Error('--analysis-threads must be a whole number (0: analyse on the store thread)');
+  const analysisTimeoutNs = values['analysis-timeout'] ? tryParseDuration(values['analysis-timeout']) : null;
+  if (values['analysis-timeout'] && (analysisTimeoutNs === null || analysisTimeoutNs <= 0n))
+    throw new Error('--analysis-timeout: bad duration');
   const sqliteDriver = values['sqlite-driver'] ? parseSqliteDriver(values['sqlite-driver']) : undefined;
   const tokensFile = values['auth-tokens-file'];
   const tenantAuth = tokensFile ? new TokensFile(tokensFile) : undefined;
@@ -75,6 +84,8 @@ async function main(): Promise<void> {
     retention: { maxAgeMs: ageNs ? Number(ageNs / 1_000_000n) : undefined, maxBytes: bytes },
     maxSpansPerTrace: maxSpans,
     maxAnalysisSpans: maxAnalysis,
+    analysisThreads: threads,
+    analysisTimeoutMs: analysisTimeoutNs ? Number(analysisTimeoutNs / 1_000_000n) : undefined,
     bearerToken: process.env.TRACESTORE_BEARER_TOKEN || undefined,
     tenantAuth,
   });

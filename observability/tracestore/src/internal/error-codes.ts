@@ -20,6 +20,12 @@ export const errorCatalogue = {
   TRACE_NOT_FOUND: { http: 404, grpc: 5 },
   NOT_FOUND: { http: 404, grpc: 5 },
   METHOD_NOT_ALLOWED: { http: 405, grpc: 12 },
+  /** A trace analysis ran past its deadline (--analysis-timeout) and was stopped. */
+  ANALYSIS_TIMEOUT: { http: 504, grpc: 4 },
+  /** The client went away before its trace analysis was answered; the analysis was stopped (as Loki's 499). */
+  ANALYSIS_CANCELLED: { http: 499, grpc: 1 },
+  /** Too many trace analyses are waiting for a thread; retry after Retry-After. */
+  ANALYSIS_BUSY: { http: 503, grpc: 14 },
   /**
    * An unexpected failure (a bug): the answer says only this code and "internal error"; the exception is in
    * the log line "request failed" (stderr). Not retried by OTLP senders (a retry would fail the same way).

@@ -12,6 +12,7 @@ import type { SqliteDriverName } from '@opsight/sqlite';
 import type { TenantAuthenticator } from '@opsight/tenant-auth';
 import type { FastifyInstance } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { AnalysisPool } from './analysis/analysis-pool.js';
 import { parseListenAddress } from './http/listen-address.js';
 import { SpanMetrics } from './metrics/span-metrics.js';
 import { bindGrpc, createOtlpGrpcServer } from './otlp/otlp-grpc-receiver.js';
@@ -59,6 +60,15 @@ export interface TraceStoreServerOptions {
   maxSpansPerTrace?: number;
   /** Most spans of one trace the console's analysis covers (see QueryServerOptions). @default 10000 */
   maxAnalysisSpans?: number;
+  /**
+   * Threads analysing traces for the console (see AnalysisPool); 0 analyses on the store's own thread.
+   * @default min(4, max(1, availableParallelism() - 1))
+   */
+  analysisThreads?: number;
+  /** Deadline of one trace analysis, in milliseconds (504 ANALYSIS_TIMEOUT past it). @default 30000 */
+  analysisTimeoutMs?: number;
+  /** The analysis threads' entry module (see AnalysisPoolOptions.workerUrl). @default the store's own */
+  analysisWorkerUrl?: URL;
   /** Retry-After of the 503 answered when a commit fails (full disk), in seconds. @default 5 */
   retryAfterSeconds?: number;
   /**
@@ -82,6 +92,8 @@ export class TraceStoreServer {
   private http: FastifyInstance | null = null;
   private grpc: grpc.Server | null = null;
   private queryApp: FastifyInstance | null = null;
+  /** The console's trace analyses, off the store's thread; null with `analysisThreads: 0`. */
+  readonly analysisPool: AnalysisPool | null;
   private retentionTimer: NodeJS.Timeout | null = null;
   private ready = false;
   private lastBudgetCheck = 0;
@@ -135,12 +147,21 @@ export class TraceStoreServer {
     };
     counters.dropped.inc({ reason: 'trace_too_large' }, 0);
     counters.storageFull.set(0);
+    this.analysisPool =
+      options.analysisThreads === 0
+        ? null
+        : new AnalysisPool({
+            size: options.analysisThreads,
+            timeoutMs: options.analysisTimeoutMs,
+            workerUrl: options.analysisWorkerUrl,
+          });
     const spanMetrics = new SpanMetrics(this.registry);
     this.stores = new TenantStores({
       dataDir: options.dataDir,
       synchronous: options.synchronous,
       ...(options.sqliteDriver ? { driver: options.sqliteDriver } : {}),
       retention: options.retention,
+      ...(options.logError ? { logError: options.logError } : {}),
       maxSpansPerTrace: options.maxSpansPerTrace,
       tenants: () => options.tenantAuth?.tenants() ?? [],
       makeIngester: (tenantStore) =>
@@ -223,6 +244,7 @@ export class TraceStoreServer {
         isReady: () => this.ready,
         logError: options.logError,
         maxAnalysisSpans: options.maxAnalysisSpans,
+        ...(this.analysisPool ? { analysisPool: this.analysisPool } : {}),
       });
       await this.queryApp.listen({ host, port });
       this.addresses.query = `${host}:${(this.queryApp.server.address() as { port: number }).port}`;
@@ -253,7 +275,10 @@ export class TraceStoreServer {
     this.ready = true;
   }
 
-  /** Stops the listeners (in-flight requests finish first) and closes the database. */
+  /**
+   * Stops the listeners (in-flight exports finish first; open query connections are cut), the analysis
+   * threads, and closes the database.
+   */
   async close(): Promise<void> {
     this.ready = false;
     if (this.retentionTimer) clearInterval(this.retentionTimer);
@@ -263,6 +288,7 @@ export class TraceStoreServer {
       this.queryApp?.close(),
       grpcServer ? new Promise<void>((resolve) => grpcServer.tryShutdown(() => resolve())) : undefined,
     ]);
+    await this.analysisPool?.close();
     this.stores.close();
   }
 }

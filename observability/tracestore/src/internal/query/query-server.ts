@@ -9,8 +9,10 @@ import { type ErrorLog, errorFields, installFastifyGuard, stderrErrorLog } from 
 import { AdminEndpoints, fastifyAdmin } from '@opsight/telemetry/admin';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
-import { analyzeTrace, defaultMaxAnalysisSpans } from '../analysis/trace-analysis.js';
+import type { AnalysisPool } from '../analysis/analysis-pool.js';
+import { analyzeTrace, defaultMaxAnalysisSpans, type TraceAnalysis } from '../analysis/trace-analysis.js';
 import { TraceStoreError } from '../error-codes.js';
+import { clientGone } from '../http/client-gone.js';
 import type { SpanStore, TraceQuery } from '../storage/span-store.js';
 import { type DecodedTrace, decodeTrace } from './decoded-trace.js';
 import { jaegerSpanKinds, jaegerTrace } from './jaeger-json.js';
@@ -32,6 +34,12 @@ export interface QueryServerOptions {
    * start time, and the answer says `truncated`. @default 10000 (defaultMaxAnalysisSpans)
    */
   maxAnalysisSpans?: number;
+  /**
+   * The threads that analyse traces for the console, each on its own read-only connection. Without it (or
+   * for a ':memory:' store, which no other connection can open) the analysis runs on the calling thread.
+   * @default undefined
+   */
+  analysisPool?: AnalysisPool;
 }
 
 type Query = Record<string, string | string[] | undefined>;
@@ -128,7 +136,9 @@ function sendError(request: FastifyRequest, reply: FastifyReply, error: TraceSto
 }
 
 export function createQueryServer(options: QueryServerOptions): FastifyInstance {
-  const app = Fastify();
+  // Closing cuts the connections still open: a read cut at shutdown loses nothing, and a connection whose
+  // client went away mid-query must not hold the shutdown for the keep-alive timeout.
+  const app = Fastify({ forceCloseConnections: true });
   const logError = options.logError ?? stderrErrorLog('tracestore');
   // Metrics and probes; /ready as Jaeger's and Loki's readiness path.
   const admin = new AdminEndpoints({
@@ -327,10 +337,25 @@ export function createQueryServer(options: QueryServerOptions): FastifyInstance 
   });
 
   // Console.
-  app.get<{ Params: { id: string } }>('/api/opsight/traces/:id/analysis', async (request) => {
-    const stored = storeOf(request).getTrace(parseTraceId(request.params.id), maxAnalysisSpans);
-    if (!stored) throw new TraceStoreError('TRACE_NOT_FOUND', 'trace not found', 'traceID');
-    return analyzeTrace(decodeTrace(stored), maxAnalysisSpans);
+  const analyze = (store: SpanStore, traceId: Buffer, gone: AbortSignal): Promise<TraceAnalysis | null> => {
+    const pool = options.analysisPool;
+    if (!pool || store.file === ':memory:') {
+      const stored = store.getTrace(traceId, maxAnalysisSpans);
+      return Promise.resolve(stored ? analyzeTrace(decodeTrace(stored), maxAnalysisSpans) : null);
+    }
+    const task = {
+      file: store.file,
+      driver: store.db.driver,
+      maxSpansPerTrace: store.maxSpansPerTrace,
+      traceId: traceId.toString('hex'),
+      maxSpans: maxAnalysisSpans,
+    };
+    return pool.analyze(task, { signal: gone });
+  };
+  app.get<{ Params: { id: string } }>('/api/opsight/traces/:id/analysis', async (request, reply) => {
+    const analysis = await analyze(storeOf(request), parseTraceId(request.params.id), clientGone(reply.raw));
+    if (!analysis) throw new TraceStoreError('TRACE_NOT_FOUND', 'trace not found', 'traceID');
+    return analysis;
   });
   return app;
 }

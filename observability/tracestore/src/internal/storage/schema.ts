@@ -1,6 +1,9 @@
-// Tables and indexes of the span store. `trace_counts` keeps each trace's stored and dropped span counts so
-// that the per-trace span cap costs one primary-key lookup per trace and batch, never a count over the trace's
-// spans; a trigger keeps it in step with every deletion (retention), and removes a trace's row with its last span.
+// Tables and indexes of the span store. `trace_counts` keeps the stored and dropped span counts of each trace
+// with 256 spans or more (or with dropped spans) so that the per-trace span cap costs one primary-key lookup
+// per trace and batch, never a count over a large trace's spans; a smaller trace is counted from the trace
+// index (see countedFrom in span-store.ts; stores written before keep a row for every trace, still kept in
+// step). A trigger keeps the rows in step with every deletion (retention), and removes a trace's row with its
+// last span.
 // `user_version` 1 added `trace_counts`: a store written before it is backfilled once, when first opened.
 // `user_version` 2 maintains the dependency tables at ingest (see dependency-hours.ts): they are filled once
 // from the stored spans when a store written before is first opened.

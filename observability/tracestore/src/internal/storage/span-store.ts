@@ -6,6 +6,7 @@
 // commit, so it survives power loss too. synchronous=NORMAL keeps the first guarantee only.
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+import type { ErrorLog } from '@opsight/http-guard';
 import { ensurePrivateDatabase, ensurePrivateDir } from '@opsight/private-files';
 import {
   openDatabase,
@@ -18,6 +19,8 @@ import {
 import type { IngestBatch, IngestSpan } from '../otlp/ingest-batch.js';
 import { DependencyHours } from './dependency-hours.js';
 import { createSchema } from './schema.js';
+import { rowToSpan, type SpanRow, spanColumns, TraceReader } from './trace-reader.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 
 export interface RetentionOptions {
   /** Spans that started longer ago than this are deleted. @default 604800000 (7 days) */
@@ -45,6 +48,17 @@ export interface SpanStoreOptions {
   maxSpansPerTrace?: number;
   /** The SQLite driver the database is opened with. @default DEFAULT_SQLITE_DRIVER of @opsight/sqlite */
   driver?: SqliteDriverName;
+  /**
+   * Where the WAL is checkpointed: by SQLite inside the commit that crosses its threshold (`inline`), or on a
+   * thread of its own with its own connection (`thread`, see WalCheckpointer). The thread measured slower
+   * at 1,000,000 spans (more CPU per span; bench/tracestore), hence the default. A ':memory:' store has no
+   * WAL. @default 'inline'
+   */
+  checkpoints?: 'thread' | 'inline';
+  /** With `checkpoints: 'thread'`: spans committed between two checkpoints. @default 20000 */
+  checkpointEverySpans?: number;
+  /** Where a failed background checkpoint is reported. @default one JSON line on stderr */
+  logError?: ErrorLog;
 }
 
 export interface StoredSpan {
@@ -136,50 +150,26 @@ const indexedTags: Record<string, { column: string; numeric?: boolean }> = {
   request_id: { column: 'request_id' },
 };
 
-interface SpanRow {
-  trace_id: Buffer;
-  span_id: Buffer;
-  parent_span_id: Buffer | null;
-  service: string;
-  name: string;
-  kind: bigint;
-  start_ns: bigint;
-  duration_ns: bigint;
-  status_code: bigint;
-  resource_id: bigint;
-  scope_id: bigint;
-  data: Buffer;
-}
-
-function rowToSpan(row: SpanRow): StoredSpan {
-  return {
-    traceId: row.trace_id,
-    spanId: row.span_id,
-    parentSpanId: row.parent_span_id,
-    service: row.service,
-    name: row.name,
-    kind: Number(row.kind),
-    startNs: row.start_ns,
-    durationNs: row.duration_ns,
-    statusCode: Number(row.status_code),
-    resourceId: Number(row.resource_id),
-    scopeId: Number(row.scope_id),
-    data: row.data,
-  };
-}
-
 interface TraceCount {
   traceId: Buffer;
   spans: number;
   dropped: number;
   changed: boolean;
+  /** Whether the trace has its row in `trace_counts`. */
+  kept: boolean;
 }
 
-const spanColumns =
-  'trace_id, span_id, parent_span_id, service, name, kind, start_ns, duration_ns, status_code, resource_id, scope_id, data';
+/**
+ * Spans from which a trace's counts are kept in `trace_counts` (always, once it has dropped spans). A
+ * smaller trace is counted from the trace index (`spans_by_trace`), whose leaf pages its insert writes
+ * anyway: a row per trace would cost one more random page per trace and commit.
+ */
+const countedFrom = 256;
 
 export class SpanStore {
   readonly db: SqliteDatabase;
+  /** The database file, or ':memory:'. */
+  readonly file: string;
   readonly retention: RetentionOptions;
   readonly maxSearchScan: number;
   readonly maxSpansPerTrace: number;
@@ -187,11 +177,13 @@ export class SpanStore {
   private readonly scopeIds = new Map<string, number>();
   private readonly knownOperations = new Set<string>();
   private readonly dependencyHours: DependencyHours;
-  private readonly resourceCache = new Map<number, StoredResource>();
-  private readonly scopeCache = new Map<number, StoredScope>();
+  /** Reads traces, resources and scopes (as the analysis threads do on their own connections). */
+  private readonly reader: TraceReader;
   private readonly stmts;
   private readonly ingestTx: (batch: IngestBatch) => IngestResult;
   private readonly ingestManyTx: (batches: IngestBatch[]) => IngestResult[];
+  /** Checkpoints the WAL off the ingest thread; null for ':memory:' and `checkpoints: 'inline'`. */
+  readonly checkpointer: WalCheckpointer | null = null;
 
   constructor(options: SpanStoreOptions) {
     let file = ':memory:';
@@ -209,11 +201,13 @@ export class SpanStore {
     this.maxSpansPerTrace = options.maxSpansPerTrace ?? 10_000;
     const db = openDatabase(file, options.driver ? { driver: options.driver } : {});
     this.db = db;
+    this.file = file;
     db.pragma('auto_vacuum = INCREMENTAL');
     db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     // Checkpoint every ~40 MB of WAL instead of ~4 MB: index pages that many commits touch are then copied
-    // back to the database once per checkpoint rather than many times (ingest is ~50% faster).
+    // back to the database once per checkpoint rather than many times (ingest is ~50% faster). With
+    // `checkpoints: 'thread'` the WalCheckpointer turns them off and checkpoints on its own thread.
     db.pragma('wal_autocheckpoint = 10000');
     db.pragma('journal_size_limit = 67108864');
     db.pragma('cache_size = -65536');
@@ -222,6 +216,7 @@ export class SpanStore {
     createSchema(db);
     db.exec('CREATE TEMP TABLE IF NOT EXISTS doomed_traces (trace_id BLOB PRIMARY KEY) WITHOUT ROWID');
     this.dependencyHours = new DependencyHours(db);
+    this.reader = new TraceReader(db, this.maxSpansPerTrace);
     this.stmts = {
       findResource: db.prepare('SELECT id FROM resources WHERE hash = ?', { rows: 'first' }),
       insertResource: db.prepare(
@@ -235,18 +230,13 @@ export class SpanStore {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       insertOperation: db.prepare('INSERT OR IGNORE INTO operations (service, name, kind) VALUES (?, ?, ?)'),
-      traceSpans: db.prepare(
-        `SELECT ${spanColumns} FROM spans WHERE trace_id = ? ORDER BY start_ns, span_id LIMIT ?`,
-        { bigInts: true },
-      ),
       traceCount: db.prepare('SELECT spans, dropped FROM trace_counts WHERE trace_id = ?'),
+      countTraceSpans: db.prepare('SELECT count(*) FROM spans WHERE trace_id = ?', { rows: 'first' }),
       upsertTraceCount: db.prepare(
         `INSERT INTO trace_counts (trace_id, spans, dropped) VALUES (?, ?, ?)
          ON CONFLICT (trace_id) DO UPDATE SET spans = excluded.spans, dropped = excluded.dropped`,
       ),
       spanExists: db.prepare('SELECT 1 FROM spans WHERE trace_id = ? AND span_id = ?', { rows: 'first' }),
-      resource: db.prepare('SELECT id, service, data, schema_url FROM resources WHERE id = ?'),
-      scope: db.prepare('SELECT id, data, schema_url FROM scopes WHERE id = ?'),
       services: db.prepare('SELECT DISTINCT service FROM operations ORDER BY service', { rows: 'first' }),
       operations: db.prepare('SELECT name, kind FROM operations WHERE service = ? ORDER BY name, kind'),
       deleteOlder: db.prepare(
@@ -270,6 +260,15 @@ export class SpanStore {
     };
     this.ingestTx = db.transaction((batch: IngestBatch) => this.write(batch));
     this.ingestManyTx = db.transaction((batches: IngestBatch[]) => batches.map((b) => this.write(b)));
+    if (file !== ':memory:' && options.checkpoints === 'thread') {
+      this.checkpointer = new WalCheckpointer(db, {
+        file,
+        driver: db.driver,
+        synchronous: options.synchronous ?? 'FULL',
+        ...(options.checkpointEverySpans ? { everySpans: options.checkpointEverySpans } : {}),
+        logError: options.logError,
+      });
+    }
   }
 
   private idFor(
@@ -313,14 +312,22 @@ export class SpanStore {
     const stored: IngestSpan[] = [];
     let duplicates = 0;
     let dropped = 0;
-    // Each trace's counts are read once per batch (one primary-key lookup) and written back once.
+    // Each trace's counts are read once per batch and written back once (see countedFrom).
     const counts = new Map<string, TraceCount>();
     for (const span of batch.spans) {
       const key = span.traceId.toString('latin1');
       let count = counts.get(key);
       if (!count) {
         const row = stmts.traceCount.get(span.traceId) as { spans: number; dropped: number } | undefined;
-        count = { traceId: span.traceId, spans: row?.spans ?? 0, dropped: row?.dropped ?? 0, changed: false };
+        count = row
+          ? { traceId: span.traceId, spans: row.spans, dropped: row.dropped, changed: false, kept: true }
+          : {
+              traceId: span.traceId,
+              spans: stmts.countTraceSpans.get(span.traceId) as number,
+              dropped: 0,
+              changed: false,
+              kept: false,
+            };
         counts.set(key, count);
       }
       if (count.spans >= this.maxSpansPerTrace) {
@@ -373,7 +380,9 @@ export class SpanStore {
     const droppedTraceIds: Buffer[] = [];
     for (const count of counts.values()) {
       if (!count.changed) continue;
-      stmts.upsertTraceCount.run(count.traceId, count.spans, count.dropped);
+      if (count.kept || count.spans >= countedFrom || count.dropped > 0) {
+        stmts.upsertTraceCount.run(count.traceId, count.spans, count.dropped);
+      }
       if (count.spans >= this.maxSpansPerTrace && count.dropped > 0) droppedTraceIds.push(count.traceId);
     }
     return { stored, duplicates, dropped, droppedTraceIds };
@@ -382,7 +391,9 @@ export class SpanStore {
   /** Stores a batch in one transaction: all of it, or (on error) none of it. */
   ingest(batch: IngestBatch): IngestResult {
     if (batch.spans.length === 0) return { stored: [], duplicates: 0, dropped: 0, droppedTraceIds: [] };
-    return this.rollingBack(() => this.ingestTx(batch));
+    const result = this.rollingBack(() => this.ingestTx(batch));
+    this.checkpointer?.committed(result.stored.length);
+    return result;
   }
 
   /**
@@ -390,7 +401,9 @@ export class SpanStore {
    * stored or none is; callers that must isolate a failing batch retry them one by one with `ingest`.
    */
   ingestMany(batches: IngestBatch[]): IngestResult[] {
-    return this.rollingBack(() => this.ingestManyTx(batches));
+    const results = this.rollingBack(() => this.ingestManyTx(batches));
+    this.checkpointer?.committed(results.reduce((n, r) => n + r.stored.length, 0));
+    return results;
   }
 
   /**
@@ -408,64 +421,12 @@ export class SpanStore {
     }
   }
 
-  private resource(id: number): StoredResource {
-    let r = this.resourceCache.get(id);
-    if (!r) {
-      const row = this.stmts.resource.get(id) as {
-        id: number;
-        service: string;
-        data: Buffer;
-        schema_url: string;
-      };
-      r = { id: row.id, service: row.service, data: row.data, schemaUrl: row.schema_url };
-      if (this.resourceCache.size > 10000) this.resourceCache.clear();
-      this.resourceCache.set(id, r);
-    }
-    return r;
-  }
-
-  private scope(id: number): StoredScope {
-    let s = this.scopeCache.get(id);
-    if (!s) {
-      const row = this.stmts.scope.get(id) as { id: number; data: Buffer; schema_url: string };
-      s = { id: row.id, data: row.data, schemaUrl: row.schema_url };
-      if (this.scopeCache.size > 10000) this.scopeCache.clear();
-      this.scopeCache.set(id, s);
-    }
-    return s;
-  }
-
   /**
    * The stored spans of a trace (late spans included) in start-time order, at most `maxSpansPerTrace` of them
    * and at most `limit` (the first by start time), or null when none is stored.
    */
   getTrace(traceId: Buffer, limit = this.maxSpansPerTrace): StoredTrace | null {
-    const max = Math.min(limit, this.maxSpansPerTrace);
-    const rows = this.stmts.traceSpans.all(traceId, max) as SpanRow[];
-    if (rows.length === 0) return null;
-    const counts = this.stmts.traceCount.get(traceId) as { spans: number; dropped: number } | undefined;
-    const stored = Math.max(rows.length, counts?.spans ?? 0);
-    const readable = rows.length < max ? rows.length : Math.min(stored, this.maxSpansPerTrace);
-    const trace: StoredTrace = {
-      traceId,
-      spans: rows.map(rowToSpan),
-      storedSpans: readable,
-      droppedSpans: (counts?.dropped ?? 0) + stored - readable,
-      warnings: [],
-      resources: new Map(),
-      scopes: new Map(),
-    };
-    if (trace.droppedSpans > 0) {
-      trace.warnings.push(
-        `trace too large: ${trace.droppedSpans} spans were dropped, over the limit of ${this.maxSpansPerTrace} spans per trace (--max-spans-per-trace)`,
-      );
-    }
-    for (const span of trace.spans) {
-      if (!trace.resources.has(span.resourceId))
-        trace.resources.set(span.resourceId, this.resource(span.resourceId));
-      if (!trace.scopes.has(span.scopeId)) trace.scopes.set(span.scopeId, this.scope(span.scopeId));
-    }
-    return trace;
+    return this.reader.getTrace(traceId, limit);
   }
 
   /**
@@ -516,7 +477,7 @@ export class SpanStore {
       if (seen.has(key)) continue;
       if (hasResidual) {
         const span = rowToSpan(row);
-        if (!matchTags(span, this.resource(span.resourceId), residual)) continue;
+        if (!matchTags(span, this.reader.resource(span.resourceId), residual)) continue;
       }
       seen.add(key);
       ids.push(row.trace_id);
@@ -602,6 +563,7 @@ export class SpanStore {
   }
 
   close(): void {
+    this.checkpointer?.close();
     if (this.db.open) this.db.close();
   }
 }

@@ -36,7 +36,9 @@ function tableCounts(store: SpanStore) {
   const one = (sql: string) => Number(store.db.prepare(sql, { rows: 'first' }).get() ?? 0);
   return {
     spans: store.spanCount(),
-    counted: one('SELECT sum(spans) FROM trace_counts'),
+    // The spans each trace counts as stored: its counts row, or (a small trace) its spans in the index.
+    counted: one(`SELECT (SELECT coalesce(sum(spans), 0) FROM trace_counts)
+      + (SELECT count(*) FROM spans WHERE trace_id NOT IN (SELECT trace_id FROM trace_counts))`),
     calls: one('SELECT sum(calls) FROM dependency_hours'),
   };
 }

@@ -215,6 +215,38 @@ describe('SpanStore', () => {
     store.close();
   });
 
+  it('counts a small trace from its index and keeps a counts row from 256 spans, with the same answers', () => {
+    const store = new SpanStore({ dataDir: ':memory:', maxSpansPerTrace: 300 });
+    const rows = () => store.db.prepare('SELECT count(*) FROM trace_counts', { rows: 'first' }).get();
+    const traceId = hexId(16);
+    const id = Buffer.from(traceId, 'hex');
+    for (let i = 0; i < 5; i++) store.ingest(batch(Array.from({ length: 51 }, () => ({ traceId }))));
+    assert.equal(rows(), 0, '255 spans: no row');
+    const cut = store.getTrace(id, 10)!;
+    assert.deepEqual([cut.spans.length, cut.storedSpans, cut.droppedSpans], [10, 255, 0]);
+    store.ingest(batch([{ traceId }]));
+    assert.equal(rows(), 1, 'the 256th span makes the row');
+    const result = store.ingest(batch(Array.from({ length: 50 }, () => ({ traceId }))));
+    assert.deepEqual([result.stored.length, result.dropped], [44, 6]);
+    const full = store.getTrace(id, 10)!;
+    assert.deepEqual([full.spans.length, full.storedSpans, full.droppedSpans], [10, 300, 6]);
+    store.close();
+  });
+
+  it('keeps the counts row of a small trace written by a release that kept one for every trace', () => {
+    const store = new SpanStore({ dataDir: ':memory:', maxSpansPerTrace: 5 });
+    const traceId = hexId(16);
+    const id = Buffer.from(traceId, 'hex');
+    store.ingest(batch(Array.from({ length: 2 }, () => ({ traceId }))));
+    store.db.prepare('INSERT INTO trace_counts (trace_id, spans, dropped) VALUES (?, 2, 0)').run(id);
+    assert.equal(store.ingest(batch(Array.from({ length: 2 }, () => ({ traceId })))).dropped, 0);
+    const row = store.db.prepare('SELECT spans, dropped FROM trace_counts WHERE trace_id = ?').get(id);
+    assert.deepEqual({ ...(row as object) }, { spans: 4, dropped: 0 });
+    assert.equal(store.ingest(batch(Array.from({ length: 3 }, () => ({ traceId })))).dropped, 2);
+    assert.equal(store.getTrace(id)?.droppedSpans, 2);
+    store.close();
+  });
+
   it('keeps per-trace counts in step with retention, so a deleted trace can be stored again', (t) => {
     const now = Number(t0 / ms);
     const store = new SpanStore({
