@@ -2,6 +2,7 @@
 // live tailing, flush and retention, over the storage, the ingester and the LogQL engine. Inputs and
 // outputs are typed values (nanosecond bigints, label sets, decoded streams); the HTTP routes parse
 // requests into them and write Loki's response shapes from them.
+import { availableParallelism } from 'node:os';
 import { formatDuration } from '@opsight/contracts/codecs';
 import type { SqliteDriverName } from '@opsight/sqlite';
 import type { Labels } from '../labels.js';
@@ -14,8 +15,11 @@ import {
   type QueryStats,
 } from '../logql/engine.js';
 import { compilePipeline } from '../logql/pipeline.js';
+import type { EncodedPush } from '../push/decode-body.js';
+import { DecodePool } from '../push/decode-pool.js';
 import type { RawStream } from '../push/decode-push.js';
-import { Ingester, type PushOutcome } from '../push/ingester.js';
+import { GroupCommit } from '../push/group-commit.js';
+import { Ingester, type PushOutcome, type PushRequest } from '../push/ingester.js';
 import { LogStorage, type StreamInfo } from '../storage/log-storage.js';
 import { defaultRetentionBytes, Retention } from '../storage/retention.js';
 import { StoreMetrics } from '../store-metrics.js';
@@ -53,6 +57,11 @@ export interface LogStoreApiOptions {
   storageFullRetryAfterSeconds?: number;
   /** The configured tenants, each owed a share of the size budget. @default () => [] */
   tenants?: () => string[];
+  /**
+   * Worker threads that decode push bodies ({@link LogStoreApi.pushBody}); 0 decodes on the main thread.
+   * @default the cores but one, at least 1 and at most 4
+   */
+  decodeWorkers?: number;
 }
 
 /** A time range; either end may be left to its default. */
@@ -136,6 +145,8 @@ export class LogStoreApi {
   private readonly retryAfter: number;
   private readonly followers = new Set<{ tenant: string; send: (entries: Stored) => void }>();
   private timers: NodeJS.Timeout[] = [];
+  private readonly decoder: DecodePool;
+  private readonly writes: GroupCommit<PushRequest, PushOutcome>;
   /** A periodic seal came while queries ran: it runs once they are done. */
   private sealDeferred = false;
 
@@ -155,6 +166,10 @@ export class LogStoreApi {
       setImmediate(() => this.sealSafely());
     });
     this.retryAfter = options.storageFullRetryAfterSeconds ?? 5;
+    this.decoder = new DecodePool(
+      options.decodeWorkers ?? Math.min(4, Math.max(1, availableParallelism() - 1)),
+    );
+    this.writes = new GroupCommit((requests) => this.pushGroup(requests));
     this.retention = new Retention(
       this.storage,
       {
@@ -181,34 +196,59 @@ export class LogStoreApi {
    * throws a 503 {@link LogStoreError}; nothing of the batch is stored then.
    */
   push(tenant: string, streams: RawStream[]): PushOutcome {
+    const out = this.pushGroup([{ tenant, streams }])[0]!;
+    if (out instanceof Error) throw out;
+    return out;
+  }
+
+  /**
+   * Decodes a push body in a worker thread, then stores it as {@link push} does, in a transaction shared
+   * with the other pushes ready by then (group commit); resolves once that transaction is committed. A body
+   * that cannot be decoded rejects with its PushDecodeError (nothing stored); a failed write with a 503
+   * {@link LogStoreError} (nothing of this push stored, its neighbours unaffected).
+   */
+  async pushBody(tenant: string, push: EncodedPush): Promise<PushOutcome> {
+    const streams = await this.decoder.decode(push);
+    return this.writes.submit({ tenant, streams });
+  }
+
+  /** Stores a group of pushes in one transaction; each result is its push's outcome or its 503. */
+  private pushGroup(requests: PushRequest[]): Array<PushOutcome | Error> {
     const { metrics } = this;
-    const lines = streams.reduce((n, s) => n + s.entries.length, 0);
-    const bytes = streams.reduce(
-      (n, s) => n + s.entries.reduce((m, e) => m + Buffer.byteLength(e.line), 0),
-      0,
-    );
-    metrics.linesReceived.inc({ tenant }, lines);
-    metrics.bytesReceived.inc({ tenant }, bytes);
-    let out: PushOutcome;
-    try {
-      out = this.ingester.push(tenant, streams);
-    } catch (e) {
-      const failure = storageWriteError(e, this.retryAfter);
-      if (!failure) throw e;
+    for (const { tenant, streams } of requests) {
+      let lines = 0;
+      let bytes = 0;
+      for (const s of streams) {
+        lines += s.entries.length;
+        for (const e of s.entries) bytes += Buffer.byteLength(e.line);
+      }
+      metrics.linesReceived.inc({ tenant }, lines);
+      metrics.bytesReceived.inc({ tenant }, bytes);
+    }
+    const results = this.ingester.pushGroup(requests).map((out): PushOutcome | Error => {
+      if (!(out instanceof Error)) return out;
+      const failure = storageWriteError(out, this.retryAfter);
+      if (!failure) return out;
       metrics.writeFailures.inc({ operation: 'push', code: failure.code });
       metrics.storageFull.set(failure.code === 'STORAGE_FULL' ? 1 : 0);
-      throw failure;
+      return failure;
+    });
+    if (results.some((r) => !(r instanceof Error))) {
+      metrics.storageFull.set(0);
+      this.retention.afterWrite();
     }
-    metrics.storageFull.set(0);
-    this.retention.afterWrite();
-    for (const [reason, n] of Object.entries(out.discarded)) metrics.discarded.inc({ reason, tenant }, n);
-    if (out.truncated.lines > 0) {
-      metrics.mutatedSamples.inc({ reason: 'line_too_long', tenant }, out.truncated.lines);
-      metrics.mutatedBytes.inc({ reason: 'line_too_long', tenant }, out.truncated.bytes);
-    }
-    metrics.streams.set({ tenant }, this.ingester.activeStreams(tenant));
-    this.notifyFollowers(tenant, out.stored);
-    return out;
+    requests.forEach(({ tenant }, i) => {
+      const out = results[i]!;
+      if (out instanceof Error) return;
+      for (const [reason, n] of Object.entries(out.discarded)) metrics.discarded.inc({ reason, tenant }, n);
+      if (out.truncated.lines > 0) {
+        metrics.mutatedSamples.inc({ reason: 'line_too_long', tenant }, out.truncated.lines);
+        metrics.mutatedBytes.inc({ reason: 'line_too_long', tenant }, out.truncated.bytes);
+      }
+      metrics.streams.set({ tenant }, this.ingester.activeStreams(tenant));
+      this.notifyFollowers(tenant, out.stored);
+    });
+    return results;
   }
 
   /** Evaluates a metric query at one time; a log query is refused (LOG_QUERY_NOT_INSTANT). */
@@ -412,11 +452,12 @@ export class LogStoreApi {
     for (const t of this.timers) t.unref();
   }
 
-  /** Stops the timers, drops the live tails and closes the database. */
+  /** Stops the timers and the decode workers, drops the live tails and closes the database. */
   close(): void {
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     this.followers.clear();
+    void this.decoder.close();
     this.storage.close();
   }
 

@@ -3,6 +3,7 @@
 
 import snappy from 'snappyjs';
 import type { Labels } from '../labels.js';
+import type { DerivedEntryFields } from '../storage/log-storage.js';
 import { decodeContentEncoding, snappyUncompressBounded } from './decompress.js';
 import { PushDecodeError } from './push-decode-error.js';
 import { pushRequestType } from './push-proto.js';
@@ -13,6 +14,8 @@ export interface RawEntry {
   ts: bigint;
   line: string;
   metadata?: Labels;
+  /** What the storage derives from the entry, when computed already (see Entry.derived). */
+  derived?: DerivedEntryFields;
 }
 
 export interface RawStream {

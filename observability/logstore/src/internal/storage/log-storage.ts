@@ -54,6 +54,9 @@ const ROWS_PER_INSERT = 64;
  */
 const SCAN_FIRST_PAGE_ROWS = 128;
 const SCAN_MAX_PAGE_ROWS = 4096;
+/** What one push appends: streams, each with its new entries. */
+export type AppendBatch = ReadonlyArray<{ labels: Labels; entries: readonly Entry[] }>;
+
 /** A row of a scan page: ts, h, line, meta. */
 type PageRow = [bigint, bigint, string, string | null];
 
@@ -87,6 +90,34 @@ export interface Entry {
   line: string;
   /** Structured metadata, name → value. */
   metadata?: Labels;
+  /**
+   * What append stores, when the caller already has it (push bodies decoded in a worker thread compute it
+   * there, see decodeAndPrepare): `lineHash(line)` and `JSON.stringify(metadata)` (absent for no metadata).
+   * It must be exactly that; a caller that changes the line or metadata drops it.
+   */
+  derived?: DerivedEntryFields;
+}
+
+/** An entry's line hash and metadata JSON, as append computes them. */
+export interface DerivedEntryFields {
+  h: number;
+  meta: string | null;
+  /** lineHash of the `trace_id` metadata, when there is one. */
+  traceKey: number | null;
+}
+
+/** The fields append derives from an entry: its line hash, its metadata as JSON, its trace key. */
+export function deriveEntryFields(e: Entry): DerivedEntryFields {
+  const md = e.metadata;
+  let meta: string | null = null;
+  if (md) {
+    for (const _ in md) {
+      meta = JSON.stringify(md);
+      break;
+    }
+  }
+  const traceId = meta === null ? undefined : md!.trace_id;
+  return { h: lineHash(e.line), meta, traceKey: traceId ? lineHash(traceId) : null };
 }
 
 export interface ScannedEntry extends Entry {
@@ -331,61 +362,74 @@ export class LogStorage {
    * Appends entries to streams in one transaction, creating streams that do not exist yet.
    * Returns how many entries were new (exact duplicates are ignored).
    */
-  append(tenant: string, batch: Array<{ labels: Labels; entries: Entry[] }>): { inserted: number } {
-    let inserted = 0;
-    const created: StreamInfo[] = [];
+  append(tenant: string, batch: AppendBatch): { inserted: number } {
+    return { inserted: this.appendGroup([{ tenant, batch }])[0]! };
+  }
+
+  /**
+   * Appends the batches of several pushes in ONE transaction (group commit): they are durable together
+   * when it returns, or, when it throws (a full disk), none of them is stored and the in-memory view is
+   * unchanged. Returns how many entries of each batch were new (exact duplicates are ignored, also
+   * between batches of the group: the first one stores the entry).
+   */
+  appendGroup(groups: ReadonlyArray<{ tenant: string; batch: AppendBatch }>): number[] {
+    const inserted: number[] = groups.map(() => 0);
+    const created = new Map<string, StreamInfo>();
     const touched: Array<[StreamInfo, bigint, bigint]> = [];
-    const run = this.db.transaction(() => {
-      for (const { labels, entries } of batch) {
-        if (entries.length === 0) continue;
-        const fp = fingerprint(labels);
-        let stream = this.byTenant.get(tenant)?.get(fp) ?? created.find((c) => c.fingerprint === fp);
-        if (!stream) {
-          const row = this.insertStream.get(tenant, fp, JSON.stringify(labels)) as { id: number };
-          stream = {
-            id: row.id,
-            tenant,
-            labels,
-            key: formatLabels(labels),
-            fingerprint: fp,
-            minTs: 0n,
-            maxTs: 0n,
-          };
-          created.push(stream);
-        }
-        let lo = entries[0]!.ts;
-        let hi = lo;
-        for (const e of entries) {
-          const h = lineHash(e.line);
-          const meta = e.metadata && Object.keys(e.metadata).length > 0 ? e.metadata : undefined;
-          rows.push(stream.id, e.ts, h, e.line, meta ? JSON.stringify(meta) : null);
-          const traceId = meta?.trace_id;
-          // A duplicate entry's trace row is a duplicate too, and ignored by its key.
-          if (traceId) traces.push(e.ts / TRACE_BUCKET_NS, lineHash(traceId), stream.id, e.ts, h);
-          if (rows.length >= ROWS_PER_INSERT * 5) flush();
-          if (e.ts < lo) lo = e.ts;
-          if (e.ts > hi) hi = e.ts;
-        }
-        touched.push([stream, lo, hi]);
-      }
-      flush();
-    });
     const rows: SqlValue[] = [];
     const traces: SqlValue[] = [];
+    let owner = 0;
     const flush = () => {
-      inserted += this.insertMany(this.insertEntry, this.insertEntries, rows, 5);
+      inserted[owner]! += this.insertMany(this.insertEntry, this.insertEntries, rows, 5);
       this.insertMany(this.insertTrace, this.insertTraces, traces, 5);
       rows.length = 0;
       traces.length = 0;
     };
+    const run = this.db.transaction(() => {
+      groups.forEach(({ tenant, batch }, g) => {
+        if (rows.length > 0) flush();
+        owner = g;
+        for (const { labels, entries } of batch) {
+          if (entries.length === 0) continue;
+          const fp = fingerprint(labels);
+          let stream = this.byTenant.get(tenant)?.get(fp) ?? created.get(`${tenant}\u0000${fp}`);
+          if (!stream) {
+            const row = this.insertStream.get(tenant, fp, JSON.stringify(labels)) as { id: number };
+            stream = {
+              id: row.id,
+              tenant,
+              labels,
+              key: formatLabels(labels),
+              fingerprint: fp,
+              minTs: 0n,
+              maxTs: 0n,
+            };
+            created.set(`${tenant}\u0000${fp}`, stream);
+          }
+          let lo = entries[0]!.ts;
+          let hi = lo;
+          for (const e of entries) {
+            const { h, meta, traceKey } = e.derived ?? deriveEntryFields(e);
+            rows.push(stream.id, e.ts, h, e.line, meta);
+            // A duplicate entry's trace row is a duplicate too, and ignored by its key.
+            if (traceKey !== null) traces.push(e.ts / TRACE_BUCKET_NS, traceKey, stream.id, e.ts, h);
+            if (rows.length >= ROWS_PER_INSERT * 5) flush();
+            if (e.ts < lo) lo = e.ts;
+            if (e.ts > hi) hi = e.ts;
+          }
+          touched.push([stream, lo, hi]);
+        }
+      });
+      flush();
+    });
     run();
     // Only after the commit: the in-memory view follows what is durable.
-    for (const s of created) this.remember(s);
+    for (const s of created.values()) this.remember(s);
     for (const [s, lo, hi] of touched) {
       if (s.minTs === 0n || lo < s.minTs) s.minTs = lo;
       if (hi > s.maxTs) s.maxTs = hi;
     }
-    return { inserted };
+    return inserted;
   }
 
   /** Runs `params` (rows of `width` values) through the multi-row statement, the rest one by one. */
