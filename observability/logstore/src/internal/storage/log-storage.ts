@@ -25,6 +25,7 @@ import {
 import { fingerprint, formatLabels, type Labels } from '../labels.js';
 import { type ChunkEntry, decodeChunk, encodeChunk } from './chunk-codec.js';
 import { lineHash } from './line-hash.js';
+import { MINUTE_NS, type MinuteCount, MinuteCounts, MinuteTally } from './minute-counts.js';
 import type { FieldBound, ScanStats } from './scan-stats.js';
 
 /**
@@ -101,6 +102,8 @@ export interface Entry {
 /** An entry's line hash and metadata JSON, as append computes them. */
 export interface DerivedEntryFields {
   h: number;
+  /** The line's length in UTF-8 bytes. */
+  bytes: number;
   meta: string | null;
   /** lineHash of the `trace_id` metadata, when there is one. */
   traceKey: number | null;
@@ -117,7 +120,12 @@ export function deriveEntryFields(e: Entry): DerivedEntryFields {
     }
   }
   const traceId = meta === null ? undefined : md!.trace_id;
-  return { h: lineHash(e.line), meta, traceKey: traceId ? lineHash(traceId) : null };
+  return {
+    h: lineHash(e.line),
+    bytes: Buffer.byteLength(e.line),
+    meta,
+    traceKey: traceId ? lineHash(traceId) : null,
+  };
 }
 
 export interface ScannedEntry extends Entry {
@@ -149,6 +157,7 @@ export class LogStorage {
   private readonly insertStream: SqliteStatement;
   private readonly insertEntries: SqliteStatement;
   private readonly insertTraces: SqliteStatement;
+  private readonly minutes: MinuteCounts;
 
   constructor(options: StorageOptions) {
     const file = options.dataDir === ':memory:' ? ':memory:' : join(options.dataDir, 'logs.sqlite');
@@ -213,7 +222,22 @@ export class LogStorage {
     this.insertStream = this.db.prepare(
       'INSERT INTO streams (tenant, fingerprint, labels) VALUES (?, ?, ?) RETURNING id',
     );
+    this.minutes = new MinuteCounts(this.db);
+    if (this.minutes.created) this.backfillMinuteCounts();
     this.loadStreams();
+  }
+
+  /** Counts what a database written before the per-minute counts existed holds, once. */
+  private backfillMinuteCounts(): void {
+    this.db.transaction(() => {
+      this.db.exec(`INSERT INTO minute_counts (stream_id, minute, lines, bytes)
+        SELECT stream_id, ts / ${MINUTE_NS}, COUNT(*), SUM(length(CAST(line AS BLOB))) FROM entries GROUP BY 1, 2`);
+      const tally = new MinuteTally();
+      const chunks = this.db.prepare('SELECT stream_id, data FROM chunks');
+      for (const c of chunks.all() as Array<{ stream_id: number; data: Buffer }>)
+        for (const e of decodeChunk(c.data)) tally.add(c.stream_id, e.ts, Buffer.byteLength(e.line));
+      this.minutes.record(tally);
+    })();
   }
 
   private loadStreams(): void {
@@ -376,18 +400,21 @@ export class LogStorage {
     const inserted: number[] = groups.map(() => 0);
     const created = new Map<string, StreamInfo>();
     const touched: Array<[StreamInfo, bigint, bigint]> = [];
+    const tally = new MinuteTally();
+    // Per stream, the newest entry stored or being stored: a later entry cannot be a duplicate, so it is
+    // counted as it is queued; one at or before it may be one, and is inserted alone to learn whether.
+    const newest = new Map<StreamInfo, bigint>();
     const rows: SqlValue[] = [];
     const traces: SqlValue[] = [];
     let owner = 0;
     const flush = () => {
-      inserted[owner]! += this.insertMany(this.insertEntry, this.insertEntries, rows, 5);
+      this.insertMany(this.insertEntry, this.insertEntries, rows, 5);
       this.insertMany(this.insertTrace, this.insertTraces, traces, 5);
       rows.length = 0;
       traces.length = 0;
     };
     const run = this.db.transaction(() => {
       groups.forEach(({ tenant, batch }, g) => {
-        if (rows.length > 0) flush();
         owner = g;
         for (const { labels, entries } of batch) {
           if (entries.length === 0) continue;
@@ -406,21 +433,36 @@ export class LogStorage {
             };
             created.set(`${tenant}\u0000${fp}`, stream);
           }
+          let high = newest.get(stream) ?? (stream.maxTs === 0n && stream.minTs === 0n ? -1n : stream.maxTs);
           let lo = entries[0]!.ts;
           let hi = lo;
           for (const e of entries) {
-            const { h, meta, traceKey } = e.derived ?? deriveEntryFields(e);
-            rows.push(stream.id, e.ts, h, e.line, meta);
+            const { h, bytes, meta, traceKey } = e.derived ?? deriveEntryFields(e);
             // A duplicate entry's trace row is a duplicate too, and ignored by its key.
             if (traceKey !== null) traces.push(e.ts / TRACE_BUCKET_NS, traceKey, stream.id, e.ts, h);
-            if (rows.length >= ROWS_PER_INSERT * 5) flush();
+            if (e.ts > high) {
+              high = e.ts;
+              rows.push(stream.id, e.ts, h, e.line, meta);
+              tally.add(stream.id, e.ts, bytes);
+              inserted[owner]!++;
+              if (rows.length >= ROWS_PER_INSERT * 5) flush();
+            } else {
+              // Queued rows first: this entry may duplicate one of them.
+              if (rows.length > 0) flush();
+              if (this.insertEntry.run(stream.id, e.ts, h, e.line, meta).changes > 0) {
+                tally.add(stream.id, e.ts, bytes);
+                inserted[owner]!++;
+              }
+            }
             if (e.ts < lo) lo = e.ts;
             if (e.ts > hi) hi = e.ts;
           }
+          newest.set(stream, high);
           touched.push([stream, lo, hi]);
         }
       });
       flush();
+      this.minutes.record(tally);
     });
     run();
     // Only after the commit: the in-memory view follows what is durable.
@@ -590,28 +632,65 @@ export class LogStorage {
     return out;
   }
 
-  /** Entries and line bytes of some streams in [from, to). */
+  /**
+   * Entries and line bytes of some streams in [from, to): whole minutes from the per-minute counts, the
+   * parts of minutes at either end counted from the entries.
+   */
   countRange(streams: StreamInfo[], from: bigint, to: bigint): { entries: number; bytes: number } {
-    const stmt = this.db.prepare(
-      'SELECT COUNT(*) AS n, COALESCE(SUM(length(CAST(line AS BLOB))), 0) AS b FROM entries WHERE stream_id = ? AND ts >= ? AND ts < ?',
-    );
     let entries = 0;
     let bytes = 0;
+    const add = (c: { entries: number; bytes: number }) => {
+      entries += c.entries;
+      bytes += c.bytes;
+    };
     for (const s of streams) {
-      const r = stmt.get(s.id, from, to) as { n: number; b: number };
-      entries += r.n;
-      bytes += r.b;
-      for (const c of this.chunksIn(s.id, from, to)) {
-        if (c.min_ts >= from && c.max_ts < to) {
-          entries += c.entries;
-          bytes += c.raw_bytes;
-          continue;
-        }
-        for (const e of decodeChunk(c.data)) {
-          if (e.ts < from || e.ts >= to) continue;
-          entries++;
-          bytes += Buffer.byteLength(e.line);
-        }
+      if (s.maxTs === 0n && s.minTs === 0n) continue;
+      const lo = from > s.minTs ? from : s.minTs;
+      const hi = to < s.maxTs + 1n ? to : s.maxTs + 1n;
+      if (hi <= lo) continue;
+      const firstWhole = ((lo + MINUTE_NS - 1n) / MINUTE_NS) * MINUTE_NS;
+      const endWhole = (hi / MINUTE_NS) * MINUTE_NS;
+      if (firstWhole >= endWhole) {
+        add(this.countStored(s.id, lo, hi));
+        continue;
+      }
+      if (lo < firstWhole) add(this.countStored(s.id, lo, firstWhole));
+      add(this.minutes.sum(s.id, firstWhole / MINUTE_NS, endWhole / MINUTE_NS));
+      if (endWhole < hi) add(this.countStored(s.id, endWhole, hi));
+    }
+    return { entries, bytes };
+  }
+
+  /**
+   * A stream's per-minute counts (lines and line bytes) for the whole minutes in [from, to), oldest first;
+   * minutes without entries are left out. Exact for every minute held: what is stored, counted as it was
+   * written.
+   */
+  minuteCounts(stream: StreamInfo, from: bigint, to: bigint): MinuteCount[] {
+    const first = (from + MINUTE_NS - 1n) / MINUTE_NS;
+    const end = to / MINUTE_NS;
+    return first < end ? this.minutes.list(stream.id, first, end) : [];
+  }
+
+  /** Entries and line bytes of one stream in [from, to), counted from its rows and chunks. */
+  private countStored(streamId: number, from: bigint, to: bigint): { entries: number; bytes: number } {
+    const r = this.db
+      .prepare(
+        'SELECT COUNT(*) AS n, COALESCE(SUM(length(CAST(line AS BLOB))), 0) AS b FROM entries WHERE stream_id = ? AND ts >= ? AND ts < ?',
+      )
+      .get(streamId, from, to) as { n: number; b: number };
+    let entries = r.n;
+    let bytes = r.b;
+    for (const c of this.chunksIn(streamId, from, to)) {
+      if (c.min_ts >= from && c.max_ts < to) {
+        entries += c.entries;
+        bytes += c.raw_bytes;
+        continue;
+      }
+      for (const e of decodeChunk(c.data)) {
+        if (e.ts < from || e.ts >= to) continue;
+        entries++;
+        bytes += Buffer.byteLength(e.line);
       }
     }
     return { entries, bytes };
@@ -662,6 +741,15 @@ export class LogStorage {
             putChunk.run(keep[0]!.ts, keep.length, raw, encodeChunk(keep), c.id);
           }
         }
+        // The per-minute counts: minutes before the cutoff's go; the cutoff's own minute is recounted.
+        const minute = cutoff / MINUTE_NS;
+        this.minutes.deleteBefore(s.id, minute);
+        if (minute * MINUTE_NS < cutoff)
+          this.minutes.set(
+            s.id,
+            minute,
+            this.countStored(s.id, minute * MINUTE_NS, (minute + 1n) * MINUTE_NS),
+          );
         const b = this.bounds(s.id);
         s.minTs = b.lo ?? 0n;
         if (b.lo === null) s.maxTs = 0n;
