@@ -2,7 +2,8 @@
 // worker threads, so the main thread spends its time validating and writing, and several pushes decode at
 // once on other cores while a transaction is being written.
 //
-// A task goes to the worker with the fewest tasks in flight. The body's memory moves to the worker
+// A small body (under `inlineBelowBytes`) is decoded on the calling thread: the hop to a worker and back
+// would cost more than decoding it. A larger one goes to the worker with the fewest tasks in flight. The body's memory moves to the worker
 // (transferred, not copied, when the Buffer owns its whole ArrayBuffer). A worker that dies fails its
 // tasks with an Error (the push gets 500, nothing of it is stored) and is replaced for the next ones.
 // Workers hold the event loop open only while they have work, so an idle pool never keeps a process up.
@@ -31,19 +32,30 @@ interface Slot {
 
 const workerFile = new URL('./decode-worker.js', import.meta.url);
 
+/** Options of {@link DecodePool}. */
+export interface DecodePoolOptions {
+  /** Bodies smaller than this (bytes, as received) are decoded on the calling thread. @default 16384 */
+  inlineBelowBytes?: number;
+}
+
 export class DecodePool {
   private readonly slots: Array<Slot | undefined>;
+  private readonly inlineBelowBytes: number;
   private nextId = 1;
   private closed = false;
 
-  /** `size` workers, started on first use; 0 decodes on the calling thread. */
-  constructor(readonly size: number) {
+  /** `size` workers, started on first use; 0 decodes everything on the calling thread. */
+  constructor(
+    readonly size: number,
+    options: DecodePoolOptions = {},
+  ) {
     this.slots = Array.from({ length: Math.max(0, size) }, () => undefined);
+    this.inlineBelowBytes = options.inlineBelowBytes ?? 16 * 1024;
   }
 
   /** Decodes a body; rejects with PushDecodeError for a body that cannot be decoded. */
   decode(push: EncodedPush): Promise<RawStream[]> {
-    if (this.slots.length === 0 || this.closed) {
+    if (this.slots.length === 0 || this.closed || push.body.length < this.inlineBelowBytes) {
       try {
         return Promise.resolve(decodeBody(push));
       } catch (e) {
