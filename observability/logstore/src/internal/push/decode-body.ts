@@ -1,7 +1,7 @@
 // A push body as it came over HTTP, and its decoding into streams: the one function the decode workers and
 // the main thread (when there are no workers) run.
 
-import { deriveEntryFields } from '../storage/log-storage.js';
+import { deriveEntryFields } from '../storage/entry-fields.js';
 import { decodeOtlpLogs } from './decode-otlp.js';
 import { decodePush, type RawStream } from './decode-push.js';
 

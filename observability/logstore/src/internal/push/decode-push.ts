@@ -3,7 +3,7 @@
 
 import snappy from 'snappyjs';
 import type { Labels } from '../labels.js';
-import type { DerivedEntryFields } from '../storage/log-storage.js';
+import type { DerivedEntryFields } from '../storage/entry-fields.js';
 import { decodeContentEncoding, snappyUncompressBounded } from './decompress.js';
 import { PushDecodeError } from './push-decode-error.js';
 import { pushRequestType } from './push-proto.js';

@@ -24,6 +24,7 @@ import {
 } from '@opsight/sqlite';
 import { fingerprint, formatLabels, type Labels } from '../labels.js';
 import { type ChunkEntry, decodeChunk, encodeChunk } from './chunk-codec.js';
+import { type DerivedEntryFields, deriveEntryFields } from './entry-fields.js';
 import { lineHash } from './line-hash.js';
 import { MINUTE_NS, type MinuteCount, MinuteCounts, MinuteTally } from './minute-counts.js';
 import type { FieldBound, ScanStats } from './scan-stats.js';
@@ -97,35 +98,6 @@ export interface Entry {
    * It must be exactly that; a caller that changes the line or metadata drops it.
    */
   derived?: DerivedEntryFields;
-}
-
-/** An entry's line hash and metadata JSON, as append computes them. */
-export interface DerivedEntryFields {
-  h: number;
-  /** The line's length in UTF-8 bytes. */
-  bytes: number;
-  meta: string | null;
-  /** lineHash of the `trace_id` metadata, when there is one. */
-  traceKey: number | null;
-}
-
-/** The fields append derives from an entry: its line hash, its metadata as JSON, its trace key. */
-export function deriveEntryFields(e: Entry): DerivedEntryFields {
-  const md = e.metadata;
-  let meta: string | null = null;
-  if (md) {
-    for (const _ in md) {
-      meta = JSON.stringify(md);
-      break;
-    }
-  }
-  const traceId = meta === null ? undefined : md!.trace_id;
-  return {
-    h: lineHash(e.line),
-    bytes: Buffer.byteLength(e.line),
-    meta,
-    traceKey: traceId ? lineHash(traceId) : null,
-  };
 }
 
 export interface ScannedEntry extends Entry {

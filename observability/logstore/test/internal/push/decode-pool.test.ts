@@ -11,7 +11,7 @@ import {
   PushDecodeError,
   type RawStream,
 } from '../../../src/internal/push/decode-push.js';
-import { deriveEntryFields } from '../../../src/internal/storage/log-storage.js';
+import { deriveEntryFields } from '../../../src/internal/storage/entry-fields.js';
 
 const pool = new DecodePool(2, { inlineBelowBytes: 0 });
 after(() => pool.close());
