@@ -75,12 +75,11 @@ test('kill -9 during a push loop loses no acknowledged line', async () => {
   await new Promise((r) => again.child.once('exit', r));
 });
 
-test('kill -9 while two clients push protobuf batches (decoded in workers, committed in groups) loses no acknowledged line', async () => {
+test('kill -9 while two clients push protobuf batches (committed in groups) loses no acknowledged line', async () => {
   const { child, url } = await start();
   const acked: string[] = [];
   let seq = 0;
   const base = BigInt(Date.now()) * 1_000_000n;
-  // Bodies over the inline-decode size, so they go through the decode workers.
   const client = async (app: string) => {
     for (;;) {
       const entries = Array.from({ length: 200 }, () => {

@@ -80,6 +80,8 @@ export interface LogStoreOptions {
   sync?: 'normal' | 'full';
   /** The SQLite driver of the database. @default DEFAULT_SQLITE_DRIVER of @opsight/sqlite */
   sqliteDriver?: SqliteDriverName;
+  /** Worker threads that decode push bodies: see LogStoreApiOptions.decodeWorkers. @default 0 */
+  decodeWorkers?: number;
   /**
    * Largest accepted request body in bytes, on the wire and again once decompressed (checked while
    * decompressing: a decompression bomb stops at this size). @default 67108864 (64 MiB)

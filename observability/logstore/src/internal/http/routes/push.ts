@@ -18,7 +18,7 @@ export function pushRoute(format: 'loki' | 'otlp', maxBodyBytes: number): RouteH
     const raw = await body();
     let out: PushOutcome;
     try {
-      // Decoded in a worker thread, stored in a transaction shared with the pushes ready by then.
+      // Decoded (in a worker thread when configured), stored in a transaction shared with the pushes ready by then.
       out = await api.pushBody(t, {
         format,
         body: raw,
