@@ -128,6 +128,9 @@ export class LogStorage {
   private readonly insertTrace: SqliteStatement;
   private readonly insertStream: SqliteStatement;
   private readonly insertEntries: SqliteStatement;
+  /** The same inserts, answering the rows they stored (not the ignored duplicates): stream, ts, bytes. */
+  private readonly insertEntryReturning: SqliteStatement;
+  private readonly insertEntriesReturning: SqliteStatement;
   private readonly insertTraces: SqliteStatement;
   private readonly minutes: MinuteCounts;
 
@@ -184,6 +187,15 @@ export class LogStorage {
     );
     this.insertTrace = this.db.prepare(
       'INSERT OR IGNORE INTO trace_index (bucket, tkey, stream_id, ts, h) VALUES (?, ?, ?, ?, ?)',
+    );
+    const returning = ' RETURNING stream_id, ts, length(CAST(line AS BLOB))';
+    this.insertEntryReturning = this.db.prepare(
+      `INSERT OR IGNORE INTO entries (stream_id, ts, h, line, meta) VALUES (?, ?, ?, ?, ?)${returning}`,
+      { bigInts: true, rows: 'array' },
+    );
+    this.insertEntriesReturning = this.db.prepare(
+      `INSERT OR IGNORE INTO entries (stream_id, ts, h, line, meta) VALUES ${Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?, ?)').join(', ')}${returning}`,
+      { bigInts: true, rows: 'array' },
     );
     this.insertEntries = this.db.prepare(
       `INSERT OR IGNORE INTO entries (stream_id, ts, h, line, meta) VALUES ${Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?, ?)').join(', ')}`,
@@ -374,19 +386,37 @@ export class LogStorage {
     const touched: Array<[StreamInfo, bigint, bigint]> = [];
     const tally = new MinuteTally();
     // Per stream, the newest entry stored or being stored: a later entry cannot be a duplicate, so it is
-    // counted as it is queued; one at or before it may be one, and is inserted alone to learn whether.
+    // counted as it is queued. One at or before it (pushes arriving out of order, a retry) may be one: those
+    // are inserted with RETURNING, which answers only the rows stored, and counted from the answer.
     const newest = new Map<StreamInfo, bigint>();
     const rows: SqlValue[] = [];
+    const late: SqlValue[] = [];
     const traces: SqlValue[] = [];
     let owner = 0;
     const flush = () => {
+      // The queued new rows first: a late entry may duplicate one of them, never the other way round.
       this.insertMany(this.insertEntry, this.insertEntries, rows, 5);
+      if (late.length > 0) {
+        const chunk = ROWS_PER_INSERT * 5;
+        const count = (stored: unknown[]) => {
+          for (const r of stored as Array<[bigint, bigint, bigint]>) {
+            tally.add(Number(r[0]), r[1], Number(r[2]));
+            inserted[owner]!++;
+          }
+        };
+        let i = 0;
+        for (; i + chunk <= late.length; i += chunk)
+          count(this.insertEntriesReturning.all(...late.slice(i, i + chunk)));
+        for (; i < late.length; i += 5) count(this.insertEntryReturning.all(...late.slice(i, i + 5)));
+      }
       this.insertMany(this.insertTrace, this.insertTraces, traces, 5);
       rows.length = 0;
+      late.length = 0;
       traces.length = 0;
     };
     const run = this.db.transaction(() => {
       groups.forEach(({ tenant, batch }, g) => {
+        if (late.length > 0) flush();
         owner = g;
         for (const { labels, entries } of batch) {
           if (entries.length === 0) continue;
@@ -417,15 +447,8 @@ export class LogStorage {
               rows.push(stream.id, e.ts, h, e.line, meta);
               tally.add(stream.id, e.ts, bytes);
               inserted[owner]!++;
-              if (rows.length >= ROWS_PER_INSERT * 5) flush();
-            } else {
-              // Queued rows first: this entry may duplicate one of them.
-              if (rows.length > 0) flush();
-              if (this.insertEntry.run(stream.id, e.ts, h, e.line, meta).changes > 0) {
-                tally.add(stream.id, e.ts, bytes);
-                inserted[owner]!++;
-              }
-            }
+            } else late.push(stream.id, e.ts, h, e.line, meta);
+            if (rows.length + late.length >= ROWS_PER_INSERT * 5) flush();
             if (e.ts < lo) lo = e.ts;
             if (e.ts > hi) hi = e.ts;
           }
