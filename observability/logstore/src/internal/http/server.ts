@@ -88,6 +88,8 @@ export interface LogStoreOptions {
   sync?: 'normal' | 'full';
   /** The SQLite driver of the database. @default DEFAULT_SQLITE_DRIVER of @opsight/sqlite */
   sqliteDriver?: SqliteDriverName;
+  /** Worker threads that decode push bodies: see LogStoreApiOptions.decodeWorkers. @default 0 */
+  decodeWorkers?: number;
   /**
    * Worker threads that run queries over read-only connections (`--query-workers`); 0 runs them on the
    * main thread, as a `:memory:` store always does. @default 0

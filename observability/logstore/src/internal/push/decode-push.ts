@@ -3,9 +3,11 @@
 
 import snappy from 'snappyjs';
 import type { Labels } from '../labels.js';
+import type { DerivedEntryFields } from '../storage/entry-fields.js';
 import { decodeContentEncoding, snappyUncompressBounded } from './decompress.js';
 import { PushDecodeError } from './push-decode-error.js';
 import { pushRequestType } from './push-proto.js';
+import { decodePushRequest, WireError } from './push-wire.js';
 
 export { PushDecodeError } from './push-decode-error.js';
 
@@ -13,6 +15,8 @@ export interface RawEntry {
   ts: bigint;
   line: string;
   metadata?: Labels;
+  /** What the storage derives from the entry, when computed already (see Entry.derived). */
+  derived?: DerivedEntryFields;
 }
 
 export interface RawStream {
@@ -129,40 +133,14 @@ function decodeJsonEntry(v: unknown, field: string): RawEntry {
   return entry;
 }
 
-interface PbEntry {
-  timestamp?: { seconds?: number | { toString(): string; toNumber?(): number }; nanos?: number };
-  line?: string;
-  structuredMetadata?: Array<{ name?: string; value?: string }>;
-}
-
 function decodeProtobuf(raw: Buffer, maxBytes: number): RawStream[] {
   const plain = snappyUncompressBounded(raw, maxBytes);
-  let msg: { streams?: Array<{ labels?: string; entries?: PbEntry[] }> };
   try {
-    msg = pushRequestType().decode(plain) as typeof msg;
+    return decodePushRequest(plain);
   } catch (e) {
-    throw new PushDecodeError('INVALID_PROTOBUF', `invalid protobuf PushRequest: ${(e as Error).message}`);
+    if (!(e instanceof WireError)) throw e;
+    throw new PushDecodeError('INVALID_PROTOBUF', `invalid protobuf PushRequest: ${e.message}`);
   }
-  return (msg.streams ?? []).map((s) => ({
-    labels: s.labels ?? '',
-    entries: (s.entries ?? []).map((e) => {
-      const secs = e.timestamp?.seconds ?? 0;
-      const nanos = e.timestamp?.nanos ?? 0;
-      const entry: RawEntry = {
-        ts:
-          BigInt(typeof secs === 'number' ? secs : (secs.toNumber?.() ?? Number(secs.toString()))) *
-            1_000_000_000n +
-          BigInt(nanos),
-        line: e.line ?? '',
-      };
-      if (e.structuredMetadata && e.structuredMetadata.length > 0) {
-        const md: Labels = {};
-        for (const p of e.structuredMetadata) md[p.name ?? ''] = p.value ?? '';
-        entry.metadata = md;
-      }
-      return entry;
-    }),
-  }));
 }
 
 /** Encodes a push request as Promtail does (protobuf + snappy); used by the collector and tests. */

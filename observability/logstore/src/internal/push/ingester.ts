@@ -17,7 +17,7 @@
 import type { ErrorCode } from '../error-codes.js';
 import { formatLabels, isValidLabelName, LabelSyntaxError, type Labels, parseLabelSet } from '../labels.js';
 import { type Limits, RateLimiter } from '../limits.js';
-import type { Entry, LogStorage } from '../storage/log-storage.js';
+import type { AppendBatch, Entry, LogStorage } from '../storage/log-storage.js';
 import { ActiveStreams } from './active-streams.js';
 import type { RawStream } from './decode-push.js';
 
@@ -50,6 +50,47 @@ export interface PushOutcome {
   truncated: { lines: number; bytes: number };
   /** Streams stored, with the entries that were new, for live tailing. */
   stored: Array<{ labels: Labels; entries: Entry[] }>;
+}
+
+/** One push of a group: a tenant's decoded streams. */
+export interface PushRequest {
+  tenant: string;
+  streams: RawStream[];
+}
+
+/**
+ * What the pushes of a group before this one will have stored, for validating the next one as if they
+ * had been committed: each stream's newest planned entry, and the streams they make active.
+ */
+class GroupView {
+  private readonly newest = new Map<string, bigint>();
+  private readonly activated = new Map<string, Set<string>>();
+
+  newestTs(tenant: string, key: string, stored: bigint): bigint {
+    const planned = this.newest.get(`${tenant}\u0000${key}`);
+    return planned !== undefined && planned > stored ? planned : stored;
+  }
+
+  plan(tenant: string, key: string, ts: bigint): void {
+    const k = `${tenant}\u0000${key}`;
+    const prev = this.newest.get(k);
+    if (prev === undefined || ts > prev) this.newest.set(k, ts);
+  }
+
+  activatedStreams(tenant: string): Set<string> {
+    let set = this.activated.get(tenant);
+    if (!set) {
+      set = new Set();
+      this.activated.set(tenant, set);
+    }
+    return set;
+  }
+}
+
+/** A validated push: its outcome but for the entries stored, and the batch to store. */
+interface PlannedPush {
+  outcome: PushOutcome;
+  batch: Array<{ labels: Labels; entries: Entry[] }>;
 }
 
 const NS_PER_MS = 1_000_000n;
@@ -91,7 +132,62 @@ export class Ingester {
     return this.active.count(tenant, nowMs);
   }
 
+  /**
+   * Validates and stores one push on its own (one transaction). A failed write (a full disk) throws, and
+   * nothing of the push is stored.
+   */
   push(tenant: string, streams: RawStream[], nowMs = Date.now()): PushOutcome {
+    const out = this.pushGroup([{ tenant, streams }], nowMs)[0]!;
+    if (out instanceof Error) throw out;
+    return out;
+  }
+
+  /**
+   * Group commit: validates each push in order, as if the ones before it in the group had been stored
+   * (the same answers as pushing them one after the other), then stores every push's valid entries in
+   * ONE transaction. When that transaction fails (a full disk), each push is written again alone, so a
+   * push never fails because of its neighbours: each result is the push's outcome, or the error of its
+   * own failed write (with nothing of that push stored).
+   */
+  pushGroup(requests: readonly PushRequest[], nowMs = Date.now()): Array<PushOutcome | Error> {
+    const view = new GroupView();
+    const plans = requests.map((r) => this.plan(r.tenant, r.streams, nowMs, view));
+    const results: Array<PushOutcome | Error> = plans.map((p) => p.outcome);
+    const writes = plans.flatMap((p, i) => (p.batch.length > 0 ? [i] : []));
+    const stored = (i: number, inserted: number) => {
+      const { tenant } = requests[i]!;
+      const p = plans[i]!;
+      p.outcome.accepted = inserted;
+      for (const b of p.batch) {
+        const s = this.storage.findStream(tenant, b.labels);
+        if (s) this.active.touch(tenant, s.id, nowMs);
+      }
+    };
+    const batchOf = (i: number): { tenant: string; batch: AppendBatch } => ({
+      tenant: requests[i]!.tenant,
+      batch: plans[i]!.batch,
+    });
+    try {
+      const counts = writes.length > 0 ? this.storage.appendGroup(writes.map(batchOf)) : [];
+      writes.forEach((i, k) => {
+        stored(i, counts[k]!);
+      });
+    } catch (e) {
+      if (writes.length === 1) results[writes[0]!] = asError(e);
+      else
+        for (const i of writes) {
+          try {
+            stored(i, this.storage.appendGroup([batchOf(i)])[0]!);
+          } catch (alone) {
+            results[i] = asError(alone);
+          }
+        }
+    }
+    return results;
+  }
+
+  /** Validates a push (Loki's rules, the rate and stream limits) against what is stored and `view`. */
+  private plan(tenant: string, streams: RawStream[], nowMs: number, view: GroupView): PlannedPush {
     const limits = this.limitsFor(tenant);
     const errors: PushOutcome['errors'] = [];
     const discarded: Record<string, number> = {};
@@ -140,7 +236,7 @@ export class Ingester {
       }
       if (s.entries.length === 0) return;
       const existing = this.storage.findStream(tenant, labels);
-      let maxTs = existing?.maxTs ?? 0n;
+      let maxTs = view.newestTs(tenant, key, existing?.maxTs ?? 0n);
       let behind = maxTs - window;
       const slot = accepted.get(key) ?? { labels, entries: [], streamIndex: i };
       for (const [j, entry] of s.entries.entries()) {
@@ -165,7 +261,7 @@ export class Ingester {
           truncated.lines++;
           truncated.bytes += size - cut;
           size = cut;
-          e = { ...e, line };
+          e = e.metadata ? { ts: e.ts, line, metadata: e.metadata } : { ts: e.ts, line };
         }
         if (e.ts < oldest) {
           reject(
@@ -235,7 +331,7 @@ export class Ingester {
     if (lines > 0 && !this.rate.take(tenant, bytes, nowMs)) {
       const limit = Math.round(limits.ingestion_rate_mb * 1024 * 1024);
       drop('rate_limited', lines);
-      return {
+      const outcome: PushOutcome = {
         status: 429,
         errors: [
           {
@@ -250,16 +346,20 @@ export class Ingester {
         truncated,
         stored: [],
       };
+      return { outcome, batch: [] };
     }
 
     // Stream limit: streams that are not active (new, or back from idle) beyond the tenant's limit of
     // active streams are refused (429); the rest is stored.
-    let activeCount = this.active.count(tenant, nowMs);
+    const activated = view.activatedStreams(tenant);
+    let activeCount = this.active.count(tenant, nowMs) + activated.size;
     let streamLimited = false;
     const batch: Array<{ labels: Labels; entries: Entry[] }> = [];
     for (const [key, slot] of accepted) {
       const existing = this.storage.findStream(tenant, slot.labels);
-      if (!existing || !this.active.isActive(tenant, existing.id, nowMs)) {
+      const active =
+        activated.has(key) || (existing !== undefined && this.active.isActive(tenant, existing.id, nowMs));
+      if (!active) {
         if (limits.max_global_streams_per_user > 0 && activeCount >= limits.max_global_streams_per_user) {
           streamLimited = true;
           errors.push({
@@ -274,17 +374,14 @@ export class Ingester {
           continue;
         }
         activeCount++;
+        activated.add(key);
       }
+      for (const e of slot.entries) view.plan(tenant, key, e.ts);
       batch.push({ labels: slot.labels, entries: slot.entries });
     }
-    // May throw (a full disk): then nothing of the batch is stored and nothing is marked active.
-    const { inserted } = batch.length > 0 ? this.storage.append(tenant, batch) : { inserted: 0 };
-    for (const b of batch) {
-      const s = this.storage.findStream(tenant, b.labels);
-      if (s) this.active.touch(tenant, s.id, nowMs);
-    }
     const status = streamLimited ? 429 : errors.length > 0 ? 400 : 204;
-    return { status, errors, accepted: inserted, discarded, truncated, stored: batch };
+    // `accepted` is set once the batch is stored.
+    return { outcome: { status, errors, accepted: 0, discarded, truncated, stored: batch }, batch };
   }
 
   private validateLabels(
@@ -351,6 +448,10 @@ export function truncateUtf8(line: string, maxBytes: number): string {
   // Back off continuation bytes (10xxxxxx) so the cut falls on a character boundary.
   while (end > 0 && (buf[end]! & 0xc0) === 0x80) end--;
   return buf.subarray(0, end).toString('utf8');
+}
+
+function asError(e: unknown): Error {
+  return e instanceof Error ? e : new Error(String(e));
 }
 
 function iso(ns: bigint): string {

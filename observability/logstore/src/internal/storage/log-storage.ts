@@ -26,7 +26,9 @@ import {
 import { fingerprint, formatLabels, type Labels } from '../labels.js';
 import type { SealedEntry } from './block-codec.js';
 import { decodeChunk } from './chunk-codec.js';
+import { type DerivedEntryFields, deriveEntryFields } from './entry-fields.js';
 import { lineHash } from './line-hash.js';
+import { MINUTE_NS, type MinuteCount, MinuteCounts, MinuteTally } from './minute-counts.js';
 import type { FieldBound, ScanStats } from './scan-stats.js';
 import { BLOCK_TARGET_BYTES, SealedBlocks, splitIntoBlocks } from './sealed-blocks.js';
 
@@ -48,6 +50,9 @@ const ROWS_PER_INSERT = 64;
  */
 const SCAN_FIRST_PAGE_ROWS = 128;
 const SCAN_MAX_PAGE_ROWS = 4096;
+/** What one push appends: streams, each with its new entries. */
+export type AppendBatch = ReadonlyArray<{ labels: Labels; entries: readonly Entry[] }>;
+
 /** A row of a scan page: ts, h, line, meta. */
 type PageRow = [bigint, bigint, string, string | null];
 
@@ -95,6 +100,12 @@ export interface Entry {
   line: string;
   /** Structured metadata, name → value. */
   metadata?: Labels;
+  /**
+   * What append stores, when the caller already has it (push bodies decoded in a worker thread compute it
+   * there, see decodeAndPrepare): `lineHash(line)` and `JSON.stringify(metadata)` (absent for no metadata).
+   * It must be exactly that; a caller that changes the line or metadata drops it.
+   */
+  derived?: DerivedEntryFields;
 }
 
 export interface ScannedEntry extends Entry {
@@ -125,8 +136,12 @@ export class LogStorage {
   private readonly insertTrace: SqliteStatement;
   private readonly insertStream: SqliteStatement;
   private readonly insertEntries: SqliteStatement;
+  /** The same inserts, answering the rows they stored (not the ignored duplicates): stream, ts, bytes. */
+  private readonly insertEntryReturning: SqliteStatement;
+  private readonly insertEntriesReturning: SqliteStatement;
   private readonly insertTraces: SqliteStatement;
   private readonly sealed: SealedBlocks;
+  private readonly minutes: MinuteCounts;
 
   constructor(options: StorageOptions) {
     const file = options.dataDir === ':memory:' ? ':memory:' : join(options.dataDir, 'logs.sqlite');
@@ -180,6 +195,15 @@ export class LogStorage {
     this.insertTrace = this.db.prepare(
       'INSERT OR IGNORE INTO trace_index (bucket, tkey, stream_id, ts, h) VALUES (?, ?, ?, ?, ?)',
     );
+    const returning = ' RETURNING stream_id, ts, length(CAST(line AS BLOB))';
+    this.insertEntryReturning = this.db.prepare(
+      `INSERT OR IGNORE INTO entries (stream_id, ts, h, line, meta) VALUES (?, ?, ?, ?, ?)${returning}`,
+      { bigInts: true, rows: 'array' },
+    );
+    this.insertEntriesReturning = this.db.prepare(
+      `INSERT OR IGNORE INTO entries (stream_id, ts, h, line, meta) VALUES ${Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?, ?)').join(', ')}${returning}`,
+      { bigInts: true, rows: 'array' },
+    );
     this.insertEntries = this.db.prepare(
       `INSERT OR IGNORE INTO entries (stream_id, ts, h, line, meta) VALUES ${Array(ROWS_PER_INSERT).fill('(?, ?, ?, ?, ?)').join(', ')}`,
     );
@@ -190,9 +214,41 @@ export class LogStorage {
       'INSERT INTO streams (tenant, fingerprint, labels) VALUES (?, ?, ?) RETURNING id',
     );
     this.sealed = new SealedBlocks(this.db);
-    // A reader sees the database as its writer left it: the writer converts old chunks when it opens.
-    if (!options.readOnly) this.convertFormat1Chunks();
+    this.minutes = new MinuteCounts(this.db);
+    // A reader sees the database as its writer left it: the writer counts and converts when it opens.
+    if (!options.readOnly) {
+      if (this.minutes.created) this.backfillMinuteCounts();
+      this.convertFormat1Chunks();
+    }
     this.loadStreams();
+  }
+
+  /**
+   * Counts what a database written before the per-minute counts existed holds, once: its rows, its sealed
+   * blocks and its format 1 chunks (counted before they are converted).
+   */
+  private backfillMinuteCounts(): void {
+    this.db.transaction(() => {
+      this.db.exec(`INSERT INTO minute_counts (stream_id, minute, lines, bytes)
+        SELECT stream_id, ts / ${MINUTE_NS}, COUNT(*), SUM(length(CAST(line AS BLOB))) FROM entries GROUP BY 1, 2`);
+      const tally = new MinuteTally();
+      const sealedStreams = this.db
+        .prepare('SELECT DISTINCT stream_id FROM blocks', { rows: 'first' })
+        .all() as number[];
+      for (const sid of sealedStreams)
+        this.sealed.forEach(sid, { from: 0n, to: 1n << 62n }, (ts, line) =>
+          tally.add(sid, ts, Buffer.byteLength(line)),
+        );
+      const format1 = this.db
+        .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'chunks'")
+        .get();
+      if (format1) {
+        const chunks = this.db.prepare('SELECT stream_id, data FROM chunks');
+        for (const c of chunks.all() as Array<{ stream_id: number; data: Buffer }>)
+          for (const e of decodeChunk(c.data)) tally.add(c.stream_id, e.ts, Buffer.byteLength(e.line));
+      }
+      this.minutes.record(tally);
+    })();
   }
 
   /**
@@ -405,61 +461,103 @@ export class LogStorage {
    * Appends entries to streams in one transaction, creating streams that do not exist yet.
    * Returns how many entries were new (exact duplicates are ignored).
    */
-  append(tenant: string, batch: Array<{ labels: Labels; entries: Entry[] }>): { inserted: number } {
-    let inserted = 0;
-    const created: StreamInfo[] = [];
+  append(tenant: string, batch: AppendBatch): { inserted: number } {
+    return { inserted: this.appendGroup([{ tenant, batch }])[0]! };
+  }
+
+  /**
+   * Appends the batches of several pushes in ONE transaction (group commit): they are durable together
+   * when it returns, or, when it throws (a full disk), none of them is stored and the in-memory view is
+   * unchanged. Returns how many entries of each batch were new (exact duplicates are ignored, also
+   * between batches of the group: the first one stores the entry).
+   */
+  appendGroup(groups: ReadonlyArray<{ tenant: string; batch: AppendBatch }>): number[] {
+    const inserted: number[] = groups.map(() => 0);
+    const created = new Map<string, StreamInfo>();
     const touched: Array<[StreamInfo, bigint, bigint]> = [];
-    const run = this.db.transaction(() => {
-      for (const { labels, entries } of batch) {
-        if (entries.length === 0) continue;
-        const fp = fingerprint(labels);
-        let stream = this.byTenant.get(tenant)?.get(fp) ?? created.find((c) => c.fingerprint === fp);
-        if (!stream) {
-          const row = this.insertStream.get(tenant, fp, JSON.stringify(labels)) as { id: number };
-          stream = {
-            id: row.id,
-            tenant,
-            labels,
-            key: formatLabels(labels),
-            fingerprint: fp,
-            minTs: 0n,
-            maxTs: 0n,
-          };
-          created.push(stream);
-        }
-        let lo = entries[0]!.ts;
-        let hi = lo;
-        for (const e of entries) {
-          const h = lineHash(e.line);
-          const meta = e.metadata && Object.keys(e.metadata).length > 0 ? e.metadata : undefined;
-          rows.push(stream.id, e.ts, h, e.line, meta ? JSON.stringify(meta) : null);
-          const traceId = meta?.trace_id;
-          // A duplicate entry's trace row is a duplicate too, and ignored by its key.
-          if (traceId) traces.push(e.ts / TRACE_BUCKET_NS, lineHash(traceId), stream.id, e.ts, h);
-          if (rows.length >= ROWS_PER_INSERT * 5) flush();
-          if (e.ts < lo) lo = e.ts;
-          if (e.ts > hi) hi = e.ts;
-        }
-        touched.push([stream, lo, hi]);
-      }
-      flush();
-    });
+    const tally = new MinuteTally();
+    // Per stream, the newest entry stored or being stored: a later entry cannot be a duplicate, so it is
+    // counted as it is queued. One at or before it (pushes arriving out of order, a retry) may be one: those
+    // are inserted with RETURNING, which answers only the rows stored, and counted from the answer.
+    const newest = new Map<StreamInfo, bigint>();
     const rows: SqlValue[] = [];
+    const late: SqlValue[] = [];
     const traces: SqlValue[] = [];
+    let owner = 0;
     const flush = () => {
-      inserted += this.insertMany(this.insertEntry, this.insertEntries, rows, 5);
+      // The queued new rows first: a late entry may duplicate one of them, never the other way round.
+      this.insertMany(this.insertEntry, this.insertEntries, rows, 5);
+      if (late.length > 0) {
+        const chunk = ROWS_PER_INSERT * 5;
+        const count = (stored: unknown[]) => {
+          for (const r of stored as Array<[bigint, bigint, bigint]>) {
+            tally.add(Number(r[0]), r[1], Number(r[2]));
+            inserted[owner]!++;
+          }
+        };
+        let i = 0;
+        for (; i + chunk <= late.length; i += chunk)
+          count(this.insertEntriesReturning.all(...late.slice(i, i + chunk)));
+        for (; i < late.length; i += 5) count(this.insertEntryReturning.all(...late.slice(i, i + 5)));
+      }
       this.insertMany(this.insertTrace, this.insertTraces, traces, 5);
       rows.length = 0;
+      late.length = 0;
       traces.length = 0;
     };
+    const run = this.db.transaction(() => {
+      groups.forEach(({ tenant, batch }, g) => {
+        if (late.length > 0) flush();
+        owner = g;
+        for (const { labels, entries } of batch) {
+          if (entries.length === 0) continue;
+          const fp = fingerprint(labels);
+          let stream = this.byTenant.get(tenant)?.get(fp) ?? created.get(`${tenant}\u0000${fp}`);
+          if (!stream) {
+            const row = this.insertStream.get(tenant, fp, JSON.stringify(labels)) as { id: number };
+            stream = {
+              id: row.id,
+              tenant,
+              labels,
+              key: formatLabels(labels),
+              fingerprint: fp,
+              minTs: 0n,
+              maxTs: 0n,
+            };
+            created.set(`${tenant}\u0000${fp}`, stream);
+          }
+          let high = newest.get(stream) ?? (stream.maxTs === 0n && stream.minTs === 0n ? -1n : stream.maxTs);
+          let lo = entries[0]!.ts;
+          let hi = lo;
+          for (const e of entries) {
+            const { h, bytes, meta, traceKey } = e.derived ?? deriveEntryFields(e);
+            // A duplicate entry's trace row is a duplicate too, and ignored by its key.
+            if (traceKey !== null) traces.push(e.ts / TRACE_BUCKET_NS, traceKey, stream.id, e.ts, h);
+            if (e.ts > high) {
+              high = e.ts;
+              rows.push(stream.id, e.ts, h, e.line, meta);
+              tally.add(stream.id, e.ts, bytes);
+              inserted[owner]!++;
+            } else late.push(stream.id, e.ts, h, e.line, meta);
+            if (rows.length + late.length >= ROWS_PER_INSERT * 5) flush();
+            if (e.ts < lo) lo = e.ts;
+            if (e.ts > hi) hi = e.ts;
+          }
+          newest.set(stream, high);
+          touched.push([stream, lo, hi]);
+        }
+      });
+      flush();
+      this.minutes.record(tally);
+    });
     run();
     // Only after the commit: the in-memory view follows what is durable.
-    for (const s of created) this.remember(s);
+    for (const s of created.values()) this.remember(s);
     for (const [s, lo, hi] of touched) {
       if (s.minTs === 0n || lo < s.minTs) s.minTs = lo;
       if (hi > s.maxTs) s.maxTs = hi;
     }
-    return { inserted };
+    return inserted;
   }
 
   /** Runs `params` (rows of `width` values) through the multi-row statement, the rest one by one. */
@@ -630,22 +728,55 @@ export class LogStorage {
     return out;
   }
 
-  /** Entries and line bytes of some streams in [from, to). */
+  /**
+   * Entries and line bytes of some streams in [from, to): whole minutes from the per-minute counts, the
+   * parts of minutes at either end counted from the entries.
+   */
   countRange(streams: StreamInfo[], from: bigint, to: bigint): { entries: number; bytes: number } {
-    const stmt = this.db.prepare(
-      'SELECT COUNT(*) AS n, COALESCE(SUM(length(CAST(line AS BLOB))), 0) AS b FROM entries WHERE stream_id = ? AND ts >= ? AND ts < ?',
-    );
     let entries = 0;
     let bytes = 0;
-    for (const s of streams) {
-      const r = stmt.get(s.id, from, to) as { n: number; b: number };
-      entries += r.n;
-      bytes += r.b;
-      const c = this.sealed.count(s.id, from, to);
+    const add = (c: { entries: number; bytes: number }) => {
       entries += c.entries;
       bytes += c.bytes;
+    };
+    for (const s of streams) {
+      if (s.maxTs === 0n && s.minTs === 0n) continue;
+      const lo = from > s.minTs ? from : s.minTs;
+      const hi = to < s.maxTs + 1n ? to : s.maxTs + 1n;
+      if (hi <= lo) continue;
+      const firstWhole = ((lo + MINUTE_NS - 1n) / MINUTE_NS) * MINUTE_NS;
+      const endWhole = (hi / MINUTE_NS) * MINUTE_NS;
+      if (firstWhole >= endWhole) {
+        add(this.countStored(s.id, lo, hi));
+        continue;
+      }
+      if (lo < firstWhole) add(this.countStored(s.id, lo, firstWhole));
+      add(this.minutes.sum(s.id, firstWhole / MINUTE_NS, endWhole / MINUTE_NS));
+      if (endWhole < hi) add(this.countStored(s.id, endWhole, hi));
     }
     return { entries, bytes };
+  }
+
+  /**
+   * A stream's per-minute counts (lines and line bytes) for the whole minutes in [from, to), oldest first;
+   * minutes without entries are left out. Exact for every minute held: what is stored, counted as it was
+   * written.
+   */
+  minuteCounts(stream: StreamInfo, from: bigint, to: bigint): MinuteCount[] {
+    const first = (from + MINUTE_NS - 1n) / MINUTE_NS;
+    const end = to / MINUTE_NS;
+    return first < end ? this.minutes.list(stream.id, first, end) : [];
+  }
+
+  /** Entries and line bytes of one stream in [from, to), counted from its rows and sealed blocks. */
+  private countStored(streamId: number, from: bigint, to: bigint): { entries: number; bytes: number } {
+    const r = this.db
+      .prepare(
+        'SELECT COUNT(*) AS n, COALESCE(SUM(length(CAST(line AS BLOB))), 0) AS b FROM entries WHERE stream_id = ? AND ts >= ? AND ts < ?',
+      )
+      .get(streamId, from, to) as { n: number; b: number };
+    const c = this.sealed.count(streamId, from, to);
+    return { entries: r.n + c.entries, bytes: r.b + c.bytes };
   }
 
   /** Bytes of the database pages in use (what size retention bounds). */
@@ -676,6 +807,15 @@ export class LogStorage {
         deleted += del.run(s.id, cutoff).changes;
         // A block across the cutoff keeps its newer part.
         deleted += this.sealed.deleteOlderThan(s.id, cutoff);
+        // The per-minute counts: minutes before the cutoff's go; the cutoff's own minute is recounted.
+        const minute = cutoff / MINUTE_NS;
+        this.minutes.deleteBefore(s.id, minute);
+        if (minute * MINUTE_NS < cutoff)
+          this.minutes.set(
+            s.id,
+            minute,
+            this.countStored(s.id, minute * MINUTE_NS, (minute + 1n) * MINUTE_NS),
+          );
         const b = this.bounds(s.id);
         s.minTs = b.lo ?? 0n;
         if (b.lo === null) s.maxTs = 0n;

@@ -71,6 +71,9 @@ export class SealedBlocks {
   private readonly selectRows: SqliteStatement;
   private readonly selectFilters: SqliteStatement;
 
+  /** The last block decoded (see view()). */
+  private last: { key: string; view: BlockView } | undefined;
+
   constructor(private readonly db: SqliteDatabase) {
     db.exec(`
       CREATE TABLE IF NOT EXISTS blocks (
@@ -141,6 +144,11 @@ export class SealedBlocks {
 
   /** A block's data, decompressed; undefined when the block is gone (retention ran meanwhile). */
   private view(b: BlockRow, stats?: ScanStats): BlockView | undefined {
+    // A read in windows of time (a metric query's, letting the event loop turn) meets the same block at
+    // each window edge: the last block decoded is kept, keyed by its id and what describes its content
+    // (a block is written once; retention rewrites one as a smaller block).
+    const key = `${b.id}:${b.min_ts}:${b.max_ts}:${b.entries}:${b.line_bytes}`;
+    if (this.last?.key === key) return this.last.view;
     const r = this.selectData.get(b.id) as [Uint8Array] | undefined;
     if (!r) return undefined;
     if (stats) {
@@ -151,7 +159,9 @@ export class SealedBlocks {
     }
     // node:sqlite reads a BLOB as a Uint8Array, better-sqlite3 as a Buffer.
     const data = Buffer.isBuffer(r[0]) ? r[0] : Buffer.from(r[0].buffer, r[0].byteOffset, r[0].byteLength);
-    return new BlockView(data);
+    const view = new BlockView(data);
+    this.last = { key, view };
+    return view;
   }
 
   /**

@@ -2,8 +2,8 @@
 
 import { LogStoreError } from '../../api/log-store-error.js';
 import { ERROR_CODES } from '../../error-codes.js';
-import { decodeOtlpLogs } from '../../push/decode-otlp.js';
-import { decodePush, PushDecodeError } from '../../push/decode-push.js';
+import type { PushOutcome } from '../../push/ingester.js';
+import { PushDecodeError } from '../../push/push-decode-error.js';
 import { sendJson } from '../request.js';
 import type { RouteHandler } from './route.js';
 
@@ -13,24 +13,24 @@ const LISTED_ERRORS = 100;
 
 /** The push route of one wire format: 204 when all was stored, else Loki's error body. */
 export function pushRoute(format: 'loki' | 'otlp', maxBodyBytes: number): RouteHandler {
-  const decode = format === 'otlp' ? decodeOtlpLogs : decodePush;
   return async ({ req, res, api, tenant, body }) => {
     const t = tenant();
     const raw = await body();
-    let streams: ReturnType<typeof decodePush>;
+    let out: PushOutcome;
     try {
-      streams = decode(
-        raw,
-        req.headers['content-type'] ?? '',
-        String(req.headers['content-encoding'] ?? ''),
-        maxBodyBytes,
-      );
+      // Decoded (in a worker thread when configured), stored in a transaction shared with the pushes ready by then.
+      out = await api.pushBody(t, {
+        format,
+        body: raw,
+        contentType: req.headers['content-type'] ?? '',
+        contentEncoding: String(req.headers['content-encoding'] ?? ''),
+        maxBytes: maxBodyBytes,
+      });
     } catch (e) {
       if (e instanceof PushDecodeError)
         throw new LogStoreError(e.code, e.message, { status: ERROR_CODES[e.code].status, field: e.field });
       throw e;
     }
-    const out = api.push(t, streams);
     if (out.status === 204) {
       res.writeHead(204);
       res.end();
