@@ -77,9 +77,8 @@ const FIRST_WINDOW_NS = 300_000_000_000n;
 /**
  * Calls `fn` for every entry of a selection in [from, to), stream by stream (not in global time order):
  * the read of metric queries, which order samples per series themselves. A stream is read in windows of
- * time sized to take about {@link QUERY_SLICE_MS} each, letting the event loop turn between them; a sealed
- * chunk across two windows is decoded for each, so over sealed data the windows grow until such decoding
- * is about a tenth of what they read (they then take longer than a slice).
+ * time sized to take about {@link QUERY_SLICE_MS} each, letting the event loop turn between them (a sealed
+ * block across a window's edge is decoded once: the storage keeps the last block it decoded).
  */
 export async function forEachSelected(
   storage: LogStorage,
@@ -97,16 +96,11 @@ export async function forEachSelected(
     return;
   }
   const opts = { contains: sel.contains, fieldBounds: sel.fieldBounds, stats: ctx.scan };
-  // The window and its floor carry over from stream to stream, and from split to split.
+  // The window carries over from stream to stream, and from split to split.
   let window = ctx.readWindow > 0n ? ctx.readWindow : FIRST_WINDOW_NS;
-  let floor = ctx.readFloor;
   for (const stream of matchStreams(storage, ctx.tenant, sel.matchers, from, to)) {
     await ctx.checkpoint();
-    let read = 0;
-    const each = (ts: bigint, line: string, meta: string | null) => {
-      read++;
-      fn(stream, ts, line, meta);
-    };
+    const each = (ts: bigint, line: string, meta: string | null) => fn(stream, ts, line, meta);
     // Windows start at the stream's oldest entry and end with the rest of the range once past its newest
     // (entries pushed meanwhile are read all the same).
     let at = from;
@@ -116,22 +110,13 @@ export async function forEachSelected(
       next += window;
       if (next > stream.maxTs || next > to) next = to;
       const started = performance.now();
-      const decodedBefore = ctx.scan.decompressedLines;
-      read = 0;
       storage.forEachInRange(stream, { from: at, to: next, ...opts }, each);
       const took = performance.now() - started;
-      const decoded = ctx.scan.decompressedLines - decodedBefore;
       at = next;
       // Aim the next window at a slice, at most 4 times larger or smaller at a time.
       const scale = Math.min(4, Math.max(0.25, QUERY_SLICE_MS / Math.max(took, 0.5)));
-      // What it decoded beyond what it read is about one chunk across an edge: the windows from now on
-      // read ten times that.
-      const extra = decoded - read;
-      if (extra > read * 0.1 && read > 0 && opts.contains.length === 0)
-        floor = Math.max(floor, Math.round(Number(window) * Math.min(16, (10 * extra) / read)));
-      window = BigInt(Math.max(1_000_000, floor, Math.round(Number(window) * scale)));
+      window = BigInt(Math.max(1_000_000, Math.round(Number(window) * scale)));
       ctx.readWindow = window;
-      ctx.readFloor = floor;
       await ctx.checkpoint();
     }
   }

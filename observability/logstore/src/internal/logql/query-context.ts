@@ -59,8 +59,6 @@ export class QueryContext {
   steps: bigint[] = [];
   /** The window of time a metric query's read of a stream takes at a time, ns (see forEachSelected). */
   readWindow = 0n;
-  /** The least such window, ns, once sealed chunks across windows were seen decoded twice. */
-  readFloor = 0;
   private sliceStart = performance.now();
 
   constructor(
