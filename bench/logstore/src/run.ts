@@ -3,6 +3,7 @@
 //   npm run bench -w bench/logstore                    1,000,000 lines, 2 rounds, both drivers
 //   npm run bench -w bench/logstore -- 300000 1        another size, 1 round
 //   BENCH_DRIVERS=better-sqlite3 npm run bench -w bench/logstore -- 50000 1
+//   BENCH_STORE_ARGS='--query-workers 2' npm run bench -w bench/logstore   more flags of the store's bin
 // Generates JSON lines shaped like the services' logs over one hour (workload.ts), then in each round runs
 // the store's bin on each driver in turn, pushes the lines (snappy protobuf, as Alloy sends them; two
 // collectors, one push in flight each), times the queries over rows, seals, and times them again. Each

@@ -46,6 +46,8 @@ export function startStore(dataDir: string, driver: SqliteDriverName): Promise<S
     '--sqlite-driver',
     driver,
     ...limits.flatMap((l) => ['--limit', l]),
+    // More flags of the store's bin, e.g. BENCH_STORE_ARGS='--query-workers 2'.
+    ...(process.env.BENCH_STORE_ARGS ?? '').split(/\s+/).filter(Boolean),
   ];
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
