@@ -1,4 +1,4 @@
-import type { Severity } from './rule.js';
+import type { AlertFixture, AlertRule, RecordingRule, RuleGroup } from './rule.js';
 
 /**
  * One input stream of a LogQL rule test (observability/logstore/README.md, "Unit tests for LogQL rules"):
@@ -10,56 +10,20 @@ export interface LogTestStream {
   readonly lines?: readonly string[];
 }
 
-/** A LogQL recording rule and the samples it must produce from its group's test input. */
-export interface LogRecordingRule {
-  readonly record: string;
-  readonly expr: string;
-  /** What the rule is for; rendered as a comment above it. */
-  readonly comment?: string;
-  /** Expected samples at the group's `expectAtMinutes`: labels without the name, and the value. */
-  readonly expect: readonly { readonly labels: Readonly<Record<string, string>>; readonly value: number }[];
-}
+/** A LogQL recording rule and the samples it must produce from its group's test input (no extra labels). */
+export type LogRecordingRule = Omit<RecordingRule, 'labels'>;
 
 /**
  * The test fixture of a log alert: `firing` makes the expression true from `trueFromMinutes` on (one step a
  * minute), so the alert is pending until `trueFromMinutes + for` and firing from then; `healthy` never fires.
  */
-export interface LogAlertFixture {
-  readonly firing: readonly LogTestStream[];
-  readonly healthy: readonly LogTestStream[];
-  readonly trueFromMinutes: number;
-  /** Labels the firing alert carries besides alertname and the rule's own labels. */
-  readonly labels: Readonly<Record<string, string>>;
-  /** How `{{ $value ... }}` renders at the firing evaluation. */
-  readonly valueText: string;
-}
+export type LogAlertFixture = AlertFixture<LogTestStream>;
 
 /** A LogQL alerting rule with everything an alert needs: severity, summary, description, runbook, fixture. */
-export interface LogAlertRule {
-  readonly alert: string;
-  readonly expr: string;
-  /** Minutes the expression must hold before the alert fires (0: at once). */
-  readonly forMinutes: number;
-  readonly severity: Severity;
-  /** Extra labels (`service`) for routing. */
-  readonly labels?: Readonly<Record<string, string>>;
-  /** One line; may use `{{ $labels.x }}`. */
-  readonly summary: string;
-  /** Says what is wrong with the current value: `{{ $value ... }}` and `{{ $labels.x }}`. */
-  readonly description: string;
-  readonly fixture: LogAlertFixture;
-}
+export type LogAlertRule = AlertRule<LogTestStream>;
 
-/** A LogQL rule group. */
-export interface LogRuleGroup {
-  readonly name: string;
-  readonly recording?: readonly LogRecordingRule[];
-  readonly alerts?: readonly LogAlertRule[];
-  /** Input streams of the group's recording-rule test. */
-  readonly input?: readonly LogTestStream[];
-  /** Minutes from the start at which the recording-rule expectations are evaluated. */
-  readonly expectAtMinutes?: number;
-}
+/** A LogQL rule group; `input` holds the streams of its recording-rule test. */
+export type LogRuleGroup = RuleGroup<LogTestStream, LogRecordingRule>;
 
 /** One rule namespace of the ruler: a file `<tenant>/<namespace>.yaml` in Loki's local rule storage. */
 export interface LogRuleFile {

@@ -22,9 +22,9 @@ export interface RecordingRule {
  * The promtool fixture of an alert: `firing` makes the expression true from `trueFrom` on, so the alert is
  * pending until `trueFrom + for` and firing from then; `healthy` must never fire.
  */
-export interface AlertFixture {
-  readonly firing: readonly TestSeries[];
-  readonly healthy: readonly TestSeries[];
+export interface AlertFixture<Input = TestSeries> {
+  readonly firing: readonly Input[];
+  readonly healthy: readonly Input[];
   /** First evaluation (a whole number of minutes from the start) at which the expression is true. */
   readonly trueFromMinutes: number;
   /** Labels the firing alert carries besides alertname and the rule's own labels. */
@@ -34,10 +34,10 @@ export interface AlertFixture {
 }
 
 /** An alerting rule with everything an alert needs (docs/architecture.md, "Metrics": alerts). */
-export interface AlertRule {
+export interface AlertRule<Input = TestSeries> {
   readonly alert: string;
   readonly expr: string;
-  /** Minutes the expression must hold before the alert fires. */
+  /** Minutes the expression must hold before the alert fires (0: at once). */
   readonly forMinutes: number;
   readonly severity: Severity;
   /** Extra labels (`service`, `slo`) for routing. */
@@ -46,16 +46,16 @@ export interface AlertRule {
   readonly summary: string;
   /** Says what is wrong with the current value: `{{ $value ... }}` and `{{ $labels.x }}`. */
   readonly description: string;
-  readonly fixture: AlertFixture;
+  readonly fixture: AlertFixture<Input>;
 }
 
 /** A rule group; `tests` is the promtool input shared by its recording rules' expectations. */
-export interface RuleGroup {
+export interface RuleGroup<Input = TestSeries, Recording = RecordingRule> {
   readonly name: string;
-  readonly recording?: readonly RecordingRule[];
-  readonly alerts?: readonly AlertRule[];
+  readonly recording?: readonly Recording[];
+  readonly alerts?: readonly AlertRule<Input>[];
   /** Input series of the group's recording-rule test. */
-  readonly input?: readonly TestSeries[];
+  readonly input?: readonly Input[];
   /** Minutes from the start at which the recording-rule expectations are evaluated. */
   readonly expectAtMinutes?: number;
 }

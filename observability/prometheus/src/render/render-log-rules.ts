@@ -7,7 +7,7 @@ import type {
   LogTestStream,
 } from '../log-rule.js';
 import { LOG_RULES } from '../settings.js';
-import { RULES_GENERATOR, runbookUrl } from './render-rules.js';
+import { indent, RULES_GENERATOR, runbookUrl } from './render-rules.js';
 import { expandTemplate } from './render-tests.js';
 
 /** How to render log rules. */
@@ -69,13 +69,6 @@ export function logGroupObject(group: LogRuleGroup, options: LogRenderOptions = 
     ],
   };
 }
-
-const indent = (text: string, spaces: number) =>
-  text
-    .trimEnd()
-    .split('\n')
-    .map((l) => (l ? ' '.repeat(spaces) + l : l))
-    .join('\n');
 
 /** Renders one rule namespace with its header; recording rules carry their comment above them. */
 export function renderLogRuleFile(file: LogRuleFile, options: LogRenderOptions = {}): string {

@@ -50,7 +50,8 @@ export function groupObject(group: RuleGroup, options: RenderOptions = {}): Reco
   };
 }
 
-const indent = (text: string, spaces: number) =>
+/** `text` with every non-empty line indented by `spaces`. */
+export const indent = (text: string, spaces: number) =>
   text
     .trimEnd()
     .split('\n')
