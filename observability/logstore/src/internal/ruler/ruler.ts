@@ -107,18 +107,22 @@ class GroupRunner {
     this.timer = undefined;
     if (this.stopped) return;
     const startMs = this.ruler.now();
-    this.running = this.evaluate(startMs).finally(() => {
-      this.running = undefined;
-      // The next due time after the previous one's start; due times that passed meanwhile are missed.
-      let next = Math.max(dueMs, startMs) + this.intervalMs;
-      const now = this.ruler.now();
-      if (next <= now) {
-        const missed = Math.floor((now - next) / this.intervalMs) + 1;
-        this.ruler.metrics.ruleGroupIterationsMissed.inc(this.labels, missed);
-        next += missed * this.intervalMs;
-      }
-      this.schedule(next);
-    });
+    this.running = this.evaluate(startMs)
+      // Query failures are the evaluator's (a rule's health); anything else failing in an evaluation is
+      // counted against the whole group, and the next evaluation is still scheduled.
+      .catch(() => this.ruler.metrics.ruleEvaluationFailures.inc(this.labels, this.group.rules.length))
+      .finally(() => {
+        this.running = undefined;
+        // The next due time after the previous one's start; due times that passed meanwhile are missed.
+        let next = Math.max(dueMs, startMs) + this.intervalMs;
+        const now = this.ruler.now();
+        if (next <= now) {
+          const missed = Math.floor((now - next) / this.intervalMs) + 1;
+          this.ruler.metrics.ruleGroupIterationsMissed.inc(this.labels, missed);
+          next += missed * this.intervalMs;
+        }
+        this.schedule(next);
+      });
   }
 
   /** One evaluation at `timeMs`: the group, then its alerts and samples handed to the senders. */
